@@ -1,0 +1,18 @@
+#!/usr/bin/env node
+import { Command } from 'commander';
+import { EDGEBENCH_VERSION } from '../version.js';
+import { register as registerEnv } from './env.js';
+import { register as registerRun } from './run.js';
+import { runCli } from './run-cli.js';
+
+const program = new Command('edgebench');
+program
+  .description('Benchmark deep-learning inference on edge devices, and show what optimization buys.')
+  .version(EDGEBENCH_VERSION)
+  .option('--debug', 'show stack traces for errors')
+  .option('--verbose', "show the runtimes' own warnings");
+
+registerEnv(program);
+registerRun(program);
+
+await runCli(program, process.argv);

@@ -1,0 +1,79 @@
+/**
+ * The Engine contract: a runtime that loads a Model and runs it. Implementations live beside this
+ * file and register by name in `registry.ts`. Kept to four members, like LoadGen's system under test.
+ */
+
+/** Element types edgebench can synthesize and read; names follow onnxruntime's tensor types. */
+export type TensorElementType =
+  | 'float32'
+  | 'float16'
+  | 'float64'
+  | 'int8'
+  | 'uint8'
+  | 'int16'
+  | 'uint16'
+  | 'int32'
+  | 'uint32'
+  | 'int64'
+  | 'uint64'
+  | 'bool';
+
+export type TensorData =
+  | Float32Array
+  | Float64Array
+  | Uint16Array
+  | Int8Array
+  | Uint8Array
+  | Int16Array
+  | Int32Array
+  | Uint32Array
+  | BigInt64Array
+  | BigUint64Array;
+
+/** A host tensor: what goes into and comes out of an Engine. */
+export interface HostTensor {
+  type: TensorElementType;
+  dims: readonly number[];
+  data: TensorData;
+}
+
+/** One model input or output as the runtime declares it; symbolic dimensions stay strings. */
+export interface TensorInfo {
+  name: string;
+  type: TensorElementType | string;
+  shape: ReadonlyArray<number | string>;
+}
+
+/** A loaded model, ready to run. `run` is the only call inside the timed region. */
+export interface LoadedModel {
+  readonly inputs: readonly TensorInfo[];
+  readonly outputs: readonly TensorInfo[];
+  /** Runs one inference; resolves when the outputs are on the host (or on the device, if asked). */
+  run(feeds: Readonly<Record<string, unknown>>): Promise<Record<string, unknown>>;
+  /** Converts host tensors to the engine's own feed objects once, outside the timed region. */
+  prepareFeeds(feeds: Readonly<Record<string, HostTensor>>): Record<string, unknown>;
+  /** Reads an engine output back as a host tensor (for fidelity checks, never timed). */
+  readOutput(value: unknown): HostTensor;
+  /** Starts/stops the engine's own profiler, if it has one; returns the trace file path. */
+  startProfiling?(): void;
+  endProfiling?(): string | undefined;
+  dispose(): Promise<void>;
+}
+
+/** The Engine: a name, a load, and whether it can work here. */
+export interface Engine<Options = unknown> {
+  readonly name: string;
+  /** Loads a model file with engine options; rejects with an EngineUnavailableError if it cannot. */
+  load(modelPath: string, options: Options): Promise<LoadedModel>;
+  /** Checks whether this engine (and each of its providers) can initialize on this machine. */
+  probe(): Promise<EngineProbe[]>;
+}
+
+export interface EngineProbe {
+  /** e.g. `ort/cpu`, `ort/webgpu`. */
+  id: string;
+  bundled: boolean;
+  available: boolean;
+  /** Why not, when unavailable. */
+  reason?: string;
+}

@@ -1,0 +1,54 @@
+/** onnxruntime-node settings as edgebench exposes them: typed, with allowed values listed once. */
+
+export const ORT_EXECUTION_PROVIDERS = ['cpu', 'webgpu', 'cuda', 'tensorrt'] as const;
+export type OrtExecutionProvider = (typeof ORT_EXECUTION_PROVIDERS)[number];
+
+export const GRAPH_OPT_LEVELS = ['disabled', 'basic', 'extended', 'layout', 'all'] as const;
+export type GraphOptLevel = (typeof GRAPH_OPT_LEVELS)[number];
+
+export const EXECUTION_MODES = ['sequential', 'parallel'] as const;
+export type ExecutionMode = (typeof EXECUTION_MODES)[number];
+
+export interface OrtEngineOptions {
+  executionProvider: OrtExecutionProvider;
+  /** Threads inside one operator; 0 lets onnxruntime choose (one per physical core). */
+  intraOpThreads: number;
+  /** Threads across operators (parallel execution mode only); 0 lets onnxruntime choose. */
+  interOpThreads: number;
+  graphOptLevel: GraphOptLevel;
+  executionMode: ExecutionMode;
+  /** Passed through to the execution provider untouched (e.g. WebGPU `preferredLayout`, CUDA `deviceId`). */
+  providerOptions: Record<string, string | number | boolean>;
+  /** Turn on onnxruntime's profiler (Chrome trace written next to `profilePrefix`). */
+  profile: boolean;
+  profilePrefix?: string;
+  /** Let onnxruntime's own warnings through (otherwise only errors). */
+  verbose: boolean;
+  /** Keep outputs on the device (WebGPU/CUDA) instead of copying them back to the host each run. */
+  outputsOnDevice: boolean;
+  /** WebGPU graph capture (replays recorded command buffers; needs static shapes). */
+  graphCapture: boolean;
+  /** Where to save the graph onnxruntime optimized (onnxruntime's `optimizedModelFilePath`). */
+  optimizedModelPath?: string;
+}
+
+export const DEFAULT_ORT_OPTIONS: Readonly<OrtEngineOptions> = Object.freeze({
+  executionProvider: 'cpu',
+  intraOpThreads: 0,
+  interOpThreads: 0,
+  graphOptLevel: 'all',
+  executionMode: 'sequential',
+  providerOptions: {},
+  profile: false,
+  verbose: false,
+  outputsOnDevice: false,
+  graphCapture: false,
+});
+
+export function isExecutionProvider(value: string): value is OrtExecutionProvider {
+  return (ORT_EXECUTION_PROVIDERS as readonly string[]).includes(value);
+}
+
+export function isGraphOptLevel(value: string): value is GraphOptLevel {
+  return (GRAPH_OPT_LEVELS as readonly string[]).includes(value);
+}

@@ -1,0 +1,187 @@
+/**
+ * One benchmark of one model on one engine: load (cold start), inputs, the timing loop, statistics.
+ * This is the library's `benchmark()`; the CLI's `run` is a thin layer over it.
+ */
+import { createHash } from 'node:crypto';
+import { createReadStream } from 'node:fs';
+import { mkdtemp, readdir, stat } from 'node:fs/promises';
+import os from 'node:os';
+import path from 'node:path';
+import { performance } from 'node:perf_hooks';
+import type { HostTensor, LoadedModel } from '../engines/engine.js';
+import { OrtEngine, onnxruntimeVersion } from '../engines/ort.js';
+import { DEFAULT_ORT_OPTIONS, type OrtEngineOptions } from '../engines/ort-options.js';
+import { describeHost, type HostInfo } from '../env/host.js';
+import { UserError } from '../errors.js';
+import { EDGEBENCH_VERSION } from '../version.js';
+import { resolveInputShape } from '../workloads/shapes.js';
+import { synthesizeInputs } from '../workloads/synthetic.js';
+import { checkTensorMatches, readTensorFile } from '../workloads/tensor-files.js';
+import { type LoopHooks, timeLoop } from './loop.js';
+import { readProfile } from './profile.js';
+import { type RunResult, SCHEMA_VERSION } from './result.js';
+import { DEFAULT_STOP_RULES, type StopRules, validateStopRules } from './settings.js';
+import { deadlineMissFraction, summarize } from './stats.js';
+
+export interface BenchmarkOptions {
+  /** Path of an ONNX file. */
+  modelPath: string;
+  /** Display name (defaults to the file name). */
+  modelName?: string;
+  engine?: Partial<OrtEngineOptions>;
+  batch?: number;
+  shapes?: Record<string, number[]>;
+  /** Input tensors from files, by input name; the rest are synthesized. */
+  inputFiles?: Record<string, string>;
+  seed?: number;
+  stopRules?: Partial<StopRules>;
+  deadlineMs?: number;
+  /** The flags as the user gave them, stored beside the effective settings. */
+  requested?: Record<string, unknown>;
+  hooks?: LoopHooks;
+  /** Reuse a host description already taken (it costs a few ms and some child processes). */
+  host?: HostInfo;
+}
+
+export const DEFAULT_SEED = 42;
+
+export async function sha256File(file: string): Promise<string> {
+  const hash = createHash('sha256');
+  for await (const chunk of createReadStream(file)) hash.update(chunk as Buffer);
+  return hash.digest('hex');
+}
+
+export async function prepareInputs(
+  loaded: LoadedModel,
+  options: Pick<BenchmarkOptions, 'batch' | 'shapes' | 'inputFiles' | 'seed'>,
+): Promise<{ tensors: Record<string, HostTensor>; shapes: Record<string, number[]> }> {
+  const known = new Set(loaded.inputs.map((i) => i.name));
+  for (const name of [...Object.keys(options.shapes ?? {}), ...Object.keys(options.inputFiles ?? {})]) {
+    if (!known.has(name))
+      throw new UserError(`the model has no input named '${name}'; its inputs are: ${[...known].join(', ')}`);
+  }
+  const fromFiles: Record<string, HostTensor> = {};
+  for (const [name, file] of Object.entries(options.inputFiles ?? {})) {
+    const info = loaded.inputs.find((i) => i.name === name)!;
+    const tensor = await readTensorFile(file);
+    checkTensorMatches(info, tensor, file);
+    fromFiles[name] = tensor;
+  }
+  const shapes: Record<string, number[]> = {};
+  for (const info of loaded.inputs) {
+    shapes[info.name] = fromFiles[info.name]
+      ? [...fromFiles[info.name].dims]
+      : resolveInputShape(info, options);
+  }
+  const toSynthesize = loaded.inputs.filter((i) => !fromFiles[i.name]);
+  const synthesized = synthesizeInputs(toSynthesize, shapes, options.seed ?? DEFAULT_SEED);
+  return { tensors: { ...synthesized, ...fromFiles }, shapes };
+}
+
+export async function benchmark(options: BenchmarkOptions): Promise<RunResult> {
+  const stopRules = validateStopRules({ ...DEFAULT_STOP_RULES, ...options.stopRules });
+  const engineOptions: OrtEngineOptions = { ...DEFAULT_ORT_OPTIONS, ...options.engine };
+  const warnings: string[] = [];
+  const modelStat = await stat(options.modelPath).catch(() => {
+    throw new UserError(`model file not found: ${options.modelPath}`);
+  });
+  if (!modelStat.isFile()) throw new UserError(`model path is not a file: ${options.modelPath}`);
+  let profileDir: string | undefined;
+  if (engineOptions.profile) {
+    profileDir = await mkdtemp(path.join(os.tmpdir(), 'edgebench-profile-'));
+    engineOptions.profilePrefix = path.join(profileDir, 'ort-profile');
+  }
+  const [host, sha256] = await Promise.all([options.host ?? describeHost(), sha256File(options.modelPath)]);
+
+  const engine = new OrtEngine();
+  const loadStart = performance.now();
+  const loaded = await engine.load(options.modelPath, engineOptions);
+  const coldStartMs = performance.now() - loadStart;
+  try {
+    const { tensors, shapes } = await prepareInputs(loaded, options);
+    const feeds = loaded.prepareFeeds(tensors);
+    const run = () => loaded.run(feeds);
+    const raw = await timeLoop(run, stopRules, options.hooks);
+    let profile: RunResult['profile'];
+    if (engineOptions.profile && profileDir) {
+      loaded.endProfiling?.();
+      const trace = (await readdir(profileDir)).find((f) => f.endsWith('.json'));
+      if (trace) profile = await readProfile(path.join(profileDir, trace), 1 + raw.warmupCount);
+      else warnings.push('onnxruntime wrote no profile trace');
+    }
+    const batch = batchOf(shapes, loaded.inputs[0]?.name);
+    const stats = summarize(raw.samplesMs, batch);
+    if (stats.cv > 0.1)
+      warnings.push(
+        `latency varies a lot (CV ${(stats.cv * 100).toFixed(1)}%): other load on this machine, or throttling`,
+      );
+    if (engineOptions.profile) warnings.push('profiling was on: the profiler adds overhead to every run');
+    const samplesMs = Array.from(raw.samplesMs);
+    return {
+      schemaVersion: SCHEMA_VERSION,
+      tool: { name: 'edgebench', version: EDGEBENCH_VERSION },
+      createdAt: new Date().toISOString(),
+      model: {
+        path: path.resolve(options.modelPath),
+        name: options.modelName ?? path.basename(options.modelPath),
+        sha256,
+        sizeBytes: modelStat.size,
+        inputs: loaded.inputs.map((i) => ({ name: i.name, type: String(i.type), shape: [...i.shape] })),
+        outputs: loaded.outputs.map((o) => ({ name: o.name, type: String(o.type), shape: [...o.shape] })),
+      },
+      config: {
+        requested: options.requested ?? {},
+        effective: {
+          engine: engine.name,
+          executionProvider: engineOptions.executionProvider,
+          intraOpThreads: engineOptions.intraOpThreads,
+          interOpThreads: engineOptions.interOpThreads,
+          graphOptLevel: engineOptions.graphOptLevel,
+          executionMode: engineOptions.executionMode,
+          providerOptions: engineOptions.providerOptions,
+          batch,
+          shapes,
+          inputSource: Object.keys(options.inputFiles ?? {}).length > 0 ? 'files' : 'synthetic',
+          seed: options.seed ?? DEFAULT_SEED,
+          stopRules,
+          deadlineMs: options.deadlineMs ?? null,
+          profile: engineOptions.profile,
+        },
+      },
+      environment: {
+        host: host as unknown as Record<string, unknown>,
+        onnxruntime: onnxruntimeVersion(),
+        edgebench: EDGEBENCH_VERSION,
+      },
+      coldStartMs,
+      firstInferenceMs: raw.firstInferenceMs,
+      warmup: { count: raw.warmupCount, timeMs: raw.warmupTimeMs },
+      stopReason: raw.stopReason,
+      stats,
+      peakRssBytes: process.resourceUsage().maxRSS * 1024,
+      ...(options.deadlineMs !== undefined
+        ? {
+            deadline: {
+              deadlineMs: options.deadlineMs,
+              misses: Math.round(
+                deadlineMissFraction(raw.samplesMs, options.deadlineMs) * raw.samplesMs.length,
+              ),
+              missFraction: deadlineMissFraction(raw.samplesMs, options.deadlineMs),
+            },
+          }
+        : {}),
+      ...(profile ? { profile } : {}),
+      window: { startEpochMs: raw.startEpochMs, endEpochMs: raw.endEpochMs },
+      warnings,
+      samplesMs,
+    };
+  } finally {
+    await loaded.dispose();
+  }
+}
+
+/** The batch size: the leading dimension of the first input (1 for scalars). */
+function batchOf(shapes: Record<string, number[]>, firstInput: string | undefined): number {
+  const dims = firstInput ? shapes[firstInput] : undefined;
+  return dims && dims.length > 0 ? dims[0] : 1;
+}

@@ -1,0 +1,82 @@
+/** The terminal view of one `run` result: a pure function from result to text. */
+import type { RunResult } from '../measure/result.js';
+import { bytes, ms, percent, table } from './format.js';
+
+export function formatRunResult(result: RunResult): string {
+  const e = result.config.effective;
+  const s = result.stats;
+  const shapes = Object.entries(e.shapes)
+    .map(([n, d]) => `${n}=${d.join('x')}`)
+    .join(' ');
+  const lines: string[] = [];
+  lines.push(
+    `${result.model.name}  (${e.engine}/${e.executionProvider}, opt ${e.graphOptLevel}, threads ${e.intraOpThreads || 'auto'}, batch ${e.batch})`,
+  );
+  lines.push(`inputs ${shapes}  [${e.inputSource}, seed ${e.seed}]`);
+  lines.push('');
+  lines.push(
+    table([
+      ['phase', 'ms'],
+      ['cold start (session creation)', ms(result.coldStartMs)],
+      ['first inference', ms(result.firstInferenceMs)],
+      [`warm-up (${result.warmup.count} runs)`, ms(result.warmup.timeMs, 1)],
+    ]),
+  );
+  lines.push('');
+  lines.push(
+    table([
+      ['steady state', 'value'],
+      ['runs', String(s.count)],
+      [
+        'median ms (95% CI)',
+        `${ms(s.medianMs)} (${ms(s.medianCi95[0])}–${ms(s.medianCi95[1])}, ±${percent(s.medianCiRelHalfWidth, 2)})`,
+      ],
+      ['mean ms', ms(s.meanMs)],
+      ['min ms', ms(s.minMs)],
+      ['p90 ms', ms(s.p90Ms)],
+      ['p95 ms', ms(s.p95Ms)],
+      ['p99 ms', ms(s.p99Ms)],
+      ['p99.9 ms', ms(s.p999Ms)],
+      ['max ms', ms(s.maxMs)],
+      ['stdev ms (CV)', `${ms(s.stdevMs)} (${percent(s.cv)})`],
+      ['inferences/s', s.throughputPerSec.toFixed(1)],
+      ['samples/s', s.samplesPerSec.toFixed(1)],
+      ['peak RSS', bytes(result.peakRssBytes)],
+      ['stopped because', result.stopReason],
+    ]),
+  );
+  if (result.deadline) {
+    lines.push('');
+    lines.push(
+      `deadline ${ms(result.deadline.deadlineMs)} ms: ${result.deadline.misses} of ${s.count} runs missed (${percent(result.deadline.missFraction, 2)})`,
+    );
+  }
+  if (result.profile) {
+    lines.push('');
+    lines.push(
+      `profile over ${result.profile.steadyStateRuns} steady-state runs (trace: ${result.profile.traceFile})`,
+    );
+    lines.push(
+      table([
+        ['op type', 'total ms', 'calls', 'share'],
+        ...result.profile.topOpTypes.map((o) => [
+          o.opType,
+          ms(o.totalMs),
+          String(o.calls),
+          percent(o.fraction),
+        ]),
+      ]),
+    );
+    lines.push('');
+    lines.push(
+      table(
+        [
+          ['node', 'op type', 'total ms', 'share'],
+          ...result.profile.topOps.map((o) => [o.name, o.opType, ms(o.totalMs), percent(o.fraction)]),
+        ],
+        { alignLeft: [1] },
+      ),
+    );
+  }
+  return `${lines.join('\n')}\n`;
+}

@@ -1,0 +1,55 @@
+/** Input tensors from files: NumPy .npy, or an ONNX TensorProto (.pb) as onnx's test data uses. */
+import { readFile } from 'node:fs/promises';
+import path from 'node:path';
+import type { HostTensor, TensorInfo } from '../engines/engine.js';
+import { messageOf, UserError } from '../errors.js';
+import { parseNpy } from './npy.js';
+import { formatShape } from './shapes.js';
+import { parseTensorProtoFile } from './tensor-proto.js';
+
+export async function readTensorFile(file: string): Promise<HostTensor> {
+  let bytes: Buffer;
+  try {
+    bytes = await readFile(file);
+  } catch (error) {
+    throw new UserError(
+      `cannot read input file ${file}: ${(error as NodeJS.ErrnoException).code === 'ENOENT' ? 'no such file' : messageOf(error)}`,
+    );
+  }
+  const ext = path.extname(file).toLowerCase();
+  try {
+    if (ext === '.npy') return parseNpy(bytes);
+    if (ext === '.pb') return parseTensorProtoFile(bytes);
+  } catch (error) {
+    throw new UserError(`input file ${file} is not a valid ${ext} tensor: ${messageOf(error)}`);
+  }
+  throw new UserError(
+    `input file ${file}: unsupported extension '${ext}'; use .npy or .pb (ONNX TensorProto)`,
+  );
+}
+
+/** Checks a file tensor against the model's input; the resolved shape wins where the model's is symbolic. */
+export function checkTensorMatches(info: TensorInfo, tensor: HostTensor, file: string): void {
+  if (tensor.type !== info.type) {
+    throw new UserError(
+      `input file ${file} holds ${tensor.type} but input '${info.name}' expects ${info.type}`,
+    );
+  }
+  const declared = info.shape;
+  const mismatch =
+    (declared.length > 0 && declared.length !== tensor.dims.length) ||
+    declared.some((dim, i) => typeof dim === 'number' && dim > 0 && tensor.dims[i] !== dim);
+  if (mismatch) {
+    throw new UserError(
+      `input file ${file} has shape ${formatShape(tensor.dims)} but input '${info.name}' expects ${formatShape(declared)}`,
+    );
+  }
+}
+
+/** Parses `name=FILE`. */
+export function parseInputFlag(text: string): [string, string] {
+  const eq = text.indexOf('=');
+  if (eq <= 0 || eq === text.length - 1)
+    throw new UserError(`malformed --input '${text}': expected NAME=FILE (a .npy or .pb file)`);
+  return [text.slice(0, eq), text.slice(eq + 1)];
+}
