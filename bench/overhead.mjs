@@ -1,16 +1,17 @@
 // Harness overhead: edgebench's timing loop vs a bare `session.run` loop, same model, same process.
 // Prints per-iteration medians (µs) over interleaved rounds and their difference and ratio.
 // Usage: npm run bench:overhead   (after npm run build)
+
+import { mkdtemp, writeFile } from 'node:fs/promises';
+import os from 'node:os';
+import path from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { OrtEngine, ort } from '../dist/engines/ort.js';
 import { reluProbeModel } from '../dist/engines/probe-model.js';
 import { timeLoop } from '../dist/measure/loop.js';
 import { medianSorted, sortedCopy } from '../dist/measure/stats.js';
-import { synthesizeInputs } from '../dist/workloads/synthetic.js';
 import { resolveInputShape } from '../dist/workloads/shapes.js';
-import { writeFile, mkdtemp } from 'node:fs/promises';
-import os from 'node:os';
-import path from 'node:path';
+import { synthesizeInputs } from '../dist/workloads/synthetic.js';
 
 const ROUNDS = 9;
 const median = (values) => medianSorted(sortedCopy(values));
@@ -24,13 +25,29 @@ async function bareLoop(session, feeds, iterations) {
 async function harnessLoop(loaded, feeds, iterations) {
   const run = () => loaded.run(feeds);
   const start = performance.now();
-  await timeLoop(run, { warmupTimeMs: 0, warmupCount: 0, minTimeMs: 0, minCount: iterations - 1, maxCount: iterations - 1, maxTimeMs: 0, relCi: 0 });
+  await timeLoop(run, {
+    warmupTimeMs: 0,
+    warmupCount: 0,
+    minTimeMs: 0,
+    minCount: iterations - 1,
+    maxCount: iterations - 1,
+    maxTimeMs: 0,
+    relCi: 0,
+  });
   return ((performance.now() - start) / iterations) * 1000;
 }
 
 async function nullLoop(iterations) {
   const run = async () => undefined;
-  const raw = await timeLoop(run, { warmupTimeMs: 0, warmupCount: 0, minTimeMs: 0, minCount: iterations, maxCount: iterations, maxTimeMs: 0, relCi: 0 });
+  const raw = await timeLoop(run, {
+    warmupTimeMs: 0,
+    warmupCount: 0,
+    minTimeMs: 0,
+    minCount: iterations,
+    maxCount: iterations,
+    maxTimeMs: 0,
+    relCi: 0,
+  });
   return median(raw.samplesMs) * 1000;
 }
 
@@ -42,7 +59,10 @@ async function compare(label, modelPath, iterations) {
   // The bare loop uses its own session with identical options, fed the same tensors.
   const { sessionOptions } = await import('../dist/engines/ort.js');
   const { DEFAULT_ORT_OPTIONS } = await import('../dist/engines/ort-options.js');
-  const session = await ort().InferenceSession.create(modelPath, sessionOptions({ ...DEFAULT_ORT_OPTIONS, intraOpThreads: 2 }));
+  const session = await ort().InferenceSession.create(
+    modelPath,
+    sessionOptions({ ...DEFAULT_ORT_OPTIONS, intraOpThreads: 2 }),
+  );
   for (let i = 0; i < Math.min(iterations, 200); i++) await session.run(feeds);
   for (let i = 0; i < Math.min(iterations, 200); i++) await loaded.run(feeds);
   const bare = [];
@@ -64,7 +84,9 @@ const dir = await mkdtemp(path.join(os.tmpdir(), 'edgebench-overhead-'));
 const tiny = path.join(dir, 'relu4.onnx');
 await writeFile(tiny, reluProbeModel());
 console.log(`harness overhead, ${ROUNDS} interleaved rounds, median of per-round means (CPU, 2 threads)`);
-console.log(`null engine (loop + clock reads + await of a no-op): ${(await nullLoop(20000)).toFixed(2)} µs/iter (median sample)`);
+console.log(
+  `null engine (loop + clock reads + await of a no-op): ${(await nullLoop(20000)).toFixed(2)} µs/iter (median sample)`,
+);
 await compare('tiny model (Relu, 4 floats)', tiny, 5000);
 let larger;
 try {

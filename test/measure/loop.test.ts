@@ -3,13 +3,24 @@ import { timeLoop } from '../../src/measure/loop.js';
 import { DEFAULT_STOP_RULES, type StopRules, validateStopRules } from '../../src/measure/settings.js';
 
 const instant = async () => undefined;
-const rules = (overrides: Partial<StopRules>): StopRules => ({ ...DEFAULT_STOP_RULES, warmupTimeMs: 0, warmupCount: 0, ...overrides });
+const rules = (overrides: Partial<StopRules>): StopRules => ({
+  ...DEFAULT_STOP_RULES,
+  warmupTimeMs: 0,
+  warmupCount: 0,
+  ...overrides,
+});
 
 describe('stop rules', () => {
   it('warms up until both the count and the time are met', async () => {
-    const raw = await timeLoop(instant, rules({ warmupCount: 7, warmupTimeMs: 0, minTimeMs: 0, minCount: 1, relCi: 0 }));
+    const raw = await timeLoop(
+      instant,
+      rules({ warmupCount: 7, warmupTimeMs: 0, minTimeMs: 0, minCount: 1, relCi: 0 }),
+    );
     expect(raw.warmupCount).toBe(7);
-    const timed = await timeLoop(instant, rules({ warmupCount: 1, warmupTimeMs: 20, minTimeMs: 0, minCount: 1, relCi: 0 }));
+    const timed = await timeLoop(
+      instant,
+      rules({ warmupCount: 1, warmupTimeMs: 20, minTimeMs: 0, minCount: 1, relCi: 0 }),
+    );
     expect(timed.warmupTimeMs).toBeGreaterThanOrEqual(20);
     expect(timed.warmupCount).toBeGreaterThan(1);
   });
@@ -39,7 +50,10 @@ describe('stop rules', () => {
   it('stops early once the median is precise enough', async () => {
     // A perfectly steady (sleep-free) function is precise long before 60 s.
     const steady = () => new Promise<void>((resolve) => setImmediate(resolve));
-    const raw = await timeLoop(steady, rules({ minCount: 1, minTimeMs: 60_000, maxTimeMs: 120_000, relCi: 0.5 }));
+    const raw = await timeLoop(
+      steady,
+      rules({ minCount: 1, minTimeMs: 60_000, maxTimeMs: 120_000, relCi: 0.5 }),
+    );
     expect(raw.stopReason).toBe('precision-reached');
     expect(raw.samplesMs.length).toBeGreaterThanOrEqual(100);
   });

@@ -73,6 +73,8 @@ describe('synthetic inputs', () => {
     expect(Array.from(one.a.data as Float32Array)).not.toEqual(Array.from(other.a.data as Float32Array));
     for (const v of one.a.data as Float32Array) expect(v >= -1 && v < 1).toBe(true);
     expect(one.b.data).toBeInstanceOf(BigInt64Array);
-    expect(() => synthesizeInputs([{ name: 's', type: 'string', shape: [1] }], { s: [1] }, 1)).toThrow(/--input/);
+    expect(() => synthesizeInputs([{ name: 's', type: 'string', shape: [1] }], { s: [1] }, 1)).toThrow(
+      /--input/,
+    );
   });
 });
