@@ -1,0 +1,92 @@
+/** CPU frequency per core from cpufreq: scaling_cur_freq (kHz), governor, hardware and policy limits. */
+import { exists, listDir, PolledFile, readLine, readNumber, under } from '../sysfs.js';
+import type { CpuFreqInfo, CpuFreqSnapshot, SourceDetection, TelemetrySource } from '../types.js';
+
+const CPU_DIR = '/sys/devices/system/cpu';
+
+/** CPU numbers with a cpufreq folder, and all CPU numbers. */
+export function listCpus(root: string): { all: number[]; withCpufreq: number[] } {
+  const all = listDir(under(root, CPU_DIR))
+    .map((name) => /^cpu(\d+)$/.exec(name))
+    .filter((match): match is RegExpExecArray => match !== null)
+    .map((match) => Number(match[1]));
+  const withCpufreq = all.filter((cpu) => exists(under(root, `${CPU_DIR}/cpu${cpu}/cpufreq`)));
+  return { all, withCpufreq };
+}
+
+/** Static cpufreq facts per CPU (limits, governor, driver). */
+export function readCpuFreqInfo(root: string, cpus: readonly number[]): CpuFreqInfo {
+  return {
+    cpus: cpus.map((cpu) => {
+      const dir = under(root, `${CPU_DIR}/cpu${cpu}/cpufreq`);
+      return {
+        cpu,
+        minKHz: readNumber(`${dir}/cpuinfo_min_freq`),
+        maxKHz: readNumber(`${dir}/cpuinfo_max_freq`),
+        scalingMaxKHz: readNumber(`${dir}/scaling_max_freq`),
+        scalingMinKHz: readNumber(`${dir}/scaling_min_freq`),
+        governor: readLine(`${dir}/scaling_governor`),
+        driver: readLine(`${dir}/scaling_driver`),
+      };
+    }),
+  };
+}
+
+export class CpuFreqSource implements TelemetrySource<'cpufreq'> {
+  readonly id = 'cpufreq' as const;
+  info: CpuFreqInfo | null = null;
+  private files: Array<{ cpu: number; file: PolledFile }> = [];
+
+  constructor(private readonly root: string) {}
+
+  async detect(): Promise<SourceDetection> {
+    const { all, withCpufreq } = listCpus(this.root);
+    if (all.length === 0) {
+      return { id: this.id, available: false, reason: `no ${CPU_DIR}/cpu* folders (no sysfs?)` };
+    }
+    if (withCpufreq.length === 0) {
+      return {
+        id: this.id,
+        available: false,
+        reason: `no cpufreq driver: ${CPU_DIR}/cpu0/cpufreq is missing (usual in VMs and containers)`,
+      };
+    }
+    this.files = withCpufreq
+      .map((cpu) => ({
+        cpu,
+        file: new PolledFile(under(this.root, `${CPU_DIR}/cpu${cpu}/cpufreq/scaling_cur_freq`)),
+      }))
+      .filter((entry) => readNumber(entry.file.path) !== null);
+    if (this.files.length === 0) {
+      return {
+        id: this.id,
+        available: false,
+        reason: 'cpufreq is present but scaling_cur_freq cannot be read',
+      };
+    }
+    this.info = readCpuFreqInfo(
+      this.root,
+      this.files.map((entry) => entry.cpu),
+    );
+    const governors = [...new Set(this.info.cpus.map((cpu) => cpu.governor ?? '?'))];
+    return {
+      id: this.id,
+      available: true,
+      details: { governors, driver: this.info.cpus[0]?.driver ?? null, cpus: this.info.cpus },
+    };
+  }
+
+  async read(): Promise<CpuFreqSnapshot | null> {
+    const khz: Record<string, number> = {};
+    for (const { cpu, file } of this.files) {
+      const value = file.readNumber();
+      if (value !== null) khz[cpu] = value;
+    }
+    return Object.keys(khz).length > 0 ? { khz } : null;
+  }
+
+  async stop(): Promise<{ childCpuMs: null }> {
+    for (const { file } of this.files) file.close();
+    return { childCpuMs: null };
+  }
+}
