@@ -45,5 +45,12 @@ export function formatEnvironment(env: EnvironmentReport): string {
     ],
     { alignLeft: [1, 2, 3] },
   );
-  return `${table(rows, { alignLeft: [1] })}\n\n${eps}\n`;
+  const telemetry = table(
+    [
+      ['telemetry source', 'works here', 'why not'],
+      ...env.telemetrySources.map((t) => [t.id, t.available ? 'yes' : 'no', t.reason ?? '']),
+    ],
+    { alignLeft: [1, 2] },
+  );
+  return `${table(rows, { alignLeft: [1] })}\n\n${eps}\n\n${telemetry}\n`;
 }
