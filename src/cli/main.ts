@@ -2,8 +2,10 @@
 import { Command } from 'commander';
 import { EDGEBENCH_VERSION } from '../version.js';
 import { register as registerEnv } from './env.js';
+import { register as registerInspect } from './inspect.js';
 import { register as registerRun } from './run.js';
 import { runCli } from './run-cli.js';
+import { register as registerZoo } from './zoo.js';
 
 const program = new Command('edgebench');
 program
@@ -14,5 +16,7 @@ program
 
 registerEnv(program);
 registerRun(program);
+registerZoo(program);
+registerInspect(program);
 
 await runCli(program, process.argv);
