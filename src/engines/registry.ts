@@ -31,7 +31,14 @@ export async function probeAllEngines(): Promise<EngineProbe[]> {
       try {
         return await getEngine(name).probe();
       } catch (error) {
-        return [{ id: name, bundled: false, available: false, reason: error instanceof Error ? error.message : String(error) }];
+        return [
+          {
+            id: name,
+            bundled: false,
+            available: false,
+            reason: error instanceof Error ? error.message : String(error),
+          },
+        ];
       }
     }),
   );

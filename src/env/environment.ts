@@ -22,5 +22,11 @@ export async function describeEnvironment(): Promise<EnvironmentReport> {
     probeAllEngines(),
     describeTelemetrySources(),
   ]);
-  return { edgebench: EDGEBENCH_VERSION, host, onnxruntime: onnxruntimeVersion(), executionProviders, telemetrySources };
+  return {
+    edgebench: EDGEBENCH_VERSION,
+    host,
+    onnxruntime: onnxruntimeVersion(),
+    executionProviders,
+    telemetrySources,
+  };
 }

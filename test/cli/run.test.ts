@@ -115,14 +115,18 @@ describe('edgebench run zoo:NAME', () => {
   it('generates the model once, caches it, and measures it', async () => {
     const cache = path.join(dir, 'zoo-cache');
     const spec = 'zoo:squeezenet1_1?classes=10&input=1x3x64x64';
-    const first = await runCli(['run', spec, '--json', '-', ...FAST], { env: { EDGEBENCH_CACHE_DIR: cache } });
+    const first = await runCli(['run', spec, '--json', '-', ...FAST], {
+      env: { EDGEBENCH_CACHE_DIR: cache },
+    });
     expect(first.stderr).not.toMatch(/edgebench:/);
     expect(first.code).toBe(0);
     const result = runResultSchema.parse(JSON.parse(first.stdout));
     expect(result.model.name).toBe('squeezenet1_1');
     expect(result.model.outputs[0].shape).toEqual([1, 10]);
     expect(result.config.effective.shapes).toEqual({ [result.model.inputs[0].name]: [1, 3, 64, 64] });
-    const second = await runCli(['run', spec, '--json', '-', ...FAST], { env: { EDGEBENCH_CACHE_DIR: cache } });
+    const second = await runCli(['run', spec, '--json', '-', ...FAST], {
+      env: { EDGEBENCH_CACHE_DIR: cache },
+    });
     expect(second.code).toBe(0);
     expect(runResultSchema.parse(JSON.parse(second.stdout)).model.sha256).toBe(result.model.sha256);
   });
