@@ -5,10 +5,16 @@
 import { UserError } from '../errors.js';
 import type { Engine, EngineProbe } from './engine.js';
 import { OrtEngine } from './ort.js';
+import { TorchEngine } from './torch/engine.js';
+import { TrtexecEngine } from './trtexec/engine.js';
 
 type EngineFactory = () => Engine;
 
-const factories = new Map<string, EngineFactory>([['ort', () => new OrtEngine()]]);
+const factories = new Map<string, EngineFactory>([
+  ['ort', () => new OrtEngine()],
+  ['trtexec', () => new TrtexecEngine()],
+  ['torch', () => new TorchEngine()],
+]);
 
 export function registerEngine(name: string, factory: EngineFactory): void {
   factories.set(name, factory);

@@ -1,0 +1,558 @@
+#!/usr/bin/env python3
+"""edgebench's PyTorch runner.
+
+Runs a torchvision architecture (random weights) or a TorchScript file in eager mode on CPU or CUDA,
+with edgebench's warm-up and stop rules, and reports every per-iteration time as JSON lines on stdout.
+The protocol is documented in docs/engines.md ("PyTorch runner protocol"); edgebench starts this script
+as `python3 edgebench_torch.py probe` or `python3 edgebench_torch.py run` (config as one JSON line on stdin).
+
+Only the standard library is imported at module level, so `probe` works (and reports why) without torch,
+and the `null` model (a call that does nothing) measures this harness's own overhead without torch.
+"""
+import json
+import math
+import os
+import platform
+import sys
+import time
+import traceback
+
+PROTOCOL_VERSION = 1
+
+# The study's own video models: edgebench's definitions, documented in docs/zoo.md ("Custom video models").
+CUSTOM_VIDEO_MODELS = ("c3d_small", "conv3d_autoencoder", "densenet3d")
+
+
+class Unavailable(Exception):
+    """The engine cannot run here (missing package, no CUDA): not the user's mistake."""
+
+
+class BadRequest(Exception):
+    """The request cannot be honoured as given (unknown architecture, missing shapes)."""
+
+
+_out = None
+
+
+def _protocol_stream():
+    """Protocol lines go to the original stdout; everything else printed to fd 1 goes to stderr."""
+    global _out
+    if _out is None:
+        try:
+            fd = os.dup(1)
+            os.dup2(2, 1)
+            _out = os.fdopen(fd, "w", buffering=1)
+            sys.stdout = sys.stderr
+        except OSError:
+            _out = sys.stdout
+    return _out
+
+
+def emit(event, **fields):
+    record = {"event": event}
+    record.update(fields)
+    stream = _protocol_stream()
+    stream.write(json.dumps(record, allow_nan=False) + "\n")
+    stream.flush()
+
+
+# ---- stop rules: the same rules as src/measure/loop.ts ---------------------------------------
+
+Z_95 = 1.959963984540054
+
+
+def median_ci_ranks(n, confidence=0.95):
+    """1-based ranks (lo, hi) of the order statistics bounding a >= 95% CI of the median, or None (n < 6).
+
+    Mirrors medianCiRanks in src/measure/stats.ts: exact binomial coverage for n <= 1000, the normal
+    approximation above.
+    """
+    if n < 1:
+        return None
+    if n > 1000:
+        half = (Z_95 * math.sqrt(n)) / 2
+        lo = max(1, math.floor(n / 2 - half))
+        hi = min(n, math.ceil(n / 2 + 1 + half))
+        return (lo, hi)
+    log_f = [0.0] * (n + 1)
+    for i in range(2, n + 1):
+        log_f[i] = log_f[i - 1] + math.log(i)
+    pmf = [math.exp(log_f[n] - log_f[k] - log_f[n - k] - n * math.log(2)) for k in range(n + 1)]
+    best = None
+    for j in range(1, (n + 1) // 2 + 1):
+        coverage = sum(pmf[j : n - j + 1])
+        if coverage >= confidence:
+            best = (j, n + 1 - j)
+        else:
+            break
+    return best
+
+
+def median_sorted(values):
+    n = len(values)
+    mid = n >> 1
+    return values[mid] if n % 2 == 1 else (values[mid - 1] + values[mid]) / 2
+
+
+def relative_ci_half_width(sorted_values):
+    ranks = median_ci_ranks(len(sorted_values))
+    if ranks is None:
+        return math.inf
+    lo = sorted_values[ranks[0] - 1]
+    hi = sorted_values[ranks[1] - 1]
+    median = median_sorted(sorted_values)
+    return (hi - lo) / 2 / median if median > 0 else math.inf
+
+
+def time_loop(run, rules, precision_rule, before=None, clock=time.perf_counter, flush_every=64, flush_ms=250.0):
+    """First run, warm-up, steady state; samples are emitted in batches, outside the timed region.
+
+    `before` (e.g. a CUDA synchronize) runs ahead of each timed call, outside the clock reads.
+    """
+    ms = lambda a, b: (b - a) * 1000.0  # noqa: E731
+    before = before or (lambda: None)
+
+    before()
+    t0 = clock()
+    run()
+    first_ms = ms(t0, clock())
+    emit("first", ms=first_ms)
+
+    warm_start = clock()
+    now = warm_start
+    warm_count = 0
+    while (ms(warm_start, now) < rules["warmupTimeMs"] or warm_count < rules["warmupCount"]) and not (
+        rules["maxTimeMs"] > 0 and ms(warm_start, now) >= rules["maxTimeMs"]
+    ):
+        before()
+        run()
+        warm_count += 1
+        now = clock()
+    emit("warmup", count=warm_count, timeMs=ms(warm_start, now))
+
+    samples = []
+    pending = []
+    last_flush = clock()
+    stop_reason = "min-reached"
+    start_epoch_ms = time.time() * 1000.0
+    steady_start = clock()
+    min_samples = precision_rule["minSamples"]
+    min_time = precision_rule["minTimeMs"]
+    check_every = precision_rule["checkEvery"]
+    while True:
+        before()
+        a = clock()
+        run()
+        b = clock()
+        sample = ms(a, b)
+        samples.append(sample)
+        pending.append(sample)
+        count = len(samples)
+        elapsed = ms(steady_start, b)
+        if rules["maxCount"] > 0 and count >= rules["maxCount"]:
+            stop_reason = "max-count"
+            break
+        if rules["maxTimeMs"] > 0 and elapsed >= rules["maxTimeMs"]:
+            stop_reason = "max-time"
+            break
+        if elapsed >= rules["minTimeMs"] and count >= rules["minCount"]:
+            stop_reason = "min-reached"
+            break
+        if (
+            rules["relCi"] > 0
+            and count >= max(min_samples, rules["minCount"])
+            and elapsed >= min(min_time, rules["minTimeMs"])
+            and count % check_every == 0
+            and relative_ci_half_width(sorted(samples)) <= rules["relCi"]
+        ):
+            stop_reason = "precision-reached"
+            break
+        if len(pending) >= flush_every or ms(last_flush, b) >= flush_ms:
+            emit("samples", ms=pending)
+            pending = []
+            last_flush = clock()
+    end_epoch_ms = time.time() * 1000.0
+    if pending:
+        emit("samples", ms=pending)
+    return {
+        "count": len(samples),
+        "stopReason": stop_reason,
+        "startEpochMs": start_epoch_ms,
+        "endEpochMs": end_epoch_ms,
+    }
+
+
+# ---- probing ---------------------------------------------------------------------------------
+
+
+def _version_of(module_name):
+    try:
+        module = __import__(module_name)
+        return getattr(module, "__version__", "unknown"), None
+    except Exception as error:  # ImportError, or a broken install raising anything
+        return None, "%s: %s" % (type(error).__name__, error)
+
+
+def probe():
+    info = {
+        "protocol": PROTOCOL_VERSION,
+        "python": platform.python_version(),
+        "executable": sys.executable,
+        "platform": platform.platform(),
+    }
+    torch_version, torch_error = _version_of("torch")
+    info["torch"] = torch_version
+    if torch_error:
+        info["torchError"] = torch_error
+    vision_version, vision_error = _version_of("torchvision") if torch_version else (None, "torch is missing")
+    info["torchvision"] = vision_version
+    if vision_error:
+        info["torchvisionError"] = vision_error
+    info["timm"] = _version_of("timm")[0] if torch_version else None
+    if torch_version:
+        import torch
+
+        info["cudaBuilt"] = getattr(torch.version, "cuda", None)
+        info["threads"] = torch.get_num_threads()
+        try:
+            available = bool(torch.cuda.is_available())
+            info["cudaAvailable"] = available
+            if available:
+                info["cudaDeviceCount"] = torch.cuda.device_count()
+                info["cudaDevice"] = torch.cuda.get_device_name(0)
+            elif info["cudaBuilt"]:
+                info["cudaError"] = "torch was built with CUDA %s, but no CUDA device is usable" % info["cudaBuilt"]
+            else:
+                info["cudaError"] = "this torch build has no CUDA support (a CPU-only wheel)"
+        except Exception as error:
+            info["cudaAvailable"] = False
+            info["cudaError"] = "%s: %s" % (type(error).__name__, error)
+    emit("probe", **info)
+
+
+# ---- models ----------------------------------------------------------------------------------
+
+
+def _conv3d_bn_relu(nn, cin, cout, stride=1):
+    return nn.Sequential(
+        nn.Conv3d(cin, cout, kernel_size=3, stride=stride, padding=1, bias=False),
+        nn.BatchNorm3d(cout),
+        nn.ReLU(inplace=True),
+    )
+
+
+def build_custom_video_model(torch, name, num_classes=400):
+    """c3d_small, conv3d_autoencoder and densenet3d exactly as docs/zoo.md defines them (same layers,
+    same parameter counts as the ONNX graphs edgebench generates)."""
+    nn = torch.nn
+    if name == "c3d_small":
+        return nn.Sequential(
+            _conv3d_bn_relu(nn, 3, 32),
+            nn.MaxPool3d(kernel_size=(1, 2, 2), stride=(1, 2, 2)),
+            _conv3d_bn_relu(nn, 32, 64),
+            nn.MaxPool3d(kernel_size=2, stride=2),
+            _conv3d_bn_relu(nn, 64, 128),
+            _conv3d_bn_relu(nn, 128, 128),
+            nn.MaxPool3d(kernel_size=2, stride=2),
+            _conv3d_bn_relu(nn, 128, 256),
+            _conv3d_bn_relu(nn, 256, 256),
+            nn.MaxPool3d(kernel_size=2, stride=2, ceil_mode=True),
+            nn.AdaptiveAvgPool3d(1),
+            nn.Flatten(),
+            nn.Linear(256, 256),
+            nn.ReLU(inplace=True),
+            nn.Linear(256, num_classes),
+        )
+    if name == "conv3d_autoencoder":
+        # The encoder and the classifier on its latent code; the training-only decoder is not built.
+        return nn.Sequential(
+            _conv3d_bn_relu(nn, 3, 32, stride=(1, 2, 2)),
+            _conv3d_bn_relu(nn, 32, 64, stride=2),
+            _conv3d_bn_relu(nn, 64, 128, stride=2),
+            _conv3d_bn_relu(nn, 128, 256, stride=2),
+            nn.AdaptiveAvgPool3d(1),
+            nn.Flatten(),
+            nn.Linear(256, 128),
+            nn.ReLU(inplace=True),
+            nn.Linear(128, num_classes),
+        )
+    if name == "densenet3d":
+        return _densenet3d(torch, num_classes)
+    raise BadRequest("no custom video model named '%s'" % name)
+
+
+def _densenet3d(torch, num_classes, growth=16, blocks=(4, 8, 12), init_features=32, bn_size=4):
+    nn = torch.nn
+
+    class DenseLayer(nn.Module):
+        def __init__(self, cin):
+            super().__init__()
+            self.norm1 = nn.BatchNorm3d(cin)
+            self.relu1 = nn.ReLU(inplace=True)
+            self.conv1 = nn.Conv3d(cin, bn_size * growth, kernel_size=1, bias=False)
+            self.norm2 = nn.BatchNorm3d(bn_size * growth)
+            self.relu2 = nn.ReLU(inplace=True)
+            self.conv2 = nn.Conv3d(bn_size * growth, growth, kernel_size=3, padding=1, bias=False)
+
+        def forward(self, features):
+            x = torch.cat(features, 1)
+            return self.conv2(self.relu2(self.norm2(self.conv1(self.relu1(self.norm1(x))))))
+
+    class DenseBlock(nn.Module):
+        def __init__(self, layers, cin):
+            super().__init__()
+            self.layers = nn.ModuleList([DenseLayer(cin + i * growth) for i in range(layers)])
+
+        def forward(self, x):
+            features = [x]
+            for layer in self.layers:
+                features.append(layer(features))
+            return torch.cat(features, 1)
+
+    modules = [
+        nn.Conv3d(3, init_features, kernel_size=(3, 7, 7), stride=(1, 2, 2), padding=(1, 3, 3), bias=False),
+        nn.BatchNorm3d(init_features),
+        nn.ReLU(inplace=True),
+        nn.MaxPool3d(kernel_size=3, stride=2, padding=1),
+    ]
+    channels = init_features
+    for i, layers in enumerate(blocks):
+        modules.append(DenseBlock(layers, channels))
+        channels += layers * growth
+        if i < len(blocks) - 1:
+            modules += [
+                nn.BatchNorm3d(channels),
+                nn.ReLU(inplace=True),
+                nn.Conv3d(channels, channels // 2, kernel_size=1, bias=False),
+                nn.AvgPool3d(kernel_size=2, stride=2),
+            ]
+            channels //= 2
+    modules += [
+        nn.BatchNorm3d(channels),
+        nn.ReLU(inplace=True),
+        nn.AdaptiveAvgPool3d(1),
+        nn.Flatten(),
+        nn.Linear(channels, num_classes),
+    ]
+    return nn.Sequential(*modules)
+
+
+def build_zoo_model(torch, name, num_classes):
+    if name in CUSTOM_VIDEO_MODELS:
+        return build_custom_video_model(torch, name, int(num_classes) if num_classes else 400)
+    kwargs = {}
+    if num_classes:
+        kwargs["num_classes"] = int(num_classes)
+    if name == "resnetv2_50":
+        try:
+            import timm
+        except ImportError as error:
+            raise Unavailable("resnetv2_50 is timm's pre-activation ResNet-50 and timm is not installed (%s)" % error)
+        return timm.create_model("resnetv2_50", pretrained=False, **kwargs)
+    try:
+        import torchvision
+        import torchvision.models as models
+        import torchvision.models.video as video
+    except ImportError as error:
+        raise Unavailable("torchvision is not importable (%s); install the torchvision that matches torch" % error)
+    if name in ("googlenet", "inception_v3"):
+        kwargs.update(aux_logits=False, init_weights=False)
+    get_model = getattr(models, "get_model", None)
+    if get_model is not None:
+        try:
+            return get_model(name, weights=None, **kwargs)
+        except ValueError:
+            pass  # not registered under that name in this torchvision; try the builders directly
+    builder = getattr(models, name, None) or getattr(video, name, None)
+    if builder is None or not callable(builder):
+        raise BadRequest("torchvision %s has no architecture named '%s'" % (torchvision.__version__, name))
+    try:
+        return builder(weights=None, **kwargs)  # torchvision >= 0.13
+    except TypeError:
+        return builder(pretrained=False, **kwargs)  # older torchvision (JetPack 4.x wheels)
+
+
+def load_model(torch, spec, device):
+    kind = spec["kind"]
+    if kind == "zoo":
+        return build_zoo_model(torch, spec["name"], spec.get("numClasses")), "eager"
+    if kind == "torchscript":
+        path = spec["path"]
+        if not os.path.isfile(path):
+            raise BadRequest("TorchScript file not found: %s" % path)
+        try:
+            return torch.jit.load(path, map_location=device), "torchscript"
+        except Exception as error:
+            raise BadRequest("%s is not a TorchScript file torch %s can load (%s)" % (path, torch.__version__, error))
+    raise BadRequest("unknown model kind '%s'" % kind)
+
+
+def peak_rss_bytes():
+    try:
+        import resource
+
+        peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+        return peak if sys.platform == "darwin" else peak * 1024
+    except Exception:
+        return None
+
+
+def run_null(config):
+    """The do-nothing model: what the harness itself costs per iteration (no torch needed)."""
+    started = time.perf_counter()
+    run = lambda: None  # noqa: E731
+    emit(
+        "ready",
+        coldStartMs=(time.perf_counter() - started) * 1000.0,
+        device="cpu",
+        deviceName="none (null model)",
+        torch=None,
+        torchvision=None,
+        mode="null",
+        threads=0,
+        interopThreads=0,
+        inputs=[],
+        params=0,
+    )
+    result = time_loop(run, config["stopRules"], config["precisionRule"])
+    result["peakRssBytes"] = peak_rss_bytes()
+    emit("done", **result)
+
+
+def run_torch(config):
+    import_start = time.perf_counter()
+    try:
+        import torch
+    except Exception as error:
+        raise Unavailable("torch is not importable in %s (%s)" % (sys.executable, error))
+    import_ms = (time.perf_counter() - import_start) * 1000.0
+
+    device_kind = config.get("device", "cpu")
+    if device_kind == "cuda":
+        if not torch.cuda.is_available():
+            built = getattr(torch.version, "cuda", None)
+            raise Unavailable(
+                "CUDA is not available to torch %s (%s)"
+                % (torch.__version__, "built with CUDA %s, but no usable device" % built if built else "a CPU-only build")
+            )
+        device = torch.device("cuda", int(config.get("deviceIndex", 0)))
+    elif device_kind == "cpu":
+        device = torch.device("cpu")
+    else:
+        raise BadRequest("device must be 'cpu' or 'cuda', got '%s'" % device_kind)
+
+    if config.get("threads"):
+        torch.set_num_threads(int(config["threads"]))
+    if device.type == "cuda":
+        torch.backends.cudnn.benchmark = bool(config.get("cudnnBenchmark", False))
+    precision = config.get("precision", "fp32")
+    if precision not in ("fp32", "fp16"):
+        raise BadRequest("the torch engine runs fp32 or fp16, not '%s'" % precision)
+    dtype = torch.float16 if precision == "fp16" else torch.float32
+    torch.manual_seed(int(config.get("seed", 42)))
+
+    cold_start = time.perf_counter()
+    model, mode = load_model(torch, config["model"], device)
+    model = model.eval().to(device)
+    if precision == "fp16":
+        model = model.half()
+    if device.type == "cuda":
+        torch.cuda.synchronize(device)
+    cold_ms = (time.perf_counter() - cold_start) * 1000.0
+
+    inputs = []
+    tensors = []
+    for spec in config["inputs"]:
+        shape = [int(d) for d in spec["shape"]]
+        tensors.append(torch.randn(*shape, dtype=dtype, device=device))
+        inputs.append({"name": spec["name"], "shape": shape, "dtype": str(dtype).replace("torch.", "")})
+    params = None
+    try:
+        params = int(sum(p.numel() for p in model.parameters() if p.requires_grad))
+    except Exception:
+        pass
+    emit(
+        "ready",
+        coldStartMs=cold_ms,
+        importMs=import_ms,
+        device=device.type,
+        deviceName=(
+            torch.cuda.get_device_name(device)
+            if device.type == "cuda"
+            else platform.processor() or platform.machine() or "cpu"
+        ),
+        torch=torch.__version__,
+        torchvision=_version_of("torchvision")[0],
+        cuda=getattr(torch.version, "cuda", None),
+        cudnn=torch.backends.cudnn.version() if device.type == "cuda" else None,
+        mode=mode,
+        threads=torch.get_num_threads(),
+        interopThreads=torch.get_num_interop_threads(),
+        inputs=inputs,
+        params=params,
+    )
+
+    if device.type == "cuda":
+        sync = lambda: torch.cuda.synchronize(device)  # noqa: E731
+    else:
+        sync = lambda: None  # noqa: E731
+
+    def run():
+        model(*tensors)
+        sync()  # this call's kernels must be finished when the clock is read
+
+    inference = getattr(torch, "inference_mode", None) or torch.no_grad
+    with inference():
+        # sync before each call too (outside the clock reads): earlier work must not leak into its time
+        result = time_loop(run, config["stopRules"], config["precisionRule"], before=sync)
+        out = model(*tensors)
+    outputs = []
+    for i, value in enumerate(out if isinstance(out, (tuple, list)) else [out]):
+        if hasattr(value, "shape"):
+            outputs.append({"name": "output%d" % i, "shape": list(value.shape)})
+    result["outputs"] = outputs
+    result["peakRssBytes"] = peak_rss_bytes()
+    if device.type == "cuda":
+        result["cudaMaxMemoryAllocatedBytes"] = int(torch.cuda.max_memory_allocated(device))
+    emit("done", **result)
+
+
+def main(argv):
+    command = argv[1] if len(argv) > 1 else "run"
+    try:
+        if command == "probe":
+            probe()
+            return 0
+        if command != "run":
+            raise BadRequest("unknown command '%s' (expected probe or run)" % command)
+        line = sys.stdin.readline()
+        if not line.strip():
+            raise BadRequest("no configuration on stdin (one JSON line expected)")
+        config = json.loads(line)
+        if config.get("protocol") != PROTOCOL_VERSION:
+            raise BadRequest(
+                "protocol %s requested, this runner speaks %d (edgebench and its runner script are out of step)"
+                % (config.get("protocol"), PROTOCOL_VERSION)
+            )
+        emit("hello", protocol=PROTOCOL_VERSION, python=platform.python_version(), pid=os.getpid())
+        if config["model"]["kind"] == "null":
+            run_null(config)
+        else:
+            run_torch(config)
+        return 0
+    except Unavailable as error:
+        emit("error", kind="unavailable", message=str(error))
+    except BadRequest as error:
+        emit("error", kind="user", message=str(error))
+    except Exception as error:  # anything else is a bug or an out-of-memory: report it, with the trace on stderr
+        traceback.print_exc(file=sys.stderr)
+        message = "%s: %s" % (type(error).__name__, error)
+        kind = "internal"
+        if "out of memory" in message.lower():
+            kind = "resource"
+        emit("error", kind=kind, message=message[:2000])
+    return 1
+
+
+if __name__ == "__main__":
+    sys.exit(main(sys.argv))

@@ -1,0 +1,307 @@
+/**
+ * PyTorch through a Python subprocess: the study's baseline. The runner (python/edgebench_torch.py)
+ * builds the model, applies the same warm-up and stop rules as the in-process loop, and streams every
+ * per-iteration time back (protocol in protocol.ts and docs/engines.md).
+ */
+import { stat } from 'node:fs/promises';
+import path from 'node:path';
+import { EngineUnavailableError, UserError } from '../../errors.js';
+import {
+  MIN_SAMPLES_FOR_PRECISION,
+  MIN_TIME_FOR_PRECISION_MS,
+  PRECISION_CHECK_EVERY,
+} from '../../measure/settings.js';
+import type { Engine, EngineProbe, LoadedModel, TensorInfo } from '../engine.js';
+import type {
+  ExternalEngineProbe,
+  ExternalMeasurement,
+  ExternalMeasurer,
+  ExternalMeasureSettings,
+} from '../external.js';
+import { describeFailure, runProcess, tailLines } from '../subprocess.js';
+import { TORCH_ARCHITECTURES } from './architectures.js';
+import { DEFAULT_TORCH_OPTIONS, type TorchOptions, validateTorchOptions } from './options.js';
+import { ProtocolReader, TORCH_PROTOCOL_VERSION } from './protocol.js';
+import {
+  cudaUnavailableReason,
+  probePython,
+  pythonCommand,
+  runnerScriptPath,
+  torchUnavailableReason,
+} from './python.js';
+
+const TORCHSCRIPT_SUFFIXES = ['.pt', '.pth', '.ts', '.torchscript', '.jit', '.zip'];
+
+/** What the runner is asked to build. */
+export type TorchModelSpec =
+  | { kind: 'zoo'; name: string; numClasses?: number }
+  | { kind: 'torchscript'; path: string }
+  | { kind: 'null' };
+
+/**
+ * A model argument as the torch engine reads it: a zoo architecture name, a TorchScript file, or
+ * `null` (a call that does nothing: the harness's own overhead). ONNX files belong to ort and trtexec.
+ */
+export async function resolveTorchModel(model: string, numClasses?: number): Promise<TorchModelSpec> {
+  if (model === 'null') return { kind: 'null' };
+  if (TORCH_ARCHITECTURES[model]) return { kind: 'zoo', name: model, ...(numClasses ? { numClasses } : {}) };
+  const info = await stat(model).catch(() => undefined);
+  const ext = path.extname(model).toLowerCase();
+  if (info?.isFile()) {
+    if (ext === '.onnx')
+      throw new UserError(
+        `the torch engine runs PyTorch definitions, not ONNX: give a zoo architecture name or a TorchScript file (${model})`,
+      );
+    if (TORCHSCRIPT_SUFFIXES.includes(ext)) return { kind: 'torchscript', path: path.resolve(model) };
+    throw new UserError(
+      `${model}: the torch engine takes TorchScript files (${TORCHSCRIPT_SUFFIXES.join(', ')})`,
+    );
+  }
+  throw new UserError(
+    `'${model}' is neither a file nor an architecture the torch engine knows; known: ${Object.keys(TORCH_ARCHITECTURES).join(', ')}`,
+  );
+}
+
+/** Input tensors to synthesize: the architecture's input with the batch in front, or the shapes given. */
+export function torchInputs(
+  spec: TorchModelSpec,
+  settings: Pick<ExternalMeasureSettings, 'batch' | 'shapes'>,
+): Array<{ name: string; shape: number[] }> {
+  const given = Object.entries(settings.shapes ?? {});
+  if (spec.kind === 'null') return [];
+  if (spec.kind === 'torchscript') {
+    if (given.length === 0)
+      throw new UserError(
+        'a TorchScript file declares no input shapes: give them in order, e.g. --shape input=1x3x224x224',
+      );
+    return given.map(([name, shape]) => ({ name, shape: [...shape] }));
+  }
+  const arch = TORCH_ARCHITECTURES[spec.name];
+  if (given.length > 1)
+    throw new UserError(`${spec.name} has one input; got shapes for ${given.map(([n]) => n).join(', ')}`);
+  if (given.length === 1) {
+    const [name, shape] = given[0];
+    if (shape.length !== arch.input.length + 1)
+      throw new UserError(
+        `${spec.name} takes ${arch.input.length + 1}-dimensional input (N×${arch.input.join('×')}), got ${shape.join('x')} for '${name}'`,
+      );
+    return [{ name, shape: [...shape] }];
+  }
+  const batch = settings.batch ?? 1;
+  if (!Number.isInteger(batch) || batch < 1)
+    throw new RangeError(`batch must be a positive integer, got ${batch}`);
+  return [{ name: 'input', shape: [batch, ...arch.input] }];
+}
+
+export interface TorchEnvironment {
+  env?: NodeJS.ProcessEnv;
+}
+
+export class TorchEngine implements Engine<Partial<TorchOptions>>, ExternalMeasurer<Partial<TorchOptions>> {
+  readonly name = 'torch';
+
+  constructor(private readonly where: TorchEnvironment = {}) {}
+
+  /** PyTorch runs in its own process with its own loop; timing it call by call over a pipe would measure the pipe. */
+  async load(): Promise<LoadedModel> {
+    throw new EngineUnavailableError(
+      "the torch engine measures in a Python subprocess: use measure() (or measureWithEngine('torch', …)), not load()",
+    );
+  }
+
+  async probe(): Promise<EngineProbe[]> {
+    const env = this.env();
+    const probe = await probePython(pythonCommand(undefined, env), env);
+    const noTorch = torchUnavailableReason(probe);
+    const noCuda = cudaUnavailableReason(probe);
+    let detail: string | undefined;
+    if (probe.ok && probe.info.torch) {
+      const info = probe.info;
+      detail = `torch ${info.torch}, ${info.torchvision ? `torchvision ${info.torchvision}` : 'no torchvision (zoo architectures unavailable; TorchScript files work)'}, Python ${info.python}`;
+    }
+    const cpu: ExternalEngineProbe = {
+      id: 'torch/cpu',
+      bundled: false,
+      available: noTorch === undefined,
+      ...(noTorch ? { reason: noTorch } : {}),
+      ...(detail ? { detail } : {}),
+    };
+    const cudaDevice = probe.ok ? probe.info.cudaDevice : undefined;
+    const cuda: ExternalEngineProbe = {
+      id: 'torch/cuda',
+      bundled: false,
+      available: noCuda === undefined,
+      ...(noCuda ? { reason: noCuda } : {}),
+      ...(detail && !noCuda ? { detail: `${detail}, ${cudaDevice ?? 'CUDA device'}` } : {}),
+    };
+    return [cpu, cuda];
+  }
+
+  async measure(
+    model: string,
+    settings: ExternalMeasureSettings,
+    partial: Partial<TorchOptions> = {},
+  ): Promise<ExternalMeasurement> {
+    const options = validateTorchOptions({ ...DEFAULT_TORCH_OPTIONS, ...partial });
+    const env = this.env();
+    const python = pythonCommand(options.python, env);
+    const warnings: string[] = [];
+    const log = settings.onLog ?? (() => {});
+
+    const spec = await resolveTorchModel(model, options.numClasses);
+    const inputs = torchInputs(spec, settings);
+    if (settings.precision !== 'fp32' && settings.precision !== 'fp16')
+      throw new UserError(`the torch engine runs fp32 or fp16 eager models, not '${settings.precision}'`);
+
+    let device: 'cpu' | 'cuda' = options.device === 'cuda' ? 'cuda' : 'cpu';
+    if (spec.kind !== 'null') {
+      const probe = await probePython(python, env);
+      const noTorch = torchUnavailableReason(probe);
+      if (noTorch) throw new EngineUnavailableError(noTorch);
+      const noCuda = cudaUnavailableReason(probe);
+      if (options.device === 'auto') device = noCuda ? 'cpu' : 'cuda';
+      else if (options.device === 'cuda' && noCuda) throw new EngineUnavailableError(noCuda);
+    }
+    if (settings.precision === 'fp16' && device === 'cpu')
+      warnings.push(
+        'fp16 eager on the CPU: many CPU kernels have no fast fp16 path, so this is rarely a fair baseline',
+      );
+
+    const config = {
+      protocol: TORCH_PROTOCOL_VERSION,
+      model: spec,
+      device,
+      deviceIndex: options.deviceIndex,
+      threads: options.threads,
+      cudnnBenchmark: options.cudnnBenchmark,
+      precision: settings.precision,
+      seed: settings.seed,
+      inputs,
+      stopRules: settings.stopRules,
+      precisionRule: {
+        minSamples: MIN_SAMPLES_FOR_PRECISION,
+        minTimeMs: MIN_TIME_FOR_PRECISION_MS,
+        checkEvery: PRECISION_CHECK_EVERY,
+      },
+    };
+    const rules = settings.stopRules;
+    const timeoutMs =
+      options.timeoutSlackMs > 0 && rules.maxTimeMs > 0 ? 2 * rules.maxTimeMs + options.timeoutSlackMs : 0;
+
+    const reader = new ProtocolReader((event) => {
+      if (event.event === 'ready')
+        log(
+          `torch: ${spec.kind === 'zoo' ? spec.name : spec.kind} ready on ${event.deviceName ?? event.device} in ${event.coldStartMs.toFixed(0)} ms`,
+        );
+      else if (event.event === 'warmup')
+        log(`torch: warm-up done (${event.count} runs, ${event.timeMs.toFixed(0)} ms)`);
+    });
+    let stderrTail = '';
+    const outcome = await runProcess(python, [runnerScriptPath(), 'run'], {
+      env: { ...env, PYTHONUNBUFFERED: '1', PYTHONDONTWRITEBYTECODE: '1' },
+      input: `${JSON.stringify(config)}\n`,
+      timeoutMs,
+      ...(settings.signal ? { signal: settings.signal } : {}),
+      onStdoutLine: (line) => reader.feed(line),
+      onStderrLine: (line) => {
+        stderrTail = `${stderrTail}\n${line}`.slice(-8000);
+      },
+    });
+
+    if (outcome.spawnError)
+      throw new EngineUnavailableError(
+        outcome.spawnError.code === 'ENOENT'
+          ? `${python} not found on PATH (install Python 3 with torch, or set EDGEBENCH_PYTHON)`
+          : describeFailure(python, outcome),
+      );
+    const failure = reader.error;
+    if (failure) {
+      if (failure.kind === 'unavailable') throw new EngineUnavailableError(failure.message);
+      if (failure.kind === 'user') throw new UserError(failure.message);
+      if (failure.kind === 'resource')
+        throw new UserError(`the PyTorch runner ran out of memory: ${failure.message}`);
+      throw new Error(
+        `the PyTorch runner failed: ${failure.message}${stderrTail ? ` (stderr: ${tailLines(stderrTail)})` : ''}`,
+      );
+    }
+    const result = reader.result();
+    if ('problem' in result) {
+      throw new Error(
+        `the PyTorch runner did not finish: ${result.problem}; ${describeFailure(python, outcome, timeoutMs)}${stderrTail ? ` (stderr: ${tailLines(stderrTail)})` : ''}`,
+      );
+    }
+    const report = result.report;
+    if (report.noise.length > 0)
+      warnings.push(`the runner printed ${report.noise.length} non-protocol line(s) on stdout`);
+    const ready = report.ready;
+    const tensorInputs: TensorInfo[] = ready.inputs.map((i) => ({
+      name: i.name,
+      type: i.dtype ?? 'float32',
+      shape: i.shape,
+    }));
+    const tensorOutputs: TensorInfo[] = (report.done.outputs ?? []).map((o) => ({
+      name: o.name,
+      type: outputType(settings.precision),
+      shape: o.shape,
+    }));
+    const shapes = Object.fromEntries(ready.inputs.map((i) => [i.name, i.shape]));
+    const batch = ready.inputs[0]?.shape[0] ?? 1;
+    return {
+      engine: `torch/${device}`,
+      engineVersion: ready.torch ? `torch ${ready.torch}` : 'none (null model)',
+      sampleMetric:
+        device === 'cuda'
+          ? 'wall time of one eager forward call, torch.cuda.synchronize() before (untimed) and after (timed)'
+          : 'wall time of one eager forward call (time.perf_counter)',
+      samplesMs: report.samplesMs,
+      coldStartMs: ready.coldStartMs,
+      firstInferenceMs: report.firstInferenceMs,
+      warmup: { count: report.warmup?.count ?? null, timeMs: report.warmup?.timeMs ?? null },
+      stopReason: report.done.stopReason,
+      window: { startEpochMs: report.done.startEpochMs, endEpochMs: report.done.endEpochMs },
+      inputs: tensorInputs,
+      outputs: tensorOutputs,
+      shapes,
+      batch,
+      effectiveStopRules: settings.stopRules,
+      device: ready.deviceName ?? ready.device,
+      provider: device,
+      graphOptimization: ready.mode === 'torchscript' ? 'torchscript (as saved)' : 'none (eager)',
+      precision: settings.precision,
+      options: {
+        device,
+        deviceIndex: options.deviceIndex,
+        threads: options.threads,
+        cudnnBenchmark: options.cudnnBenchmark,
+        mode: ready.mode,
+        ...(spec.kind === 'zoo' && spec.numClasses ? { numClasses: spec.numClasses } : {}),
+      },
+      intraOpThreads: ready.threads,
+      interOpThreads: ready.interopThreads,
+      peakRssBytes: report.done.peakRssBytes ?? null,
+      extras: {
+        python,
+        torch: ready.torch,
+        torchvision: ready.torchvision ?? null,
+        cuda: ready.cuda ?? null,
+        cudnn: ready.cudnn ?? null,
+        importMs: ready.importMs ?? null,
+        params: ready.params ?? null,
+        model: spec,
+        ...(report.done.cudaMaxMemoryAllocatedBytes !== undefined
+          ? { cudaMaxMemoryAllocatedBytes: report.done.cudaMaxMemoryAllocatedBytes }
+          : {}),
+        ...(report.logs.length > 0 ? { logs: report.logs.slice(0, 20) } : {}),
+      },
+      warnings,
+    };
+  }
+
+  private env(): NodeJS.ProcessEnv {
+    return this.where.env ?? process.env;
+  }
+}
+
+function outputType(precision: string): string {
+  return precision === 'fp16' ? 'float16' : 'float32';
+}

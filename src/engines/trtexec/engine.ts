@@ -1,0 +1,533 @@
+/**
+ * TensorRT through `trtexec`: build an engine from ONNX (cached), run it with trtexec's own timing
+ * loop, and turn its per-query export and summary into a Measurement. Nothing here needs a GPU to be
+ * tested: a fake trtexec that prints a recorded output exercises every path.
+ */
+import { createHash } from 'node:crypto';
+import { createReadStream } from 'node:fs';
+import { mkdtemp, readFile, rm, stat } from 'node:fs/promises';
+import os from 'node:os';
+import path from 'node:path';
+import { detectGpus, detectJetson } from '../../env/host.js';
+import { EngineUnavailableError, UserError } from '../../errors.js';
+import { resolveInputShape } from '../../workloads/shapes.js';
+import type { Engine, EngineProbe, LoadedModel, TensorInfo } from '../engine.js';
+import type {
+  ExternalEngineProbe,
+  ExternalMeasurement,
+  ExternalMeasurer,
+  ExternalMeasureSettings,
+} from '../external.js';
+import { describeFailure, runProcess } from '../subprocess.js';
+import { buildArgs, flavorOf, precisionFlags, runArgs, shapesSpec, trtexecTiming } from './args.js';
+import {
+  type CachedEngine,
+  commitEngine,
+  discardEngine,
+  type EngineCacheEntry,
+  engineCacheKey,
+  lookupEngine,
+  reserveEngine,
+  timingCacheName,
+  trtCacheDir,
+} from './cache.js';
+import {
+  findTrtexec,
+  GPU_DEVICE_NODES,
+  identifyTrtexec,
+  TRTEXEC_DEFAULT_LOCATIONS,
+  visibleGpuNode,
+} from './locate.js';
+import { readOnnxIo } from './model-io.js';
+import { DEFAULT_TRTEXEC_OPTIONS, type TrtexecOptions, validateTrtexecOptions } from './options.js';
+import { parseTrtexecLog, type TrtexecLog, trtexecFailureReason } from './parse-log.js';
+import {
+  type LayerProfile,
+  parseExportProfile,
+  parseExportTimes,
+  type QueryTime,
+  splitWarmup,
+} from './parse-times.js';
+
+/** Where the engine looks for things; tests point these at temporary files. */
+export interface TrtexecEnvironment {
+  env?: NodeJS.ProcessEnv;
+  defaultLocations?: readonly string[];
+  gpuDeviceNodes?: readonly string[];
+  /** Names the GPU for the engine cache key; by default nvidia-smi / sysfs / the Jetson model. */
+  gpuName?: () => Promise<string>;
+}
+
+const ENGINE_SUFFIXES = ['.engine', '.plan', '.trt'];
+const TOP_LAYERS = 25;
+
+async function sha256Of(file: string): Promise<string> {
+  const hash = createHash('sha256');
+  for await (const chunk of createReadStream(file)) hash.update(chunk as Buffer);
+  return hash.digest('hex');
+}
+
+async function defaultGpuName(): Promise<string> {
+  const [gpus, jetson] = await Promise.all([detectGpus(), detectJetson()]);
+  const names = gpus.filter((g) => g.vendor === 'NVIDIA').map((g) => g.name);
+  if (jetson?.model) names.push(jetson.model);
+  return names.join('; ') || 'unknown GPU';
+}
+
+function sampleOf(query: QueryTime, metric: TrtexecOptions['sampleMetric']): number {
+  if (metric === 'gpuCompute') return query.computeMs;
+  if (metric === 'endToEnd') return query.endToEndMs ?? query.latencyMs;
+  return query.latencyMs;
+}
+
+const METRIC_WORDS: Record<TrtexecOptions['sampleMetric'], string> = {
+  latency: 'trtexec latency per query: H2D copy + GPU compute + D2H copy (CUDA events)',
+  gpuCompute: 'trtexec GPU compute time per query (CUDA events, kernels only)',
+  endToEnd: 'trtexec end-to-end host latency per query (includes waiting behind the previous query)',
+};
+
+function topLayers(profile: LayerProfile) {
+  return {
+    runs: profile.runs,
+    layers: [...profile.layers].sort((a, b) => b.totalMs - a.totalMs).slice(0, TOP_LAYERS),
+  };
+}
+
+export class TrtexecEngine
+  implements Engine<Partial<TrtexecOptions>>, ExternalMeasurer<Partial<TrtexecOptions>>
+{
+  readonly name = 'trtexec';
+  private gpuNamePromise: Promise<string> | undefined;
+
+  constructor(private readonly where: TrtexecEnvironment = {}) {}
+
+  /** trtexec runs its own timing loop in another process; the in-process loop cannot drive it. */
+  async load(): Promise<LoadedModel> {
+    throw new EngineUnavailableError(
+      "the trtexec engine measures out of process: use measure() (or measureWithEngine('trtexec', …)), not load()",
+    );
+  }
+
+  async probe(): Promise<EngineProbe[]> {
+    const id = 'trtexec';
+    let location: Awaited<ReturnType<typeof findTrtexec>>;
+    try {
+      location = await findTrtexec(
+        undefined,
+        this.env(),
+        this.where.defaultLocations ?? TRTEXEC_DEFAULT_LOCATIONS,
+      );
+    } catch (error) {
+      return [{ id, bundled: false, available: false, reason: (error as Error).message }];
+    }
+    if (!location) {
+      return [
+        {
+          id,
+          bundled: false,
+          available: false,
+          reason: `trtexec not found on PATH or in ${(this.where.defaultLocations ?? TRTEXEC_DEFAULT_LOCATIONS).join(', ')} (it ships with TensorRT and JetPack; or pass --trtexec PATH / set EDGEBENCH_TRTEXEC)`,
+        },
+      ];
+    }
+    const identity = await identifyTrtexec(location.path);
+    const what = `trtexec at ${location.path}${identity.version ? ` (TensorRT ${identity.version})` : ''}`;
+    if (!identity.runs)
+      return [{ id, bundled: false, available: false, reason: `${what}: ${identity.error}` }];
+    const gpu = await visibleGpuNode(this.where.gpuDeviceNodes ?? GPU_DEVICE_NODES);
+    if (!gpu) {
+      return [
+        {
+          id,
+          bundled: false,
+          available: false,
+          reason: `${what} found, but no NVIDIA GPU is visible (no ${(this.where.gpuDeviceNodes ?? GPU_DEVICE_NODES).join(', ')})`,
+        },
+      ];
+    }
+    const found: ExternalEngineProbe = { id, bundled: false, available: true, detail: what };
+    return [found];
+  }
+
+  async measure(
+    model: string,
+    settings: ExternalMeasureSettings,
+    partial: Partial<TrtexecOptions> = {},
+  ): Promise<ExternalMeasurement> {
+    const options = validateTrtexecOptions({ ...DEFAULT_TRTEXEC_OPTIONS, ...partial });
+    const log = settings.onLog ?? (() => {});
+    const warnings: string[] = [];
+
+    const modelInfo = await stat(model).catch(() => undefined);
+    if (!modelInfo?.isFile()) throw new UserError(`model file not found: ${model}`);
+    const location = await findTrtexec(
+      options.trtexecPath,
+      this.env(),
+      this.where.defaultLocations ?? TRTEXEC_DEFAULT_LOCATIONS,
+    );
+    if (!location) {
+      throw new EngineUnavailableError(
+        'trtexec not found: install TensorRT (JetPack ships it in /usr/src/tensorrt/bin), put it on PATH, or pass --trtexec PATH',
+      );
+    }
+    const identity = await identifyTrtexec(location.path);
+    if (!identity.runs)
+      throw new EngineUnavailableError(`trtexec at ${location.path} cannot run: ${identity.error}`);
+    if (!(await visibleGpuNode(this.where.gpuDeviceNodes ?? GPU_DEVICE_NODES)))
+      throw new EngineUnavailableError('trtexec needs an NVIDIA GPU, and none is visible on this machine');
+    const flavor = flavorOf(identity);
+    const tensorrt = identity.version ?? `unknown:${(await sha256Of(location.path)).slice(0, 16)}`;
+    if (!identity.version)
+      warnings.push(
+        'the TensorRT version could not be read from trtexec; engine cache entries are keyed by the trtexec binary instead',
+      );
+
+    // Inputs: names, declared shapes, and which need --shapes.
+    const prebuilt = ENGINE_SUFFIXES.includes(path.extname(model).toLowerCase());
+    let inputs: TensorInfo[] = [];
+    let outputs: TensorInfo[] = [];
+    if (!prebuilt) {
+      const io = await readOnnxIo(model);
+      if ('error' in io) {
+        warnings.push(
+          `could not read the model's inputs with onnxruntime (${io.error}); only explicit shapes are passed to trtexec`,
+        );
+      } else {
+        inputs = io.inputs;
+        outputs = io.outputs;
+      }
+    }
+    const shapes: Record<string, number[]> = {};
+    const dynamicShapes: Record<string, number[]> = {};
+    if (inputs.length > 0) {
+      for (const info of inputs) {
+        const dims = resolveInputShape(info, { batch: settings.batch, shapes: settings.shapes });
+        shapes[info.name] = dims;
+        if (info.shape.some((d) => typeof d !== 'number' || d <= 0)) dynamicShapes[info.name] = dims;
+      }
+    } else {
+      Object.assign(shapes, settings.shapes ?? {});
+      Object.assign(dynamicShapes, settings.shapes ?? {});
+      if (settings.batch !== undefined && !settings.shapes)
+        warnings.push('batch was not applied: the model inputs are unknown, give full shapes instead');
+    }
+    const firstShape = shapes[inputs[0]?.name ?? Object.keys(shapes)[0] ?? ''];
+    const batch = firstShape && firstShape.length > 0 ? firstShape[0] : (settings.batch ?? 1);
+
+    if ((settings.precision === 'int8' || settings.precision === 'best') && !options.calibrationCachePath)
+      warnings.push(
+        'INT8 without a calibration cache: unless the model carries Q/DQ scales, TensorRT uses placeholder ranges — speed is representative, outputs are not',
+      );
+
+    // Build (or find) the engine.
+    const cacheDir = trtCacheDir(options.cacheDir, this.env());
+    let engineInfo: { path: string; cache: Record<string, unknown> };
+    if (prebuilt) {
+      engineInfo = { path: path.resolve(model), cache: { prebuilt: true } };
+      if (settings.precision !== 'fp32')
+        warnings.push(
+          `precision '${settings.precision}' ignored: a prebuilt engine runs in the precision it was built with`,
+        );
+    } else {
+      engineInfo = await this.buildOrReuse({
+        model,
+        settings,
+        options,
+        flavor,
+        tensorrt,
+        dynamicShapes,
+        cacheDir,
+        trtexecPath: location.path,
+        log,
+      });
+    }
+
+    // Run.
+    const timing = trtexecTiming(settings.stopRules);
+    if (timing.unsupported) warnings.push(timing.unsupported);
+    const work = await mkdtemp(path.join(os.tmpdir(), 'edgebench-trtexec-'));
+    try {
+      const exportTimesPath = path.join(work, 'times.json');
+      const exportProfilePath = options.profile ? path.join(work, 'profile.json') : undefined;
+      const args = runArgs({
+        enginePath: engineInfo.path,
+        timing,
+        exportTimesPath,
+        ...(exportProfilePath ? { exportProfilePath } : {}),
+        dynamicShapes,
+        useSpinWait: options.useSpinWait,
+        noDataTransfers: options.noDataTransfers,
+        useCudaGraph: options.useCudaGraph,
+        deviceIndex: options.deviceIndex,
+        extra: options.extraRunArgs,
+      });
+      const plannedMs = timing.warmUpMs + timing.durationS * 1000;
+      const timeoutMs = options.runTimeoutSlackMs > 0 ? plannedMs * 3 + options.runTimeoutSlackMs : 0;
+      log(
+        `trtexec: running ${path.basename(engineInfo.path)} (warm-up ${timing.warmUpMs} ms, ≥ ${timing.durationS} s, ≥ ${timing.iterations} queries)`,
+      );
+      const outcome = await runProcess(location.path, args, {
+        env: this.env(),
+        timeoutMs,
+        ...(settings.signal ? { signal: settings.signal } : {}),
+      });
+      const output = `${outcome.stdout}\n${outcome.stderr}`;
+      const parsed = parseTrtexecLog(output);
+      if (outcome.code !== 0 || parsed.passed === false) {
+        const why = `${describeFailure('trtexec', outcome, timeoutMs)}: ${trtexecFailureReason(parsed, output)}`;
+        if (
+          /no CUDA-capable device|CUDA driver version is insufficient|cudaErrorNoDevice|CUDA initialization failure/i.test(
+            output,
+          )
+        )
+          throw new EngineUnavailableError(`trtexec cannot use the GPU here — ${why}`);
+        throw new UserError(`trtexec could not run the engine for ${model} — ${why}`);
+      }
+      const timesText = await readFile(exportTimesPath, 'utf8').catch(() => {
+        throw new UserError(
+          `trtexec finished but wrote no --exportTimes file (${exportTimesPath}); is this trtexec older than TensorRT 7?`,
+        );
+      });
+      const times = parseExportTimes(timesText);
+      const split = splitWarmup(times, parsed, timing.warmUpMs);
+      if (split.steady.length === 0)
+        throw new UserError('trtexec reported no timed queries; raise --min-time or --min-count');
+      let metric = options.sampleMetric;
+      if (metric === 'endToEnd' && !times.hasEndToEnd) {
+        warnings.push(
+          `this trtexec (TensorRT ${parsed.tensorrtVersion ?? tensorrt}) exports no end-to-end times; samples are latency instead`,
+        );
+        metric = 'latency';
+      }
+      if (parsed.timing && parsed.timing.queries !== split.steady.length)
+        warnings.push(
+          `trtexec's log counts ${parsed.timing.queries} timed queries, its export ${split.steady.length}; the export was used`,
+        );
+      for (const w of parsed.warnings
+        .filter((w) => /unstable|may be bound|under-utilized/i.test(w))
+        .slice(0, 4)) {
+        if (!w.startsWith('  ')) warnings.push(`trtexec: ${w.replace(/^\* /, '')}`);
+      }
+      const samplesMs = Float64Array.from(split.steady, (q) => sampleOf(q, metric));
+      let profile: LayerProfile | undefined;
+      if (exportProfilePath) {
+        const text = await readFile(exportProfilePath, 'utf8').catch(() => undefined);
+        if (text) profile = parseExportProfile(text);
+        else warnings.push('trtexec wrote no layer profile');
+      }
+      const coldParts = [parsed.engineLoadS, parsed.engineDeserializeS].filter(
+        (v): v is number => v !== undefined,
+      );
+      const firstWarmup = split.warmup[0];
+      if (outputs.length === 0 && parsed.outputs.length > 0)
+        outputs = parsed.outputs.map((b) => ({ name: b.name, type: 'unknown', shape: b.dims }));
+      if (inputs.length === 0 && parsed.inputs.length > 0)
+        inputs = parsed.inputs.map((b) => ({ name: b.name, type: 'unknown', shape: b.dims }));
+      return {
+        engine: 'trtexec',
+        engineVersion: parsed.tensorrtVersion ?? identity.version ?? 'unknown',
+        sampleMetric: METRIC_WORDS[metric],
+        samplesMs,
+        coldStartMs: coldParts.length > 0 ? coldParts.reduce((a, b) => a + b, 0) * 1000 : null,
+        firstInferenceMs: firstWarmup ? sampleOf(firstWarmup, metric) : null,
+        warmup: { count: parsed.warmup?.queries ?? null, timeMs: parsed.warmup?.ms ?? null },
+        stopReason: 'min-reached',
+        window: { startEpochMs: outcome.startEpochMs, endEpochMs: outcome.endEpochMs },
+        inputs,
+        outputs,
+        shapes,
+        batch,
+        effectiveStopRules: timing.effective,
+        device: parsed.device ?? (await this.gpuName()),
+        provider: 'tensorrt',
+        graphOptimization: prebuilt ? 'tensorrt-builder (prebuilt engine)' : 'tensorrt-builder',
+        precision: prebuilt ? 'as built' : settings.precision,
+        options: {
+          precision: settings.precision,
+          workspaceMiB: options.workspaceMiB,
+          timingCache: options.timingCache,
+          useSpinWait: options.useSpinWait,
+          noDataTransfers: options.noDataTransfers,
+          useCudaGraph: options.useCudaGraph,
+          sampleMetric: metric,
+          deviceIndex: options.deviceIndex,
+          ...(options.calibrationCachePath ? { calibrationCache: options.calibrationCachePath } : {}),
+        },
+        intraOpThreads: 0,
+        interOpThreads: 0,
+        peakRssBytes: null,
+        extras: {
+          trtexec: { path: location.path, foundVia: location.source, versionFrom: identity.versionSource },
+          runArgs: args,
+          engineCache: engineInfo.cache,
+          warmupSplit: split.method,
+          summary: {
+            throughputQps: parsed.throughputQps,
+            latency: parsed.latency,
+            endToEnd: parsed.endToEnd,
+            enqueue: parsed.enqueue,
+            h2d: parsed.h2d,
+            gpuCompute: parsed.gpuCompute,
+            d2h: parsed.d2h,
+            totalHostWalltimeS: parsed.totalHostWalltimeS,
+            totalGpuComputeS: parsed.totalGpuComputeS,
+            computeCapability: parsed.computeCapability,
+          },
+          coldStart: {
+            engineLoadS: parsed.engineLoadS ?? null,
+            engineDeserializeS: parsed.engineDeserializeS ?? null,
+          },
+          perQueryMeansMs: meansOf(split.steady),
+          ...(profile ? { layerProfile: topLayers(profile) } : {}),
+        },
+        warnings,
+      };
+    } finally {
+      await rm(work, { recursive: true, force: true });
+    }
+  }
+
+  private env(): NodeJS.ProcessEnv {
+    return this.where.env ?? process.env;
+  }
+
+  private gpuName(): Promise<string> {
+    this.gpuNamePromise ??= (this.where.gpuName ?? defaultGpuName)();
+    return this.gpuNamePromise;
+  }
+
+  private async buildOrReuse(job: {
+    model: string;
+    settings: ExternalMeasureSettings;
+    options: TrtexecOptions;
+    flavor: ReturnType<typeof flavorOf>;
+    tensorrt: string;
+    dynamicShapes: Record<string, number[]>;
+    cacheDir: string;
+    trtexecPath: string;
+    log: (line: string) => void;
+  }): Promise<{ path: string; cache: Record<string, unknown> }> {
+    const { model, settings, options, flavor, tensorrt, dynamicShapes, cacheDir } = job;
+    const [modelSha256, gpu, calibrationSha256] = await Promise.all([
+      sha256Of(model),
+      this.gpuName(),
+      options.calibrationCachePath
+        ? sha256Of(options.calibrationCachePath).catch(() => {
+            throw new UserError(`INT8 calibration cache not found: ${options.calibrationCachePath}`);
+          })
+        : Promise.resolve(undefined),
+    ]);
+    const flags = [
+      ...precisionFlags(settings.precision),
+      ...(options.workspaceMiB > 0 ? [`workspace=${options.workspaceMiB}MiB`] : []),
+      ...(shapesSpec(dynamicShapes) ? [`shapes=${shapesSpec(dynamicShapes)}`] : []),
+      ...(options.deviceIndex > 0 ? [`device=${options.deviceIndex}`] : []),
+      ...options.extraBuildArgs,
+    ];
+    const parts = { modelSha256, tensorrt, gpu, flags, ...(calibrationSha256 ? { calibrationSha256 } : {}) };
+    const key = engineCacheKey(parts);
+    const cached: CachedEngine | undefined = options.rebuild ? undefined : await lookupEngine(cacheDir, key);
+    if (cached) {
+      job.log(`trtexec: using cached engine ${cached.enginePath}`);
+      return {
+        path: cached.enginePath,
+        cache: {
+          hit: true,
+          key,
+          path: cached.enginePath,
+          builtAt: cached.entry?.builtAt,
+          buildWallMs: cached.entry?.buildWallMs,
+          engineBuildS: cached.entry?.engineBuildS,
+        },
+      };
+    }
+    const reserved = await reserveEngine(cacheDir, key);
+    const timingCachePath =
+      options.timingCache && flavor.timingCache
+        ? path.join(cacheDir, timingCacheName(tensorrt, gpu))
+        : undefined;
+    const args = buildArgs(
+      {
+        onnxPath: path.resolve(model),
+        enginePath: reserved.tempPath,
+        precision: settings.precision,
+        workspaceMiB: options.workspaceMiB,
+        ...(options.calibrationCachePath
+          ? { calibrationCachePath: path.resolve(options.calibrationCachePath) }
+          : {}),
+        ...(timingCachePath ? { timingCachePath } : {}),
+        dynamicShapes,
+        deviceIndex: options.deviceIndex,
+        extra: options.extraBuildArgs,
+      },
+      flavor,
+    );
+    job.log(
+      `trtexec: building a TensorRT engine (${settings.precision}) from ${path.basename(model)}; this can take minutes`,
+    );
+    const started = Date.now();
+    const outcome = await runProcess(job.trtexecPath, args, {
+      env: this.env(),
+      timeoutMs: options.buildTimeoutMs,
+      ...(settings.signal ? { signal: settings.signal } : {}),
+      onStdoutLine: (line) => {
+        if (/\[E\]|Engine built in/.test(line)) job.log(`trtexec: ${line}`);
+      },
+    });
+    const buildWallMs = Date.now() - started;
+    const output = `${outcome.stdout}\n${outcome.stderr}`;
+    const parsed: TrtexecLog = parseTrtexecLog(output);
+    const built = await stat(reserved.tempPath).then(
+      (s) => s.size > 0,
+      () => false,
+    );
+    if (outcome.code !== 0 || parsed.passed === false || !built) {
+      await discardEngine(reserved);
+      const why = `${describeFailure('trtexec', outcome, options.buildTimeoutMs)}: ${trtexecFailureReason(parsed, output)}`;
+      if (
+        /no CUDA-capable device|CUDA driver version is insufficient|cudaErrorNoDevice|CUDA initialization failure/i.test(
+          output,
+        )
+      )
+        throw new EngineUnavailableError(`trtexec cannot use the GPU here — ${why}`);
+      throw new UserError(`trtexec could not build a TensorRT engine from ${model} — ${why}`);
+    }
+    const entry: EngineCacheEntry = {
+      key,
+      parts,
+      modelPath: path.resolve(model),
+      builtAt: new Date().toISOString(),
+      buildWallMs,
+      ...(parsed.engineBuildS !== undefined ? { engineBuildS: parsed.engineBuildS } : {}),
+      ...(parsed.device ? { device: parsed.device } : {}),
+      buildArgs: args,
+    };
+    await commitEngine(reserved, entry);
+    return {
+      path: reserved.enginePath,
+      cache: {
+        hit: false,
+        key,
+        path: reserved.enginePath,
+        buildWallMs,
+        engineBuildS: parsed.engineBuildS ?? null,
+        buildArgs: args,
+      },
+    };
+  }
+}
+
+function meansOf(queries: readonly QueryTime[]): Record<string, number | null> {
+  const mean = (pick: (q: QueryTime) => number | undefined) => {
+    const values = queries.map(pick).filter((v): v is number => v !== undefined);
+    return values.length > 0 ? values.reduce((a, b) => a + b, 0) / values.length : null;
+  };
+  return {
+    latencyMs: mean((q) => q.latencyMs),
+    computeMs: mean((q) => q.computeMs),
+    h2dMs: mean((q) => q.h2dMs),
+    d2hMs: mean((q) => q.d2hMs),
+    enqueueMs: mean((q) => q.enqueueMs),
+    endToEndMs: mean((q) => q.endToEndMs),
+  };
+}
