@@ -3,6 +3,7 @@ import { Command } from 'commander';
 import { EDGEBENCH_VERSION } from '../version.js';
 import { register as registerEnv } from './env.js';
 import { register as registerInspect } from './inspect.js';
+import { register as registerPipeline } from './pipeline.js';
 import { register as registerRun } from './run.js';
 import { runCli } from './run-cli.js';
 import { register as registerZoo } from './zoo.js';
@@ -18,5 +19,6 @@ registerEnv(program);
 registerRun(program);
 registerZoo(program);
 registerInspect(program);
+registerPipeline(program);
 
 await runCli(program, process.argv);

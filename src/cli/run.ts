@@ -9,6 +9,7 @@ import {
 } from '../engines/ort-options.js';
 import { UserError } from '../errors.js';
 import { benchmark } from '../measure/benchmark.js';
+import { SCENARIOS, type ScenarioName, type ScenarioRequest } from '../measure/scenarios/index.js';
 import type { StopRules } from '../measure/settings.js';
 import { formatRunResult } from '../report/run-table.js';
 import { parseShapeFlag } from '../workloads/shapes.js';
@@ -37,6 +38,15 @@ interface RunFlags {
   relCi?: number;
   deadlineMs?: number;
   profile?: boolean;
+  scenario?: ScenarioName;
+  samplesPerQuery?: number;
+  qps?: number;
+  latencyBoundMs?: number;
+  latencyPercentile?: number;
+  durationMs?: number;
+  minQueryCount?: number;
+  minSampleCount?: number;
+  maxDurationMs?: number;
   json?: string;
   verbose?: boolean;
 }
@@ -96,6 +106,35 @@ export function register(program: Command): void {
       numberFlag('--deadline-ms'),
     )
     .option('--profile', "onnxruntime's per-operator profile over the steady state")
+    .option(
+      '--scenario <name>',
+      `MLPerf LoadGen load pattern: ${SCENARIOS.join('|')} (default: the plain single-stream loop)`,
+      choiceFlag('--scenario', SCENARIOS),
+    )
+    .option(
+      '--samples-per-query <n>',
+      'multi-stream: samples per query (default 8)',
+      intFlag('--samples-per-query', 1),
+    )
+    .option('--qps <n>', 'server: Poisson arrival rate, queries per second', numberFlag('--qps'))
+    .option(
+      '--latency-bound-ms <ms>',
+      'server: bound the percentile latency must stay under',
+      numberFlag('--latency-bound-ms'),
+    )
+    .option(
+      '--latency-percentile <p>',
+      'percentile the scenario is judged by (default 90 single-stream, 99 multi-stream/server)',
+      numberFlag('--latency-percentile'),
+    )
+    .option('--duration-ms <ms>', 'scenario minimum duration in ms', numberFlag('--duration-ms'))
+    .option('--min-query-count <n>', 'scenario minimum query count', intFlag('--min-query-count'))
+    .option('--min-sample-count <n>', 'offline: minimum sample count', intFlag('--min-sample-count'))
+    .option(
+      '--max-duration-ms <ms>',
+      'scenario time cap in ms (0 = unbounded)',
+      numberFlag('--max-duration-ms'),
+    )
     .option('--json <file>', 'write the full result (every sample) as JSON to FILE ("-" for stdout)')
     .option('--verbose', "show onnxruntime's own warnings")
     .option('--debug', 'show stack traces for errors')
@@ -114,6 +153,7 @@ export function register(program: Command): void {
       });
       if (stopRules.relCi !== undefined && stopRules.relCi >= 1)
         throw new UserError(`--rel-ci is a fraction below 1 (e.g. 0.01 for ±1%), got ${stopRules.relCi}`);
+      const scenario = scenarioRequest(flags);
       const toStdout = flags.json === '-';
       const progress = toStdout ? undefined : createProgress(stopRules.minCount ?? 10);
       const result = await benchmark({
@@ -135,6 +175,7 @@ export function register(program: Command): void {
         seed: flags.seed,
         stopRules,
         deadlineMs: flags.deadlineMs,
+        scenario,
         requested: { model, ...flags },
         hooks: progress?.hooks,
       }).finally(() => progress?.stop());
@@ -149,6 +190,28 @@ export function register(program: Command): void {
         process.stderr.write(`result written to ${flags.json}\n`);
       }
     });
+}
+
+/** The scenario flags as a request; scenario-only flags without --scenario are refused. */
+function scenarioRequest(flags: RunFlags): ScenarioRequest | undefined {
+  const request = dropUndefined({
+    samplesPerQuery: flags.samplesPerQuery,
+    targetQps: flags.qps,
+    latencyBoundMs: flags.latencyBoundMs,
+    latencyPercentile: flags.latencyPercentile,
+    minDurationMs: flags.durationMs,
+    minQueryCount: flags.minQueryCount,
+    minSampleCount: flags.minSampleCount,
+    maxDurationMs: flags.maxDurationMs,
+  });
+  if (!flags.scenario) {
+    if (Object.keys(request).length > 0)
+      throw new UserError(
+        '--qps, --latency-bound-ms, --samples-per-query and --duration-ms need --scenario NAME',
+      );
+    return undefined;
+  }
+  return { ...request, scenario: flags.scenario };
 }
 
 function dropUndefined<T extends object>(value: T): Partial<T> {

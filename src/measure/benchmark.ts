@@ -20,6 +20,7 @@ import { checkTensorMatches, readTensorFile } from '../workloads/tensor-files.js
 import { type LoopHooks, timeLoop } from './loop.js';
 import { readProfile } from './profile.js';
 import { type RunResult, SCHEMA_VERSION } from './result.js';
+import { measureScenario, type ScenarioRequest } from './scenarios/index.js';
 import { DEFAULT_STOP_RULES, type StopRules, validateStopRules } from './settings.js';
 import { deadlineMissFraction, summarize } from './stats.js';
 
@@ -36,6 +37,8 @@ export interface BenchmarkOptions {
   seed?: number;
   stopRules?: Partial<StopRules>;
   deadlineMs?: number;
+  /** A LoadGen scenario instead of the plain single-stream loop (absent: today's loop, unchanged). */
+  scenario?: ScenarioRequest;
   /** The flags as the user gave them, stored beside the effective settings. */
   requested?: Record<string, unknown>;
   hooks?: LoopHooks;
@@ -101,7 +104,19 @@ export async function benchmark(options: BenchmarkOptions): Promise<RunResult> {
     const { tensors, shapes } = await prepareInputs(loaded, options);
     const feeds = loaded.prepareFeeds(tensors);
     const run = () => loaded.run(feeds);
-    const raw = await timeLoop(run, stopRules, options.hooks);
+    const measured = options.scenario
+      ? await measureScenario(
+          {
+            run,
+            batch: batchOf(shapes, loaded.inputs[0]?.name),
+            runnerForBatch: (n) => runnerForBatch(loaded, options, n),
+          },
+          options.scenario,
+          stopRules,
+          options.hooks,
+        )
+      : undefined;
+    const raw = measured ? measured.raw : await timeLoop(run, stopRules, options.hooks);
     let profile: RunResult['profile'];
     if (engineOptions.profile && profileDir) {
       loaded.endProfiling?.();
@@ -110,7 +125,7 @@ export async function benchmark(options: BenchmarkOptions): Promise<RunResult> {
       else warnings.push('onnxruntime wrote no profile trace');
     }
     const batch = batchOf(shapes, loaded.inputs[0]?.name);
-    const stats = summarize(raw.samplesMs, batch);
+    const stats = summarize(raw.samplesMs, measured?.batchPerRun ?? batch);
     if (stats.cv > 0.1)
       warnings.push(
         `latency varies a lot (CV ${(stats.cv * 100).toFixed(1)}%): other load on this machine, or throttling`,
@@ -171,6 +186,7 @@ export async function benchmark(options: BenchmarkOptions): Promise<RunResult> {
           }
         : {}),
       ...(profile ? { profile } : {}),
+      ...(measured ? { scenario: measured.scenario } : {}),
       window: { startEpochMs: raw.startEpochMs, endEpochMs: raw.endEpochMs },
       warnings,
       samplesMs,
@@ -178,6 +194,23 @@ export async function benchmark(options: BenchmarkOptions): Promise<RunResult> {
   } finally {
     await loaded.dispose();
   }
+}
+
+/** A runner whose inputs have leading dimension `n` (scenarios that batch differently); throws if impossible. */
+async function runnerForBatch(
+  loaded: LoadedModel,
+  options: BenchmarkOptions,
+  n: number,
+): Promise<() => Promise<unknown>> {
+  if (Object.keys(options.inputFiles ?? {}).length > 0)
+    throw new UserError('inputs from files keep their own batch');
+  const shapes = Object.fromEntries(
+    Object.entries(options.shapes ?? {}).map(([name, dims]) => [name, [n, ...dims.slice(1)]]),
+  );
+  const prepared = await prepareInputs(loaded, { ...options, batch: n, shapes });
+  if (batchOf(prepared.shapes, loaded.inputs[0]?.name) !== n) throw new UserError(`the batch stays fixed`);
+  const feeds = loaded.prepareFeeds(prepared.tensors);
+  return () => loaded.run(feeds);
 }
 
 /** The batch size: the leading dimension of the first input (1 for scalars). */

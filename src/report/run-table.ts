@@ -1,6 +1,7 @@
 /** The terminal view of one `run` result: a pure function from result to text. */
 import type { RunResult } from '../measure/result.js';
 import { bytes, ms, percent, table } from './format.js';
+import { formatScenario } from './scenario-table.js';
 
 export function formatRunResult(result: RunResult): string {
   const e = result.config.effective;
@@ -51,6 +52,7 @@ export function formatRunResult(result: RunResult): string {
       `deadline ${ms(result.deadline.deadlineMs)} ms: ${result.deadline.misses} of ${s.count} runs missed (${percent(result.deadline.missFraction, 2)})`,
     );
   }
+  if (result.scenario) lines.push('', formatScenario(result.scenario));
   if (result.profile) {
     lines.push('');
     lines.push(

@@ -1,0 +1,305 @@
+/** `edgebench pipeline image|video`: real files through decode, preprocess, inference and postprocess, every stage timed. */
+import { writeFile } from 'node:fs/promises';
+import type { Command } from 'commander';
+import { ORT_EXECUTION_PROVIDERS, type OrtEngineOptions } from '../engines/ort-options.js';
+import { DROP_POLICIES, type DropPolicy, type RealtimeSettings } from '../measure/realtime.js';
+import { formatImagePipelineResult, formatVideoPipelineResult } from '../report/pipeline-table.js';
+import { runImagePipeline } from '../workloads/image-pipeline.js';
+import { CLIP_LAYOUTS, type ClipLayout } from '../workloads/model-input.js';
+import { SOFTMAX_MODES, type SoftmaxMode } from '../workloads/postprocess.js';
+import {
+  CHANNEL_ORDERS,
+  type ChannelOrder,
+  parseSize,
+  parseTriple,
+  RESIZE_MODES,
+  type ResizeMode,
+  TENSOR_LAYOUTS,
+  type TensorLayout,
+} from '../workloads/preprocess.js';
+import { SMOOTHING_METHODS, type SmoothingMethod } from '../workloads/segments.js';
+import { runVideoPipeline } from '../workloads/video-pipeline.js';
+import { resolveModel } from '../zoo/resolve.js';
+import { choiceFlag, intFlag, numberFlag } from './flags.js';
+
+interface CommonFlags {
+  model: string;
+  ep: OrtEngineOptions['executionProvider'];
+  threads?: number;
+  labels?: string;
+  topK?: number;
+  softmax?: SoftmaxMode;
+  size?: string;
+  resize?: ResizeMode;
+  cropFraction?: number;
+  mean?: string;
+  std?: string;
+  channelOrder?: ChannelOrder;
+  warmup?: number;
+  realtime?: boolean;
+  fps?: number;
+  queue?: number;
+  dropPolicy?: DropPolicy;
+  deadlineMs?: number;
+  durationMs?: number;
+  json?: string;
+}
+
+interface ImageFlags extends CommonFlags {
+  images: string[];
+  layout?: TensorLayout;
+  batch?: number;
+  repeat?: number;
+}
+
+interface VideoFlags extends CommonFlags {
+  video: string[];
+  clip?: number;
+  stride?: number;
+  clipLayout?: ClipLayout;
+  smoothing?: SmoothingMethod;
+  smoothingWindow?: number;
+  emaAlpha?: number;
+  minScore?: number;
+  minClips?: number;
+  maxFrames?: number;
+  decodeTimeoutMs?: number;
+}
+
+function commonOptions(cmd: Command): Command {
+  return cmd
+    .requiredOption('--model <model>', 'ONNX file path, or zoo:NAME[?classes=N&input=DIMS]')
+    .option(
+      '--ep <provider>',
+      `execution provider: ${ORT_EXECUTION_PROVIDERS.join('|')}`,
+      choiceFlag('--ep', ORT_EXECUTION_PROVIDERS),
+      'cpu',
+    )
+    .option('--threads <n>', 'intra-op threads (0 = onnxruntime decides)', intFlag('--threads'))
+    .option('--labels <file>', 'class labels: one per line, or a JSON array/object')
+    .option('--top-k <k>', 'classes reported per result (default 5)', intFlag('--top-k', 1))
+    .option(
+      '--softmax <mode>',
+      `${SOFTMAX_MODES.join('|')} (auto: only when outputs are not probabilities)`,
+      choiceFlag('--softmax', SOFTMAX_MODES),
+    )
+    .option('--size <HxW>', "picture size, where the model's is symbolic (e.g. 48x192)")
+    .option(
+      '--resize <mode>',
+      `${RESIZE_MODES.join('|')} (default resize-crop)`,
+      choiceFlag('--resize', RESIZE_MODES),
+    )
+    .option(
+      '--crop-fraction <f>',
+      'resize-crop: crop share of the resized picture (default 0.875 = 224/256)',
+      numberFlag('--crop-fraction'),
+    )
+    .option('--mean <r,g,b>', 'per-channel mean on 0–1 pixels, RGB order')
+    .option('--std <r,g,b>', 'per-channel standard deviation on 0–1 pixels, RGB order')
+    .option(
+      '--channel-order <order>',
+      `${CHANNEL_ORDERS.join('|')} (default RGB)`,
+      choiceFlag('--channel-order', CHANNEL_ORDERS),
+    )
+    .option('--warmup <n>', 'untimed model runs before timing (default 3)', intFlag('--warmup'))
+    .option('--realtime', 'camera emulation: frames arrive at --fps into a bounded queue')
+    .option(
+      '--fps <n>',
+      'real-time source rate (default: the video’s own; 30 for images)',
+      numberFlag('--fps'),
+    )
+    .option('--queue <n>', 'real-time queue capacity in frames (default 4)', intFlag('--queue', 1))
+    .option(
+      '--drop-policy <policy>',
+      `${DROP_POLICIES.join('|')} (default drop-oldest)`,
+      choiceFlag('--drop-policy', DROP_POLICIES),
+    )
+    .option(
+      '--deadline-ms <ms>',
+      'real-time latency bound per result (default: one frame period; video: one stride)',
+      numberFlag('--deadline-ms'),
+    )
+    .option(
+      '--duration-ms <ms>',
+      'real-time: stop after this long (default: when the source ends)',
+      numberFlag('--duration-ms'),
+    )
+    .option('--json <file>', 'write the full result as JSON to FILE ("-" for stdout)')
+    .option('--debug', 'show stack traces for errors');
+}
+
+function preprocessFlags(flags: CommonFlags) {
+  return {
+    resize: flags.resize,
+    cropFraction: flags.cropFraction,
+    mean: flags.mean !== undefined ? parseTriple('--mean', flags.mean) : undefined,
+    std: flags.std !== undefined ? parseTriple('--std', flags.std) : undefined,
+    channelOrder: flags.channelOrder,
+  };
+}
+
+function realtimeFlags(
+  flags: CommonFlags,
+  defaultFps: number | undefined,
+): (Partial<RealtimeSettings> & { fps?: number }) | undefined {
+  if (!flags.realtime) return undefined;
+  return dropUndefined({
+    fps: flags.fps ?? defaultFps,
+    queueCapacity: flags.queue,
+    dropPolicy: flags.dropPolicy,
+    deadlineMs: flags.deadlineMs,
+    maxDurationMs: flags.durationMs,
+  });
+}
+
+async function emit(
+  result: object,
+  text: string,
+  warnings: readonly string[],
+  json: string | undefined,
+): Promise<void> {
+  for (const w of warnings) process.stderr.write(`warning: ${w}\n`);
+  if (json === '-') {
+    process.stdout.write(`${JSON.stringify(result)}\n`);
+    return;
+  }
+  process.stdout.write(text);
+  if (json) {
+    await writeFile(json, `${JSON.stringify(result, null, 1)}\n`);
+    process.stderr.write(`result written to ${json}\n`);
+  }
+}
+
+function engineFlags(flags: CommonFlags): Partial<OrtEngineOptions> {
+  return dropUndefined({ executionProvider: flags.ep, intraOpThreads: flags.threads });
+}
+
+export function register(program: Command): void {
+  const pipeline = program
+    .command('pipeline')
+    .description(
+      'run real images or videos through a model, timing decode, preprocess, inference and postprocess',
+    );
+
+  commonOptions(
+    pipeline
+      .command('image')
+      .description(
+        'image classification: decode and resize (sharp), batch, infer, softmax and top-k, accuracy on DIR/<class>/',
+      ),
+  )
+    .requiredOption(
+      '--images <paths...>',
+      'image files and/or folders (subfolders are classes, for accuracy)',
+    )
+    .option(
+      '--layout <layout>',
+      `${TENSOR_LAYOUTS.join('|')} (default: from the model's input)`,
+      choiceFlag('--layout', TENSOR_LAYOUTS),
+    )
+    .option(
+      '--batch <n>',
+      'images per inference (default: the model’s fixed batch, else 1)',
+      intFlag('--batch', 1),
+    )
+    .option('--repeat <n>', 'passes over the images (default 1)', intFlag('--repeat', 1))
+    .action(async (flags: ImageFlags) => {
+      const model = await resolveModel(flags.model);
+      const progress = process.stderr.isTTY && flags.json !== '-';
+      const result = await runImagePipeline({
+        modelPath: model.path,
+        modelName: model.name,
+        engine: engineFlags(flags),
+        inputs: flags.images,
+        batch: flags.batch,
+        size: flags.size !== undefined ? parseSize('--size', flags.size) : undefined,
+        preprocess: { ...preprocessFlags(flags), layout: flags.layout },
+        labelsFile: flags.labels,
+        topK: flags.topK,
+        softmax: flags.softmax,
+        warmupRuns: flags.warmup,
+        repeat: flags.repeat,
+        realtime: realtimeFlags(flags, 30) as (Partial<RealtimeSettings> & { fps: number }) | undefined,
+        requested: { ...flags },
+        onProgress: progress ? (done, total) => process.stderr.write(`\r${done}/${total} images`) : undefined,
+      });
+      if (progress) process.stderr.write('\r\x1b[K');
+      await emit(result, formatImagePipelineResult(result), result.warnings, flags.json);
+    });
+
+  commonOptions(
+    pipeline
+      .command('video')
+      .description(
+        'video action recognition: ffmpeg decode, sliding-window clips, per-clip scores, smoothing, action segments',
+      ),
+  )
+    .requiredOption('--video <files...>', 'video files')
+    .option('--clip <frames>', 'frames per clip T (default: the model’s, else 16)', intFlag('--clip', 1))
+    .option('--stride <frames>', 'frames between clip starts S (default T/2)', intFlag('--stride', 1))
+    .option(
+      '--clip-layout <layout>',
+      `${CLIP_LAYOUTS.join('|')} (default: from the model's input)`,
+      choiceFlag('--clip-layout', CLIP_LAYOUTS),
+    )
+    .option(
+      '--smoothing <method>',
+      `${SMOOTHING_METHODS.join('|')} (default moving-average)`,
+      choiceFlag('--smoothing', SMOOTHING_METHODS),
+    )
+    .option(
+      '--smoothing-window <clips>',
+      'moving-average window in clips (default 3)',
+      intFlag('--smoothing-window', 1),
+    )
+    .option('--ema-alpha <a>', 'ema: weight of the newest clip (default 0.5)', numberFlag('--ema-alpha'))
+    .option(
+      '--min-score <p>',
+      'clips below this best score belong to no segment (default 0)',
+      numberFlag('--min-score'),
+    )
+    .option(
+      '--min-clips <n>',
+      'drop segments shorter than this many clips (default 1)',
+      intFlag('--min-clips', 1),
+    )
+    .option(
+      '--max-frames <n>',
+      'read at most this many frames per video (default all)',
+      intFlag('--max-frames'),
+    )
+    .option(
+      '--decode-timeout-ms <ms>',
+      'give up on a video when ffmpeg sends nothing for this long (default 20000)',
+      intFlag('--decode-timeout-ms', 1),
+    )
+    .action(async (flags: VideoFlags) => {
+      const model = await resolveModel(flags.model);
+      const result = await runVideoPipeline({
+        modelPath: model.path,
+        modelName: model.name,
+        engine: engineFlags(flags),
+        videos: flags.video,
+        clip: flags.clip,
+        stride: flags.stride,
+        clipLayout: flags.clipLayout,
+        size: flags.size !== undefined ? parseSize('--size', flags.size) : undefined,
+        preprocess: preprocessFlags(flags),
+        labelsFile: flags.labels,
+        topK: flags.topK,
+        softmax: flags.softmax,
+        smoothing: { method: flags.smoothing, window: flags.smoothingWindow, alpha: flags.emaAlpha },
+        segments: { minScore: flags.minScore, minClips: flags.minClips },
+        warmupRuns: flags.warmup,
+        maxFrames: flags.maxFrames,
+        idleTimeoutMs: flags.decodeTimeoutMs,
+        realtime: realtimeFlags(flags, undefined),
+        requested: { ...flags },
+      });
+      await emit(result, formatVideoPipelineResult(result), result.warnings, flags.json);
+    });
+}
+
+function dropUndefined<T extends object>(value: T): Partial<T> {
+  return Object.fromEntries(Object.entries(value).filter(([, v]) => v !== undefined)) as Partial<T>;
+}

@@ -1,0 +1,166 @@
+/** Terminal views of pipeline results: per-stage timing, pure inference beside end-to-end, real-time pacing. Pure. */
+import type { RealtimeResult } from '../measure/realtime.js';
+import type { ImagePipelineResult } from '../workloads/image-pipeline.js';
+import type { StageSummary } from '../workloads/stages.js';
+import type { VideoPipelineResult } from '../workloads/video-pipeline.js';
+import { ms, percent, table } from './format.js';
+
+const STAGE_LABELS: [keyof StageSummary['stats'], string][] = [
+  ['decode', 'decode'],
+  ['preprocess', 'preprocess'],
+  ['inference', 'inference'],
+  ['postprocess', 'postprocess'],
+  ['endToEnd', 'end-to-end'],
+];
+
+export function formatStages(s: StageSummary, itemName: string): string {
+  const lines: string[] = [];
+  const count =
+    s.unit === itemName ? `${s.units} ${s.unit}s` : `${s.units} ${s.unit}es, ${s.items} ${itemName}s`;
+  lines.push(`per-stage time per ${s.unit} (${count})`);
+  lines.push(
+    table([
+      ['stage', 'median ms', 'mean ms', 'p95 ms', 'max ms', 'share'],
+      ...STAGE_LABELS.map(([key, label]) => {
+        const st = s.stats[key];
+        return [label, ms(st.medianMs), ms(st.meanMs), ms(st.p95Ms), ms(st.maxMs), percent(s.share[key])];
+      }),
+    ]),
+  );
+  lines.push('');
+  const inf = s.stats.inference;
+  const e2e = s.stats.endToEnd;
+  lines.push(
+    table([
+      ['', 'pure inference', 'end-to-end'],
+      [`median ms per ${s.unit}`, ms(inf.medianMs), ms(e2e.medianMs)],
+      [`p95 ms per ${s.unit}`, ms(inf.p95Ms), ms(e2e.p95Ms)],
+      [`${itemName}s/s`, s.pureInferenceItemsPerSec.toFixed(1), s.endToEndItemsPerSec.toFixed(1)],
+    ]),
+  );
+  lines.push(
+    `pipeline overhead beyond decode + inference: ${ms(s.overheadMs / Math.max(1, s.units))} ms per ${s.unit} (${percent(s.overheadShare)} of end-to-end)`,
+  );
+  return lines.join('\n');
+}
+
+export function formatRealtime(rt: RealtimeResult, outputName: string): string {
+  const st = rt.settings;
+  const lines: string[] = [];
+  lines.push(
+    `real time: ${st.fps} fps source, queue ${st.queueCapacity} (${st.dropPolicy}), deadline ${ms(st.deadlineMs)} ms — ${rt.keepsUp ? 'KEEPS UP' : 'DOES NOT KEEP UP'}`,
+  );
+  lines.push(
+    table([
+      ['real time', 'value'],
+      ['frames offered / processed', `${rt.frames.offered} / ${rt.frames.processed}`],
+      ['frames dropped', String(rt.frames.dropped)],
+      ...(rt.frames.unprocessed > 0 ? [['frames left in queue', String(rt.frames.unprocessed)]] : []),
+      ...(rt.frames.lateFromSource > 0
+        ? [['frames late from the source', String(rt.frames.lateFromSource)]]
+        : []),
+      ['sustained fps', rt.sustainedFps.toFixed(1)],
+      [`${outputName}s`, String(rt.outputs)],
+      [
+        'latency from arrival p50 / p95 / p99 ms',
+        `${ms(rt.latency.medianMs)} / ${ms(rt.latency.p95Ms)} / ${ms(rt.latency.p99Ms)}`,
+      ],
+      ['latency max ms', ms(rt.latency.maxMs)],
+      ['deadline misses', `${rt.deadlineMisses} (${percent(rt.deadlineMissFraction, 2)})`],
+      ['jitter ms (latency stdev)', ms(rt.jitterMs)],
+      [`${outputName} interval jitter ms`, ms(rt.outputIntervalJitterMs)],
+      ['real-time factor', rt.realTimeFactor.toFixed(3)],
+    ]),
+  );
+  for (const reason of rt.verdict) lines.push(`  - ${reason}`);
+  return lines.join('\n');
+}
+
+function header(r: ImagePipelineResult | VideoPipelineResult): string {
+  const e = r.config.effective.engine as Record<string, unknown>;
+  return `${r.model.name}  (ort/${String(e.executionProvider)}, threads ${Number(e.intraOpThreads) || 'auto'})  cold start ${ms(r.coldStartMs)} ms, first inference ${ms(r.firstInferenceMs)} ms`;
+}
+
+export function formatImagePipelineResult(r: ImagePipelineResult, maxPredictions = 10): string {
+  const e = r.config.effective;
+  const p = e.preprocess;
+  const lines: string[] = [header(r)];
+  lines.push(
+    `input ${e.input.name} ${e.input.layout} ${p.height}x${p.width} ${p.channelOrder} ${e.input.type}, ${p.resize}${p.resize === 'resize-crop' ? ` ${p.cropFraction}` : ''}, batch ${e.batch}`,
+  );
+  const skips = Object.entries(r.images.skipCounts)
+    .map(([k, v]) => `${v} ${k}`)
+    .join(', ');
+  lines.push(
+    `images: ${r.images.found} found, ${r.images.processed} processed, ${r.images.skipped} skipped${skips ? ` (${skips})` : ''}`,
+  );
+  lines.push('');
+  lines.push(formatStages(r.stages, 'image'));
+  if (r.accuracy) {
+    lines.push('');
+    lines.push(
+      `accuracy on ${r.accuracy.labelled} labelled images: top-1 ${percent(r.accuracy.top1)} (${r.accuracy.correctTop1}), top-${r.accuracy.k} ${percent(r.accuracy.topK)} (${r.accuracy.correctTopK})`,
+    );
+  }
+  if (r.realtime) lines.push('', formatRealtime(r.realtime, 'result'));
+  if (r.predictions.length > 0) {
+    lines.push('');
+    const shown = r.predictions.slice(0, maxPredictions);
+    lines.push(
+      table(
+        [
+          ['image', 'truth', 'top-1', 'score'],
+          ...shown.map((x) => [
+            x.file,
+            x.truth ?? '',
+            x.top[0]?.label ?? '',
+            x.top[0] ? x.top[0].score.toFixed(3) : '',
+          ]),
+        ],
+        { alignLeft: [1, 2] },
+      ),
+    );
+    if (r.predictions.length > shown.length)
+      lines.push(`… ${r.predictions.length - shown.length} more in --json`);
+  }
+  return `${lines.join('\n')}\n`;
+}
+
+export function formatVideoPipelineResult(r: VideoPipelineResult): string {
+  const e = r.config.effective;
+  const lines: string[] = [header(r)];
+  lines.push(
+    `clips ${e.input.layout} ${e.clip} frames × ${e.preprocess.height}x${e.preprocess.width}, stride ${e.stride}, smoothing ${e.smoothing.method}${e.smoothing.method === 'moving-average' ? ` ${e.smoothing.window}` : ''}`,
+  );
+  const skips = Object.entries(r.videos.skipCounts)
+    .map(([k, v]) => `${v} ${k}`)
+    .join(', ');
+  lines.push(
+    `videos: ${r.videos.found} given, ${r.videos.processed} processed, ${r.videos.skipped} skipped${skips ? ` (${skips})` : ''}`,
+  );
+  lines.push('');
+  lines.push(formatStages(r.stages, 'clip'));
+  for (const v of r.results) {
+    lines.push('');
+    lines.push(
+      `${v.file}: ${v.probe.width}x${v.probe.height} ${v.probe.codec}, ${v.fps} fps, ${v.frames} frames, ${v.clips.length} clips`,
+    );
+    lines.push(
+      table(
+        [
+          ['segment', 'start s', 'end s', 'score', 'clips'],
+          ...v.segments.map((s) => [
+            s.label,
+            s.startSec.toFixed(2),
+            s.endSec.toFixed(2),
+            s.score.toFixed(3),
+            String(s.clips),
+          ]),
+        ],
+        {},
+      ),
+    );
+    if (v.realtime) lines.push(formatRealtime(v.realtime, 'clip'));
+  }
+  return `${lines.join('\n')}\n`;
+}

@@ -1,0 +1,435 @@
+/**
+ * The image classification pipeline: files → decode and resize (sharp) → normalize into a batch →
+ * inference → softmax and top-k → labels and accuracy, every stage timed per batch.
+ * With `realtime`, images arrive as camera frames at a fixed rate instead (batch 1).
+ */
+import { performance } from 'node:perf_hooks';
+import type { HostTensor } from '../engines/engine.js';
+import type { OrtEngineOptions } from '../engines/ort-options.js';
+import type { HostInfo } from '../env/host.js';
+import { UserError } from '../errors.js';
+import {
+  type RealtimeResult,
+  type RealtimeSettings,
+  realtimeSettings,
+  runRealtime,
+} from '../measure/realtime.js';
+import { EDGEBENCH_VERSION } from '../version.js';
+import {
+  DEFAULT_IMAGE_LIMITS,
+  decodeImage,
+  type ImageLimits,
+  listImages,
+  type ResizeKernel,
+  readMediaFile,
+} from './image.js';
+import { classIndexOfFolder, labelFor, readLabelsFile } from './labels.js';
+import { type ImageInputSpec, imageInputSpec } from './model-input.js';
+import {
+  engineSummary,
+  openPipelineModel,
+  type PipelineEnvironment,
+  type PipelineModelInfo,
+  pipelineEnvironment,
+  warmUp,
+} from './pipeline-model.js';
+import { outputRows, type SoftmaxMode, toProbabilities, topK } from './postprocess.js';
+import {
+  DEFAULT_PREPROCESS,
+  type PreprocessOptions,
+  pictureElements,
+  validatePreprocess,
+  writeNormalized,
+  writeRaw,
+} from './preprocess.js';
+import { countSkips, describeSkipCounts, isMediaSkip, type SkippedInput, type SkipReason } from './skips.js';
+import { StageRecorder, type StageSummary, summarizeStages } from './stages.js';
+
+export const PIPELINE_SCHEMA_VERSION = 1;
+
+export interface ImagePipelineOptions {
+  modelPath: string;
+  modelName?: string;
+  engine?: Partial<OrtEngineOptions>;
+  /** Image files and/or folders (a folder's subfolders are classes, for accuracy). */
+  inputs: string[];
+  /** Images per inference (default: the model's fixed batch, else 1). */
+  batch?: number;
+  /** Picture size where the model's is symbolic. */
+  size?: { width: number; height: number };
+  preprocess?: Partial<Omit<PreprocessOptions, 'width' | 'height'>>;
+  kernel?: ResizeKernel;
+  /** Class names by index, or a file of them. */
+  labels?: string[];
+  labelsFile?: string;
+  /** Classes reported per image (default 5). */
+  topK?: number;
+  softmax?: SoftmaxMode;
+  limits?: Partial<ImageLimits>;
+  /** Untimed runs after the first inference (default 3). */
+  warmupRuns?: number;
+  /** Passes over the images (default 1); predictions come from the first pass. */
+  repeat?: number;
+  /** Camera emulation: images arrive as frames at `fps`. */
+  realtime?: Partial<RealtimeSettings> & { fps: number };
+  requested?: Record<string, unknown>;
+  host?: HostInfo;
+  onProgress?(done: number, total: number): void;
+}
+
+export interface ClassScore {
+  index: number;
+  label: string;
+  score: number;
+}
+
+export interface ImagePrediction {
+  file: string;
+  truth: string | null;
+  truthIndex: number | null;
+  top: ClassScore[];
+}
+
+export interface ImagePipelineResult {
+  kind: 'image-pipeline';
+  schemaVersion: number;
+  tool: { name: 'edgebench'; version: string };
+  createdAt: string;
+  model: PipelineModelInfo;
+  config: {
+    requested: Record<string, unknown>;
+    effective: {
+      engine: Record<string, unknown>;
+      input: ImageInputSpec;
+      batch: number;
+      preprocess: PreprocessOptions;
+      kernel: ResizeKernel;
+      topK: number;
+      softmax: SoftmaxMode;
+      limits: ImageLimits;
+      warmupRuns: number;
+      repeat: number;
+      labels: number | null;
+      realtime: RealtimeSettings | null;
+    };
+  };
+  environment: PipelineEnvironment;
+  coldStartMs: number;
+  firstInferenceMs: number;
+  warmup: { runs: number; timeMs: number };
+  images: {
+    found: number;
+    processed: number;
+    skipped: number;
+    skipCounts: Partial<Record<SkipReason, number>>;
+  };
+  skipped: SkippedInput[];
+  stages: StageSummary;
+  predictions: ImagePrediction[];
+  accuracy: {
+    labelled: number;
+    k: number;
+    correctTop1: number;
+    top1: number;
+    correctTopK: number;
+    topK: number;
+    classIndexBy: string[];
+  } | null;
+  realtime: RealtimeResult | null;
+  warnings: string[];
+}
+
+interface Batch {
+  data: Float32Array | Uint8Array;
+  tensor: HostTensor;
+}
+
+export async function runImagePipeline(options: ImagePipelineOptions): Promise<ImagePipelineResult> {
+  const warnings: string[] = [];
+  const limits: ImageLimits = { ...DEFAULT_IMAGE_LIMITS, ...options.limits };
+  const kernel = options.kernel ?? 'linear';
+  const k = options.topK ?? 5;
+  if (!(Number.isInteger(k) && k >= 1)) throw new UserError(`--top-k must be an integer ≥ 1, got ${k}`);
+  const repeat = options.repeat ?? 1;
+  if (!(Number.isInteger(repeat) && repeat >= 1))
+    throw new UserError(`--repeat must be an integer ≥ 1, got ${repeat}`);
+  const warmupRuns = options.warmupRuns ?? 3;
+  const softmaxMode = options.softmax ?? 'auto';
+  const labels =
+    options.labels ?? (options.labelsFile ? await readLabelsFile(options.labelsFile) : undefined);
+  let labelsChecked = false;
+  const checkLabelCount = (classes: number) => {
+    if (labelsChecked || !labels) return;
+    labelsChecked = true;
+    if (labels.length !== classes)
+      warnings.push(
+        `the labels name ${labels.length} classes but the model outputs ${classes} scores per item`,
+      );
+  };
+
+  const listing = await listImages(options.inputs);
+  const skipped: SkippedInput[] = [...listing.skipped];
+  if (listing.items.length === 0) {
+    throw new UserError(
+      skipped.length > 0
+        ? `no usable images: ${skipped.map((s) => `${s.file} (${s.reason}: ${s.detail})`).join('; ')}`
+        : `no images found in ${options.inputs.join(', ')}: give image files, or folders of ${'.jpg/.png/.webp/…'} files`,
+    );
+  }
+
+  const model = await openPipelineModel(options.modelPath, options.modelName, options.engine);
+  const { loaded } = model;
+  try {
+    const spec = imageInputSpec(loaded.inputs[0], { size: options.size, layout: options.preprocess?.layout });
+    const preprocess = validatePreprocess({
+      ...DEFAULT_PREPROCESS,
+      ...dropUndefined(options.preprocess ?? {}),
+      width: spec.width,
+      height: spec.height,
+      layout: spec.layout,
+    });
+    let batch = options.batch ?? spec.fixedBatch ?? 1;
+    if (options.realtime) batch = spec.fixedBatch ?? 1;
+    if (!(Number.isInteger(batch) && batch >= 1))
+      throw new UserError(`--batch must be an integer ≥ 1, got ${batch}`);
+    if (spec.fixedBatch !== null && batch !== spec.fixedBatch)
+      throw new UserError(`--batch ${batch}: input '${spec.name}' has a fixed batch of ${spec.fixedBatch}`);
+    if (options.realtime && options.batch !== undefined && options.batch !== batch)
+      warnings.push(`real-time mode processes frames one at a time; --batch ${options.batch} ignored`);
+
+    const perPicture = pictureElements(preprocess);
+    const dims = (n: number) =>
+      spec.layout === 'NCHW' ? [n, 3, spec.height, spec.width] : [n, spec.height, spec.width, 3];
+    const batches = new Map<number, Batch>();
+    const batchFor = (n: number): Batch => {
+      let b = batches.get(n);
+      if (!b) {
+        const data =
+          spec.type === 'float32' ? new Float32Array(n * perPicture) : new Uint8Array(n * perPicture);
+        b = { data, tensor: { type: spec.type, dims: dims(n), data } };
+        batches.set(n, b);
+      }
+      return b;
+    };
+    const write = (pixels: Uint8Array, b: Batch, slot: number) => {
+      if (b.data instanceof Float32Array) writeNormalized(pixels, preprocess, b.data, slot * perPicture);
+      else writeRaw(pixels, preprocess, b.data, slot * perPicture);
+    };
+
+    const warm = await warmUp(loaded, { [spec.name]: batchFor(batch).tensor }, warmupRuns);
+    const recorder = new StageRecorder();
+    const predictions: ImagePrediction[] = [];
+    const badFiles = new Set<string>();
+    const skip = (file: string, error: unknown) => {
+      if (!isMediaSkip(error)) throw error;
+      if (badFiles.has(file)) return;
+      badFiles.add(file);
+      skipped.push({ file, reason: error.reason, detail: error.detail });
+    };
+    const truthIndex = (truth: string | undefined) =>
+      truth === undefined ? undefined : classIndexOfFolder(truth, labels, listing.classFolders);
+    const classIndexBy = new Set<string>();
+    let correctTop1 = 0;
+    let correctTopK = 0;
+    let labelled = 0;
+
+    /** Runs one batch of decoded pictures through preprocess → inference → postprocess. */
+    const infer = async (
+      pictures: { item: { file: string; truth?: string }; pixels: Uint8Array }[],
+      record: boolean,
+    ): Promise<{ preprocessMs: number; inferenceMs: number; postprocessMs: number }> => {
+      const t0 = performance.now();
+      const n = spec.fixedBatch ?? pictures.length;
+      const b = batchFor(n);
+      for (let i = 0; i < pictures.length; i++) write(pictures[i].pixels, b, i);
+      if (pictures.length < n) b.data.fill(0, pictures.length * perPicture);
+      const feeds = loaded.prepareFeeds({ [spec.name]: b.tensor });
+      const t1 = performance.now();
+      const out = await loaded.run(feeds);
+      const t2 = performance.now();
+      const first = out[loaded.outputs[0].name];
+      const rows = outputRows(loaded.readOutput(first), n);
+      checkLabelCount(rows[0].length);
+      for (let i = 0; i < pictures.length; i++) {
+        const probs = toProbabilities(rows[i], softmaxMode);
+        const top = topK(probs, k);
+        if (!record) continue;
+        const { item } = pictures[i];
+        const truth = truthIndex(item.truth);
+        if (truth) {
+          labelled++;
+          classIndexBy.add(truth.by);
+          if (top[0]?.index === truth.index) correctTop1++;
+          if (top.some((c) => c.index === truth.index)) correctTopK++;
+        }
+        predictions.push({
+          file: item.file,
+          truth: item.truth ?? null,
+          truthIndex: truth?.index ?? null,
+          top: top.map((c) => ({ index: c.index, label: labelFor(c.index, labels), score: c.score })),
+        });
+      }
+      const t3 = performance.now();
+      return { preprocessMs: t1 - t0, inferenceMs: t2 - t1, postprocessMs: t3 - t2 };
+    };
+
+    let realtime: RealtimeResult | null = null;
+    let rtSettings: RealtimeSettings | null = null;
+    const items = listing.items;
+    if (!options.realtime) {
+      const total = items.length * repeat;
+      let done = 0;
+      for (let pass = 0; pass < repeat; pass++) {
+        let next = 0;
+        while (next < items.length) {
+          const startMs = performance.now();
+          let decodeMs = 0;
+          const pictures: { item: (typeof items)[number]; pixels: Uint8Array }[] = [];
+          while (pictures.length < batch && next < items.length) {
+            const item = items[next++];
+            done++;
+            if (badFiles.has(item.file)) continue;
+            const d0 = performance.now();
+            try {
+              const bytes = await readMediaFile(item.file);
+              const { pixels } = await decodeImage(bytes, preprocess, limits, kernel);
+              decodeMs += performance.now() - d0;
+              pictures.push({ item, pixels });
+            } catch (error) {
+              skip(item.file, error);
+            }
+          }
+          if (pictures.length === 0) continue;
+          const t = await infer(pictures, pass === 0);
+          const endToEnd = performance.now() - startMs;
+          recorder.record(
+            {
+              decode: decodeMs,
+              preprocess: t.preprocessMs,
+              inference: t.inferenceMs,
+              postprocess: t.postprocessMs,
+              endToEnd,
+            },
+            pictures.length,
+          );
+          options.onProgress?.(done, total);
+        }
+      }
+    } else {
+      // The camera delivers compressed frames: files are read once, up front, and cycled `repeat` times.
+      const frames: { item: (typeof items)[number]; bytes: Buffer }[] = [];
+      for (const item of items) {
+        try {
+          frames.push({ item, bytes: await readMediaFile(item.file) });
+        } catch (error) {
+          skip(item.file, error);
+        }
+      }
+      if (frames.length === 0) throwNothingUsable(skipped);
+      rtSettings = realtimeSettings(options.realtime);
+      const source = function* () {
+        for (let pass = 0; pass < repeat; pass++) yield* frames.map((f) => ({ ...f, pass }));
+      };
+      realtime = await runRealtime({
+        source: source(),
+        settings: rtSettings,
+        serve: async (frame) => {
+          if (badFiles.has(frame.item.file)) return false;
+          const startMs = performance.now();
+          let pixels: Uint8Array;
+          try {
+            pixels = (await decodeImage(frame.bytes, preprocess, limits, kernel)).pixels;
+          } catch (error) {
+            skip(frame.item.file, error);
+            return false;
+          }
+          const decodeMs = performance.now() - startMs;
+          const t = await infer([{ item: frame.item, pixels }], frame.pass === 0);
+          recorder.record(
+            {
+              decode: decodeMs,
+              preprocess: t.preprocessMs,
+              inference: t.inferenceMs,
+              postprocess: t.postprocessMs,
+              endToEnd: performance.now() - startMs,
+            },
+            1,
+          );
+          return true;
+        },
+      });
+    }
+    if (recorder.count === 0) throwNothingUsable(skipped);
+    const skipCounts = countSkips(skipped);
+    if (skipped.length > 0)
+      warnings.push(`skipped ${skipped.length} input(s): ${describeSkipCounts(skipCounts)}`);
+    if (classIndexBy.has('folder-order'))
+      warnings.push(
+        'ground truth taken from the sorted class-folder order (torchvision ImageFolder); give --labels so folder names map to the model’s classes',
+      );
+    const uniqueProcessed = new Set(predictions.map((p) => p.file)).size;
+    return {
+      kind: 'image-pipeline',
+      schemaVersion: PIPELINE_SCHEMA_VERSION,
+      tool: { name: 'edgebench', version: EDGEBENCH_VERSION },
+      createdAt: new Date().toISOString(),
+      model: model.info,
+      config: {
+        requested: options.requested ?? {},
+        effective: {
+          engine: engineSummary(model.engineOptions),
+          input: spec,
+          batch,
+          preprocess,
+          kernel,
+          topK: k,
+          softmax: softmaxMode,
+          limits,
+          warmupRuns,
+          repeat,
+          labels: labels?.length ?? null,
+          realtime: rtSettings,
+        },
+      },
+      environment: await pipelineEnvironment(options.host),
+      coldStartMs: model.coldStartMs,
+      firstInferenceMs: warm.firstInferenceMs,
+      warmup: { runs: warm.warmupRuns, timeMs: warm.warmupMs },
+      images: {
+        found: listing.items.length + listing.skipped.length,
+        processed: uniqueProcessed,
+        skipped: skipped.length,
+        skipCounts,
+      },
+      skipped,
+      stages: summarizeStages(recorder, batch === 1 ? 'image' : 'batch'),
+      predictions,
+      accuracy:
+        labelled > 0
+          ? {
+              labelled,
+              k,
+              correctTop1,
+              top1: correctTop1 / labelled,
+              correctTopK,
+              topK: correctTopK / labelled,
+              classIndexBy: [...classIndexBy],
+            }
+          : null,
+      realtime,
+      warnings,
+    };
+  } finally {
+    await loaded.dispose();
+  }
+}
+
+function throwNothingUsable(skipped: readonly SkippedInput[]): never {
+  const shown = skipped.slice(0, 5).map((s) => `${s.file} (${s.reason}: ${s.detail})`);
+  const more = skipped.length > 5 ? `; and ${skipped.length - 5} more` : '';
+  throw new UserError(`no usable images: all ${skipped.length} skipped — ${shown.join('; ')}${more}`);
+}
+
+function dropUndefined<T extends object>(value: T): Partial<T> {
+  return Object.fromEntries(Object.entries(value).filter(([, v]) => v !== undefined)) as Partial<T>;
+}

@@ -1,0 +1,428 @@
+/**
+ * The video action-recognition pipeline: ffmpeg decodes and scales frames → each frame is normalized once
+ * → sliding-window clips of T frames every S frames → inference → per-clip scores → temporal smoothing →
+ * action segments. Stages are timed per clip. With `realtime`, decoded frames arrive at the source rate.
+ */
+import { performance } from 'node:perf_hooks';
+import type { OrtEngineOptions } from '../engines/ort-options.js';
+import type { HostInfo } from '../env/host.js';
+import { UserError } from '../errors.js';
+import {
+  type RealtimeResult,
+  type RealtimeSettings,
+  realtimeSettings,
+  runRealtime,
+} from '../measure/realtime.js';
+import { EDGEBENCH_VERSION } from '../version.js';
+import { ClipAssembler, type ClipWindow, validateClip } from './clips.js';
+import {
+  DEFAULT_IDLE_TIMEOUT_MS,
+  DEFAULT_PROBE_TIMEOUT_MS,
+  type DecodeStatus,
+  decodeFrames,
+  probeVideo,
+  type VideoProbe,
+} from './ffmpeg.js';
+import { type ClassScore, PIPELINE_SCHEMA_VERSION } from './image-pipeline.js';
+import { labelFor, readLabelsFile } from './labels.js';
+import { type ClipInputSpec, type ClipLayout, clipInputSpec } from './model-input.js';
+import {
+  engineSummary,
+  openPipelineModel,
+  type PipelineEnvironment,
+  type PipelineModelInfo,
+  pipelineEnvironment,
+  warmUp,
+} from './pipeline-model.js';
+import { outputRows, type SoftmaxMode, toProbabilities, topK } from './postprocess.js';
+import {
+  DEFAULT_PREPROCESS,
+  KINETICS_MEAN,
+  KINETICS_STD,
+  type PreprocessOptions,
+  type Triple,
+  validatePreprocess,
+  writeNormalized,
+} from './preprocess.js';
+import {
+  type ActionSegment,
+  actionSegments,
+  DEFAULT_SEGMENT_OPTIONS,
+  DEFAULT_SMOOTHING,
+  type SegmentOptions,
+  type SmoothingOptions,
+  smoothScores,
+} from './segments.js';
+import {
+  countSkips,
+  describeSkipCounts,
+  isMediaSkip,
+  MediaSkip,
+  type SkippedInput,
+  type SkipReason,
+} from './skips.js';
+import { StageRecorder, type StageSummary, summarizeStages } from './stages.js';
+
+/** Used when the container does not declare a frame rate. */
+export const FALLBACK_FPS = 30;
+
+export interface VideoPipelineOptions {
+  modelPath: string;
+  modelName?: string;
+  engine?: Partial<OrtEngineOptions>;
+  videos: string[];
+  /** Frames per clip (T); must match the model where it is fixed; default 16. */
+  clip?: number;
+  /** Frames between clip starts (S); default T / 2. */
+  stride?: number;
+  size?: { width: number; height: number };
+  clipLayout?: ClipLayout;
+  /** Defaults: resize-crop 0.875 (128→112), Kinetics-400 mean/std (torchvision's video models). */
+  preprocess?: Partial<Omit<PreprocessOptions, 'width' | 'height' | 'layout'>>;
+  labels?: string[];
+  labelsFile?: string;
+  topK?: number;
+  softmax?: SoftmaxMode;
+  smoothing?: Partial<SmoothingOptions>;
+  segments?: Partial<SegmentOptions>;
+  warmupRuns?: number;
+  /** Stop reading a video after this many frames (0 = all). */
+  maxFrames?: number;
+  idleTimeoutMs?: number;
+  probeTimeoutMs?: number;
+  /** ffmpeg decoder threads (0 = ffmpeg decides). */
+  decoderThreads?: number;
+  /** Camera emulation: decoded frames arrive at `fps` (default: the video's own rate). */
+  realtime?: Partial<RealtimeSettings>;
+  requested?: Record<string, unknown>;
+  host?: HostInfo;
+  onProgress?(file: string, clips: number): void;
+}
+
+export interface ClipResult extends ClipWindow {
+  startSec: number;
+  endSec: number;
+  top: ClassScore[];
+}
+
+export interface VideoResult {
+  file: string;
+  probe: VideoProbe;
+  /** The frame rate used for times (and for pacing in real-time mode). */
+  fps: number;
+  frames: number;
+  clips: ClipResult[];
+  segments: ActionSegment[];
+  /** Time spent smoothing scores and building segments, once per video. */
+  segmentationMs: number;
+  realtime: RealtimeResult | null;
+  warnings: string[];
+}
+
+export interface VideoPipelineResult {
+  kind: 'video-pipeline';
+  schemaVersion: number;
+  tool: { name: 'edgebench'; version: string };
+  createdAt: string;
+  model: PipelineModelInfo;
+  config: {
+    requested: Record<string, unknown>;
+    effective: {
+      engine: Record<string, unknown>;
+      input: ClipInputSpec;
+      clip: number;
+      stride: number;
+      preprocess: PreprocessOptions;
+      topK: number;
+      softmax: SoftmaxMode;
+      smoothing: SmoothingOptions;
+      segments: SegmentOptions;
+      warmupRuns: number;
+      maxFrames: number;
+      idleTimeoutMs: number;
+      labels: number | null;
+      realtime: Partial<RealtimeSettings> | null;
+    };
+  };
+  environment: PipelineEnvironment;
+  coldStartMs: number;
+  firstInferenceMs: number;
+  warmup: { runs: number; timeMs: number };
+  videos: {
+    found: number;
+    processed: number;
+    skipped: number;
+    skipCounts: Partial<Record<SkipReason, number>>;
+  };
+  skipped: SkippedInput[];
+  stages: StageSummary;
+  results: VideoResult[];
+  warnings: string[];
+}
+
+export async function runVideoPipeline(options: VideoPipelineOptions): Promise<VideoPipelineResult> {
+  if (options.videos.length === 0)
+    throw new UserError('no video given: pass one or more files with --video FILE');
+  const warnings: string[] = [];
+  const k = options.topK ?? 5;
+  if (!(Number.isInteger(k) && k >= 1)) throw new UserError(`--top-k must be an integer ≥ 1, got ${k}`);
+  const softmaxMode = options.softmax ?? 'auto';
+  const smoothing: SmoothingOptions = { ...DEFAULT_SMOOTHING, ...dropUndefined(options.smoothing ?? {}) };
+  const segmentOptions: SegmentOptions = {
+    ...DEFAULT_SEGMENT_OPTIONS,
+    ...dropUndefined(options.segments ?? {}),
+  };
+  const warmupRuns = options.warmupRuns ?? 3;
+  const idleTimeoutMs = options.idleTimeoutMs ?? DEFAULT_IDLE_TIMEOUT_MS;
+  const maxFrames = options.maxFrames ?? 0;
+  const labels =
+    options.labels ?? (options.labelsFile ? await readLabelsFile(options.labelsFile) : undefined);
+  let labelsChecked = false;
+  const checkLabelCount = (classes: number) => {
+    if (labelsChecked || !labels) return;
+    labelsChecked = true;
+    if (labels.length !== classes)
+      warnings.push(
+        `the labels name ${labels.length} classes but the model outputs ${classes} scores per item`,
+      );
+  };
+
+  const model = await openPipelineModel(options.modelPath, options.modelName, options.engine);
+  const { loaded } = model;
+  try {
+    const spec = clipInputSpec(loaded.inputs[0], {
+      size: options.size,
+      frames: options.clip,
+      layout: options.clipLayout,
+    });
+    const T = spec.frames;
+    const S = options.stride ?? Math.max(1, Math.floor(T / 2));
+    try {
+      validateClip(T, S);
+    } catch (error) {
+      throw new UserError(`--clip/--stride: ${(error as Error).message}`);
+    }
+    const preprocess = validatePreprocess({
+      ...DEFAULT_PREPROCESS,
+      mean: [...KINETICS_MEAN] as Triple,
+      std: [...KINETICS_STD] as Triple,
+      ...dropUndefined(options.preprocess ?? {}),
+      width: spec.width,
+      height: spec.height,
+      // Frames are normalized into channel planes; the clip layout is applied when clips are assembled.
+      layout: 'NCHW',
+    });
+    const n = spec.fixedBatch ?? 1;
+    const clipElements = 3 * T * spec.width * spec.height;
+    const clipData = new Float32Array(n * clipElements);
+    const clipDims =
+      spec.layout === 'NCTHW' ? [n, 3, T, spec.height, spec.width] : [n, T, 3, spec.height, spec.width];
+    const clipTensor = { type: 'float32' as const, dims: clipDims, data: clipData };
+    const warm = await warmUp(loaded, { [spec.name]: clipTensor }, warmupRuns);
+
+    const recorder = new StageRecorder();
+    const skipped: SkippedInput[] = [];
+    const results: VideoResult[] = [];
+
+    /** Inference and post-processing of the clip the assembler holds. */
+    const inferClip = async (assembler: ClipAssembler) => {
+      const p0 = performance.now();
+      assembler.writeClip(clipData, 0);
+      const feeds = loaded.prepareFeeds({ [spec.name]: clipTensor });
+      const t1 = performance.now();
+      const out = await loaded.run(feeds);
+      const t2 = performance.now();
+      const rows = outputRows(loaded.readOutput(out[loaded.outputs[0].name]), n);
+      checkLabelCount(rows[0].length);
+      const probs = Float32Array.from(toProbabilities(rows[0], softmaxMode));
+      const top = topK(probs, k).map((c) => ({
+        index: c.index,
+        label: labelFor(c.index, labels),
+        score: c.score,
+      }));
+      const t3 = performance.now();
+      return { probs, top, assembleMs: t1 - p0, inferenceMs: t2 - t1, postprocessMs: t3 - t2 };
+    };
+
+    for (const file of options.videos) {
+      const videoWarnings: string[] = [];
+      let probe: VideoProbe;
+      try {
+        probe = await probeVideo(file, options.probeTimeoutMs ?? DEFAULT_PROBE_TIMEOUT_MS);
+      } catch (error) {
+        if (!isMediaSkip(error)) throw error;
+        skipped.push({ file, reason: error.reason, detail: error.detail });
+        continue;
+      }
+      let fps = probe.fps ?? FALLBACK_FPS;
+      if (probe.fps === null)
+        videoWarnings.push(`${file}: no frame rate in the container; assumed ${FALLBACK_FPS} fps`);
+      const assembler = new ClipAssembler(T, S, spec.width, spec.height, spec.layout);
+      const status: DecodeStatus = { frames: 0, warnings: [] };
+      const frames = decodeFrames(
+        file,
+        { ...preprocess, idleTimeoutMs, maxFrames, threads: options.decoderThreads },
+        status,
+      );
+      const windows: ClipWindow[] = [];
+      const probRows: Float32Array[] = [];
+      const clips: ClipResult[] = [];
+      const onClip = (window: ClipWindow, probs: Float32Array, top: ClassScore[]) => {
+        windows.push(window);
+        probRows.push(probs);
+        clips.push({ ...window, startSec: window.startFrame / fps, endSec: window.endFrame / fps, top });
+      };
+      let realtime: RealtimeResult | null = null;
+      try {
+        if (!options.realtime) {
+          let unitStart = performance.now();
+          let decodeMs = 0;
+          let preprocessMs = 0;
+          for (;;) {
+            const d0 = performance.now();
+            const r = await frames.next();
+            const d1 = performance.now();
+            decodeMs += d1 - d0;
+            if (r.done) break;
+            writeNormalized(r.value, preprocess, assembler.nextSlot(), 0);
+            const window = assembler.commit();
+            preprocessMs += performance.now() - d1;
+            if (!window) continue;
+            const c = await inferClip(assembler);
+            onClip(window, c.probs, c.top);
+            const end = performance.now();
+            recorder.record(
+              {
+                decode: decodeMs,
+                preprocess: preprocessMs + c.assembleMs,
+                inference: c.inferenceMs,
+                postprocess: c.postprocessMs,
+                endToEnd: end - unitStart,
+              },
+              1,
+            );
+            options.onProgress?.(file, clips.length);
+            unitStart = end;
+            decodeMs = 0;
+            preprocessMs = 0;
+          }
+        } else {
+          fps = options.realtime.fps ?? fps;
+          const settings = realtimeSettings({ deadlineMs: (S * 1000) / fps, ...options.realtime, fps });
+          let preprocessMs = 0;
+          realtime = await runRealtime({
+            source: frames,
+            settings,
+            serve: async (frame, index) => {
+              const p0 = performance.now();
+              writeNormalized(frame, preprocess, assembler.nextSlot(), 0);
+              const window = assembler.commit(index);
+              const p1 = performance.now();
+              preprocessMs += p1 - p0;
+              if (!window) return false;
+              const c = await inferClip(assembler);
+              onClip(window, c.probs, c.top);
+              recorder.record(
+                {
+                  // The emulated camera delivers decoded frames: decoding is the source's work here.
+                  decode: 0,
+                  preprocess: preprocessMs + c.assembleMs,
+                  inference: c.inferenceMs,
+                  postprocess: c.postprocessMs,
+                  endToEnd: preprocessMs + (performance.now() - p1),
+                },
+                1,
+              );
+              preprocessMs = 0;
+              return true;
+            },
+          });
+        }
+      } catch (error) {
+        if (!isMediaSkip(error)) throw error;
+        // The header named a video stream, yet not one frame came out of it.
+        const reason = error.reason === 'corrupt' && status.frames === 0 ? 'zero-frames' : error.reason;
+        skipped.push({ file, reason, detail: error.detail });
+        continue;
+      }
+      if (clips.length === 0) {
+        const skip = new MediaSkip(
+          'shorter-than-clip',
+          `${status.frames} frames, fewer than one clip of ${T}`,
+        );
+        skipped.push({ file, reason: skip.reason, detail: skip.detail });
+        continue;
+      }
+      videoWarnings.push(...status.warnings.map((w) => `${file}: ${w}`));
+      const s0 = performance.now();
+      const smoothed = smoothScores(probRows, smoothing);
+      const segments = actionSegments(windows, smoothed, fps, labels, segmentOptions);
+      const segmentationMs = performance.now() - s0;
+      warnings.push(...videoWarnings);
+      results.push({
+        file,
+        probe,
+        fps,
+        frames: status.frames,
+        clips,
+        segments,
+        segmentationMs,
+        realtime,
+        warnings: videoWarnings,
+      });
+    }
+    if (results.length === 0) {
+      const shown = skipped.slice(0, 5).map((s) => `${s.file} (${s.reason}: ${s.detail})`);
+      throw new UserError(`no usable video: all ${skipped.length} skipped — ${shown.join('; ')}`);
+    }
+    const skipCounts = countSkips(skipped);
+    if (skipped.length > 0)
+      warnings.unshift(`skipped ${skipped.length} video(s): ${describeSkipCounts(skipCounts)}`);
+    return {
+      kind: 'video-pipeline',
+      schemaVersion: PIPELINE_SCHEMA_VERSION,
+      tool: { name: 'edgebench', version: EDGEBENCH_VERSION },
+      createdAt: new Date().toISOString(),
+      model: model.info,
+      config: {
+        requested: options.requested ?? {},
+        effective: {
+          engine: engineSummary(model.engineOptions),
+          input: spec,
+          clip: T,
+          stride: S,
+          preprocess,
+          topK: k,
+          softmax: softmaxMode,
+          smoothing,
+          segments: segmentOptions,
+          warmupRuns,
+          maxFrames,
+          idleTimeoutMs,
+          labels: labels?.length ?? null,
+          realtime: options.realtime ?? null,
+        },
+      },
+      environment: await pipelineEnvironment(options.host),
+      coldStartMs: model.coldStartMs,
+      firstInferenceMs: warm.firstInferenceMs,
+      warmup: { runs: warm.warmupRuns, timeMs: warm.warmupMs },
+      videos: {
+        found: options.videos.length,
+        processed: results.length,
+        skipped: skipped.length,
+        skipCounts,
+      },
+      skipped,
+      stages: summarizeStages(recorder, 'clip'),
+      results,
+      warnings,
+    };
+  } finally {
+    await loaded.dispose();
+  }
+}
+
+function dropUndefined<T extends object>(value: T): Partial<T> {
+  return Object.fromEntries(Object.entries(value).filter(([, v]) => v !== undefined)) as Partial<T>;
+}

@@ -1,0 +1,152 @@
+import { describe, expect, it } from 'vitest';
+import type { Clock } from '../../src/measure/paced.js';
+import { realtimeSettings, runRealtime } from '../../src/measure/realtime.js';
+
+/** A clock that only moves when the consumer works (serve) or sleeps: fully deterministic. */
+function virtualClock(): { clock: Clock; advance(ms: number): void } {
+  let t = 0;
+  return {
+    clock: {
+      now: () => t,
+      sleepUntil: async (ms) => {
+        t = Math.max(t, ms);
+      },
+    },
+    advance: (ms) => {
+      t += ms;
+    },
+  };
+}
+
+function frames(n: number): number[] {
+  return Array.from({ length: n }, (_, i) => i);
+}
+
+async function simulate(serviceMs: number, dropPolicy: 'drop-oldest' | 'drop-newest', n = 10) {
+  const v = virtualClock();
+  const served: number[] = [];
+  const result = await runRealtime({
+    source: frames(n),
+    settings: realtimeSettings({ fps: 100, queueCapacity: 2, dropPolicy }),
+    clock: v.clock,
+    serve: async (frame) => {
+      served.push(frame);
+      v.advance(serviceMs);
+      return true;
+    },
+  });
+  return { result, served };
+}
+
+describe('camera emulation (virtual clock)', () => {
+  it('keeps up when processing is faster than the frame period', async () => {
+    const { result } = await simulate(5, 'drop-oldest');
+    expect(result.frames).toEqual({
+      offered: 10,
+      processed: 10,
+      dropped: 0,
+      unprocessed: 0,
+      lateFromSource: 0,
+    });
+    expect(result.latencySamplesMs).toEqual(Array(10).fill(5));
+    expect(result.realTimeFactor).toBeCloseTo(0.5);
+    expect(result.deadlineMisses).toBe(0);
+    expect(result.jitterMs).toBe(0);
+    expect(result.outputIntervalJitterMs).toBe(0);
+    expect(result.sustainedFps).toBeCloseTo(100);
+    expect(result.keepsUp).toBe(true);
+    expect(result.verdict).toEqual([]);
+  });
+
+  it('drop-oldest keeps the freshest frames', async () => {
+    const { result, served } = await simulate(25, 'drop-oldest');
+    expect(served).toEqual([0, 1, 4, 6, 8, 9]);
+    expect(result.droppedFrames).toEqual([2, 3, 5, 7]);
+    expect(result.latencySamplesMs).toEqual([25, 40, 35, 40, 45, 60]);
+    expect(result.deadlineMisses).toBe(6);
+    expect(result.realTimeFactor).toBeCloseTo(1.5);
+    expect(result.keepsUp).toBe(false);
+    expect(result.verdict.join(' | ')).toMatch(/4 of 10 frames dropped.*deadline.*real-time factor 1\.50/);
+  });
+
+  it('drop-newest keeps the oldest frames', async () => {
+    const { result, served } = await simulate(25, 'drop-newest');
+    expect(served).toEqual([0, 1, 2, 3, 6, 8]);
+    expect(result.droppedFrames).toEqual([4, 5, 7, 9]);
+  });
+
+  it('counts only frames that produce an output toward latency', async () => {
+    const v = virtualClock();
+    const result = await runRealtime({
+      source: frames(8),
+      settings: realtimeSettings({ fps: 100, deadlineMs: 40 }),
+      clock: v.clock,
+      serve: async (frame) => {
+        v.advance(frame % 4 === 3 ? 12 : 1);
+        return frame % 4 === 3;
+      },
+    });
+    expect(result.outputs).toBe(2);
+    expect(result.latency.count).toBe(2);
+    expect(result.frames.processed).toBe(8);
+  });
+
+  it('stops at the time cap and reports the frames left', async () => {
+    const v = virtualClock();
+    function* endless() {
+      for (let i = 0; ; i++) yield i;
+    }
+    const result = await runRealtime({
+      source: endless(),
+      settings: realtimeSettings({ fps: 100, maxDurationMs: 200 }),
+      clock: v.clock,
+      serve: async () => {
+        v.advance(30);
+        return true;
+      },
+    });
+    expect(result.frames.offered).toBe(20);
+    expect(result.frames.processed + result.frames.dropped + result.frames.unprocessed).toBe(20);
+    expect(result.keepsUp).toBe(false);
+  });
+
+  it('validates its settings with the flag names', () => {
+    expect(() => realtimeSettings({ fps: 0 })).toThrow(/--fps/);
+    expect(() => realtimeSettings({ fps: 30, queueCapacity: 0 })).toThrow(/--queue/);
+    expect(() => realtimeSettings({ fps: 30, dropPolicy: 'lifo' as 'drop-oldest' })).toThrow(/--drop-policy/);
+    expect(realtimeSettings({ fps: 25 }).deadlineMs).toBe(40);
+  });
+});
+
+describe('camera emulation (real clock, asynchronous source)', () => {
+  it('stamps frames the source delivers late and never reads far ahead', async () => {
+    let pulled = 0;
+    async function* slowSource() {
+      for (let i = 0; i < 6; i++) {
+        pulled++;
+        // Frames 3+ come 40 ms late relative to a 100-fps schedule.
+        if (i === 3) await new Promise((r) => setTimeout(r, 60));
+        yield i;
+      }
+    }
+    const result = await runRealtime({
+      source: slowSource(),
+      settings: realtimeSettings({ fps: 100 }),
+      readAheadFrames: 2,
+      serve: async () => true,
+    });
+    expect(pulled).toBe(6);
+    expect(result.frames.processed).toBe(6);
+    expect(result.frames.lateFromSource).toBeGreaterThanOrEqual(1);
+  });
+
+  it('propagates a source failure', async () => {
+    async function* failing() {
+      yield 1;
+      throw new Error('decoder died');
+    }
+    await expect(
+      runRealtime({ source: failing(), settings: realtimeSettings({ fps: 200 }), serve: async () => true }),
+    ).rejects.toThrow(/decoder died/);
+  });
+});
