@@ -37,6 +37,10 @@ interface RunFlags {
   maxTime?: number;
   relCi?: number;
   deadlineMs?: number;
+  telemetryInterval: number;
+  gridIntensity?: number;
+  estimateEnergy?: boolean;
+  tdpWatts?: number;
   profile?: boolean;
   scenario?: ScenarioName;
   samplesPerQuery?: number;
@@ -135,6 +139,22 @@ export function register(program: Command): void {
       'scenario time cap in ms (0 = unbounded)',
       numberFlag('--max-duration-ms'),
     )
+    .option(
+      '--telemetry-interval <ms>',
+      'sample CPU/GPU use, power, clocks and temperatures every MS beside the steady state (0 = off)',
+      numberFlag('--telemetry-interval'),
+      100,
+    )
+    .option(
+      '--grid-intensity <g-per-kwh>',
+      'grid carbon intensity for CO2e figures, g/kWh',
+      numberFlag('--grid-intensity'),
+    )
+    .option(
+      '--estimate-energy',
+      'without an energy sensor, estimate energy from --tdp-watts (labelled an estimate)',
+    )
+    .option('--tdp-watts <w>', "the processor's TDP in W, for --estimate-energy", numberFlag('--tdp-watts'))
     .option('--json <file>', 'write the full result (every sample) as JSON to FILE ("-" for stdout)')
     .option('--verbose', "show onnxruntime's own warnings")
     .option('--debug', 'show stack traces for errors')
@@ -176,6 +196,15 @@ export function register(program: Command): void {
         stopRules,
         deadlineMs: flags.deadlineMs,
         scenario,
+        telemetry:
+          flags.telemetryInterval > 0
+            ? dropUndefined({
+                intervalMs: flags.telemetryInterval,
+                gridIntensityGPerKWh: flags.gridIntensity,
+                estimateEnergy: flags.estimateEnergy,
+                tdpWatts: flags.tdpWatts,
+              })
+            : false,
         requested: { model, ...flags },
         hooks: progress?.hooks,
       }).finally(() => progress?.stop());

@@ -13,11 +13,20 @@ import { OrtEngine, onnxruntimeVersion } from '../engines/ort.js';
 import { DEFAULT_ORT_OPTIONS, type OrtEngineOptions } from '../engines/ort-options.js';
 import { describeHost, type HostInfo } from '../env/host.js';
 import { UserError } from '../errors.js';
+import {
+  detectDrift,
+  preRunChecks,
+  startTelemetry,
+  summarizeTelemetry,
+  type TelemetryRecord,
+  type TelemetrySampler,
+  type TelemetrySummary,
+} from '../telemetry/index.js';
 import { EDGEBENCH_VERSION } from '../version.js';
 import { resolveInputShape } from '../workloads/shapes.js';
 import { synthesizeInputs } from '../workloads/synthetic.js';
 import { checkTensorMatches, readTensorFile } from '../workloads/tensor-files.js';
-import { type LoopHooks, timeLoop } from './loop.js';
+import { type LoopHooks, type RawMeasurement, timeLoop } from './loop.js';
 import { readProfile } from './profile.js';
 import { type RunResult, SCHEMA_VERSION } from './result.js';
 import { measureScenario, type ScenarioRequest } from './scenarios/index.js';
@@ -39,6 +48,8 @@ export interface BenchmarkOptions {
   deadlineMs?: number;
   /** A LoadGen scenario instead of the plain single-stream loop (absent: today's loop, unchanged). */
   scenario?: ScenarioRequest;
+  /** Telemetry sampled beside the steady state (on by default); false turns it and the pre-run checks off. */
+  telemetry?: TelemetryRunOptions | false;
   /** The flags as the user gave them, stored beside the effective settings. */
   requested?: Record<string, unknown>;
   hooks?: LoopHooks;
@@ -47,6 +58,18 @@ export interface BenchmarkOptions {
 }
 
 export const DEFAULT_SEED = 42;
+
+export interface TelemetryRunOptions {
+  /** Sampling interval, ms (default 100). */
+  intervalMs?: number;
+  /** Grid carbon intensity for CO2e, g/kWh. */
+  gridIntensityGPerKWh?: number;
+  /** Without an energy sensor, estimate energy from TDP × CPU utilization (always labelled an estimate). */
+  estimateEnergy?: boolean;
+  tdpWatts?: number;
+  /** Warn about a governor not at `performance`, a Jetson not at full power, busy processes (default true). */
+  preRunChecks?: boolean;
+}
 
 export async function sha256File(file: string): Promise<string> {
   const hash = createHash('sha256');
@@ -94,7 +117,16 @@ export async function benchmark(options: BenchmarkOptions): Promise<RunResult> {
     profileDir = await mkdtemp(path.join(os.tmpdir(), 'edgebench-profile-'));
     engineOptions.profilePrefix = path.join(profileDir, 'ort-profile');
   }
-  const [host, sha256] = await Promise.all([options.host ?? describeHost(), sha256File(options.modelPath)]);
+  const telemetry = options.telemetry === false ? undefined : (options.telemetry ?? {});
+  if (telemetry?.estimateEnergy && telemetry.tdpWatts === undefined) {
+    throw new UserError("--estimate-energy needs the processor's TDP: add --tdp-watts W");
+  }
+  const [host, sha256, preRunWarnings] = await Promise.all([
+    options.host ?? describeHost(),
+    sha256File(options.modelPath),
+    telemetry && telemetry.preRunChecks !== false ? preRunChecks() : Promise.resolve([]),
+  ]);
+  warnings.push(...preRunWarnings);
 
   const engine = new OrtEngine();
   const loadStart = performance.now();
@@ -104,19 +136,29 @@ export async function benchmark(options: BenchmarkOptions): Promise<RunResult> {
     const { tensors, shapes } = await prepareInputs(loaded, options);
     const feeds = loaded.prepareFeeds(tensors);
     const run = () => loaded.run(feeds);
-    const measured = options.scenario
-      ? await measureScenario(
-          {
-            run,
-            batch: batchOf(shapes, loaded.inputs[0]?.name),
-            runnerForBatch: (n) => runnerForBatch(loaded, options, n),
-          },
-          options.scenario,
-          stopRules,
-          options.hooks,
-        )
+    const sampler: TelemetrySampler | undefined = telemetry
+      ? await startTelemetry({ intervalMs: telemetry.intervalMs })
       : undefined;
-    const raw = measured ? measured.raw : await timeLoop(run, stopRules, options.hooks);
+    let measured: Awaited<ReturnType<typeof measureScenario>> | undefined;
+    let raw: RawMeasurement;
+    let telemetryRecord: TelemetryRecord | undefined;
+    try {
+      measured = options.scenario
+        ? await measureScenario(
+            {
+              run,
+              batch: batchOf(shapes, loaded.inputs[0]?.name),
+              runnerForBatch: (n) => runnerForBatch(loaded, options, n),
+            },
+            options.scenario,
+            stopRules,
+            options.hooks,
+          )
+        : undefined;
+      raw = measured ? measured.raw : await timeLoop(run, stopRules, options.hooks);
+    } finally {
+      telemetryRecord = await sampler?.stop();
+    }
     let profile: RunResult['profile'];
     if (engineOptions.profile && profileDir) {
       loaded.endProfiling?.();
@@ -126,6 +168,15 @@ export async function benchmark(options: BenchmarkOptions): Promise<RunResult> {
     }
     const batch = batchOf(shapes, loaded.inputs[0]?.name);
     const stats = summarize(raw.samplesMs, measured?.batchPerRun ?? batch);
+    const telemetrySummary = telemetryRecord
+      ? summarizeRunTelemetry(
+          telemetryRecord,
+          raw,
+          stats.count * (measured?.batchPerRun ?? batch),
+          telemetry ?? {},
+        )
+      : undefined;
+    for (const w of telemetrySummary?.warnings ?? []) warnings.push(w.message);
     if (stats.cv > 0.1)
       warnings.push(
         `latency varies a lot (CV ${(stats.cv * 100).toFixed(1)}%): other load on this machine, or throttling`,
@@ -187,6 +238,7 @@ export async function benchmark(options: BenchmarkOptions): Promise<RunResult> {
         : {}),
       ...(profile ? { profile } : {}),
       ...(measured ? { scenario: measured.scenario } : {}),
+      ...(telemetrySummary ? { telemetry: telemetrySummary } : {}),
       window: { startEpochMs: raw.startEpochMs, endEpochMs: raw.endEpochMs },
       warnings,
       samplesMs,
@@ -211,6 +263,30 @@ async function runnerForBatch(
   if (batchOf(prepared.shapes, loaded.inputs[0]?.name) !== n) throw new UserError(`the batch stays fixed`);
   const feeds = loaded.prepareFeeds(prepared.tensors);
   return () => loaded.run(feeds);
+}
+
+/**
+ * Telemetry over the steady-state window; energy is per sample (one input of the batch), and latency
+ * drift within the run joins the throttling warnings.
+ */
+function summarizeRunTelemetry(
+  record: TelemetryRecord,
+  raw: RawMeasurement,
+  samples: number,
+  options: TelemetryRunOptions,
+): TelemetrySummary {
+  const summary = summarizeTelemetry(
+    record,
+    { startMs: raw.startEpochMs, endMs: raw.endEpochMs },
+    {
+      inferences: samples,
+      gridIntensityGPerKWh: options.gridIntensityGPerKWh,
+      estimateEnergy: options.estimateEnergy,
+      tdpWatts: options.tdpWatts,
+    },
+  );
+  summary.warnings.push(...detectDrift(Array.from(raw.samplesMs)).warnings);
+  return summary;
 }
 
 /** The batch size: the leading dimension of the first input (1 for scalars). */

@@ -3,6 +3,7 @@
  * docs/results.md documents every field; bump SCHEMA_VERSION on any incompatible change.
  */
 import { z } from 'zod';
+import { telemetrySummarySchema } from '../telemetry/schema.js';
 import { scenarioResultSchema } from './scenarios/schema.js';
 
 export const SCHEMA_VERSION = 1;
@@ -102,7 +103,7 @@ export const runResultSchema = z.object({
       topOpTypes: z.array(profileEntry),
     })
     .optional(),
-  telemetry: z.record(z.string(), z.unknown()).optional(),
+  telemetry: telemetrySummarySchema.optional(),
   /** Present when a LoadGen scenario ran (`--scenario`): its metric, query latencies and validity. */
   scenario: scenarioResultSchema(latencyStatsSchema).optional(),
   window: z.object({ startEpochMs: z.number(), endEpochMs: z.number() }),

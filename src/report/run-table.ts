@@ -2,6 +2,7 @@
 import type { RunResult } from '../measure/result.js';
 import { bytes, ms, percent, table } from './format.js';
 import { formatScenario } from './scenario-table.js';
+import { formatTelemetry } from './telemetry-table.js';
 
 export function formatRunResult(result: RunResult): string {
   const e = result.config.effective;
@@ -53,6 +54,7 @@ export function formatRunResult(result: RunResult): string {
     );
   }
   if (result.scenario) lines.push('', formatScenario(result.scenario));
+  if (result.telemetry) lines.push('', formatTelemetry(result.telemetry));
   if (result.profile) {
     lines.push('');
     lines.push(

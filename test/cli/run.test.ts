@@ -111,6 +111,45 @@ describe('edgebench run', () => {
   });
 });
 
+describe('telemetry beside the run', () => {
+  it('is sampled by default, with energy absent and the reason given where there is no sensor', async () => {
+    const r = await runCli(['run', models.fixed, '--json', '-', ...FAST]);
+    expect(r.code).toBe(0);
+    const t = runResultSchema.parse(JSON.parse(r.stdout)).telemetry!;
+    expect(t.sourcesUsed).toContain('proc');
+    expect(t.sources.proc?.peakRssMb).toBeGreaterThan(0);
+    if (t.energy === null) expect(t.energyAbsentReason).toMatch(/./);
+    else expect(t.energy.estimated).toBe(false);
+  });
+  it('estimates energy only when asked, and labels it', async () => {
+    const r = await runCli([
+      'run',
+      models.fixed,
+      '--json',
+      '-',
+      '--estimate-energy',
+      '--tdp-watts',
+      '15',
+      ...FAST,
+    ]);
+    expect(r.code).toBe(0);
+    const energy = runResultSchema.parse(JSON.parse(r.stdout)).telemetry!.energy!;
+    if (energy.method === 'estimate-tdp') {
+      expect(energy.estimated).toBe(true);
+      expect(energy.scope).toMatch(/ESTIMATE/);
+    }
+    const table = await runCli(['run', models.fixed, '--estimate-energy', '--tdp-watts', '15', ...FAST]);
+    if (energy.method === 'estimate-tdp') expect(table.stdout).toMatch(/ESTIMATED energy/);
+  });
+  it('is off with --telemetry-interval 0, and --estimate-energy needs a TDP', async () => {
+    const off = await runCli(['run', models.fixed, '--json', '-', '--telemetry-interval', '0', ...FAST]);
+    expect(runResultSchema.parse(JSON.parse(off.stdout)).telemetry).toBeUndefined();
+    const bad = await runCli(['run', models.fixed, '--estimate-energy', ...FAST]);
+    expect(bad.code).toBe(2);
+    expect(bad.stderr).toMatch(/--tdp-watts/);
+  });
+});
+
 describe('edgebench run zoo:NAME', () => {
   it('generates the model once, caches it, and measures it', async () => {
     const cache = path.join(dir, 'zoo-cache');
