@@ -1,6 +1,6 @@
 /** Post-processing of classifier outputs: softmax, top-k, argmax. Pure functions over typed arrays. */
 import type { HostTensor } from '../engines/engine.js';
-import { float16BitsToFloat32 } from '../util/float16.js';
+import { float16ToFloat32 } from '../onnx/float16.js';
 
 export interface ScoredClass {
   index: number;
@@ -89,7 +89,7 @@ export function outputRows(tensor: HostTensor, expectedRows: number): Float32Arr
 function toFloat32(tensor: HostTensor): Float32Array {
   const data = tensor.data;
   if (data instanceof Float32Array) return data;
-  if (tensor.type === 'float16') return Float32Array.from(data as Uint16Array, float16BitsToFloat32);
+  if (tensor.type === 'float16') return float16ToFloat32(data as Uint16Array);
   if (data instanceof BigInt64Array || data instanceof BigUint64Array) return Float32Array.from(data, Number);
   return Float32Array.from(data as ArrayLike<number>);
 }

@@ -1,7 +1,7 @@
 /** Synthetic input tensors made from a model's input metadata: seeded, so a seed reproduces the inputs. */
 import type { HostTensor, TensorElementType, TensorInfo } from '../engines/engine.js';
 import { UserError } from '../errors.js';
-import { float32ToFloat16Bits } from '../util/float16.js';
+import { float16BitsFromNumber } from '../onnx/float16.js';
 import { mulberry32 } from '../util/prng.js';
 
 const SUPPORTED: readonly string[] = [
@@ -40,7 +40,7 @@ export function synthesizeTensor(type: string, dims: readonly number[], random: 
     }
     case 'float16': {
       const data = new Uint16Array(length);
-      for (let i = 0; i < length; i++) data[i] = float32ToFloat16Bits(random() * 2 - 1);
+      for (let i = 0; i < length; i++) data[i] = float16BitsFromNumber(random() * 2 - 1);
       return { type: t, dims, data };
     }
     case 'int64':
