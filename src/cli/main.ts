@@ -1,8 +1,10 @@
 #!/usr/bin/env node
 import { Command } from 'commander';
 import { EDGEBENCH_VERSION } from '../version.js';
+import { register as registerCompareOutputs } from './compare-outputs.js';
 import { register as registerEnv } from './env.js';
 import { register as registerInspect } from './inspect.js';
+import { register as registerOptimize } from './optimize.js';
 import { register as registerPipeline } from './pipeline.js';
 import { register as registerRun } from './run.js';
 import { runCli } from './run-cli.js';
@@ -19,6 +21,8 @@ registerEnv(program);
 registerRun(program);
 registerZoo(program);
 registerInspect(program);
+registerOptimize(program);
 registerPipeline(program);
+registerCompareOutputs(program);
 
 await runCli(program, process.argv);

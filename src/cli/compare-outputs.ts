@@ -1,0 +1,50 @@
+/** `edgebench compare-outputs BASE.onnx OPT.onnx`: how far the optimized model's outputs moved. */
+import type { Command } from 'commander';
+import { compareOutputs } from '../optimize/fidelity.js';
+import { formatFidelity, toJson } from '../optimize/format.js';
+import { parseShapeFlag } from '../workloads/shapes.js';
+import { resolveModel } from '../zoo/resolve.js';
+import { choiceFlag, collect, intFlag } from './flags.js';
+import { parsePreprocess } from './optimize.js';
+
+interface CompareFlags {
+  inputs: string;
+  count: number;
+  labels?: string;
+  shape?: string[];
+  mean?: string;
+  std?: string;
+  fit: 'fill' | 'pad';
+  threads?: number;
+  json?: boolean;
+}
+
+export function register(program: Command): void {
+  program
+    .command('compare-outputs')
+    .description("compare an optimized model's outputs with its base model's on the same inputs")
+    .argument('<base>', 'the base ONNX model')
+    .argument('<optimized>', 'the optimized ONNX model')
+    .option('--inputs <source>', 'synthetic, a folder of images or .npy/.pb tensors, or a video', 'synthetic')
+    .option('--count <n>', 'samples to compare', intFlag('--count', 1), 16)
+    .option('--labels <dir>', 'labelled folder (one subfolder of images per class): accuracy of both')
+    .option('--shape <name=dims>', 'input shape for symbolic dimensions (repeatable)', collect)
+    .option('--mean <r,g,b>', 'image normalization mean (default ImageNet)')
+    .option('--std <r,g,b>', 'image normalization std (default ImageNet)')
+    .option('--fit <mode>', 'image resize: fill | pad', choiceFlag('--fit', ['fill', 'pad'] as const), 'fill')
+    .option('--threads <n>', 'intra-op threads (0 = onnxruntime decides)', intFlag('--threads'))
+    .option('--json', 'print the report as JSON on stdout')
+    .option('--debug', 'show stack traces for errors')
+    .action(async (baseArg: string, optArg: string, flags: CompareFlags) => {
+      const [base, opt] = [await resolveModel(baseArg), await resolveModel(optArg)];
+      const report = await compareOutputs(base.path, opt.path, {
+        inputs: flags.inputs,
+        count: flags.count,
+        labels: flags.labels,
+        shapes: Object.fromEntries((flags.shape ?? []).map(parseShapeFlag)),
+        preprocess: parsePreprocess(flags),
+        threads: flags.threads,
+      });
+      process.stdout.write(flags.json ? `${toJson(report, 1)}\n` : formatFidelity(report));
+    });
+}

@@ -1,0 +1,162 @@
+/** `edgebench optimize MODEL --recipe NAME[,NAME…] -o OUT.onnx`: apply recipes, write, check fidelity. */
+import type { Command } from 'commander';
+import { UserError } from '../errors.js';
+import { IMAGENET_PREPROCESS, type ImagePreprocess } from '../optimize/calibration-data.js';
+import { formatOptimizeReport, toJson } from '../optimize/format.js';
+import { optimize } from '../optimize/optimize.js';
+import { CALIBRATION_METHODS, type CalibrationMethod } from '../optimize/quantize/calibration.js';
+import { RECIPES } from '../optimize/recipes.js';
+import { parseShapeFlag } from '../workloads/shapes.js';
+import { resolveModel } from '../zoo/resolve.js';
+import { choiceFlag, collect, intFlag, numberFlag } from './flags.js';
+
+interface OptimizeFlags {
+  recipe: string;
+  output: string;
+  calib: string;
+  calibCount: number;
+  calibMethod: CalibrationMethod;
+  percentile?: number;
+  activationType: 'uint8' | 'int8';
+  perTensor?: boolean;
+  reduceRange?: boolean;
+  minSnr?: number;
+  exclude?: string[];
+  dynamicConv?: boolean;
+  fp16Keep?: string[];
+  fp16KeepSoftmax?: boolean;
+  shape?: string[];
+  mean?: string;
+  std?: string;
+  fit: 'fill' | 'pad';
+  fidelity: boolean;
+  fidelityInputs?: string;
+  fidelityCount?: number;
+  labels?: string;
+  json?: boolean;
+}
+
+export function register(program: Command): void {
+  program
+    .command('optimize')
+    .description('apply optimization recipes to an ONNX model and write a new file, with its fidelity')
+    .argument('<model>', 'ONNX file path, or zoo:NAME')
+    .requiredOption(
+      '--recipe <names>',
+      `recipes, comma-separated, applied left to right:\n${RECIPES.map((r) => `  ${r.name}: ${r.description}`).join('\n')}`,
+    )
+    .requiredOption('-o, --output <file>', 'where to write the optimized model (never the input)')
+    .option(
+      '--calib <source>',
+      'calibration data: a folder of images or .npy/.pb tensors, a video, or synthetic',
+      'synthetic',
+    )
+    .option('--calib-count <n>', 'calibration samples', intFlag('--calib-count', 1), 16)
+    .option(
+      '--calib-method <method>',
+      CALIBRATION_METHODS.join('|'),
+      choiceFlag('--calib-method', CALIBRATION_METHODS),
+      'minmax',
+    )
+    .option(
+      '--percentile <p>',
+      'percentile calibration: share of |x| kept, in % (default 99.999)',
+      numberFlag('--percentile'),
+    )
+    .option(
+      '--activation-type <type>',
+      'int8-static activations: uint8|int8',
+      choiceFlag('--activation-type', ['uint8', 'int8'] as const),
+      'uint8',
+    )
+    .option('--per-tensor', 'one weight scale per tensor instead of per output channel')
+    .option('--reduce-range', '7-bit weights (default: only on x86 CPUs without VNNI, where 8-bit saturates)')
+    .option(
+      '--no-reduce-range',
+      'full 8-bit weights even on x86 CPUs without VNNI (for a VNNI or Arm target)',
+    )
+    .option(
+      '--min-snr <dB>',
+      'mixed precision: keep the ops that cost most fidelity in float until the output SNR reaches this (slow)',
+      numberFlag('--min-snr'),
+    )
+    .option('--exclude <node>', 'node name to keep in float (repeatable)', collect)
+    .option('--dynamic-conv', 'int8-dynamic: also quantize Conv (ConvInteger; often slower on CPU)')
+    .option('--fp16-keep <op>', 'fp16: op type to keep in float32 (repeatable)', collect)
+    .option('--fp16-keep-softmax', 'fp16: keep Softmax in float32')
+    .option(
+      '--shape <name=dims>',
+      'input shape for symbolic dimensions, e.g. x=1x3x48x192 (repeatable)',
+      collect,
+    )
+    .option('--mean <r,g,b>', 'image normalization mean (default ImageNet)')
+    .option('--std <r,g,b>', 'image normalization std (default ImageNet)')
+    .option(
+      '--fit <mode>',
+      'image resize: fill (to H×W) | pad (to height H keeping aspect, right-padded)',
+      choiceFlag('--fit', ['fill', 'pad'] as const),
+      'fill',
+    )
+    .option('--no-fidelity', 'skip the fidelity check')
+    .option('--fidelity-inputs <source>', 'inputs for the fidelity check (default: the calibration data)')
+    .option(
+      '--fidelity-count <n>',
+      'samples for the fidelity check (default 8)',
+      intFlag('--fidelity-count', 1),
+    )
+    .option('--labels <dir>', 'labelled folder (one subfolder per class): report accuracy before/after')
+    .option('--json', 'print the full report as JSON on stdout')
+    .option('--debug', 'show stack traces for errors')
+    .action(async (modelArg: string, flags: OptimizeFlags) => {
+      const model = await resolveModel(modelArg);
+      const preprocess = parsePreprocess(flags);
+      const report = await optimize({
+        input: model.path,
+        output: flags.output,
+        recipes: flags.recipe,
+        calibration: {
+          source: flags.calib,
+          count: flags.calibCount,
+          method: flags.calibMethod,
+          percentile: flags.percentile,
+          preprocess,
+        },
+        shapes: Object.fromEntries((flags.shape ?? []).map(parseShapeFlag)),
+        activationType: flags.activationType,
+        perChannel: !flags.perTensor,
+        reduceRange: flags.reduceRange ?? 'auto',
+        minSnrDb: flags.minSnr,
+        excludeNodes: flags.exclude,
+        dynamicConv: flags.dynamicConv === true,
+        fp16: { keepOps: flags.fp16Keep, keepSoftmax: flags.fp16KeepSoftmax },
+        fidelity: flags.fidelity
+          ? { inputs: flags.fidelityInputs, count: flags.fidelityCount, labels: flags.labels }
+          : false,
+        onLog: flags.json ? undefined : (m) => process.stderr.write(`${m}\n`),
+        onWarning: (m) => process.stderr.write(`warning: ${m}\n`),
+      });
+      process.stdout.write(flags.json ? `${toJson(report, 1)}\n` : formatOptimizeReport(report));
+    });
+}
+
+/** --mean/--std/--fit into image pre-processing (ImageNet's by default). */
+export function parsePreprocess(flags: {
+  mean?: string;
+  std?: string;
+  fit?: 'fill' | 'pad';
+}): ImagePreprocess {
+  const triple = (flag: string, text: string | undefined, fallback: [number, number, number]) => {
+    if (text === undefined) return fallback;
+    const values = text.split(',').map(Number);
+    if (values.length === 1 && Number.isFinite(values[0]))
+      return [values[0], values[0], values[0]] as [number, number, number];
+    if (values.length !== 3 || values.some((v) => !Number.isFinite(v)))
+      throw new UserError(
+        `${flag} takes three numbers (R,G,B) or one, e.g. ${flag} 0.5,0.5,0.5; got '${text}'`,
+      );
+    return values as [number, number, number];
+  };
+  const std = triple('--std', flags.std, IMAGENET_PREPROCESS.std);
+  if (std.some((s) => s === 0)) throw new UserError('--std values must not be 0');
+  return { mean: triple('--mean', flags.mean, IMAGENET_PREPROCESS.mean), std, fit: flags.fit ?? 'fill' };
+}

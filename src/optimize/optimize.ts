@@ -1,0 +1,351 @@
+/**
+ * `optimize()`: load a model, apply recipes left to right, check that onnxruntime loads the result,
+ * write it (never over the input), and measure what it changed in the outputs.
+ */
+import { realpath, stat } from 'node:fs/promises';
+import path from 'node:path';
+import { performance } from 'node:perf_hooks';
+import type { TensorInfo } from '../engines/engine.js';
+import { messageOf, UserError } from '../errors.js';
+import { type Model, modelInputs } from '../onnx/ir.js';
+import { loadModel, modelToBytes, saveModel } from '../onnx/model-io.js';
+import {
+  DEFAULT_SAMPLE_COUNT,
+  type ImagePreprocess,
+  loadSamples,
+  type Sample,
+  validateSamples,
+} from './calibration-data.js';
+import { compareOutputs, type FidelityReport } from './fidelity.js';
+import { convertToFloat16, type Fp16Options } from './fp16.js';
+import { fuseModel } from './fuse.js';
+import { floatWeightBytes, opCounts } from './graph-utils.js';
+import { ortOptimize } from './ort-levels.js';
+import { ModelRunner } from './ort-session.js';
+import { type CalibrationMethod, DEFAULT_PERCENTILE } from './quantize/calibration.js';
+import { quantizeDynamic } from './quantize/dynamic.js';
+import type { QuantType } from './quantize/quant-math.js';
+import { quantizeStatic } from './quantize/static.js';
+import { parseRecipes, type RecipeName } from './recipes.js';
+
+export interface CalibrationOptions {
+  /** 'synthetic' (default), a folder of images or .npy/.pb tensors, a video, or ready samples. */
+  source?: string | Sample[];
+  /** Samples to calibrate on (default 16). */
+  count?: number;
+  /** Default 'minmax'. */
+  method?: CalibrationMethod;
+  /** For 'percentile' (default 99.999). */
+  percentile?: number;
+  /** Image/video pre-processing (default ImageNet mean/std, resized to the input's H×W). */
+  preprocess?: ImagePreprocess;
+  seed?: number;
+}
+
+export interface FidelityOptions {
+  /** Default: the calibration source when it is real data, otherwise synthetic inputs. */
+  inputs?: string | Sample[];
+  /** Default 8. */
+  count?: number;
+  /** A labelled folder (one subfolder per class) to measure accuracy on. */
+  labels?: string;
+}
+
+export interface OptimizeOptions {
+  /** Path of the ONNX model to optimize (never modified). */
+  input: string;
+  /** Path to write; must differ from `input`. */
+  output: string;
+  /** Recipe names, applied left to right, or a comma-separated string ('fuse,int8-static'). */
+  recipes: readonly RecipeName[] | string;
+  calibration?: CalibrationOptions;
+  /** Shapes for inputs with symbolic dimensions (calibration and fidelity), e.g. { x: [1, 3, 48, 192] }. */
+  shapes?: Record<string, number[]>;
+  /** int8-static activation type (default 'uint8'). */
+  activationType?: QuantType;
+  /** int8-static per-channel weights (default true). */
+  perChannel?: boolean;
+  /**
+   * int8-static / int8-dynamic 7-bit weights: 'auto' (default) when this is an x86 CPU without
+   * VNNI, where onnxruntime's int8 kernels saturate with 8-bit weights.
+   */
+  reduceRange?: boolean | 'auto';
+  /**
+   * int8-static mixed precision: keep the ops that cost the most fidelity in float until the
+   * predicted output SNR (dB, on calibration samples) reaches this. Costs one float run per
+   * quantized op and sample; off when undefined.
+   */
+  minSnrDb?: number;
+  /** Nodes (by name) that quantization leaves in float. */
+  excludeNodes?: string[];
+  /** int8-dynamic: also quantize Conv with ConvInteger (default false: slower on onnxruntime CPU). */
+  dynamicConv?: boolean;
+  fp16?: Fp16Options;
+  /** false skips the fidelity check. */
+  fidelity?: FidelityOptions | false;
+  /** Progress lines (for stderr). */
+  onLog?: (message: string) => void;
+  /** Warnings as they happen (they are in the report too). */
+  onWarning?: (message: string) => void;
+}
+
+export interface OptimizeStep {
+  recipe: RecipeName;
+  ms: number;
+  /** One line on what the step did. */
+  summary: string;
+  details: Record<string, unknown>;
+}
+
+export interface ModelSummary {
+  bytes: number;
+  nodes: number;
+  ops: Record<string, number>;
+}
+
+export interface OptimizeReport {
+  input: string;
+  output: string;
+  recipes: RecipeName[];
+  steps: OptimizeStep[];
+  warnings: string[];
+  /** Things the user should know (e.g. optimizations left to load time). */
+  notes: string[];
+  /** Set when the model should be loaded with this onnxruntime graph optimization level. */
+  loadTimeGraphOptLevel?: 'all';
+  before: ModelSummary;
+  after: ModelSummary;
+  fidelity?: FidelityReport;
+}
+
+const DEFAULT_FIDELITY_COUNT = 8;
+
+export async function optimize(options: OptimizeOptions): Promise<OptimizeReport> {
+  const recipes = parseRecipes(typeof options.recipes === 'string' ? options.recipes : [...options.recipes]);
+  await checkPaths(options.input, options.output);
+  const log = options.onLog ?? (() => {});
+  const warnings: string[] = [];
+  const warn = (message: string) => {
+    warnings.push(message);
+    options.onWarning?.(message);
+  };
+  const notes: string[] = [];
+  const inputBytes = (await stat(options.input)).size;
+  const model = await loadModel(options.input);
+  const before = summarize(model, inputBytes);
+  if (recipes.some((r) => r === 'fp16' || r.startsWith('int8')) && floatWeightBytes(model) === 0) {
+    throw new UserError(
+      `${options.input} has no float32 weights, so ${recipes.filter((r) => r === 'fp16' || r.startsWith('int8')).join(', ')} has nothing to convert (is it already quantized or float16?)`,
+    );
+  }
+
+  // Calibration data is read (and checked) before any recipe runs, so bad data fails fast.
+  let calibrationSamples: Sample[] | undefined;
+  let calibrationDescription = '';
+  if (recipes.includes('int8-static')) {
+    const loaded = await calibrationSet(model, options);
+    calibrationSamples = loaded.samples;
+    calibrationDescription = loaded.description;
+  }
+  const steps: OptimizeStep[] = [];
+  let loadTimeGraphOptLevel: 'all' | undefined;
+  let fused = false;
+  for (const [index, recipe] of recipes.entries()) {
+    log(`${recipe}…`);
+    const start = performance.now();
+    let summary = '';
+    let details: Record<string, unknown> = {};
+    const nodesBefore = model.graph.nodes.length;
+    switch (recipe) {
+      case 'ort-basic':
+      case 'ort-extended':
+      case 'ort-all': {
+        const level = recipe === 'ort-basic' ? 'basic' : recipe === 'ort-extended' ? 'extended' : 'all';
+        const optimized = await ortOptimize(model, level);
+        Object.assign(model, optimized);
+        summary = `onnxruntime ${level === 'all' ? 'extended' : level} level: ${nodesBefore} → ${model.graph.nodes.length} nodes`;
+        if (level === 'all') {
+          loadTimeGraphOptLevel = 'all';
+          notes.push(
+            "ort-all: saved the extended-level graph; level all's layout optimizations (NCHWc) depend on this CPU and are applied when onnxruntime loads the model with graph optimization level all (its default)",
+          );
+        }
+        if (index < recipes.length - 1)
+          warn(
+            `${recipe} writes onnxruntime-specific fused ops; recipes after it may find less to do (put it last)`,
+          );
+        fused = false;
+        break;
+      }
+      case 'fuse': {
+        const stats = await fuseModel(model, { warn });
+        fused = true;
+        details = { ...stats };
+        summary = `${stats.batchNormsFolded} BatchNorm folded, ${stats.constantFolds + stats.shapeFolds} constants folded, ${stats.identities} Identity removed, ${stats.deadNodes} dead nodes removed (${nodesBefore} → ${model.graph.nodes.length} nodes)`;
+        break;
+      }
+      case 'fp16': {
+        const report = convertToFloat16(model, options.fp16);
+        details = { ...report };
+        const kept = Object.entries(report.keptFloat32Nodes)
+          .map(([op, n]) => `${op}×${n}`)
+          .join(', ');
+        summary = `${report.convertedInitializers} weights to float16, ${report.casts} Casts${kept ? `, kept float32: ${kept}` : ''}`;
+        if (report.clampedValues > 0)
+          warn(`fp16: ${report.clampedValues} weight values beyond ±65504 were clamped to float16's range`);
+        break;
+      }
+      case 'int8-dynamic': {
+        if (!fused) {
+          const stats = await fuseModel(model, { warn });
+          details.fuse = stats;
+          fused = true;
+        }
+        const report = quantizeDynamic(model, {
+          conv: options.dynamicConv,
+          excludeNodes: options.excludeNodes,
+          reduceRange: options.reduceRange,
+          warn,
+        });
+        details = { ...details, ...report };
+        summary = `quantized ${formatCounts(report.quantized) || 'nothing'}${report.skipped.length ? `; ${report.skipped.length} left float` : ''}`;
+        for (const s of report.skipped)
+          warn(`int8-dynamic: ${s.opType} '${s.node}' left in float: ${s.reason}`);
+        notes.push(...report.notes.map((n) => `int8-dynamic: ${n}`));
+        break;
+      }
+      case 'int8-static': {
+        if (!fused) {
+          const stats = await fuseModel(model, { warn });
+          details.fuse = stats;
+          fused = true;
+        }
+        const method = options.calibration?.method ?? 'minmax';
+        log(`calibrating (${method}) on ${calibrationDescription}…`);
+        const report = await quantizeStatic(model, {
+          activationType: options.activationType,
+          perChannel: options.perChannel,
+          reduceRange: options.reduceRange,
+          minSnrDb: options.minSnrDb,
+          excludeNodes: options.excludeNodes,
+          samples: calibrationSamples ?? [],
+          calibration: {
+            method,
+            percentile: options.calibration?.percentile ?? DEFAULT_PERCENTILE,
+          },
+          warn,
+        });
+        details = { ...details, ...report, calibration: { method, data: calibrationDescription } };
+        summary = `quantized ${formatCounts(report.quantized) || 'nothing'}; ${report.activationsFolded} Relu/Clip folded into quantization; ${report.activations} activations in ${report.scaleGroups} scale groups; calibrated (${method}) on ${calibrationDescription}`;
+        for (const s of report.skipped)
+          warn(`int8-static: ${s.opType} '${s.node}' left in float: ${s.reason}`);
+        if (report.biasAdjustedChannels > 0)
+          warn(
+            `int8-static: raised the weight scale of ${report.biasAdjustedChannels} channels so their int32 bias fits`,
+          );
+        notes.push(...report.notes.map((n) => `int8-static: ${n}`));
+        if (report.sensitivity) {
+          const s = report.sensitivity;
+          notes.push(
+            `int8-static: output SNR with every op quantized ${s.allQuantizedSnrDb.toFixed(1)} dB (target ${s.targetSnrDb} dB); kept ${s.keptFloat.length} ops in float (predicted ${s.predictedSnrDb.toFixed(1)} dB)${s.keptFloat.length ? `: ${s.keptFloat.slice(0, 12).join(', ')}${s.keptFloat.length > 12 ? ', …' : ''}` : ''}`,
+          );
+        }
+        break;
+      }
+    }
+    steps.push({ recipe, ms: performance.now() - start, summary, details });
+    log(`${recipe}: ${summary}`);
+  }
+
+  model.producerName = 'edgebench';
+  model.metadata = { ...model.metadata, 'edgebench.recipes': recipes.join(',') };
+  if (loadTimeGraphOptLevel)
+    model.metadata['edgebench.load_graph_optimization_level'] = loadTimeGraphOptLevel;
+  const bytes = modelToBytes(model);
+  // A recipe never writes a model that does not load.
+  try {
+    const runner = await ModelRunner.create(bytes, 'the optimized model');
+    await runner.release();
+  } catch (error) {
+    throw new UserError(
+      `the optimized model does not load in onnxruntime, so nothing was written (${messageOf(error)}); please report this with the model`,
+      { cause: error },
+    );
+  }
+  await saveModel(model, options.output);
+  const after = summarize(model, (await stat(options.output)).size);
+  log(`wrote ${options.output}`);
+
+  let fidelity: FidelityReport | undefined;
+  if (options.fidelity !== false) {
+    const f = options.fidelity ?? {};
+    const calib = options.calibration?.source;
+    const inputs = f.inputs ?? (calib !== undefined && calib !== 'synthetic' ? calib : 'synthetic');
+    log('measuring fidelity…');
+    fidelity = await compareOutputs(options.input, options.output, {
+      inputs,
+      count: f.count ?? DEFAULT_FIDELITY_COUNT,
+      labels: f.labels,
+      shapes: options.shapes,
+      preprocess: options.calibration?.preprocess,
+    });
+  }
+  return {
+    input: options.input,
+    output: options.output,
+    recipes,
+    steps,
+    warnings,
+    notes,
+    ...(loadTimeGraphOptLevel ? { loadTimeGraphOptLevel } : {}),
+    before,
+    after,
+    ...(fidelity ? { fidelity } : {}),
+  };
+}
+
+async function checkPaths(input: string, output: string): Promise<void> {
+  const info = await stat(input).catch(() => undefined);
+  if (!info) throw new UserError(`model file not found: ${input}`);
+  if (!info.isFile()) throw new UserError(`model path is not a file: ${input}`);
+  if (!output) throw new UserError('no output path: give -o OUT.onnx');
+  const inputReal = await realpath(input);
+  const outputReal = await realpath(output).catch(() => path.resolve(output));
+  if (inputReal === outputReal)
+    throw new UserError(`the output ${output} is the input model: write the optimized model to another file`);
+}
+
+function summarize(model: Model, bytes: number): ModelSummary {
+  return { bytes, nodes: model.graph.nodes.length, ops: opCounts(model.graph) };
+}
+
+function formatCounts(counts: Record<string, number>): string {
+  return Object.entries(counts)
+    .map(([op, n]) => `${op}×${n}`)
+    .join(', ');
+}
+
+/** The model's real inputs as TensorInfo (symbolic or unknown dimensions stay symbolic). */
+export function inputInfos(model: Model): TensorInfo[] {
+  return modelInputs(model.graph).map((v) => ({
+    name: v.name,
+    type: v.dataType ?? 'unknown',
+    shape: (v.shape ?? []).map((d) => (d === null ? -1 : d)),
+  }));
+}
+
+async function calibrationSet(model: Model, options: OptimizeOptions) {
+  const source = options.calibration?.source ?? 'synthetic';
+  if (Array.isArray(source)) {
+    validateSamples(source, inputInfos(model), 'calibration set');
+    return { samples: source, description: `${source.length} given samples` };
+  }
+  const loaded = await loadSamples(source, inputInfos(model), {
+    count: options.calibration?.count ?? DEFAULT_SAMPLE_COUNT,
+    shapes: options.shapes,
+    preprocess: options.calibration?.preprocess,
+    seed: options.calibration?.seed,
+  });
+  if (loaded.samples.length === 0) throw new UserError(`the calibration set ${source} is empty`);
+  return loaded;
+}

@@ -1,0 +1,83 @@
+/**
+ * onnxruntime sessions for the recipes' own needs (calibration, constant folding, verification,
+ * fidelity): created from bytes or a path, fed and read as HostTensors. Never timed.
+ */
+import type * as OrtTypes from 'onnxruntime-node';
+import type { HostTensor, TensorElementType, TensorInfo } from '../engines/engine.js';
+import { describeLoadError, ort } from '../engines/ort.js';
+import type { GraphOptLevel } from '../engines/ort-options.js';
+import { messageOf, UserError } from '../errors.js';
+
+export interface SessionOptions {
+  graphOptLevel?: GraphOptLevel;
+  /** Intra-op threads; 0 lets onnxruntime decide. */
+  threads?: number;
+  optimizedModelPath?: string;
+}
+
+export class ModelRunner {
+  private constructor(
+    private readonly session: OrtTypes.InferenceSession,
+    readonly inputs: TensorInfo[],
+    readonly outputs: TensorInfo[],
+  ) {}
+
+  /** Loads a model; `label` names it in errors. Throws UserError when onnxruntime refuses it. */
+  static async create(model: string | Uint8Array, label: string, options: SessionOptions = {}) {
+    const opts: OrtTypes.InferenceSession.SessionOptions = {
+      executionProviders: ['cpu'],
+      graphOptimizationLevel: options.graphOptLevel ?? 'all',
+      logSeverityLevel: 3,
+    };
+    if (options.threads) opts.intraOpNumThreads = options.threads;
+    if (options.optimizedModelPath) opts.optimizedModelFilePath = options.optimizedModelPath;
+    let session: OrtTypes.InferenceSession;
+    try {
+      session =
+        typeof model === 'string'
+          ? await ort().InferenceSession.create(model, opts)
+          : await ort().InferenceSession.create(model, opts);
+    } catch (error) {
+      throw new UserError(describeLoadError(label, error), { cause: error });
+    }
+    const info = (m: OrtTypes.InferenceSession.ValueMetadata): TensorInfo =>
+      m.isTensor
+        ? { name: m.name, type: m.type, shape: m.shape }
+        : { name: m.name, type: 'non-tensor', shape: [] };
+    return new ModelRunner(session, session.inputMetadata.map(info), session.outputMetadata.map(info));
+  }
+
+  async run(feeds: Record<string, HostTensor>, outputNames?: string[]): Promise<Record<string, HostTensor>> {
+    const Tensor = ort().Tensor;
+    const prepared: Record<string, OrtTypes.Tensor> = {};
+    for (const [name, t] of Object.entries(feeds)) {
+      prepared[name] = new Tensor(t.type as OrtTypes.Tensor.Type, t.data as OrtTypes.Tensor.DataType, [
+        ...t.dims,
+      ]);
+    }
+    let results: OrtTypes.InferenceSession.ReturnType;
+    try {
+      results = outputNames
+        ? await this.session.run(prepared, outputNames)
+        : await this.session.run(prepared);
+    } catch (error) {
+      throw new UserError(`onnxruntime failed to run the model: ${messageOf(error).split('\n')[0]}`, {
+        cause: error,
+      });
+    }
+    const out: Record<string, HostTensor> = {};
+    for (const [name, value] of Object.entries(results)) {
+      const tensor = value as OrtTypes.Tensor;
+      out[name] = {
+        type: tensor.type as TensorElementType,
+        dims: [...tensor.dims],
+        data: tensor.data as HostTensor['data'],
+      };
+    }
+    return out;
+  }
+
+  async release(): Promise<void> {
+    await this.session.release();
+  }
+}
