@@ -1,0 +1,49 @@
+/**
+ * `edgebench diff RUN_A RUN_B`: per-variant latency change from A to B with its CI. With
+ * `--fail-on-regression PCT`, exits 1 when any variant is significantly slower by more than PCT %.
+ */
+import type { Command } from 'commander';
+import { formatDiff } from '../report/diff-table.js';
+import { openExistingStore } from '../store/index.js';
+import { diffStudies } from '../study/diff.js';
+import { numberFlag } from './flags.js';
+
+export function register(program: Command): void {
+  program
+    .command('diff')
+    .description('compare two stored studies variant by variant (B against A)')
+    .argument('<run-a>', 'the reference study (id, prefix, or "latest")')
+    .argument('<run-b>', 'the study to check')
+    .option('--store <file>', 'SQLite store (default $EDGEBENCH_STORE or ~/.edgebench/edgebench.db)')
+    .option(
+      '--fail-on-regression <pct>',
+      'exit 1 if a variant is significantly slower by more than PCT %',
+      numberFlag('--fail-on-regression'),
+    )
+    .option('--json', 'print JSON instead of a table')
+    .action(
+      async (
+        runA: string,
+        runB: string,
+        flags: { store?: string; failOnRegression?: number; json?: boolean },
+      ) => {
+        const store = await openExistingStore(flags.store);
+        try {
+          const a = await store.findStudy(runA);
+          const b = await store.findStudy(runB);
+          const diff = diffStudies(await store.loadStudy(a.id), await store.loadStudy(b.id), {
+            ...(flags.failOnRegression !== undefined ? { failOnRegressionPct: flags.failOnRegression } : {}),
+          });
+          process.stdout.write(flags.json ? `${JSON.stringify(diff, null, 1)}\n` : formatDiff(diff));
+          if (diff.regressions.length > 0) {
+            process.stderr.write(
+              `edgebench: ${diff.regressions.length} variant(s) regressed by more than ${diff.thresholdPct}%: ${diff.regressions.map((r) => r.key).join(', ')}\n`,
+            );
+            process.exitCode = 1;
+          }
+        } finally {
+          await store.close();
+        }
+      },
+    );
+}

@@ -1,0 +1,32 @@
+/** `edgebench report RUN --format md|csv|json|html [-o PATH]`: a report of a stored study. */
+import { mkdir, writeFile } from 'node:fs/promises';
+import path from 'node:path';
+import type { Command } from 'commander';
+import { REPORT_FORMATS, type ReportFormat, renderStudyReport } from '../report/study-report.js';
+import { openExistingStore } from '../store/index.js';
+import { analyzeStudy } from '../study/compare.js';
+import { choiceFlag } from './flags.js';
+
+export function register(program: Command): void {
+  program
+    .command('report')
+    .description('write a report of a stored study (Markdown, CSV, JSON, or self-contained HTML)')
+    .argument('<run>', 'study id, a unique prefix of it, or "latest"')
+    .option('--format <format>', REPORT_FORMATS.join('|'), choiceFlag('--format', REPORT_FORMATS), 'md')
+    .option('-o, --output <path>', 'write to PATH instead of stdout')
+    .option('--store <file>', 'SQLite store (default $EDGEBENCH_STORE or ~/.edgebench/edgebench.db)')
+    .action(async (run: string, flags: { format: ReportFormat; output?: string; store?: string }) => {
+      const store = await openExistingStore(flags.store);
+      try {
+        const study = await store.findStudy(run);
+        const text = await renderStudyReport(analyzeStudy(await store.loadStudy(study.id)), flags.format);
+        if (flags.output && flags.output !== '-') {
+          await mkdir(path.dirname(path.resolve(flags.output)), { recursive: true });
+          await writeFile(flags.output, text);
+          process.stderr.write(`${flags.format} report of study ${study.id} written to ${flags.output}\n`);
+        } else process.stdout.write(text);
+      } finally {
+        await store.close();
+      }
+    });
+}

@@ -1,0 +1,163 @@
+/**
+ * `edgebench study [SPEC] [--preset paper|quick]`: each model non-optimized vs optimized, interleaved
+ * in rounds, every measurement stored as it ends; prints the table in the study's shape and writes
+ * the reports (md, csv, json, html) to --out.
+ */
+import { mkdir, writeFile } from 'node:fs/promises';
+import path from 'node:path';
+import type { Command } from 'commander';
+import { UserError } from '../errors.js';
+import { REPORT_FILE_NAMES, REPORT_FORMATS, renderStudyReport } from '../report/study-report.js';
+import { formatStudyTable } from '../report/study-table.js';
+import { openStore } from '../store/index.js';
+import { analyzeStudy } from '../study/compare.js';
+import { planStudy } from '../study/plan.js';
+import { PRESET_NAMES, presetSpec } from '../study/presets.js';
+import type { StudyEvent } from '../study/run.js';
+import { type LoadedSpec, loadSpec } from '../study/spec.js';
+import { choiceFlag, intFlag } from './flags.js';
+
+interface StudyFlags {
+  preset?: string;
+  out?: string;
+  store?: string;
+  resume?: string | boolean;
+  rounds?: number;
+  json?: boolean;
+  dryRun?: boolean;
+}
+
+function describeVariant(e: { variant: { model: string; label: string } }): string {
+  return `${e.variant.model} ${e.variant.label}`;
+}
+
+/** Progress lines on stderr (one per event worth a line). */
+export function progressLine(event: StudyEvent, rounds: number): string | undefined {
+  switch (event.type) {
+    case 'resolving-model':
+      return `model ${event.model} (${event.ref})`;
+    case 'study-started':
+      return `${event.resumed ? 'resuming' : 'study'} ${event.study.id}: ${event.variants} variants, ${event.pendingMeasurements} measurements to take`;
+    case 'variant-prepared':
+      return event.notes.length > 0 ? `${describeVariant(event)}: ${event.notes.join('; ')}` : undefined;
+    case 'variant-failed':
+      return `${describeVariant(event)} FAILED (${event.failure.kind}): ${event.failure.reason}`;
+    case 'measurement-started':
+      return undefined;
+    case 'measurement-stored':
+      return `[${event.index}/${event.total}] ${describeVariant(event)} round ${event.round}/${rounds}: median ${event.medianMs.toFixed(3)} ms over ${event.samples} runs`;
+    case 'fidelity-stored':
+      return event.fidelity.metrics
+        ? `${describeVariant(event)}: fidelity cos ${event.fidelity.metrics.cosine.toFixed(6)}, max |Δ| ${event.fidelity.metrics.maxAbsErr.toPrecision(2)}`
+        : `${describeVariant(event)}: fidelity not computed (${event.fidelity.error})`;
+    case 'study-ended':
+      return `study ${event.study.id} ${event.status}`;
+  }
+}
+
+export function register(program: Command): void {
+  program
+    .command('study')
+    .description('measure each model non-optimized vs optimized, interleaved, with CIs; store and report it')
+    .argument('[spec]', 'study spec file (YAML or JSON)')
+    .option(
+      '--preset <name>',
+      `a built-in study: ${PRESET_NAMES.join('|')}`,
+      choiceFlag('--preset', PRESET_NAMES),
+    )
+    .option('--out <dir>', 'folder for the reports (default ./edgebench-report/<study-id>)')
+    .option('--store <file>', 'SQLite store (default $EDGEBENCH_STORE or ~/.edgebench/edgebench.db)')
+    .option('--resume [id]', 'continue an interrupted study (default: the latest unfinished one)')
+    .option('--rounds <n>', 'interleaved rounds per variant (overrides the spec)', intFlag('--rounds', 1))
+    .option('--json', 'print the JSON report on stdout instead of the table')
+    .option('--dry-run', 'print the planned variants and exit')
+    .action(async (specFile: string | undefined, flags: StudyFlags) => {
+      if (specFile && flags.preset) throw new UserError('give a spec file or --preset, not both');
+      const resume =
+        flags.resume === undefined ? undefined : flags.resume === true ? true : String(flags.resume);
+      if (resume !== undefined && (specFile || flags.preset))
+        throw new UserError(
+          '--resume continues a stored study with its own spec; drop the spec file or --preset',
+        );
+      let loaded: LoadedSpec | undefined;
+      if (specFile) loaded = await loadSpec(specFile);
+      else if (flags.preset) loaded = presetSpec(flags.preset);
+      else if (resume === undefined)
+        throw new UserError(
+          `give a study spec file, or --preset ${PRESET_NAMES.join('|')}, or --resume (e.g. edgebench study --preset quick)`,
+        );
+
+      if (flags.dryRun) {
+        if (!loaded) throw new UserError('--dry-run needs a spec file or --preset');
+        const plan = planStudy(
+          flags.rounds !== undefined ? { ...loaded.spec, rounds: flags.rounds } : loaded.spec,
+          { baseDir: loaded.baseDir },
+        );
+        const lines = plan.variants.map(
+          (v) =>
+            `${v.key}  ${v.role}  recipes=${v.recipes.join('+') || 'none'}  graphOptLevel=${v.graphOptLevel}`,
+        );
+        process.stdout.write(
+          `${lines.join('\n')}\n${plan.variants.length} variants × ${plan.spec.rounds} rounds = ${plan.variants.length * plan.spec.rounds} measurements\n`,
+        );
+        return;
+      }
+
+      // The measuring machinery (engines, optimizer, zoo) loads only when a study really runs.
+      const { runStudy } = await import('../study/run.js');
+      const store = await openStore(flags.store);
+      const controller = new AbortController();
+      let interrupts = 0;
+      const onSignal = (signal: NodeJS.Signals) => {
+        interrupts++;
+        if (interrupts > 1) process.exit(130);
+        process.stderr.write(
+          `\n${signal}: stopping; finished measurements are stored (resume with \`edgebench study --resume\`)\n`,
+        );
+        controller.abort();
+      };
+      process.on('SIGINT', onSignal);
+      process.on('SIGTERM', onSignal);
+      let rounds = flags.rounds ?? loaded?.spec.rounds ?? 0;
+      try {
+        const outcome = await runStudy({
+          store,
+          ...(loaded ? { spec: loaded } : {}),
+          ...(resume !== undefined ? { resume } : {}),
+          ...(flags.rounds !== undefined ? { rounds: flags.rounds } : {}),
+          signal: controller.signal,
+          onEvent: (event) => {
+            if (event.type === 'study-started')
+              rounds = (event.study.spec as { rounds?: number }).rounds ?? rounds;
+            const line = progressLine(event, rounds);
+            if (line) process.stderr.write(`${line}\n`);
+          },
+        });
+        const analysis = analyzeStudy(outcome.stored);
+        const outDir = path.resolve(flags.out ?? path.join('edgebench-report', outcome.studyId));
+        await mkdir(outDir, { recursive: true });
+        const written: string[] = [];
+        for (const format of REPORT_FORMATS) {
+          const file = path.join(outDir, REPORT_FILE_NAMES[format]);
+          await writeFile(file, await renderStudyReport(analysis, format));
+          written.push(file);
+        }
+        if (flags.json) process.stdout.write(await renderStudyReport(analysis, 'json'));
+        else {
+          process.stdout.write(formatStudyTable(analysis));
+          process.stdout.write(`\nreports:\n${written.map((f) => `  ${f}`).join('\n')}\n`);
+          process.stdout.write(`store: ${store.location} (study ${outcome.studyId})\n`);
+        }
+        if (outcome.status === 'interrupted') {
+          process.stderr.write(
+            `study ${outcome.studyId} interrupted; continue it with: edgebench study --resume ${outcome.studyId}${flags.store ? ` --store ${flags.store}` : ''}\n`,
+          );
+          process.exitCode = 130;
+        }
+      } finally {
+        process.off('SIGINT', onSignal);
+        process.off('SIGTERM', onSignal);
+        await store.close();
+      }
+    });
+}

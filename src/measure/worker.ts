@@ -1,0 +1,252 @@
+/**
+ * Measurements in a worker process: each job runs in a fresh `child_process.fork` of `worker-child`,
+ * so a crash, a hang or running out of memory costs one failed job with its reason, never the caller.
+ *
+ * The child receives one job over IPC, sends one answer back, and exits. The parent classifies every
+ * way a child can end without an answer:
+ * - `timeout`: no answer within `timeoutMs` → the child is killed (SIGKILL);
+ * - `oom`: V8 heap exhausted (`--max-old-space-size`), an allocation failure reported by the runtime,
+ *   or a SIGKILL we did not send (on Linux, the kernel's out-of-memory killer);
+ * - `crash`: any other signal or non-zero exit;
+ * - `error`: the job threw (the message is the error's);
+ * - `aborted`: the caller's AbortSignal fired, or the worker died of SIGINT/SIGTERM/SIGHUP (Ctrl-C
+ *   reaches the whole process group) — not a property of the job, so callers should not record it.
+ */
+import { type ChildProcess, fork } from 'node:child_process';
+import { existsSync } from 'node:fs';
+import { createRequire } from 'node:module';
+import { fileURLToPath, pathToFileURL } from 'node:url';
+import type { BenchmarkOptions } from './benchmark.js';
+import type { RunResult } from './result.js';
+
+/** `benchmark()` options that can cross a process boundary (no hooks). */
+export type WorkerBenchmarkOptions = Omit<BenchmarkOptions, 'hooks'>;
+
+export type WorkerJob =
+  | { kind: 'benchmark'; options: WorkerBenchmarkOptions }
+  /**
+   * Calls `export` of `module` (a file URL of edgebench's own code, never user input) with `args`
+   * and sends back what it resolves to. Lets other modules (optimization, fidelity) run isolated
+   * without this module knowing them.
+   */
+  | { kind: 'call'; module: string; export: string; args: unknown[] };
+
+export type WorkerFailureKind = 'crash' | 'timeout' | 'oom' | 'error' | 'aborted';
+
+export type WorkerOutcome<T> =
+  | { ok: true; value: T; wallMs: number }
+  | { ok: false; kind: WorkerFailureKind; reason: string; wallMs: number; stderrTail: string };
+
+export interface WorkerLimits {
+  /** Kill the worker after this long without an answer; 0 = never (default 10 minutes). */
+  timeoutMs?: number;
+  /** V8 heap limit of the worker, MiB (`--max-old-space-size`); undefined = Node's default. */
+  maxOldSpaceMb?: number;
+  /** Aborting kills the worker and resolves with kind `aborted`. */
+  signal?: AbortSignal;
+  /** Extra environment for the worker. */
+  env?: Record<string, string>;
+}
+
+export const DEFAULT_WORKER_TIMEOUT_MS = 600_000;
+
+/** Messages between parent and child. */
+export type WorkerRequestMessage = { type: 'job'; job: WorkerJob };
+export type WorkerReplyMessage =
+  | { type: 'result'; ok: true; value: unknown }
+  | { type: 'result'; ok: false; kind: 'error' | 'oom'; message: string };
+
+const TAIL_BYTES = 8192;
+
+/** Words onnxruntime and the C++ runtime use when an allocation fails. */
+const ALLOC_FAILURE = /bad_alloc|failed to allocate|out of memory|cannot allocate memory|allocation failed/i;
+const V8_HEAP_OOM = /JavaScript heap out of memory|Reached heap limit|CALL_AND_RETRY_LAST/;
+
+/** Signals that mean "someone stopped us" (Ctrl-C, kill, a closed terminal). */
+const INTERRUPT_SIGNALS = new Set<string>(['SIGINT', 'SIGTERM', 'SIGHUP']);
+
+const active = new Set<ChildProcess>();
+let exitHookInstalled = false;
+
+/** A worker must not outlive the process that started it. */
+function installExitHook(): void {
+  if (exitHookInstalled) return;
+  exitHookInstalled = true;
+  process.on('exit', () => {
+    for (const child of active) child.kill('SIGKILL');
+  });
+}
+
+/** The built child (`worker-child.js`), or its TypeScript source run through tsx's loader. */
+function childEntry(): { file: string; execArgv: string[] } {
+  const built = fileURLToPath(new URL('./worker-child.js', import.meta.url));
+  if (existsSync(built)) return { file: built, execArgv: [] };
+  const source = fileURLToPath(new URL('./worker-child.ts', import.meta.url));
+  const loader = createRequire(import.meta.url).resolve('tsx');
+  return { file: source, execArgv: ['--import', pathToFileURL(loader).href] };
+}
+
+/** The file URL of a sibling module of `importMetaUrl`, in whichever form (.js built / .ts source) exists. */
+export function siblingModuleUrl(importMetaUrl: string, relative: string): string {
+  const js = new URL(relative, importMetaUrl);
+  if (existsSync(fileURLToPath(js))) return js.href;
+  const ts = new URL(relative.replace(/\.js$/, '.ts'), importMetaUrl);
+  return existsSync(fileURLToPath(ts)) ? ts.href : js.href;
+}
+
+function appendTail(tail: string, chunk: Buffer): string {
+  const next = tail + chunk.toString('utf8');
+  return next.length > TAIL_BYTES ? next.slice(next.length - TAIL_BYTES) : next;
+}
+
+function lastLine(text: string): string {
+  const lines = text
+    .split('\n')
+    .map((l) => l.trim())
+    .filter((l) => l !== '');
+  return lines.length > 0 ? lines[lines.length - 1].slice(0, 300) : '';
+}
+
+/** Runs one job in a fresh worker process. Never rejects: every ending is an outcome. */
+export function runInWorker<T>(job: WorkerJob, limits: WorkerLimits = {}): Promise<WorkerOutcome<T>> {
+  installExitHook();
+  const started = Date.now();
+  const timeoutMs = limits.timeoutMs ?? DEFAULT_WORKER_TIMEOUT_MS;
+  const entry = childEntry();
+  const execArgv = [...entry.execArgv];
+  if (limits.maxOldSpaceMb !== undefined) execArgv.push(`--max-old-space-size=${limits.maxOldSpaceMb}`);
+
+  return new Promise((resolve) => {
+    if (limits.signal?.aborted) {
+      resolve({ ok: false, kind: 'aborted', reason: 'aborted before start', wallMs: 0, stderrTail: '' });
+      return;
+    }
+    const child = fork(entry.file, [], {
+      execArgv,
+      env: { ...process.env, ...limits.env },
+      stdio: ['ignore', 'pipe', 'pipe', 'ipc'],
+      serialization: 'advanced',
+    });
+    active.add(child);
+    let stderrTail = '';
+    let stdoutTail = '';
+    child.stderr?.on('data', (chunk: Buffer) => {
+      stderrTail = appendTail(stderrTail, chunk);
+    });
+    child.stdout?.on('data', (chunk: Buffer) => {
+      stdoutTail = appendTail(stdoutTail, chunk);
+    });
+    let reply: WorkerReplyMessage | undefined;
+    let killedFor: 'timeout' | 'aborted' | undefined;
+    let settled = false;
+
+    const kill = (why: 'timeout' | 'aborted') => {
+      if (killedFor || child.exitCode !== null || child.signalCode !== null) return;
+      killedFor = why;
+      child.kill('SIGKILL');
+    };
+    const timer = timeoutMs > 0 ? setTimeout(() => kill('timeout'), timeoutMs) : undefined;
+    const onAbort = () => kill('aborted');
+    limits.signal?.addEventListener('abort', onAbort, { once: true });
+
+    const finish = (outcome: WorkerOutcome<T>) => {
+      if (settled) return;
+      settled = true;
+      if (timer) clearTimeout(timer);
+      limits.signal?.removeEventListener('abort', onAbort);
+      active.delete(child);
+      resolve(outcome);
+    };
+
+    child.on('message', (message: WorkerReplyMessage) => {
+      if (message?.type === 'result') reply = message;
+    });
+    child.on('error', (error) => {
+      // Spawning failed (or a signal could not be sent); the exit event may never come.
+      if (child.pid === undefined)
+        finish({
+          ok: false,
+          kind: 'crash',
+          reason: `could not start a worker process: ${error.message}`,
+          wallMs: Date.now() - started,
+          stderrTail,
+        });
+    });
+    child.on('exit', (code, signal) => {
+      const wallMs = Date.now() - started;
+      if (killedFor === 'aborted') {
+        finish({ ok: false, kind: 'aborted', reason: 'interrupted', wallMs, stderrTail });
+        return;
+      }
+      if (!reply && signal && INTERRUPT_SIGNALS.has(signal)) {
+        // Ctrl-C reaches the whole process group: the worker may die of it before the caller's own
+        // handler runs. That is an interruption, not a property of the job.
+        finish({ ok: false, kind: 'aborted', reason: `interrupted (${signal})`, wallMs, stderrTail });
+        return;
+      }
+      if (reply) {
+        if (reply.ok) finish({ ok: true, value: reply.value as T, wallMs });
+        else
+          finish({
+            ok: false,
+            kind: reply.kind === 'oom' || ALLOC_FAILURE.test(reply.message) ? 'oom' : 'error',
+            reason: reply.message,
+            wallMs,
+            stderrTail,
+          });
+        return;
+      }
+      if (killedFor === 'timeout') {
+        finish({
+          ok: false,
+          kind: 'timeout',
+          reason: `no result after ${(timeoutMs / 1000).toFixed(1)} s (hung or too slow); the worker was killed`,
+          wallMs,
+          stderrTail,
+        });
+        return;
+      }
+      const detail = lastLine(stderrTail) || lastLine(stdoutTail);
+      if (V8_HEAP_OOM.test(stderrTail)) {
+        const limit =
+          limits.maxOldSpaceMb !== undefined ? ` (--max-old-space-size=${limits.maxOldSpaceMb})` : '';
+        finish({ ok: false, kind: 'oom', reason: `ran out of JavaScript heap${limit}`, wallMs, stderrTail });
+        return;
+      }
+      if (ALLOC_FAILURE.test(stderrTail)) {
+        finish({ ok: false, kind: 'oom', reason: `out of memory: ${detail}`, wallMs, stderrTail });
+        return;
+      }
+      if (signal === 'SIGKILL') {
+        finish({
+          ok: false,
+          kind: 'oom',
+          reason: 'killed by SIGKILL from outside (most likely the system ran out of memory)',
+          wallMs,
+          stderrTail,
+        });
+        return;
+      }
+      const how = signal ? `crashed (signal ${signal})` : `exited with code ${code} without a result`;
+      finish({
+        ok: false,
+        kind: 'crash',
+        reason: `worker ${how}${detail ? `: ${detail}` : ''}`,
+        wallMs,
+        stderrTail,
+      });
+    });
+
+    const request: WorkerRequestMessage = { type: 'job', job };
+    // A child that dies before reading its job is classified by the exit handler above.
+    child.send(request, () => {});
+  });
+}
+
+/** `benchmark()` in its own worker process. */
+export function measureInWorker(
+  options: WorkerBenchmarkOptions,
+  limits: WorkerLimits = {},
+): Promise<WorkerOutcome<RunResult>> {
+  return runInWorker<RunResult>({ kind: 'benchmark', options }, limits);
+}

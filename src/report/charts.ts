@@ -1,0 +1,294 @@
+/**
+ * The study's charts as Vega-Lite specs (plain JSON; rendered by vega-embed in the HTML report, or by
+ * any Vega-Lite tool). Pure: analysis in, specs out. Large sample sets are downsampled for drawing
+ * only (quantile-preserving for distributions, window medians over time); the statistics in the
+ * tables always use every sample.
+ */
+import type { StudyAnalysis, VariantAnalysis } from '../study/compare.js';
+import { speedupText } from './study-text.js';
+
+export type VegaLiteSpec = Record<string, unknown>;
+
+const SCHEMA = 'https://vega.github.io/schema/vega-lite/v6.json';
+/** At most this many points per variant in the distribution chart. */
+export const MAX_DISTRIBUTION_POINTS = 400;
+/** At most this many points per round and variant in the over-time chart. */
+export const MAX_TIMELINE_POINTS = 120;
+const WIDTH = 620;
+
+/** Evenly spaced order statistics (min and max included): the same distribution with fewer points. */
+export function quantileDownsample(samples: ArrayLike<number>, max: number): number[] {
+  const sorted = Float64Array.from(samples as ArrayLike<number>).sort();
+  const n = sorted.length;
+  if (n <= max) return Array.from(sorted);
+  const out: number[] = [];
+  for (let i = 0; i < max; i++) out.push(sorted[Math.round((i * (n - 1)) / (max - 1))]);
+  return out;
+}
+
+function windowMedian(values: ArrayLike<number>, from: number, to: number): number {
+  const slice = Float64Array.prototype.slice.call(values, from, to) as Float64Array;
+  slice.sort();
+  const m = slice.length >> 1;
+  return slice.length % 2 ? slice[m] : (slice[m - 1] + slice[m]) / 2;
+}
+
+/** A variant's series: its label, and on a fleet its device class (the same label on two devices is two series). */
+function seriesName(v: VariantAnalysis): string {
+  return v.variant.device ? `${v.variant.label} @ ${v.variant.device}` : v.variant.label;
+}
+
+export function speedupChart(analysis: StudyAnalysis): VegaLiteSpec | null {
+  const values = analysis.comparisons
+    .filter((c) => c.estimate)
+    .map((c) => ({
+      model: c.model,
+      variant: c.device ? `${c.label} @ ${c.device}` : c.label,
+      speedup: c.estimate!.speedup,
+      low: c.estimate!.speedupCi[0],
+      high: c.estimate!.speedupCi[1],
+      improvement: c.estimate!.improvementPct,
+      verdict: c.estimate!.verdict,
+      label: speedupText(c.estimate!.speedup),
+    }));
+  if (values.length === 0) return null;
+  const y = { field: 'model', type: 'nominal', sort: null, title: null };
+  const yOffset = { field: 'variant', type: 'nominal' };
+  const color = { field: 'variant', type: 'nominal', title: 'optimized variant' };
+  return {
+    $schema: SCHEMA,
+    title: {
+      text: 'Speedup per model',
+      subtitle: `baseline median / optimized median; whiskers: ${Math.round(analysis.bootstrap.confidence * 100)}% bootstrap CI; dashed line: no change`,
+    },
+    width: WIDTH,
+    height: { step: 16 * Math.max(1, new Set(values.map((v) => v.variant)).size) + 10 },
+    data: { values },
+    layer: [
+      {
+        mark: { type: 'rule', strokeWidth: 2 },
+        encoding: {
+          y,
+          yOffset,
+          color,
+          x: { field: 'low', type: 'quantitative', title: 'speedup (×)', scale: { zero: false } },
+          x2: { field: 'high' },
+        },
+      },
+      {
+        mark: { type: 'point', filled: true, size: 70 },
+        encoding: {
+          y,
+          yOffset,
+          color,
+          x: { field: 'speedup', type: 'quantitative' },
+          tooltip: [
+            { field: 'model' },
+            { field: 'variant' },
+            { field: 'speedup', format: '.3f' },
+            { field: 'low', title: 'CI low', format: '.3f' },
+            { field: 'high', title: 'CI high', format: '.3f' },
+            { field: 'improvement', title: '% speed improvement', format: '+.1f' },
+            { field: 'verdict' },
+          ],
+        },
+      },
+      {
+        mark: { type: 'text', align: 'left', dx: 6, fontSize: 11 },
+        encoding: { y, yOffset, x: { field: 'high', type: 'quantitative' }, text: { field: 'label' } },
+      },
+      {
+        mark: { type: 'rule', strokeDash: [4, 4], color: '#777' },
+        encoding: { x: { datum: 1, type: 'quantitative' } },
+      },
+    ],
+  };
+}
+
+export function distributionChart(analysis: StudyAnalysis): VegaLiteSpec | null {
+  const values: Array<{ model: string; variant: string; ms: number }> = [];
+  for (const v of analysis.variants) {
+    if (v.samplesMs.length === 0) continue;
+    for (const ms of quantileDownsample(v.samplesMs, MAX_DISTRIBUTION_POINTS))
+      values.push({ model: v.variant.model, variant: seriesName(v), ms });
+  }
+  if (values.length === 0) return null;
+  return {
+    $schema: SCHEMA,
+    title: {
+      text: 'Latency distribution per variant',
+      subtitle: 'every round pooled; box: quartiles and median, whiskers: min and max',
+    },
+    data: { values },
+    facet: { row: { field: 'model', type: 'nominal', sort: null, title: null } },
+    spec: {
+      width: WIDTH,
+      mark: { type: 'boxplot', extent: 'min-max' },
+      encoding: {
+        y: { field: 'variant', type: 'nominal', sort: null, title: null },
+        x: { field: 'ms', type: 'quantitative', title: 'latency (ms, log scale)', scale: { type: 'log' } },
+        color: { field: 'variant', type: 'nominal', title: 'variant' },
+      },
+    },
+    resolve: { scale: { x: 'independent' } },
+  };
+}
+
+export function timelineChart(analysis: StudyAnalysis): VegaLiteSpec | null {
+  const starts = analysis.variants.flatMap((v) =>
+    v.measurements
+      .map((m) => m.result?.window.startEpochMs)
+      .filter((t): t is number => typeof t === 'number'),
+  );
+  if (starts.length === 0) return null;
+  const origin = Math.min(...starts);
+  const values: Array<{ model: string; variant: string; round: number; t: number; ms: number }> = [];
+  for (const v of analysis.variants) {
+    for (const m of v.measurements) {
+      const window = m.result?.window;
+      const n = m.samplesMs.length;
+      if (!window || n === 0) continue;
+      let total = 0;
+      for (let i = 0; i < n; i++) total += m.samplesMs[i];
+      const span = Math.max(0, window.endEpochMs - window.startEpochMs);
+      const size = Math.max(1, Math.ceil(n / MAX_TIMELINE_POINTS));
+      let elapsed = 0;
+      for (let from = 0; from < n; from += size) {
+        const to = Math.min(n, from + size);
+        let mid = elapsed;
+        for (let i = from; i < to; i++) {
+          if (i < from + (to - from) / 2) mid += m.samplesMs[i];
+          elapsed += m.samplesMs[i];
+        }
+        const t = window.startEpochMs + (total > 0 ? (mid / total) * span : 0);
+        values.push({
+          model: v.variant.model,
+          variant: seriesName(v),
+          round: m.round,
+          t: (t - origin) / 1000,
+          ms: windowMedian(m.samplesMs, from, to),
+        });
+      }
+    }
+  }
+  if (values.length === 0) return null;
+  return {
+    $schema: SCHEMA,
+    title: {
+      text: 'Latency over time',
+      subtitle: 'median of consecutive samples; one segment per round; drift and throttling show as trends',
+    },
+    data: { values },
+    facet: { row: { field: 'model', type: 'nominal', sort: null, title: null } },
+    spec: {
+      width: WIDTH,
+      height: 140,
+      mark: { type: 'line', point: { size: 10 }, strokeWidth: 1.5 },
+      encoding: {
+        x: { field: 't', type: 'quantitative', title: 'time since the study started (s)' },
+        y: { field: 'ms', type: 'quantitative', title: 'latency (ms)', scale: { zero: false } },
+        color: { field: 'variant', type: 'nominal', title: 'variant' },
+        detail: { field: 'round', type: 'nominal' },
+        tooltip: [
+          { field: 'variant' },
+          { field: 'round' },
+          { field: 't', title: 's', format: '.1f' },
+          { field: 'ms', title: 'ms', format: '.3f' },
+        ],
+      },
+    },
+    resolve: { scale: { x: 'independent', y: 'independent' } },
+  };
+}
+
+export function fidelityChart(analysis: StudyAnalysis): VegaLiteSpec | null {
+  const values = analysis.comparisons
+    .filter((c) => c.fidelity?.metrics)
+    .map((c) => {
+      const m = c.fidelity!.metrics!;
+      return {
+        model: c.model,
+        variant: c.label,
+        snrDb: m.snrDb,
+        identical: m.snrDb === null,
+        cosine: m.cosine,
+        maxAbsErr: m.maxAbsErr,
+        top1: m.top1Agreement,
+        label: m.snrDb === null ? 'identical' : `${m.snrDb.toFixed(1)} dB`,
+      };
+    });
+  if (values.length === 0) return null;
+  const x = { field: 'model', type: 'nominal', sort: null, title: null };
+  const xOffset = { field: 'variant', type: 'nominal' };
+  const tooltip = [
+    { field: 'model' },
+    { field: 'variant' },
+    { field: 'snrDb', title: 'SNR (dB)', format: '.1f' },
+    { field: 'cosine', format: '.6f' },
+    { field: 'maxAbsErr', title: 'max |Δ|', format: '.2e' },
+    { field: 'top1', title: 'top-1 agreement', format: '.0%' },
+  ];
+  const finite = values.some((v) => v.snrDb !== null);
+  const barLayers = finite
+    ? [
+        {
+          transform: [{ filter: 'datum.snrDb !== null' }],
+          mark: { type: 'bar' },
+          encoding: {
+            x,
+            xOffset,
+            y: { field: 'snrDb', type: 'quantitative', title: 'SNR (dB)' },
+            color: { field: 'variant', type: 'nominal', title: 'optimized variant' },
+            tooltip,
+          },
+        },
+        {
+          transform: [{ filter: 'datum.snrDb !== null' }],
+          mark: { type: 'text', dy: -6, fontSize: 10 },
+          encoding: { x, xOffset, y: { field: 'snrDb', type: 'quantitative' }, text: { field: 'label' } },
+        },
+      ]
+    : [];
+  return {
+    $schema: SCHEMA,
+    title: {
+      text: 'Fidelity: optimized outputs vs baseline outputs',
+      subtitle: finite
+        ? 'signal-to-noise ratio of the outputs (higher is closer); "identical": bit-identical outputs'
+        : 'every optimized variant gave bit-identical outputs to its baseline',
+    },
+    width: WIDTH,
+    height: finite ? 220 : 60,
+    data: { values },
+    layer: [
+      ...barLayers,
+      {
+        transform: [{ filter: 'datum.snrDb === null' }],
+        mark: { type: 'text', fontSize: 11, ...(finite ? { angle: 270, align: 'left' } : {}) },
+        encoding: {
+          x,
+          xOffset,
+          ...(finite ? { y: { value: 210 } } : { y: { value: 30 } }),
+          text: { field: 'label' },
+          tooltip,
+        },
+      },
+    ],
+  };
+}
+
+export interface StudyCharts {
+  speedup: VegaLiteSpec | null;
+  distribution: VegaLiteSpec | null;
+  timeline: VegaLiteSpec | null;
+  fidelity: VegaLiteSpec | null;
+}
+
+export function studyCharts(analysis: StudyAnalysis): StudyCharts {
+  return {
+    speedup: speedupChart(analysis),
+    distribution: distributionChart(analysis),
+    timeline: timelineChart(analysis),
+    fidelity: fidelityChart(analysis),
+  };
+}

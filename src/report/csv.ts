@@ -1,0 +1,116 @@
+/**
+ * The CSV report of a study: one row per variant (baselines included), with its latency statistics
+ * and, for optimized variants, the comparison with its baseline and the fidelity. RFC 4180 quoting,
+ * plain numbers (full precision, no units), empty cells for what does not apply. Fleet studies fill
+ * `device` (the device class) and `agents` (who measured the rounds, space-separated). Pure.
+ */
+import type { StudyAnalysis } from '../study/compare.js';
+import { agentsOf } from './study-text.js';
+
+export const CSV_COLUMNS = [
+  'study_id',
+  'model',
+  'variant',
+  'role',
+  'recipes',
+  'ep',
+  'threads',
+  'batch',
+  'scenario',
+  'status',
+  'failure_kind',
+  'failure_reason',
+  'rounds',
+  'samples',
+  'median_ms',
+  'mean_ms',
+  'p90_ms',
+  'p95_ms',
+  'p99_ms',
+  'min_ms',
+  'max_ms',
+  'cv',
+  'fps',
+  'cold_start_ms',
+  'baseline',
+  'speedup',
+  'speedup_ci_low',
+  'speedup_ci_high',
+  'improvement_pct',
+  'improvement_ci_low_pct',
+  'improvement_ci_high_pct',
+  'verdict',
+  'fidelity_source',
+  'fidelity_cosine',
+  'fidelity_max_abs_err',
+  'fidelity_mean_abs_err',
+  'fidelity_snr_db',
+  'fidelity_top1_agreement',
+  'fidelity_top5_agreement',
+  'device',
+  'agents',
+] as const;
+
+type Cell = string | number | null | undefined;
+
+export function csvCell(value: Cell): string {
+  if (value === null || value === undefined) return '';
+  if (typeof value === 'number') return Number.isFinite(value) ? String(value) : '';
+  return /[",\r\n]/.test(value) ? `"${value.replace(/"/g, '""')}"` : value;
+}
+
+export function renderCsv(analysis: StudyAnalysis): string {
+  const byKey = new Map(analysis.comparisons.map((c) => [c.variantKey, c]));
+  const lines = [CSV_COLUMNS.join(',')];
+  for (const v of analysis.variants) {
+    const c = byKey.get(v.variant.key);
+    const e = c?.estimate;
+    const f = c?.fidelity?.metrics;
+    const s = v.stats;
+    const row: Record<(typeof CSV_COLUMNS)[number], Cell> = {
+      study_id: analysis.study.id,
+      model: v.variant.model,
+      variant: v.variant.label,
+      role: v.variant.role,
+      recipes: v.variant.recipes.join('+'),
+      ep: v.variant.ep,
+      threads: v.variant.threads,
+      batch: v.variant.batch,
+      scenario: v.variant.scenario,
+      status: v.failure ? 'failed' : v.variant.status,
+      failure_kind: v.failure?.kind,
+      failure_reason: v.failure?.reason,
+      rounds: v.rounds,
+      samples: v.samplesMs.length,
+      median_ms: s?.medianMs,
+      mean_ms: s?.meanMs,
+      p90_ms: s?.p90Ms,
+      p95_ms: s?.p95Ms,
+      p99_ms: s?.p99Ms,
+      min_ms: s?.minMs,
+      max_ms: s?.maxMs,
+      cv: s?.cv,
+      fps: v.fps,
+      cold_start_ms: v.coldStartMs,
+      baseline: c ? c.baselineLabel : '',
+      speedup: e?.speedup,
+      speedup_ci_low: e?.speedupCi[0],
+      speedup_ci_high: e?.speedupCi[1],
+      improvement_pct: e?.improvementPct,
+      improvement_ci_low_pct: e?.improvementCiPct[0],
+      improvement_ci_high_pct: e?.improvementCiPct[1],
+      verdict: e?.verdict ?? (c && c.status !== 'ok' ? c.status : ''),
+      fidelity_source: c?.fidelity?.source,
+      fidelity_cosine: f?.cosine,
+      fidelity_max_abs_err: f?.maxAbsErr,
+      fidelity_mean_abs_err: f?.meanAbsErr,
+      fidelity_snr_db: f ? (f.snrDb ?? 'inf') : null,
+      fidelity_top1_agreement: f?.top1Agreement,
+      fidelity_top5_agreement: f?.top5Agreement,
+      device: v.variant.device,
+      agents: agentsOf(v).join(' '),
+    };
+    lines.push(CSV_COLUMNS.map((col) => csvCell(row[col])).join(','));
+  }
+  return `${lines.join('\r\n')}\r\n`;
+}

@@ -1,0 +1,59 @@
+/** The terminal view of a study: the table in the study's shape, the averages, and failures. Pure. */
+import type { StudyAnalysis } from '../study/compare.js';
+import { table } from './format.js';
+import {
+  averageLines,
+  comparisonRows,
+  deviceRows,
+  leftColumns,
+  recipeNotes,
+  variantRows,
+} from './study-text.js';
+
+export function formatStudyTable(analysis: StudyAnalysis): string {
+  const s = analysis.study;
+  const lines: string[] = [];
+  lines.push(`study ${s.id}  ${s.name}  (${s.status}, ${s.source})`);
+  lines.push('');
+  if (analysis.comparisons.length === 0) lines.push('no comparisons (no optimized variant was planned)');
+  else {
+    const rows = comparisonRows(analysis);
+    lines.push(table(rows, { alignLeft: leftColumns(rows[0]) }));
+  }
+  const byDevice = deviceRows(analysis);
+  if (byDevice.length > 0) {
+    lines.push('');
+    lines.push("by device (the same model on each device class; speedup over that device's baseline):");
+    lines.push(table(byDevice, { alignLeft: leftColumns(byDevice[0]) }));
+  }
+  const averages = averageLines(analysis);
+  if (averages.length > 0) {
+    lines.push('');
+    for (const line of averages) lines.push(line);
+  }
+  const notes = recipeNotes(analysis);
+  if (notes.length > 0) {
+    lines.push('');
+    for (const n of notes) lines.push(`note: ${n}`);
+  }
+  const failures = analysis.variants.filter((v) => v.failure);
+  if (failures.length > 0) {
+    lines.push('');
+    for (const v of failures)
+      lines.push(
+        `failed: ${v.variant.model} ${v.variant.label}${v.variant.device ? ` on ${v.variant.device}` : ''} (${v.failure!.kind}): ${v.failure!.reason}`,
+      );
+  }
+  lines.push('');
+  lines.push(
+    `speedup = baseline median / optimized median; % speed improvement = (speedup − 1) × 100 in FPS terms; CI: ${Math.round(analysis.bootstrap.confidence * 100)}% bootstrap, ${analysis.bootstrap.resamples} resamples`,
+  );
+  return `${lines.join('\n')}\n`;
+}
+
+/** `show`: the study table plus per-variant details and where the study stands. */
+export function formatStudyDetails(analysis: StudyAnalysis): string {
+  const rows = variantRows(analysis);
+  const spec = analysis.study.spec as { rounds?: number } | null;
+  return `${formatStudyTable(analysis)}\nvariants (${spec?.rounds ?? '?'} rounds planned):\n${table(rows, { alignLeft: leftColumns(rows[0]) })}\n`;
+}

@@ -1,0 +1,296 @@
+/**
+ * Shared wording and cell formatting of the study reports (terminal, Markdown, HTML), so every
+ * format says the same thing in the same words. Pure.
+ */
+import type { Comparison, StudyAnalysis, VariantAnalysis } from '../study/compare.js';
+import { ms } from './format.js';
+
+export const DEFINITIONS: ReadonlyArray<readonly [string, string]> = [
+  [
+    'median latency',
+    'the median of every steady-state sample of a variant, all rounds pooled (each round is a fresh worker process).',
+  ],
+  ['FPS', 'batch × 1000 / median latency in ms: inferred samples (frames) per second, one stream.'],
+  ['speedup', 'baseline median latency / optimized median latency (> 1: the optimized variant is faster).'],
+  [
+    '% speed improvement',
+    '(FPS_opt − FPS_base) / FPS_base × 100 = (t_base / t_opt − 1) × 100 = (speedup − 1) × 100, with median latencies t.',
+  ],
+  [
+    '95% CI',
+    'percentile bootstrap of the speedup: samples resampled with replacement within each variant (rounds pooled), seeded.',
+  ],
+  [
+    'verdict',
+    'faster when the whole CI lies above 1, slower when below 1, no significant difference when it contains 1.',
+  ],
+  [
+    'average',
+    'over models: the arithmetic mean of % speed improvement (what the study reports) and the geometric mean of speedups (the right average of ratios).',
+  ],
+];
+
+export function fixed(value: number | null | undefined, digits: number): string {
+  return value === null || value === undefined || !Number.isFinite(value) ? '—' : value.toFixed(digits);
+}
+
+export function signedPct(value: number | null | undefined, digits = 1): string {
+  if (value === null || value === undefined || !Number.isFinite(value)) return '—';
+  return `${value >= 0 ? '+' : '−'}${Math.abs(value).toFixed(digits)}%`;
+}
+
+export function speedupText(value: number | null | undefined): string {
+  return value === null || value === undefined || !Number.isFinite(value) ? '—' : `${value.toFixed(2)}×`;
+}
+
+export function ciText(
+  ci: readonly [number, number] | null | undefined,
+  format: (v: number) => string,
+): string {
+  return ci ? `${format(ci[0])}–${format(ci[1])}` : '—';
+}
+
+export function fidelityText(c: Comparison): string {
+  const f = c.fidelity;
+  if (!f) return '—';
+  if (!f.metrics) return `not computed (${f.error ?? 'error'})`;
+  const m = f.metrics;
+  const parts = [`cos ${m.cosine.toFixed(6)}`, `max |Δ| ${m.maxAbsErr.toPrecision(2)}`];
+  if (m.top1Agreement !== null) parts.push(`top-1 ${(m.top1Agreement * 100).toFixed(0)}%`);
+  return parts.join(', ');
+}
+
+export type StudyAxis = 'device' | 'ep' | 'threads' | 'batch' | 'scenario';
+
+/** Whether the study was measured on a fleet (its variants carry a device class). */
+export function hasDevices(analysis: StudyAnalysis): boolean {
+  return analysis.variants.some((v) => typeof v.variant.device === 'string');
+}
+
+/** The fleet study's device classes, in plan order. */
+export function deviceNames(analysis: StudyAnalysis): string[] {
+  const names: string[] = [];
+  for (const v of analysis.variants)
+    if (typeof v.variant.device === 'string' && !names.includes(v.variant.device))
+      names.push(v.variant.device);
+  return names;
+}
+
+/** Which axes vary across the study's comparisons (only those get a column); a fleet study always shows its devices. */
+export function varyingAxes(analysis: StudyAnalysis): StudyAxis[] {
+  const axes: Array<'ep' | 'threads' | 'batch' | 'scenario'> = ['ep', 'threads', 'batch', 'scenario'];
+  const varying: StudyAxis[] = axes.filter(
+    (axis) => new Set(analysis.variants.map((v) => v.variant[axis])).size > 1,
+  );
+  return hasDevices(analysis) ? ['device', ...varying] : varying;
+}
+
+export function axisCell(axis: StudyAxis, value: string | number | undefined | null): string {
+  if (value === undefined || value === null) return '—';
+  if (axis === 'threads') return value === 0 ? 'auto' : String(value);
+  return String(value);
+}
+
+/** The study's table: one row per (model, optimized variant). */
+export function comparisonRows(analysis: StudyAnalysis): string[][] {
+  const axes = varyingAxes(analysis);
+  const header = [
+    'model',
+    ...axes,
+    'variant',
+    'baseline ms',
+    'baseline FPS',
+    'optimized ms',
+    'optimized FPS',
+    'speedup',
+    '95% CI',
+    '% speed improvement',
+    'verdict',
+    'fidelity',
+  ];
+  const rows = analysis.comparisons.map((c) => [
+    c.model,
+    ...axes.map((a) => axisCell(a, c[a])),
+    c.label,
+    ms(c.baselineMedianMs),
+    fixed(c.baselineFps, 1),
+    ms(c.optimizedMedianMs),
+    fixed(c.optimizedFps, 1),
+    speedupText(c.estimate?.speedup),
+    ciText(c.estimate?.speedupCi, (v) => v.toFixed(3)),
+    signedPct(c.estimate?.improvementPct),
+    c.estimate ? c.estimate.verdict : `${c.status}: ${c.reason ?? ''}`.trim(),
+    fidelityText(c),
+  ]);
+  return [header, ...rows];
+}
+
+/** Sentences for the averages, one per optimized label (and axis combination). */
+export function averageLines(analysis: StudyAnalysis): string[] {
+  const multiple = analysis.averages.length > 1;
+  return analysis.averages.map((a) => {
+    const others = varyingAxes(analysis).filter((axis) => axis !== 'device');
+    const scope = multiple
+      ? `${a.label}${a.device ? ` on ${a.device}` : ''}${others.length > 0 ? ` (${a.ep}, threads ${a.threads || 'auto'}, batch ${a.batch}, ${a.scenario})` : ''}: `
+      : '';
+    const excluded = a.excluded > 0 ? `; ${a.excluded} failed or missing left out` : '';
+    return `${scope}average over ${a.models.length} model${a.models.length === 1 ? '' : 's'}: ${signedPct(a.meanImprovementPct, 2)} speed improvement (arithmetic mean, as the study reports); geometric mean speedup ${a.geomeanSpeedup.toFixed(3)}× (${signedPct(a.geomeanImprovementPct, 2)})${excluded}`;
+  });
+}
+
+/** Per-variant details: rounds, samples, latency distribution, drift between rounds (fleet: device and agents too). */
+export function variantRows(analysis: StudyAnalysis): string[][] {
+  const fleet = hasDevices(analysis);
+  const header = [
+    'model',
+    ...(fleet ? ['device'] : []),
+    'variant',
+    'role',
+    'rounds',
+    'samples',
+    'median ms',
+    'p95 ms',
+    'p99 ms',
+    'CV',
+    'round medians ms',
+    'cold start ms',
+    'status',
+    ...(fleet ? ['agents'] : []),
+  ];
+  const rows = analysis.variants.map((v: VariantAnalysis) => [
+    v.variant.model,
+    ...(fleet ? [v.variant.device ?? '—'] : []),
+    v.variant.label,
+    v.variant.role,
+    String(v.rounds),
+    String(v.samplesMs.length),
+    ms(v.stats?.medianMs),
+    ms(v.stats?.p95Ms),
+    ms(v.stats?.p99Ms),
+    v.stats ? `${(v.stats.cv * 100).toFixed(1)}%` : '—',
+    v.roundMedians.map((r) => ms(r.medianMs)).join(' / ') || '—',
+    ms(v.coldStartMs, 1),
+    v.failure
+      ? `failed (${v.failure.kind}): ${v.failure.reason}`
+      : `${v.variant.status}${v.scenarioValidity ? ` (${v.variant.scenario} ${v.scenarioValidity})` : ''}`,
+    ...(fleet ? [agentsOf(v).join(', ') || '—'] : []),
+  ]);
+  return [header, ...rows];
+}
+
+/** The agents that measured a variant's rounds (fleet studies). */
+export function agentsOf(v: VariantAnalysis): string[] {
+  const agents: string[] = [];
+  for (const m of v.measurements) if (m.agent && !agents.includes(m.agent)) agents.push(m.agent);
+  return agents;
+}
+
+/** A fleet variant's key without its `@device` suffix: the same variant on every device. */
+function keyWithoutDevice(key: string, device: string | null | undefined): string {
+  return device && key.endsWith(`@${device}`) ? key.slice(0, key.length - device.length - 1) : key;
+}
+
+/**
+ * Fleet studies: the same model across devices side by side — one row per variant (model, label,
+ * and the other axes), per device its median latency and, for optimized variants, its speedup over
+ * the same device's baseline.
+ */
+export function deviceRows(analysis: StudyAnalysis): string[][] {
+  const devices = deviceNames(analysis);
+  if (devices.length === 0) return [];
+  const others = varyingAxes(analysis).filter((a) => a !== 'device') as Array<
+    'ep' | 'threads' | 'batch' | 'scenario'
+  >;
+  const header = [
+    'model',
+    ...others,
+    'variant',
+    ...devices.flatMap((d) => [`${d} ms`, `${d} FPS`, `${d} speedup`]),
+  ];
+  const comparisons = new Map(analysis.comparisons.map((c) => [c.variantKey, c]));
+  const rows = new Map<string, { first: VariantAnalysis; byDevice: Map<string, VariantAnalysis> }>();
+  for (const v of analysis.variants) {
+    const key = keyWithoutDevice(v.variant.key, v.variant.device);
+    const row = rows.get(key) ?? { first: v, byDevice: new Map() };
+    if (v.variant.device) row.byDevice.set(v.variant.device, v);
+    rows.set(key, row);
+  }
+  const body = [...rows.values()].map(({ first, byDevice }) => [
+    first.variant.model,
+    ...others.map((a) => axisCell(a, first.variant[a])),
+    first.variant.label,
+    ...devices.flatMap((d) => {
+      const v = byDevice.get(d);
+      if (!v) return ['—', '—', '—'];
+      if (v.failure) return [`failed (${v.failure.kind})`, '—', '—'];
+      const c = comparisons.get(v.variant.key);
+      return [
+        ms(v.stats?.medianMs),
+        fixed(v.fps, 1),
+        v.variant.role === 'baseline' ? 'baseline' : speedupText(c?.estimate?.speedup),
+      ];
+    }),
+  ]);
+  return [header, ...body];
+}
+
+/** Fleet studies: the agents that measured it, with what they announced. */
+export function deviceListRows(analysis: StudyAnalysis): string[][] {
+  const devices = analysis.devices ?? [];
+  if (devices.length === 0) return [];
+  const header = ['device', 'agent', 'host', 'cpu', 'gpus', 'EPs', 'onnxruntime', 'joined'];
+  const rows = devices.map((d) => {
+    const c = d.capabilities as {
+      hostname?: string;
+      cpu?: { model?: string; logicalCores?: number };
+      gpus?: Array<{ vendor?: string; name?: string }>;
+      eps?: string[];
+      onnxruntime?: string;
+    };
+    return [
+      d.device,
+      d.agent,
+      c.hostname ?? '—',
+      c.cpu ? `${c.cpu.model ?? '?'} (${c.cpu.logicalCores ?? '?'} cores)` : '—',
+      (c.gpus ?? []).map((g) => `${g.vendor ?? ''} ${g.name ?? ''}`.trim()).join('; ') || 'none',
+      (c.eps ?? []).join(', ') || '—',
+      c.onnxruntime ?? '—',
+      d.capturedAt,
+    ];
+  });
+  return [header, ...rows];
+}
+
+/** Notes on how recipes were applied, one line per distinct note. */
+export function recipeNotes(analysis: StudyAnalysis): string[] {
+  const notes = new Set<string>();
+  for (const c of analysis.comparisons) for (const n of c.notes) notes.add(`${c.label}: ${n}`);
+  return [...notes];
+}
+
+const LEFT = new Set([
+  'device',
+  'agent',
+  'agents',
+  'host',
+  'cpu',
+  'gpus',
+  'EPs',
+  'joined',
+  'item',
+  'value',
+  'model',
+  'variant',
+  'role',
+  'verdict',
+  'fidelity',
+  'status',
+  'ep',
+  'scenario',
+  'round medians ms',
+]);
+
+/** Indices of the text columns of a table (the rest are numbers, right-aligned). */
+export function leftColumns(header: readonly string[]): number[] {
+  return header.map((h, i) => (LEFT.has(h) ? i : -1)).filter((i) => i >= 0);
+}

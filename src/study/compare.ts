@@ -1,0 +1,312 @@
+/**
+ * Comparisons: from stored samples to speedups, % speed improvement, confidence intervals, verdicts
+ * and averages. Pure functions (docs/study.md defines every figure):
+ *
+ * - speedup S = t_base / t_opt, the ratio of the median latencies over all rounds' samples pooled;
+ * - % speed improvement in FPS terms = (FPS_opt − FPS_base) / FPS_base × 100 = (S − 1) × 100,
+ *   with FPS = batch × 1000 / median latency (ms);
+ * - CI: percentile bootstrap of S (resampling samples within each variant, seeded per comparison);
+ * - verdict: faster when the whole CI is above 1, slower when below, no significant difference otherwise;
+ * - averages over models: the arithmetic mean of % improvements (what the study reports) and the
+ *   geometric mean of speedups (the right average of ratios), also as a %.
+ */
+import { type LatencyStats, summarize } from '../measure/stats.js';
+import type {
+  DeviceRecord,
+  EnvironmentRecord,
+  Failure,
+  FidelityRecord,
+  MeasurementRecord,
+  StoredStudy,
+  StudyRecord,
+  VariantRecord,
+} from '../store/types.js';
+import { type BootstrapOptions, bootstrapMedianRatio, seedFor } from './bootstrap.js';
+import { DEFAULT_BOOTSTRAP } from './spec.js';
+
+export type Verdict = 'faster' | 'slower' | 'no significant difference';
+
+/** Frames (samples) per second at a median latency: batch × 1000 / median ms. */
+export function fps(medianMs: number, batch = 1): number {
+  return (batch * 1000) / medianMs;
+}
+
+/** % speed improvement from a speedup: (S − 1) × 100. */
+export function improvementPct(speedup: number): number {
+  return (speedup - 1) * 100;
+}
+
+export function verdictOf(ci: readonly [number, number]): Verdict {
+  if (ci[0] > 1) return 'faster';
+  if (ci[1] < 1) return 'slower';
+  return 'no significant difference';
+}
+
+export interface SpeedupEstimate {
+  speedup: number;
+  speedupCi: [number, number];
+  improvementPct: number;
+  improvementCiPct: [number, number];
+  verdict: Verdict;
+}
+
+/** Speedup of `optimized` over `baseline` from their latency samples (ms). */
+export function compareSamples(
+  baselineMs: ArrayLike<number>,
+  optimizedMs: ArrayLike<number>,
+  options: BootstrapOptions = {},
+): SpeedupEstimate {
+  const estimate = bootstrapMedianRatio(baselineMs, optimizedMs, options);
+  return {
+    speedup: estimate.ratio,
+    speedupCi: estimate.ci,
+    improvementPct: improvementPct(estimate.ratio),
+    improvementCiPct: [improvementPct(estimate.ci[0]), improvementPct(estimate.ci[1])],
+    verdict: verdictOf(estimate.ci),
+  };
+}
+
+export function arithmeticMean(values: readonly number[]): number {
+  if (values.length === 0) return Number.NaN;
+  return values.reduce((a, b) => a + b, 0) / values.length;
+}
+
+export function geometricMean(values: readonly number[]): number {
+  if (values.length === 0 || values.some((v) => !(v > 0))) return Number.NaN;
+  return Math.exp(values.reduce((a, v) => a + Math.log(v), 0) / values.length);
+}
+
+export interface VariantAnalysis {
+  variant: VariantRecord;
+  /** Rounds measured successfully. */
+  rounds: number;
+  /** Pooled samples of those rounds, in measurement order. */
+  samplesMs: Float64Array;
+  stats: LatencyStats | null;
+  /** Median of each round, in round order (drift shows here). */
+  roundMedians: Array<{ round: number; medianMs: number; count: number }>;
+  fps: number | null;
+  /** Median over rounds of the session-creation time. */
+  coldStartMs: number | null;
+  peakRssBytes: number | null;
+  failure: Failure | null;
+  /** LoadGen validity over the rounds when a scenario ran: VALID, or INVALID with the failed checks. */
+  scenarioValidity: string | null;
+  measurements: MeasurementRecord[];
+}
+
+export interface Comparison {
+  groupKey: string;
+  model: string;
+  label: string;
+  baselineLabel: string;
+  recipes: string[];
+  ep: string;
+  threads: number;
+  batch: number;
+  scenario: string;
+  variantKey: string;
+  baselineKey: string;
+  /** ok: compared; failed: either side failed; missing: not measured yet. */
+  status: 'ok' | 'failed' | 'missing';
+  reason: string | null;
+  baselineMedianMs: number | null;
+  optimizedMedianMs: number | null;
+  baselineFps: number | null;
+  optimizedFps: number | null;
+  estimate: SpeedupEstimate | null;
+  fidelity: FidelityRecord | null;
+  /** How the recipes were applied (optimizer, or onnxruntime at load time), from the variant's notes. */
+  notes: string[];
+  /** Fleet studies: the device class both sides were measured on. */
+  device?: string;
+}
+
+/** Averages over models of the comparisons that share everything but the model. */
+export interface AverageRow {
+  label: string;
+  ep: string;
+  threads: number;
+  batch: number;
+  scenario: string;
+  models: string[];
+  /** Arithmetic mean of % speed improvement (the study's figure). */
+  meanImprovementPct: number;
+  /** Geometric mean of speedups, and the same as a % improvement. */
+  geomeanSpeedup: number;
+  geomeanImprovementPct: number;
+  /** Comparisons left out because they failed or are missing. */
+  excluded: number;
+  /** Fleet studies: averages are per device class. */
+  device?: string;
+}
+
+export interface StudyAnalysis {
+  study: StudyRecord;
+  environment: EnvironmentRecord | null;
+  variants: VariantAnalysis[];
+  comparisons: Comparison[];
+  averages: AverageRow[];
+  bootstrap: Required<BootstrapOptions>;
+  /** Fleet studies: the devices (agents) that measured it. */
+  devices?: DeviceRecord[];
+}
+
+function medianOf(values: number[]): number | null {
+  if (values.length === 0) return null;
+  const s = [...values].sort((a, b) => a - b);
+  const m = s.length >> 1;
+  return s.length % 2 ? s[m] : (s[m - 1] + s[m]) / 2;
+}
+
+export function analyzeVariant(variant: VariantRecord, measurements: MeasurementRecord[]): VariantAnalysis {
+  const ok = measurements
+    .filter((m) => m.variantId === variant.id && m.status === 'ok')
+    .sort((a, b) => a.round - b.round || a.id - b.id);
+  const failedMeasurement = measurements.find((m) => m.variantId === variant.id && m.status === 'failed');
+  const total = ok.reduce((n, m) => n + m.samplesMs.length, 0);
+  const samplesMs = new Float64Array(total);
+  let offset = 0;
+  for (const m of ok) {
+    samplesMs.set(m.samplesMs, offset);
+    offset += m.samplesMs.length;
+  }
+  const stats = total > 0 ? summarize(samplesMs, variant.batch) : null;
+  const roundMedians = ok
+    .filter((m) => m.samplesMs.length > 0)
+    .map((m) => ({ round: m.round, medianMs: summarize(m.samplesMs).medianMs, count: m.samplesMs.length }));
+  const cold = ok.map((m) => m.result?.coldStartMs).filter((v): v is number => typeof v === 'number');
+  const rss = ok.map((m) => m.result?.peakRssBytes).filter((v): v is number => typeof v === 'number');
+  const scenarios = ok.map((m) => m.result?.scenario).filter((x) => x !== undefined);
+  const failedChecks = new Set(
+    scenarios.flatMap((x) =>
+      x.result === 'VALID' ? [] : x.checks.filter((c) => !c.passed).map((c) => c.name),
+    ),
+  );
+  const scenarioValidity =
+    scenarios.length === 0
+      ? null
+      : failedChecks.size === 0 && scenarios.every((x) => x.result === 'VALID')
+        ? 'VALID'
+        : `INVALID (${[...failedChecks].join(', ') || 'see the JSON report'})`;
+  return {
+    variant,
+    rounds: ok.length,
+    samplesMs,
+    stats,
+    roundMedians,
+    fps: stats ? fps(stats.medianMs, variant.batch) : null,
+    coldStartMs: medianOf(cold),
+    peakRssBytes: rss.length > 0 ? Math.max(...rss) : null,
+    failure: variant.failure ?? failedMeasurement?.failure ?? null,
+    scenarioValidity,
+    measurements: measurements.filter((m) => m.variantId === variant.id),
+  };
+}
+
+function notesOf(variant: VariantRecord): string[] {
+  const notes = variant.settings.notes;
+  return Array.isArray(notes) ? notes.map(String) : [];
+}
+
+/** Everything the reports show, computed from a stored study alone. */
+export function analyzeStudy(stored: StoredStudy, options: BootstrapOptions = {}): StudyAnalysis {
+  const specBootstrap = (stored.study.spec as { bootstrap?: BootstrapOptions } | null)?.bootstrap ?? {};
+  const bootstrap: Required<BootstrapOptions> = {
+    resamples: options.resamples ?? specBootstrap.resamples ?? DEFAULT_BOOTSTRAP.resamples,
+    seed: options.seed ?? specBootstrap.seed ?? DEFAULT_BOOTSTRAP.seed,
+    confidence: options.confidence ?? specBootstrap.confidence ?? DEFAULT_BOOTSTRAP.confidence,
+  };
+  const variants = stored.variants.map((v) => analyzeVariant(v, stored.measurements));
+  const byKey = new Map(variants.map((v) => [v.variant.key, v]));
+  const fidelityById = new Map(stored.fidelity.map((f) => [f.variantId, f]));
+
+  const comparisons: Comparison[] = [];
+  for (const opt of variants) {
+    const v = opt.variant;
+    if (v.role !== 'optimized' || !v.baselineKey) continue;
+    const base = byKey.get(v.baselineKey);
+    const comparison: Comparison = {
+      groupKey: v.groupKey,
+      model: v.model,
+      label: v.label,
+      baselineLabel: base?.variant.label ?? '?',
+      recipes: v.recipes,
+      ep: v.ep,
+      threads: v.threads,
+      batch: v.batch,
+      scenario: v.scenario,
+      variantKey: v.key,
+      baselineKey: v.baselineKey,
+      status: 'ok',
+      reason: null,
+      baselineMedianMs: base?.stats?.medianMs ?? null,
+      optimizedMedianMs: opt.stats?.medianMs ?? null,
+      baselineFps: base?.fps ?? null,
+      optimizedFps: opt.fps ?? null,
+      estimate: null,
+      fidelity: fidelityById.get(v.id) ?? null,
+      notes: notesOf(v),
+      ...(v.device ? { device: v.device } : {}),
+    };
+    if (base?.failure || base?.variant.status === 'failed') {
+      comparison.status = 'failed';
+      comparison.reason = `baseline failed: ${base.failure?.reason ?? 'unknown reason'}`;
+    } else if (opt.failure || v.status === 'failed') {
+      comparison.status = 'failed';
+      comparison.reason = opt.failure?.reason ?? 'failed';
+    } else if (!base || base.samplesMs.length === 0 || opt.samplesMs.length === 0) {
+      comparison.status = 'missing';
+      comparison.reason = 'not measured yet (resume the study)';
+    } else {
+      comparison.estimate = compareSamples(base.samplesMs, opt.samplesMs, {
+        resamples: bootstrap.resamples,
+        confidence: bootstrap.confidence,
+        seed: seedFor(bootstrap.seed, v.key),
+      });
+    }
+    comparisons.push(comparison);
+  }
+  return {
+    study: stored.study,
+    environment: stored.environment,
+    variants,
+    comparisons,
+    averages: averageComparisons(comparisons),
+    bootstrap,
+    ...(stored.devices && stored.devices.length > 0 ? { devices: stored.devices } : {}),
+  };
+}
+
+/** Groups comparisons by everything but the model and averages each group. */
+export function averageComparisons(comparisons: readonly Comparison[]): AverageRow[] {
+  const groups = new Map<string, Comparison[]>();
+  for (const c of comparisons) {
+    const key = `${c.label}|${c.ep}|${c.threads}|${c.batch}|${c.scenario}${c.device ? `@${c.device}` : ''}`;
+    const list = groups.get(key) ?? [];
+    list.push(c);
+    groups.set(key, list);
+  }
+  const rows: AverageRow[] = [];
+  for (const list of groups.values()) {
+    const done = list.filter((c) => c.estimate !== null);
+    if (done.length === 0) continue;
+    const speedups = done.map((c) => c.estimate!.speedup);
+    const geomean = geometricMean(speedups);
+    const first = list[0];
+    rows.push({
+      label: first.label,
+      ep: first.ep,
+      threads: first.threads,
+      batch: first.batch,
+      scenario: first.scenario,
+      models: done.map((c) => c.model),
+      meanImprovementPct: arithmeticMean(done.map((c) => c.estimate!.improvementPct)),
+      geomeanSpeedup: geomean,
+      geomeanImprovementPct: improvementPct(geomean),
+      excluded: list.length - done.length,
+      ...(first.device ? { device: first.device } : {}),
+    });
+  }
+  return rows;
+}

@@ -1,0 +1,193 @@
+/**
+ * Planning: a validated spec becomes the list of variants (models × baseline/optimized × EPs ×
+ * threads × batches × scenarios) and the groups they are compared in. Pure: no I/O.
+ *
+ * A group holds the variants of one model that differ only by recipe (same EP, threads, batch,
+ * scenario): they are measured interleaved in rounds and each optimized variant is compared with the
+ * group's baseline.
+ */
+import path from 'node:path';
+import { messageOf, UserError } from '../errors.js';
+import type { ScenarioRequest } from '../measure/scenarios/index.js';
+import type { StopRules } from '../measure/settings.js';
+import type { NewVariant } from '../store/types.js';
+import { availableScenarios, type ScenarioName, scenarioRequest } from './scenarios.js';
+import { STUDY_STOP_RULES, type StudySpec } from './spec.js';
+
+export interface PlannedModel {
+  name: string;
+  /** zoo:NAME… or an absolute file path. */
+  ref: string;
+  shapes?: Record<string, number[]>;
+}
+
+/** What a variant needs besides its columns, stored in its `settings`. */
+export interface VariantSettings {
+  shapes?: Record<string, number[]>;
+  stopRules: StopRules;
+  seed: number;
+  /** The LoadGen scenario request handed to benchmark(); absent for plain single-stream. */
+  scenario?: ScenarioRequest;
+  [key: string]: unknown;
+}
+
+export interface PlannedVariant extends NewVariant {
+  settings: VariantSettings;
+}
+
+export interface PlannedGroup {
+  key: string;
+  model: PlannedModel;
+  /** Baseline first, then the optimized variants in spec order. */
+  variantKeys: string[];
+}
+
+export interface StudyPlan {
+  spec: StudySpec;
+  models: PlannedModel[];
+  variants: PlannedVariant[];
+  groups: PlannedGroup[];
+}
+
+/** `zoo:resnet18?classes=2` → `resnet18`; `models/det.onnx` → `det`. */
+export function modelNameFromRef(ref: string): string {
+  if (ref.startsWith('zoo:')) return ref.slice(4).split('?')[0] || ref;
+  return path.basename(ref).replace(/\.onnx$/i, '');
+}
+
+export function variantKey(
+  model: string,
+  label: string,
+  ep: string,
+  threads: number,
+  batch: number,
+  scenario: string,
+): string {
+  return `${model}|${label}|${ep}|t${threads}|b${batch}|${scenario}`;
+}
+
+export function groupKeyOf(
+  model: string,
+  ep: string,
+  threads: number,
+  batch: number,
+  scenario: string,
+): string {
+  return `${model}|${ep}|t${threads}|b${batch}|${scenario}`;
+}
+
+/** The scenario module speaks in `run` flags; a spec names the same settings by field. */
+const FLAG_FIELDS: Record<string, string> = {
+  '--qps': 'targetQps',
+  '--latency-bound-ms': 'latencyBoundMs',
+  '--samples-per-query': 'samplesPerQuery',
+  '--duration-ms': 'minDurationMs',
+  '--min-query-count': 'minQueryCount',
+  '--min-sample-count': 'minSampleCount',
+  '--max-duration-ms': 'maxDurationMs',
+  '--latency-percentile': 'latencyPercentile',
+  '--scenario': 'scenario',
+};
+
+function inSpecTerms(message: string): string {
+  return message.replace(/--[a-z-]+/g, (flag) => FLAG_FIELDS[flag] ?? flag);
+}
+
+export interface PlanOptions {
+  /** Folder that relative model paths are read from (the spec file's folder). */
+  baseDir?: string;
+}
+
+export function planStudy(spec: StudySpec, options: PlanOptions = {}): StudyPlan {
+  const baseDir = options.baseDir ?? process.cwd();
+  const supported = availableScenarios() as readonly string[];
+  const scenarioRequests = new Map<string, ScenarioRequest | undefined>();
+  for (const scenario of spec.scenarios) {
+    if (!supported.includes(scenario))
+      throw new UserError(
+        `scenario '${scenario}' cannot run in this build yet; studies support: ${supported.join(', ')}`,
+      );
+    try {
+      scenarioRequests.set(scenario, scenarioRequest(scenario as ScenarioName, spec.scenarioSettings));
+    } catch (error) {
+      throw new UserError(`scenarioSettings.${scenario}: ${inSpecTerms(messageOf(error))}`);
+    }
+  }
+
+  const models: PlannedModel[] = spec.models.map((entry) => {
+    const raw = typeof entry === 'string' ? { ref: entry } : entry;
+    const ref = raw.ref.startsWith('zoo:') ? raw.ref : path.resolve(baseDir, raw.ref);
+    const name = ('name' in raw && raw.name) || modelNameFromRef(raw.ref);
+    return { name, ref, ...('shapes' in raw && raw.shapes ? { shapes: raw.shapes } : {}) };
+  });
+  const seen = new Map<string, string>();
+  for (const m of models) {
+    const other = seen.get(m.name);
+    if (other)
+      throw new UserError(
+        `two models are both named '${m.name}' (${other} and ${m.ref}); give one a name: { ref: …, name: … }`,
+      );
+    seen.set(m.name, m.ref);
+  }
+  const labels = [spec.baseline.name, ...spec.optimized.map((o) => o.name)];
+  const duplicate = labels.find((l, i) => labels.indexOf(l) !== i);
+  if (duplicate)
+    throw new UserError(
+      `two variants are both named '${duplicate}'; baseline and optimized names must differ`,
+    );
+
+  const stopRules: StopRules = { ...STUDY_STOP_RULES, ...spec.stopRules };
+  const variants: PlannedVariant[] = [];
+  const groups: PlannedGroup[] = [];
+  for (const model of models)
+    for (const ep of spec.eps)
+      for (const threads of spec.threads)
+        for (const batch of spec.batches)
+          for (const scenario of spec.scenarios) {
+            const groupKey = groupKeyOf(model.name, ep, threads, batch, scenario);
+            const baseKey = variantKey(model.name, spec.baseline.name, ep, threads, batch, scenario);
+            const group: PlannedGroup = { key: groupKey, model, variantKeys: [] };
+            const defs = [
+              { def: spec.baseline, role: 'baseline' as const },
+              ...spec.optimized.map((def) => ({ def, role: 'optimized' as const })),
+            ];
+            for (const { def, role } of defs) {
+              const key = variantKey(model.name, def.name, ep, threads, batch, scenario);
+              variants.push({
+                key,
+                groupKey,
+                position: variants.length,
+                model: model.name,
+                modelRef: model.ref,
+                label: def.name,
+                role,
+                baselineKey: role === 'baseline' ? null : baseKey,
+                recipes: [...def.recipes],
+                graphOptLevel: def.graphOptLevel,
+                ep,
+                threads,
+                batch,
+                scenario,
+                settings: {
+                  ...(model.shapes ? { shapes: model.shapes } : {}),
+                  stopRules,
+                  seed: spec.seed,
+                  ...(scenarioRequests.get(scenario) ? { scenario: scenarioRequests.get(scenario) } : {}),
+                },
+              });
+              group.variantKeys.push(key);
+            }
+            groups.push(group);
+          }
+  return { spec, models, variants, groups };
+}
+
+/**
+ * The order of a group's variants in round `round` (1-based): rotated each round so that no variant
+ * always runs first (A B, B A, A B … for two; A B C, B C A, C A B … for three).
+ */
+export function roundOrder<T>(items: readonly T[], round: number): T[] {
+  if (items.length === 0) return [];
+  const shift = (round - 1) % items.length;
+  return [...items.slice(shift), ...items.slice(0, shift)];
+}

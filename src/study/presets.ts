@@ -1,0 +1,60 @@
+/**
+ * Built-in studies. `paper` reproduces the study edgebench grew from (its image-classification models
+ * with 2-class heads and its three video models with 4-class heads; non-optimized fp32 vs the best
+ * recipes); `quick` is a first look that finishes in a few minutes on two cores.
+ */
+import { UserError } from '../errors.js';
+import { type LoadedSpec, type StudySpecInput, validateSpec } from './spec.js';
+
+const PAPER_CLASSIFICATION = [
+  'alexnet',
+  'vgg16',
+  'resnet18',
+  'resnetv2_50',
+  'squeezenet1_1',
+  'densenet121',
+  'shufflenet_v2_x1_0',
+  'mobilenet_v2',
+] as const;
+const PAPER_VIDEO = ['c3d_small', 'conv3d_autoencoder', 'densenet3d'] as const;
+
+export const PRESETS: Readonly<Record<string, StudySpecInput>> = Object.freeze({
+  paper: {
+    name: 'paper',
+    description:
+      'The study: image classification (2-class heads) and video action recognition (4-class heads), fp32 without graph optimizations vs optimized.',
+    models: [
+      ...PAPER_CLASSIFICATION.map((m) => `zoo:${m}?classes=2`),
+      ...PAPER_VIDEO.map((m) => `zoo:${m}?classes=4`),
+    ],
+    baseline: { name: 'fp32', recipes: [], graphOptLevel: 'disabled' },
+    optimized: [
+      { name: 'fused', recipes: ['fuse', 'ort-all'], graphOptLevel: 'all' },
+      { name: 'int8', recipes: ['int8-static'], graphOptLevel: 'all' },
+    ],
+    rounds: 3,
+    stopRules: { warmupTimeMs: 500, warmupCount: 5, minTimeMs: 2000, minCount: 20, maxTimeMs: 20_000 },
+  },
+  quick: {
+    name: 'quick',
+    description:
+      'A first look: two small classifiers at 112×112, fp32 without graph optimizations vs optimized.',
+    models: [
+      { ref: 'zoo:resnet18?classes=2&input=1x3x112x112', name: 'resnet18' },
+      { ref: 'zoo:mobilenet_v2?classes=2&input=1x3x112x112', name: 'mobilenet_v2' },
+    ],
+    baseline: { name: 'fp32', recipes: [], graphOptLevel: 'disabled' },
+    optimized: [{ name: 'optimized', recipes: ['fuse', 'ort-all'], graphOptLevel: 'all' }],
+    rounds: 3,
+    stopRules: { warmupTimeMs: 200, warmupCount: 5, minTimeMs: 600, minCount: 20, maxTimeMs: 4000 },
+    fidelity: { count: 4 },
+  },
+});
+
+export const PRESET_NAMES = Object.keys(PRESETS);
+
+export function presetSpec(name: string): LoadedSpec {
+  const input = PRESETS[name];
+  if (!input) throw new UserError(`unknown preset '${name}'; presets are ${PRESET_NAMES.join(', ')}`);
+  return { spec: validateSpec(input, `preset:${name}`), source: `preset:${name}`, baseDir: process.cwd() };
+}

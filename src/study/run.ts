@@ -1,0 +1,423 @@
+/**
+ * Running a study: resolve the models, store the plan, then for each group (one model, one EP,
+ * threads, batch, scenario) prepare each variant's model, measure the variants interleaved in rounds
+ * (a fresh worker process per round and variant), and check each optimized variant's fidelity.
+ *
+ * Every measurement is written to the store, in its own transaction, as soon as its worker answers:
+ * an interrupted study (Ctrl-C, a killed process) loses nothing that finished, and `resume` skips
+ * whatever is stored. A worker that crashes, hangs or runs out of memory fails its variant with the
+ * reason; the study goes on.
+ */
+import { mkdir } from 'node:fs/promises';
+import os from 'node:os';
+import path from 'node:path';
+import { onnxruntimeVersion } from '../engines/ort.js';
+import { GRAPH_OPT_LEVELS, type GraphOptLevel, type OrtExecutionProvider } from '../engines/ort-options.js';
+import { describeHost, type HostInfo } from '../env/host.js';
+import { UserError } from '../errors.js';
+import { sha256File } from '../measure/benchmark.js';
+import {
+  measureInWorker,
+  runInWorker,
+  siblingModuleUrl,
+  type WorkerFailureKind,
+  type WorkerLimits,
+} from '../measure/worker.js';
+import type {
+  Failure,
+  FidelityRecord,
+  StoredStudy,
+  StudyRecord,
+  StudyStatus,
+  StudyStore,
+  VariantRecord,
+} from '../store/types.js';
+import { EDGEBENCH_VERSION } from '../version.js';
+import { resolveStudyModel } from './models.js';
+import { type PlannedVariant, planStudy, roundOrder, type StudyPlan, type VariantSettings } from './plan.js';
+import type { FidelityOutcome, FidelityRequest, PreparedModel, PrepareRequest } from './recipes.js';
+import { prepareRecipeModel } from './recipes.js';
+import { type LoadedSpec, type StudySpec, validateSpec } from './spec.js';
+
+export type StudyEvent =
+  | { type: 'resolving-model'; model: string; ref: string }
+  | {
+      type: 'study-started';
+      study: StudyRecord;
+      resumed: boolean;
+      variants: number;
+      pendingMeasurements: number;
+      workDir: string;
+    }
+  | { type: 'variant-prepared'; variant: VariantRecord; notes: string[] }
+  | { type: 'variant-failed'; variant: VariantRecord; round: number | null; failure: Failure }
+  | { type: 'measurement-started'; variant: VariantRecord; round: number; index: number; total: number }
+  | {
+      type: 'measurement-stored';
+      variant: VariantRecord;
+      round: number;
+      medianMs: number;
+      samples: number;
+      index: number;
+      total: number;
+    }
+  | { type: 'fidelity-stored'; variant: VariantRecord; fidelity: FidelityRecord }
+  | { type: 'study-ended'; study: StudyRecord; status: StudyStatus };
+
+export interface RunStudyOptions {
+  store: StudyStore;
+  /** A new study from this spec… */
+  spec?: LoadedSpec;
+  /** …or continue a stored one: its id (or unique prefix), or `true` for the latest unfinished study. */
+  resume?: string | true;
+  /** Overrides the spec's rounds (on resume: more rounds extend the study). */
+  rounds?: number;
+  /** Where optimized models are written (default: `work/<study-id>` beside the store file). */
+  workDir?: string;
+  /** Aborting stops after killing the running worker; nothing unfinished is stored. */
+  signal?: AbortSignal;
+  onEvent?: (event: StudyEvent) => void;
+  /** Extra environment for the worker processes. */
+  workerEnv?: Record<string, string>;
+}
+
+export interface StudyRunOutcome {
+  studyId: string;
+  status: 'finished' | 'interrupted';
+  stored: StoredStudy;
+}
+
+/** Makes the spec's model paths absolute, so a stored study can be resumed from any folder. */
+function absoluteModels(spec: StudySpec, baseDir: string): StudySpec {
+  return {
+    ...spec,
+    models: spec.models.map((m) => {
+      if (typeof m === 'string') return m.startsWith('zoo:') ? m : path.resolve(baseDir, m);
+      return m.ref.startsWith('zoo:') ? m : { ...m, ref: path.resolve(baseDir, m.ref) };
+    }),
+  };
+}
+
+export function defaultWorkDir(storeLocation: string, studyId: string): string {
+  if (storeLocation === ':memory:' || /^[a-z]+:\/\//i.test(storeLocation))
+    return path.join(os.tmpdir(), 'edgebench-work', studyId);
+  return path.join(path.dirname(storeLocation), 'work', studyId);
+}
+
+function safeFileName(key: string): string {
+  return key.replace(/[^\w.+-]+/g, '_');
+}
+
+function failureFromWorker(kind: WorkerFailureKind, reason: string, during: string): Failure {
+  return {
+    kind: kind === 'error' && during === 'preparing' ? 'prepare' : kind,
+    reason: `${during}: ${reason}`,
+  };
+}
+
+interface Prepared {
+  model: PreparedModel;
+}
+
+/**
+ * On resume: a variant prepared before (an optimized file with its hash stored) is used as it is when
+ * the file is still there and unchanged, so a resumed study measures exactly the same model and does
+ * not optimize again.
+ */
+async function reusablePreparation(v: VariantRecord): Promise<PreparedModel | undefined> {
+  if (v.status !== 'ok' || v.recipes.length === 0 || !v.modelPath || !v.modelSha256) return undefined;
+  const level = v.settings.effectiveGraphOptLevel;
+  if (typeof level !== 'string' || !(GRAPH_OPT_LEVELS as readonly string[]).includes(level)) return undefined;
+  const sha = await sha256File(v.modelPath).catch(() => null);
+  if (sha !== v.modelSha256) return undefined;
+  const notes = Array.isArray(v.settings.notes) ? v.settings.notes.map(String) : [];
+  return { path: v.modelPath, graphOptLevel: level as GraphOptLevel, appliedBy: 'optimizer', notes };
+}
+
+export async function runStudy(options: RunStudyOptions): Promise<StudyRunOutcome> {
+  const { store } = options;
+  const emit = (event: StudyEvent) => options.onEvent?.(event);
+  const signal = options.signal;
+
+  let study: StudyRecord | undefined;
+  let spec: StudySpec;
+  if (options.resume !== undefined) {
+    study = options.resume === true ? await store.latestUnfinished() : await store.findStudy(options.resume);
+    if (!study)
+      throw new UserError(
+        `no unfinished study in the store ${store.location}; \`edgebench history\` lists them`,
+      );
+    spec = validateSpec(study.spec, `stored study ${study.id}`);
+    if (options.rounds !== undefined && options.rounds !== spec.rounds) {
+      spec = { ...spec, rounds: options.rounds };
+      await store.updateStudy(study.id, { spec });
+    }
+  } else {
+    if (!options.spec) throw new TypeError('runStudy needs a spec, or resume');
+    spec = absoluteModels(
+      options.rounds !== undefined ? { ...options.spec.spec, rounds: options.rounds } : options.spec.spec,
+      options.spec.baseDir,
+    );
+  }
+  const plan: StudyPlan = planStudy(spec);
+
+  // Resolve every model first: an unknown model or a missing file stops the study before it starts.
+  const modelPaths = new Map<string, string>();
+  for (const model of plan.models) {
+    emit({ type: 'resolving-model', model: model.name, ref: model.ref });
+    modelPaths.set(model.name, (await resolveStudyModel(model.ref, model.name)).path);
+  }
+
+  const resumed = study !== undefined;
+  if (!study)
+    study = await store.createStudy({
+      name: spec.name,
+      source: options.spec?.source ?? 'spec',
+      spec,
+      edgebenchVersion: EDGEBENCH_VERSION,
+    });
+  else await store.updateStudy(study.id, { status: 'running', finishedAt: null });
+  const studyId = study.id;
+
+  const before = await store.loadStudy(studyId, { samples: false });
+  let host: HostInfo | undefined = before.environment?.host as HostInfo | undefined;
+  if (!before.environment) {
+    host = await describeHost();
+    await store.recordEnvironment({
+      studyId,
+      capturedAt: new Date().toISOString(),
+      host: host as unknown as Record<string, unknown>,
+      onnxruntime: onnxruntimeVersion(),
+      edgebench: EDGEBENCH_VERSION,
+      extra: { node: process.version, cpus: os.cpus().length },
+    });
+  }
+
+  const variants = await store.addVariants(studyId, plan.variants);
+  const byKey = new Map(variants.map((v) => [v.key, v]));
+  const plannedByKey = new Map(plan.variants.map((v) => [v.key, v]));
+  const failed = new Map<number, Failure>();
+  for (const v of variants)
+    if (v.status === 'failed') failed.set(v.id, v.failure ?? { kind: 'error', reason: '' });
+  const done = new Set(before.measurements.map((m) => `${m.variantId}:${m.round}`));
+  const fidelityDone = new Set(before.fidelity.map((f) => f.variantId));
+
+  let total = 0;
+  for (const v of variants)
+    if (!failed.has(v.id)) for (let r = 1; r <= spec.rounds; r++) if (!done.has(`${v.id}:${r}`)) total++;
+  const workDir = options.workDir ?? defaultWorkDir(store.location, studyId);
+  emit({
+    type: 'study-started',
+    study,
+    resumed,
+    variants: variants.length,
+    pendingMeasurements: total,
+    workDir,
+  });
+
+  const limits: WorkerLimits = {
+    timeoutMs: spec.timeoutMs,
+    ...(spec.maxOldSpaceMb !== undefined ? { maxOldSpaceMb: spec.maxOldSpaceMb } : {}),
+    ...(signal ? { signal } : {}),
+    ...(options.workerEnv ? { env: options.workerEnv } : {}),
+  };
+  const recipesModule = siblingModuleUrl(import.meta.url, './recipes.js');
+  // Set when a worker reports an interruption (Ctrl-C may reach it before our own signal handler).
+  let interrupted = false;
+  const aborted = () => interrupted || signal?.aborted === true;
+
+  const fail = async (variant: VariantRecord, failure: Failure, round: number | null) => {
+    failed.set(variant.id, failure);
+    await store.updateVariant(variant.id, { status: 'failed', failure });
+    emit({ type: 'variant-failed', variant, round, failure });
+  };
+
+  let index = 0;
+  for (const group of plan.groups) {
+    if (aborted()) break;
+    const members = group.variantKeys.map((k) => byKey.get(k)!).filter(Boolean);
+    const needsRounds = members.some(
+      (v) =>
+        !failed.has(v.id) &&
+        Array.from({ length: spec.rounds }, (_, i) => i + 1).some((r) => !done.has(`${v.id}:${r}`)),
+    );
+    const needsFidelity =
+      spec.fidelity.enabled &&
+      members.some((v) => v.role === 'optimized' && !failed.has(v.id) && !fidelityDone.has(v.id));
+    if (!needsRounds && !needsFidelity) continue;
+
+    // 1. Prepare each variant's model (optimizer recipes run in a worker too).
+    const prepared = new Map<number, Prepared>();
+    for (const v of members) {
+      if (aborted()) break;
+      if (failed.has(v.id)) continue;
+      const planned = plannedByKey.get(v.key) as PlannedVariant;
+      const request: PrepareRequest = {
+        basePath: modelPaths.get(v.model)!,
+        recipes: v.recipes,
+        graphOptLevel: v.graphOptLevel as GraphOptLevel,
+        outputPath: path.join(workDir, `${safeFileName(v.key)}.onnx`),
+        ...(planned.settings.shapes ? { shapes: planned.settings.shapes } : {}),
+        seed: spec.seed,
+      };
+      let model: PreparedModel;
+      const reused = await reusablePreparation(v);
+      if (reused) model = reused;
+      else if (v.recipes.length === 0) model = await prepareRecipeModel(request);
+      else {
+        await mkdir(workDir, { recursive: true });
+        const outcome = await runInWorker<PreparedModel>(
+          { kind: 'call', module: recipesModule, export: 'prepareRecipeModel', args: [request] },
+          limits,
+        );
+        if (!outcome.ok) {
+          if (outcome.kind === 'aborted') {
+            interrupted = true;
+            break;
+          }
+          await fail(v, failureFromWorker(outcome.kind, outcome.reason, 'preparing'), null);
+          continue;
+        }
+        model = outcome.value;
+      }
+      const sha = await sha256File(model.path).catch(() => null);
+      const settings: VariantSettings = {
+        ...planned.settings,
+        appliedBy: model.appliedBy,
+        effectiveGraphOptLevel: model.graphOptLevel,
+        notes: model.notes,
+      };
+      await store.updateVariant(v.id, { modelPath: model.path, modelSha256: sha, status: 'ok', settings });
+      v.settings = settings;
+      prepared.set(v.id, { model });
+      emit({ type: 'variant-prepared', variant: v, notes: model.notes });
+    }
+
+    // 2. Rounds: every variant once per round, order rotated each round.
+    for (let round = 1; round <= spec.rounds && !aborted(); round++) {
+      for (const v of roundOrder(members, round)) {
+        if (aborted()) break;
+        if (failed.has(v.id) || done.has(`${v.id}:${round}`)) continue;
+        const prep = prepared.get(v.id);
+        if (!prep) continue;
+        const planned = plannedByKey.get(v.key) as PlannedVariant;
+        index++;
+        emit({ type: 'measurement-started', variant: v, round, index, total });
+        const startedAt = new Date().toISOString();
+        const outcome = await measureInWorker(
+          {
+            modelPath: prep.model.path,
+            modelName: v.model,
+            engine: {
+              executionProvider: v.ep as OrtExecutionProvider,
+              intraOpThreads: v.threads,
+              graphOptLevel: prep.model.graphOptLevel,
+            },
+            batch: v.batch,
+            ...(planned.settings.shapes ? { shapes: planned.settings.shapes } : {}),
+            seed: planned.settings.seed,
+            stopRules: planned.settings.stopRules,
+            ...(planned.settings.scenario ? { scenario: planned.settings.scenario } : {}),
+            telemetry: spec.telemetry === true ? {} : spec.telemetry,
+            requested: { study: studyId, variant: v.key, round, recipes: v.recipes, scenario: v.scenario },
+            ...(host ? { host } : {}),
+          },
+          limits,
+        );
+        const endedAt = new Date().toISOString();
+        if (!outcome.ok && outcome.kind === 'aborted') {
+          interrupted = true;
+          break;
+        }
+        if (outcome.ok) {
+          await store.recordMeasurement({
+            variantId: v.id,
+            round,
+            startedAt,
+            endedAt,
+            result: outcome.value,
+          });
+          done.add(`${v.id}:${round}`);
+          emit({
+            type: 'measurement-stored',
+            variant: v,
+            round,
+            medianMs: outcome.value.stats.medianMs,
+            samples: outcome.value.samplesMs.length,
+            index,
+            total,
+          });
+        } else {
+          const failure = failureFromWorker(outcome.kind, outcome.reason, `round ${round}`);
+          await store.recordMeasurement({ variantId: v.id, round, startedAt, endedAt, failure });
+          done.add(`${v.id}:${round}`);
+          await fail(v, failure, round);
+        }
+      }
+    }
+
+    // 3. Fidelity of each optimized variant against its baseline.
+    if (!spec.fidelity.enabled) continue;
+    const baseline = members.find((m) => m.role === 'baseline');
+    for (const v of members) {
+      if (aborted() || !baseline) break;
+      if (v.role !== 'optimized' || failed.has(v.id) || fidelityDone.has(v.id)) continue;
+      const base = prepared.get(baseline.id);
+      const opt = prepared.get(v.id);
+      if (!base || !opt || failed.has(baseline.id)) continue;
+      const planned = plannedByKey.get(v.key) as PlannedVariant;
+      const request: FidelityRequest = {
+        base: {
+          path: base.model.path,
+          engine: {
+            executionProvider: baseline.ep as OrtExecutionProvider,
+            graphOptLevel: base.model.graphOptLevel,
+          },
+        },
+        optimized: {
+          path: opt.model.path,
+          engine: { executionProvider: v.ep as OrtExecutionProvider, graphOptLevel: opt.model.graphOptLevel },
+        },
+        batch: v.batch,
+        ...(planned.settings.shapes ? { shapes: planned.settings.shapes } : {}),
+        count: spec.fidelity.count,
+        seed: spec.seed,
+      };
+      const outcome = await runInWorker<FidelityOutcome>(
+        { kind: 'call', module: recipesModule, export: 'measureFidelity', args: [request] },
+        limits,
+      );
+      if (!outcome.ok && outcome.kind === 'aborted') {
+        interrupted = true;
+        break;
+      }
+      const record: FidelityRecord = outcome.ok
+        ? {
+            variantId: v.id,
+            baselineVariantId: baseline.id,
+            source: outcome.value.source,
+            metrics: outcome.value.metrics,
+            error: null,
+          }
+        : {
+            variantId: v.id,
+            baselineVariantId: baseline.id,
+            source: 'study',
+            metrics: null,
+            error: `${outcome.kind}: ${outcome.reason}`,
+          };
+      await store.recordFidelity(record);
+      fidelityDone.add(v.id);
+      emit({ type: 'fidelity-stored', variant: v, fidelity: record });
+    }
+  }
+
+  const status: 'finished' | 'interrupted' = aborted() ? 'interrupted' : 'finished';
+  await store.updateStudy(studyId, {
+    status,
+    finishedAt: status === 'finished' ? new Date().toISOString() : null,
+  });
+  const stored = await store.loadStudy(studyId);
+  emit({ type: 'study-ended', study: stored.study, status });
+  return { studyId, status, stored };
+}

@@ -1,0 +1,254 @@
+/**
+ * The commands as a user runs them: the real CLI (from source, through tsx) in a child process.
+ */
+import { type ChildProcess, spawn } from 'node:child_process';
+import { existsSync, readFileSync, writeFileSync } from 'node:fs';
+import { createRequire } from 'node:module';
+import path from 'node:path';
+import { fileURLToPath, pathToFileURL } from 'node:url';
+import Database from 'better-sqlite3';
+import { afterAll, describe, expect, it } from 'vitest';
+import { SqliteStudyStore, type StoredStudy } from '../../src/store/index.js';
+import { fakeResult, fakeStudy } from '../report/fixture.js';
+import { removeTempDirs, tempDir, writeTinyModel } from './tiny-model.js';
+
+afterAll(removeTempDirs);
+
+const MAIN = fileURLToPath(new URL('../../src/cli/main.ts', import.meta.url));
+const TSX = pathToFileURL(createRequire(import.meta.url).resolve('tsx')).href;
+const RULES = 'stopRules: { warmupTimeMs: 10, warmupCount: 2, minTimeMs: 50, minCount: 10, maxTimeMs: 2000 }';
+/** Short rounds, no telemetry sampler (it costs start-up time in every worker). */
+const FAST = `${RULES}\ntelemetry: false`;
+
+interface Result {
+  code: number | null;
+  stdout: string;
+  stderr: string;
+}
+
+function start(args: string[], cwd: string): ChildProcess {
+  return spawn(process.execPath, ['--import', TSX, MAIN, ...args], {
+    cwd,
+    env: { ...process.env, EDGEBENCH_STORE: path.join(cwd, 'default-store.db') },
+    stdio: ['ignore', 'pipe', 'pipe'],
+    detached: true,
+  });
+}
+
+function finish(child: ChildProcess, onStderr?: (text: string) => void): Promise<Result> {
+  return new Promise((resolve, reject) => {
+    let stdout = '';
+    let stderr = '';
+    child.stdout?.on('data', (d) => {
+      stdout += d;
+    });
+    child.stderr?.on('data', (d) => {
+      stderr += d;
+      onStderr?.(stderr);
+    });
+    const timer = setTimeout(() => child.kill('SIGKILL'), 120_000);
+    child.on('error', reject);
+    child.on('close', (code) => {
+      clearTimeout(timer);
+      resolve({ code, stdout, stderr });
+    });
+  });
+}
+
+function edgebench(args: string[], cwd: string): Promise<Result> {
+  return finish(start(args, cwd));
+}
+
+function writeSpec(dir: string, rounds = 2): string {
+  writeTinyModel('tiny', { width: 16, depth: 1 }, dir);
+  const file = path.join(dir, 'study.yaml');
+  writeFileSync(
+    file,
+    `name: cli\nmodels: [tiny.onnx]\noptimized: [{ name: all, graphOptLevel: all }]\nrounds: ${rounds}\n${FAST}\nfidelity: { count: 2 }\n`,
+  );
+  return file;
+}
+
+function countMeasurements(store: string): number {
+  const db = new Database(store, { readonly: true });
+  try {
+    return (db.prepare(`SELECT COUNT(*) AS n FROM measurements WHERE status = 'ok'`).get() as { n: number })
+      .n;
+  } finally {
+    db.close();
+  }
+}
+
+/** Writes a fixture study into a store, with every latency multiplied by `scale`. */
+async function storeFixture(file: string, id: string, scale: number): Promise<void> {
+  const store = SqliteStudyStore.open(file);
+  const fixture: StoredStudy = fakeStudy({ samplesPerRound: 100 });
+  await store.createStudy({ id, name: id, source: 'test', spec: fixture.study.spec, edgebenchVersion: '0' });
+  const variants = await store.addVariants(
+    id,
+    fixture.variants.map(
+      ({ id: _i, studyId: _s, modelPath: _p, modelSha256: _h, status: _st, failure: _f, ...v }) => v,
+    ),
+  );
+  for (const m of fixture.measurements) {
+    if (m.status !== 'ok') continue;
+    const key = fixture.variants.find((v) => v.id === m.variantId)!.key;
+    await store.recordMeasurement({
+      variantId: variants.find((v) => v.key === key)!.id,
+      round: m.round,
+      startedAt: m.startedAt,
+      endedAt: m.endedAt,
+      result: fakeResult(Array.from(m.samplesMs, (x) => x * scale)),
+    });
+  }
+  await store.updateStudy(id, { status: 'finished' });
+  await store.close();
+}
+
+describe('edgebench study, history, show, report', () => {
+  it('runs a study from a spec file, prints the table and writes every report', async () => {
+    const dir = tempDir('edgebench-cli-');
+    const spec = writeSpec(dir);
+    const store = path.join(dir, 'store.db');
+    const out = path.join(dir, 'out');
+    const run = await edgebench(['study', spec, '--store', store, '--out', out], dir);
+    expect(run.stderr).toContain('[4/4]');
+    expect(run.code).toBe(0);
+    expect(run.stdout).toContain('% speed improvement');
+    expect(run.stdout).toMatch(/tiny +all /);
+    expect(run.stdout).toContain('arithmetic mean, as the study reports');
+    for (const f of ['report.md', 'report.csv', 'report.json', 'report.html']) {
+      expect(run.stdout).toContain(path.join(out, f));
+      expect(existsSync(path.join(out, f))).toBe(true);
+    }
+    const id = /study (\d{8}-\d{6}-[0-9a-f]{4})/.exec(run.stdout)![1];
+    expect(countMeasurements(store)).toBe(4);
+
+    const history = await edgebench(['history', '--store', store], dir);
+    expect(history.code).toBe(0);
+    expect(history.stdout).toContain(id);
+    expect(history.stdout).toContain('finished');
+
+    const show = await edgebench(['show', id.slice(0, 11), '--store', store], dir);
+    expect(show.code).toBe(0);
+    expect(show.stdout).toContain(`study ${id}`);
+    expect(show.stdout).toContain('round medians ms');
+
+    const csvFile = path.join(dir, 'again', 'r.csv');
+    const report = await edgebench(['report', id, '--format', 'csv', '-o', csvFile, '--store', store], dir);
+    expect(report.code).toBe(0);
+    expect(readFileSync(csvFile, 'utf8')).toBe(readFileSync(path.join(out, 'report.csv'), 'utf8'));
+    const md = await edgebench(['report', 'latest', '--store', store], dir);
+    expect(md.stdout).toContain(`# Study cli (${id})`);
+  });
+
+  it('Ctrl-C keeps every finished measurement, and --resume completes the study', async () => {
+    const dir = tempDir('edgebench-cli-');
+    const spec = writeSpec(dir, 3);
+    const store = path.join(dir, 'store.db');
+    const child = start(['study', spec, '--store', store, '--out', path.join(dir, 'out')], dir);
+    let sent = false;
+    const run = await finish(child, (stderr) => {
+      if (!sent && stderr.includes('[2/6]')) {
+        sent = true;
+        // Like a terminal's Ctrl-C: the whole process group, workers included.
+        process.kill(-child.pid!, 'SIGINT');
+      }
+    });
+    expect(sent).toBe(true);
+    expect(run.code).toBe(130);
+    expect(run.stderr).toMatch(/edgebench study --resume \d{8}-/);
+    const kept = countMeasurements(store);
+    expect(kept).toBeGreaterThanOrEqual(2);
+    expect(kept).toBeLessThan(6);
+    const history = await edgebench(['history', '--store', store], dir);
+    expect(history.stdout).toContain('interrupted');
+
+    const resumed = await edgebench(
+      ['study', '--resume', '--store', store, '--out', path.join(dir, 'out')],
+      dir,
+    );
+    expect(resumed.code).toBe(0);
+    expect(resumed.stderr).toContain(`resuming`);
+    expect(countMeasurements(store)).toBe(6);
+  });
+});
+
+describe('edgebench diff', () => {
+  it('exits 1 when a variant is significantly slower than the threshold allows', async () => {
+    const dir = tempDir('edgebench-diff-');
+    const store = path.join(dir, 'store.db');
+    await storeFixture(store, '20250101-000000-aaaa', 1);
+    await storeFixture(store, '20250102-000000-bbbb', 1.3);
+    const slower = await edgebench(
+      ['diff', '20250101-000000-aaaa', '20250102', '--store', store, '--fail-on-regression', '10'],
+      dir,
+    );
+    expect(slower.code).toBe(1);
+    expect(slower.stdout).toContain('REGRESSION');
+    expect(slower.stdout).toMatch(/resnet18\|fp32\|cpu\|t0\|b1\|single-stream .*\+30\.\d%/);
+    expect(slower.stderr).toContain('regressed by more than 10%');
+    const lenient = await edgebench(
+      ['diff', '20250101', '20250102', '--store', store, '--fail-on-regression', '50'],
+      dir,
+    );
+    expect(lenient.code).toBe(0);
+    const faster = await edgebench(
+      ['diff', '20250102', '20250101', '--store', store, '--fail-on-regression', '10'],
+      dir,
+    );
+    expect(faster.code).toBe(0);
+    expect(faster.stdout).toContain('faster');
+    const json = await edgebench(['diff', '20250101', '20250102', '--store', store, '--json'], dir);
+    expect(json.code).toBe(0);
+    expect(JSON.parse(json.stdout).rows.length).toBe(9);
+  });
+});
+
+describe('bad input: one line, exit 2', () => {
+  it('spec errors name the field and line; unknown models, presets and stores are refused', async () => {
+    const dir = tempDir('edgebench-bad-');
+    const spec = path.join(dir, 'bad.yaml');
+    writeFileSync(spec, 'models: [zoo:resnet18]\noptimized:\n  - name: opt\n    recipes: [turbo]\n');
+    const bad = await edgebench(['study', spec, '--store', path.join(dir, 's.db')], dir);
+    expect(bad.code).toBe(2);
+    expect(bad.stderr).toContain(`${spec}:4:15: optimized[0].recipes[0]: a recipe must be one of`);
+    expect(bad.stderr.trim().split('\n')).toHaveLength(1);
+
+    writeFileSync(spec, 'models: [zoo:resnet99]\noptimized: [{ name: opt }]\n');
+    const unknown = await edgebench(['study', spec, '--store', path.join(dir, 's.db')], dir);
+    expect(unknown.code).toBe(2);
+    expect(unknown.stderr).toContain("unknown zoo model 'resnet99'");
+
+    const none = await edgebench(['study'], dir);
+    expect(none.code).toBe(2);
+    expect(none.stderr).toContain('--preset paper|quick');
+
+    const corrupt = path.join(dir, 'corrupt.db');
+    writeFileSync(corrupt, Buffer.alloc(4096, 1));
+    const broken = await edgebench(['history', '--store', corrupt], dir);
+    expect(broken.code).toBe(2);
+    expect(broken.stderr).toContain(`the store ${corrupt} is corrupt or not an SQLite database`);
+
+    const missing = await edgebench(['show', 'latest', '--store', path.join(dir, 'none.db')], dir);
+    expect(missing.code).toBe(2);
+    expect(missing.stderr).toContain('no store at');
+  });
+
+  it('a store locked by another process', async () => {
+    const dir = tempDir('edgebench-lock-');
+    const spec = writeSpec(dir);
+    const store = path.join(dir, 'store.db');
+    (SqliteStudyStore.open(store) as SqliteStudyStore).close();
+    const other = new Database(store);
+    other.exec('BEGIN EXCLUSIVE');
+    try {
+      const locked = await edgebench(['study', spec, '--store', store], dir);
+      expect(locked.code).toBe(2);
+      expect(locked.stderr).toContain(`the store ${store} is locked by another process`);
+    } finally {
+      other.exec('ROLLBACK');
+      other.close();
+    }
+  });
+});
