@@ -1,9 +1,11 @@
 #!/usr/bin/env node
 import { Command } from 'commander';
 import { EDGEBENCH_VERSION } from '../version.js';
+import { register as registerAgent } from './agent.js';
 import { register as registerCompareOutputs } from './compare-outputs.js';
 import { register as registerDiff } from './diff.js';
 import { register as registerEnv } from './env.js';
+import { register as registerFleet } from './fleet.js';
 import { register as registerHistory } from './history.js';
 import { register as registerInspect } from './inspect.js';
 import { register as registerOptimize } from './optimize.js';
@@ -34,5 +36,7 @@ registerReport(program);
 registerOptimize(program);
 registerPipeline(program);
 registerCompareOutputs(program);
+registerAgent(program);
+registerFleet(program);
 
 await runCli(program, process.argv);

@@ -1,0 +1,123 @@
+/**
+ * `edgebench agent --queue redis://HOST:PORT --store postgres://… [--tags a,b] [--concurrency 1]`:
+ * runs on a device of a fleet, takes the jobs it can run, measures them and stores the results.
+ * SIGTERM or Ctrl-C: finish the job in hand, take no new one, exit; a second signal hands the job back.
+ */
+import type { Command } from 'commander';
+import { isUserError, messageOf, UserError } from '../errors.js';
+import { fleetRedactor, resolveFleetStoreUrl, resolveQueueUrl } from '../fleet/connection.js';
+import { parseTags } from '../fleet/devices.js';
+import type { Redactor } from '../util/redact.js';
+import { intFlag } from './flags.js';
+
+interface AgentFlags {
+  queue?: string;
+  store?: string;
+  tags?: string;
+  concurrency?: number;
+  cache?: string;
+  id?: string;
+  heartbeatMs?: number;
+  discoverMs?: number;
+  lockDurationMs?: number;
+  stalledIntervalMs?: number;
+  maxStarts?: number;
+}
+
+/** Errors of fleet commands, with every credential masked (the message and what --debug prints). */
+export function redactedError(redactor: Redactor, error: unknown): Error {
+  if (isUserError(error)) return new UserError(redactor.text(error.message), { exitCode: error.exitCode });
+  return redactor.error(error);
+}
+
+export function register(program: Command): void {
+  program
+    .command('agent')
+    .description(
+      'run a fleet agent: take the queued jobs this device can run, measure them, store the results',
+    )
+    .option('--queue <url>', 'the job queue, redis://[:PASSWORD@]HOST:PORT (default $EDGEBENCH_QUEUE)')
+    .option(
+      '--store <url>',
+      'the fleet store, postgres://USER:PASSWORD@HOST:PORT/DB (default $EDGEBENCH_STORE)',
+    )
+    .option('--tags <list>', "this device's tags, comma-separated (e.g. jetson-nano,cuda)")
+    .option('--concurrency <n>', 'measurements at once (default 1)', intFlag('--concurrency', 1))
+    .option('--cache <dir>', 'where verified model files are kept (default ~/.edgebench/fleet-cache)')
+    .option('--id <name>', "this agent's id (default HOSTNAME-RANDOM)")
+    .option('--heartbeat-ms <ms>', 'heartbeat interval (default 5000)', intFlag('--heartbeat-ms', 100))
+    .option(
+      '--discover-ms <ms>',
+      'how often to look for new queues (default 5000)',
+      intFlag('--discover-ms', 100),
+    )
+    .option(
+      '--lock-duration-ms <ms>',
+      'a job whose agent stops renewing its lock this long is retried elsewhere (default 30000)',
+      intFlag('--lock-duration-ms', 500),
+    )
+    .option(
+      '--stalled-interval-ms <ms>',
+      'how often to look for jobs of dead agents (default 30000)',
+      intFlag('--stalled-interval-ms', 200),
+    )
+    .option(
+      '--max-starts <n>',
+      'a job started this often (its agents died, or it failed) fails (default 5)',
+      intFlag('--max-starts', 1),
+    )
+    .action(async (flags: AgentFlags) => {
+      const redactor = fleetRedactor([
+        flags.queue,
+        flags.store,
+        process.env.EDGEBENCH_QUEUE,
+        process.env.EDGEBENCH_STORE,
+      ]);
+      const log = (line: string) =>
+        process.stderr.write(`${new Date().toISOString()} ${redactor.text(line)}\n`);
+      try {
+        if (flags.id !== undefined && !/^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$/.test(flags.id))
+          throw new UserError(`--id must be letters, digits, . _ - (at most 64), got '${flags.id}'`);
+        const queueUrl = resolveQueueUrl(flags.queue);
+        const storeUrl = resolveFleetStoreUrl(flags.store);
+        const tags = parseTags(flags.tags);
+        // A long-running agent logs what nobody caught (masked) instead of printing it raw.
+        process.on('unhandledRejection', (error) => log(`unexpected error (going on): ${messageOf(error)}`));
+        process.on('uncaughtException', (error) => {
+          log(`internal error: ${messageOf(error)}`);
+          process.exit(1);
+        });
+        const { FleetAgent } = await import('../fleet/agent.js');
+        const agent = await FleetAgent.start({
+          queueUrl,
+          storeUrl,
+          tags,
+          redactor,
+          log,
+          ...(flags.concurrency !== undefined ? { concurrency: flags.concurrency } : {}),
+          ...(flags.cache ? { cacheDir: flags.cache } : {}),
+          ...(flags.id ? { id: flags.id } : {}),
+          ...(flags.heartbeatMs !== undefined ? { heartbeatMs: flags.heartbeatMs } : {}),
+          ...(flags.discoverMs !== undefined ? { discoverMs: flags.discoverMs } : {}),
+          ...(flags.lockDurationMs !== undefined ? { lockDurationMs: flags.lockDurationMs } : {}),
+          ...(flags.stalledIntervalMs !== undefined ? { stalledIntervalMs: flags.stalledIntervalMs } : {}),
+          ...(flags.maxStarts !== undefined ? { maxStarts: flags.maxStarts } : {}),
+        });
+        await new Promise<void>((resolve) => {
+          let signals = 0;
+          const onSignal = (signal: NodeJS.Signals) => {
+            signals++;
+            if (signals > 2) process.exit(130);
+            log(`${signal}: ${signals === 1 ? 'stopping' : 'handing back the job in hand'}`);
+            agent.stop({ handBack: signals > 1 }).then(resolve, resolve);
+          };
+          process.on('SIGTERM', onSignal);
+          process.on('SIGINT', onSignal);
+        });
+        // Everything is closed; should a connection linger, it does not keep a stopped agent alive.
+        setTimeout(() => process.exit(), 2000).unref();
+      } catch (error) {
+        throw redactedError(redactor, error);
+      }
+    });
+}

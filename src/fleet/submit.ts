@@ -1,0 +1,367 @@
+/**
+ * Submitting a fleet study: the spec is planned as for a local study, each variant's model is prepared
+ * here (optimizer recipes run in a worker process, as in a local study) and kept in the store by
+ * content, the plan is stored once per device class (a variant per class, keyed `…@class`), fidelity
+ * is checked here on the CPU, and one job per (variant, device class, round) goes to the queue of its
+ * requirements. Jobs are queued round by round, each round's variants in the rotated order of a local
+ * study, so an agent that serves a class alone measures them interleaved (A B, B A, …).
+ *
+ * Job ids are (study, variant, round): queuing the same job twice adds it once.
+ */
+import { readFile, rm } from 'node:fs/promises';
+import os from 'node:os';
+import path from 'node:path';
+import { type JobsOptions, Queue } from 'bullmq';
+import type { GraphOptLevel, OrtExecutionProvider } from '../engines/ort-options.js';
+import { runInWorker, siblingModuleUrl } from '../measure/worker.js';
+import type { PostgresStudyStore } from '../store/postgres.js';
+import type { Failure, NewVariant, VariantRecord } from '../store/types.js';
+import { resolveStudyModel } from '../study/models.js';
+import { type PlannedVariant, planStudy, roundOrder } from '../study/plan.js';
+import type { FidelityOutcome, FidelityRequest, PreparedModel, PrepareRequest } from '../study/recipes.js';
+import { prepareRecipeModel } from '../study/recipes.js';
+import type { LoadedSpec, StudySpec } from '../study/spec.js';
+import type { Redactor } from '../util/redact.js';
+import { EDGEBENCH_VERSION } from '../version.js';
+import { queueError, redisOptions } from './connection.js';
+import { deviceClassName, queueNameFor } from './devices.js';
+import { sha256Bytes } from './model-cache.js';
+import { FLEET_JOB_NAME, FLEET_JOB_VERSION, type FleetJob, fleetJobId } from './payload.js';
+import { FleetRegistry } from './registry.js';
+import { retryTransient } from './retry.js';
+
+export const DEFAULT_JOB_ATTEMPTS = 3;
+/** Where a fleet study's `source` starts: `fleet:<spec file or preset>`. */
+export const FLEET_SOURCE_PREFIX = 'fleet:';
+
+export type SubmitEvent =
+  | { type: 'resolving-model'; model: string; ref: string }
+  | { type: 'study-created'; studyId: string; devices: string[] }
+  | { type: 'variant-prepared'; model: string; label: string; sha256: string; notes: string[] }
+  | { type: 'variant-failed'; model: string; label: string; failure: Failure }
+  | { type: 'model-stored'; name: string; sha256: string; bytes: number; stored: boolean }
+  | { type: 'fidelity'; model: string; label: string; cosine: number | null; error: string | null }
+  | { type: 'queued'; queue: string; jobs: number };
+
+export interface SubmitOptions {
+  store: PostgresStudyStore;
+  queueUrl: string;
+  spec: LoadedSpec;
+  /** Device classes as tag sets ([] = any device). */
+  devices: string[][];
+  /** Overrides the spec's rounds. */
+  rounds?: number;
+  redactor: Redactor;
+  /** Tries per job (a job whose agent fails it is tried again; default 3). */
+  jobAttempts?: number;
+  onEvent?: (event: SubmitEvent) => void;
+  /** Told about Redis connection errors (already redacted). */
+  onConnectionError?: (error: Error) => void;
+}
+
+export interface SubmitOutcome {
+  studyId: string;
+  devices: string[];
+  variants: number;
+  failedVariants: number;
+  jobs: number;
+  queues: Array<{ name: string; jobs: number }>;
+}
+
+function absoluteModels(spec: StudySpec, baseDir: string): StudySpec {
+  return {
+    ...spec,
+    models: spec.models.map((m) => {
+      if (typeof m === 'string') return m.startsWith('zoo:') ? m : path.resolve(baseDir, m);
+      return m.ref.startsWith('zoo:') ? m : { ...m, ref: path.resolve(baseDir, m.ref) };
+    }),
+  };
+}
+
+function safeFileName(key: string): string {
+  return key.replace(/[^\w.+-]+/g, '_');
+}
+
+interface Prepared {
+  model: PreparedModel;
+  sha256: string;
+  sizeBytes: number;
+}
+
+export async function submitFleetStudy(options: SubmitOptions): Promise<SubmitOutcome> {
+  const { store, redactor } = options;
+  const emit = (event: SubmitEvent) => options.onEvent?.(event);
+  const retry = <T>(fn: () => Promise<T>) => retryTransient(fn);
+  const loaded = options.spec;
+  const spec = absoluteModels(
+    options.rounds !== undefined ? { ...loaded.spec, rounds: options.rounds } : loaded.spec,
+    loaded.baseDir,
+  );
+  const plan = planStudy(spec);
+  const deviceNames = options.devices.map(deviceClassName);
+
+  const basePaths = new Map<string, string>();
+  for (const model of plan.models) {
+    emit({ type: 'resolving-model', model: model.name, ref: model.ref });
+    basePaths.set(model.name, (await resolveStudyModel(model.ref, model.name)).path);
+  }
+
+  const study = await retry(() =>
+    store.createStudy({
+      name: spec.name,
+      source: `${FLEET_SOURCE_PREFIX}${loaded.source}`,
+      spec,
+      edgebenchVersion: EDGEBENCH_VERSION,
+    }),
+  );
+  emit({ type: 'study-created', studyId: study.id, devices: deviceNames });
+  const workDir = path.join(os.tmpdir(), 'edgebench-fleet-submit', study.id);
+  const limits = {
+    timeoutMs: spec.timeoutMs,
+    ...(spec.maxOldSpaceMb ? { maxOldSpaceMb: spec.maxOldSpaceMb } : {}),
+  };
+  const recipesModule = siblingModuleUrl(import.meta.url, '../study/recipes.js');
+
+  try {
+    // 1. Prepare each (model, variant label) once and keep its bytes in the store by hash.
+    const prepared = new Map<string, Prepared>();
+    const failures = new Map<string, Failure>();
+    for (const v of plan.variants) {
+      const id = `${v.model}|${v.label}`;
+      if (prepared.has(id) || failures.has(id)) continue;
+      const request: PrepareRequest = {
+        basePath: basePaths.get(v.model)!,
+        recipes: v.recipes,
+        graphOptLevel: v.graphOptLevel as GraphOptLevel,
+        outputPath: path.join(workDir, `${safeFileName(id)}.onnx`),
+        ...(v.settings.shapes ? { shapes: v.settings.shapes } : {}),
+        seed: spec.seed,
+      };
+      let model: PreparedModel;
+      if (v.recipes.length === 0) model = await prepareRecipeModel(request);
+      else {
+        const outcome = await runInWorker<PreparedModel>(
+          { kind: 'call', module: recipesModule, export: 'prepareRecipeModel', args: [request] },
+          limits,
+        );
+        if (!outcome.ok) {
+          const failure: Failure = {
+            kind: outcome.kind === 'error' ? 'prepare' : outcome.kind,
+            reason: `preparing: ${outcome.reason}`,
+          };
+          failures.set(id, failure);
+          emit({ type: 'variant-failed', model: v.model, label: v.label, failure });
+          continue;
+        }
+        model = outcome.value;
+      }
+      const data = await readFile(model.path);
+      const sha256 = sha256Bytes(data);
+      const stored = await retry(() => store.putModel({ sha256, name: `${v.model}-${v.label}`, data }));
+      emit({ type: 'model-stored', name: `${v.model} ${v.label}`, sha256, bytes: data.byteLength, stored });
+      prepared.set(id, { model, sha256, sizeBytes: data.byteLength });
+      emit({ type: 'variant-prepared', model: v.model, label: v.label, sha256, notes: model.notes });
+    }
+
+    // 2. The plan, once per device class.
+    const planned: Array<{ v: PlannedVariant; device: string; tags: string[] }> = [];
+    const newVariants: NewVariant[] = [];
+    options.devices.forEach((tags, d) => {
+      const device = deviceNames[d];
+      for (const v of plan.variants) {
+        const prep = prepared.get(`${v.model}|${v.label}`);
+        planned.push({ v, device, tags });
+        newVariants.push({
+          ...v,
+          key: `${v.key}@${device}`,
+          groupKey: `${v.groupKey}@${device}`,
+          baselineKey: v.baselineKey ? `${v.baselineKey}@${device}` : null,
+          position: newVariants.length,
+          device,
+          settings: {
+            ...v.settings,
+            ...(prep
+              ? {
+                  appliedBy: prep.model.appliedBy,
+                  effectiveGraphOptLevel: prep.model.graphOptLevel,
+                  notes: prep.model.notes,
+                }
+              : {}),
+            requirements: { ep: v.ep, tags },
+          },
+        });
+      }
+    });
+    const records = await retry(() => store.addVariants(study.id, newVariants));
+    const byKey = new Map(records.map((r) => [r.key, r]));
+    for (const { v, device } of planned) {
+      const record = byKey.get(`${v.key}@${device}`)!;
+      const id = `${v.model}|${v.label}`;
+      const prep = prepared.get(id);
+      const failure = failures.get(id);
+      await retry(() =>
+        store.updateVariant(record.id, {
+          modelSha256: prep?.sha256 ?? null,
+          status: failure ? 'failed' : 'ok',
+          ...(failure ? { failure } : {}),
+        }),
+      );
+      record.status = failure ? 'failed' : 'ok';
+    }
+
+    // 3. Fidelity of each optimized variant against its baseline, once per model and label, on the CPU.
+    if (spec.fidelity.enabled) {
+      const checked = new Set<string>();
+      for (const v of plan.variants) {
+        const id = `${v.model}|${v.label}`;
+        if (v.role !== 'optimized' || checked.has(id) || !v.baselineKey) continue;
+        checked.add(id);
+        const baseLabel = plan.variants.find((b) => b.key === v.baselineKey)?.label;
+        const base = prepared.get(`${v.model}|${baseLabel}`);
+        const opt = prepared.get(id);
+        if (!base || !opt) continue;
+        const request: FidelityRequest = {
+          base: {
+            path: base.model.path,
+            engine: { executionProvider: 'cpu', graphOptLevel: base.model.graphOptLevel },
+          },
+          optimized: {
+            path: opt.model.path,
+            engine: { executionProvider: 'cpu', graphOptLevel: opt.model.graphOptLevel },
+          },
+          batch: v.batch,
+          ...(v.settings.shapes ? { shapes: v.settings.shapes } : {}),
+          count: spec.fidelity.count,
+          seed: spec.seed,
+        };
+        const outcome = await runInWorker<FidelityOutcome>(
+          { kind: 'call', module: recipesModule, export: 'measureFidelity', args: [request] },
+          limits,
+        );
+        emit({
+          type: 'fidelity',
+          model: v.model,
+          label: v.label,
+          cosine: outcome.ok ? outcome.value.metrics.cosine : null,
+          error: outcome.ok ? null : `${outcome.kind}: ${outcome.reason}`,
+        });
+        for (const record of records) {
+          if (record.model !== v.model || record.label !== v.label || !record.baselineKey) continue;
+          const baseline = byKey.get(record.baselineKey);
+          if (!baseline) continue;
+          await retry(() =>
+            store.recordFidelity(
+              outcome.ok
+                ? {
+                    variantId: record.id,
+                    baselineVariantId: baseline.id,
+                    source: `fleet submitter (cpu): ${outcome.value.source}`,
+                    metrics: outcome.value.metrics,
+                    error: null,
+                  }
+                : {
+                    variantId: record.id,
+                    baselineVariantId: baseline.id,
+                    source: 'fleet submitter (cpu)',
+                    metrics: null,
+                    error: `${outcome.kind}: ${outcome.reason}`,
+                  },
+            ),
+          );
+        }
+      }
+    }
+
+    // 4. Jobs, round by round, each round in the rotated order of a local study.
+    const perQueue = new Map<string, Array<{ name: string; data: FleetJob; opts: JobsOptions }>>();
+    const requirementsOf = new Map<string, { ep: OrtExecutionProvider; tags: string[] }>();
+    const attempts = options.jobAttempts ?? DEFAULT_JOB_ATTEMPTS;
+    for (let round = 1; round <= spec.rounds; round++)
+      for (const group of plan.groups)
+        options.devices.forEach((tags, d) => {
+          const device = deviceNames[d];
+          for (const key of roundOrder(group.variantKeys, round)) {
+            const record: VariantRecord | undefined = byKey.get(`${key}@${device}`);
+            const v = plan.variants.find((p) => p.key === key);
+            const prep = v ? prepared.get(`${v.model}|${v.label}`) : undefined;
+            if (!record || !v || !prep || record.status === 'failed') continue;
+            const requirements = { ep: v.ep as OrtExecutionProvider, tags };
+            const queue = queueNameFor(requirements);
+            requirementsOf.set(queue, requirements);
+            const data: FleetJob = {
+              version: FLEET_JOB_VERSION,
+              studyId: study.id,
+              variantId: record.id,
+              variantKey: record.key,
+              device,
+              round,
+              requirements,
+              model: { sha256: prep.sha256, name: safeFileName(v.model), sizeBytes: prep.sizeBytes },
+              engine: {
+                executionProvider: v.ep as OrtExecutionProvider,
+                intraOpThreads: v.threads,
+                graphOptLevel: prep.model.graphOptLevel,
+              },
+              batch: v.batch,
+              ...(v.settings.shapes ? { shapes: v.settings.shapes } : {}),
+              seed: v.settings.seed,
+              stopRules: v.settings.stopRules,
+              ...(v.settings.scenario ? { scenario: v.settings.scenario } : {}),
+              telemetry: spec.telemetry === true ? {} : spec.telemetry,
+              recipes: v.recipes,
+              scenarioName: v.scenario as FleetJob['scenarioName'],
+              timeoutMs: spec.timeoutMs,
+              ...(spec.maxOldSpaceMb ? { maxOldSpaceMb: spec.maxOldSpaceMb } : {}),
+            };
+            const list = perQueue.get(queue) ?? [];
+            list.push({
+              name: FLEET_JOB_NAME,
+              data,
+              opts: {
+                jobId: fleetJobId(study.id, record.id, round),
+                attempts,
+                backoff: { type: 'exponential', delay: 1000 },
+                removeOnComplete: { age: 30 * 24 * 3600, count: 100_000 },
+                removeOnFail: { age: 90 * 24 * 3600 },
+              },
+            });
+            perQueue.set(queue, list);
+          }
+        });
+
+    const connection = redisOptions(options.queueUrl);
+    const onError = (error: Error) => options.onConnectionError?.(redactor.error(error));
+    const registry = new FleetRegistry(connection, onError);
+    const queues: Array<{ name: string; jobs: number }> = [];
+    try {
+      for (const [name, jobs] of perQueue) {
+        const queue = new Queue(name, { connection });
+        queue.on('error', onError);
+        try {
+          await registry.registerQueue({ name, ...requirementsOf.get(name)! });
+          for (let i = 0; i < jobs.length; i += 500) await queue.addBulk(jobs.slice(i, i + 500));
+        } catch (error) {
+          throw queueError(options.queueUrl, error, redactor);
+        } finally {
+          await queue.close();
+        }
+        queues.push({ name, jobs: jobs.length });
+        emit({ type: 'queued', queue: name, jobs: jobs.length });
+      }
+    } finally {
+      await registry.close();
+    }
+    const total = queues.reduce((n, q) => n + q.jobs, 0);
+    if (total === 0) await retry(() => store.finishIfComplete(study.id));
+    return {
+      studyId: study.id,
+      devices: deviceNames,
+      variants: records.length,
+      failedVariants: records.filter((r) => r.status === 'failed').length,
+      jobs: total,
+      queues,
+    };
+  } finally {
+    await rm(workDir, { recursive: true, force: true });
+  }
+}
