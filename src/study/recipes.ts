@@ -15,6 +15,7 @@ import type { GraphOptLevel, OrtEngineOptions } from '../engines/ort-options.js'
 import { GRAPH_OPT_LEVELS } from '../engines/ort-options.js';
 import { UserError } from '../errors.js';
 import { prepareInputs } from '../measure/benchmark.js';
+import { numberFromFloat16Bits } from '../onnx/float16.js';
 import {
   compareOutputs,
   type FidelityReport,
@@ -23,7 +24,6 @@ import {
   type RecipeName,
 } from '../optimize/index.js';
 import type { FidelityMetrics } from '../store/types.js';
-import { float16BitsToFloat32 } from '../util/float16.js';
 import { outputFidelity } from './fidelity.js';
 
 export { RECIPE_NAMES, type RecipeName };
@@ -167,7 +167,7 @@ async function runAndCompare(
 }
 
 function toNumbers(data: ArrayLike<number | bigint>, type: string): ArrayLike<number> {
-  if (type === 'float16') return Array.from(data as ArrayLike<number>, float16BitsToFloat32);
+  if (type === 'float16') return Array.from(data as ArrayLike<number>, numberFromFloat16Bits);
   if (data instanceof BigInt64Array || data instanceof BigUint64Array) return Array.from(data, Number);
   return data as ArrayLike<number>;
 }
