@@ -53,6 +53,8 @@ interface RunFlags {
   maxDurationMs?: number;
   json?: string;
   verbose?: boolean;
+  outputsOnDevice?: boolean;
+  graphCapture?: boolean;
 }
 
 export function register(program: Command): void {
@@ -110,6 +112,11 @@ export function register(program: Command): void {
       numberFlag('--deadline-ms'),
     )
     .option('--profile', "onnxruntime's per-operator profile over the steady state")
+    .option(
+      '--outputs-on-device',
+      'keep outputs on the GPU (WebGPU/CUDA) instead of copying them back after each run',
+    )
+    .option('--graph-capture', 'WebGPU graph capture: replay recorded command buffers (static shapes only)')
     .option(
       '--scenario <name>',
       `MLPerf LoadGen load pattern: ${SCENARIOS.join('|')} (default: the plain single-stream loop)`,
@@ -188,6 +195,8 @@ export function register(program: Command): void {
           providerOptions: flags.providerOption,
           profile: flags.profile === true,
           verbose: flags.verbose === true,
+          outputsOnDevice: flags.outputsOnDevice === true,
+          graphCapture: flags.graphCapture === true,
         }),
         batch: flags.batch,
         shapes,

@@ -14,7 +14,7 @@ import { analyzeStudy } from '../study/compare.js';
 import { planStudy } from '../study/plan.js';
 import { PRESET_NAMES, presetSpec } from '../study/presets.js';
 import type { StudyEvent } from '../study/run.js';
-import { type LoadedSpec, loadSpec } from '../study/spec.js';
+import { type LoadedSpec, loadSpec, validateSpec } from '../study/spec.js';
 import { choiceFlag, intFlag } from './flags.js';
 
 interface StudyFlags {
@@ -25,6 +25,7 @@ interface StudyFlags {
   rounds?: number;
   json?: boolean;
   dryRun?: boolean;
+  engines?: string;
 }
 
 function describeVariant(e: { variant: { model: string; label: string } }): string {
@@ -69,6 +70,10 @@ export function register(program: Command): void {
     .option('--store <file>', 'SQLite store (default $EDGEBENCH_STORE or ~/.edgebench/edgebench.db)')
     .option('--resume [id]', 'continue an interrupted study (default: the latest unfinished one)')
     .option('--rounds <n>', 'interleaved rounds per variant (overrides the spec)', intFlag('--rounds', 1))
+    .option(
+      '--engines <list>',
+      'engines, comma-separated (overrides the spec), e.g. torch,trtexec,ort: the first of torch/trtexec is the baseline of their group (docs/study.md)',
+    )
     .option('--json', 'print the JSON report on stdout instead of the table')
     .option('--dry-run', 'print the planned variants and exit')
     .action(async (specFile: string | undefined, flags: StudyFlags) => {
@@ -86,6 +91,17 @@ export function register(program: Command): void {
         throw new UserError(
           `give a study spec file, or --preset ${PRESET_NAMES.join('|')}, or --resume (e.g. edgebench study --preset quick)`,
         );
+      if (flags.engines !== undefined) {
+        if (!loaded) throw new UserError('--engines applies to a new study; a resumed one keeps its own');
+        const engines = flags.engines
+          .split(',')
+          .map((e) => e.trim())
+          .filter((e) => e !== '');
+        loaded = {
+          ...loaded,
+          spec: validateSpec({ ...loaded.spec, engines }, `${loaded.source} with --engines ${flags.engines}`),
+        };
+      }
 
       if (flags.dryRun) {
         if (!loaded) throw new UserError('--dry-run needs a spec file or --preset');

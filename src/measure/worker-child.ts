@@ -2,22 +2,22 @@
  * The worker process's entry (see worker.ts): receive one job, run it, send the answer, exit.
  * Exits as soon as the parent goes away, so a killed study leaves no orphan measuring on.
  */
-import { messageOf } from '../errors.js';
+import { EngineUnavailableError, messageOf } from '../errors.js';
 import { benchmark } from './benchmark.js';
 import type { WorkerJob, WorkerReplyMessage, WorkerRequestMessage } from './worker.js';
 
 /**
  * Test-only fault injection: EDGEBENCH_TEST_WORKER_FAULT=KIND[:TEXT][,KIND[:TEXT]…] makes the jobs
- * whose description (`benchmark NAME PATH` or `call FUNCTION ARGS`) contains TEXT (every job when TEXT
+ * whose description (`benchmark NAME PATH`, `engine NAME MODEL` or `call FUNCTION ARGS`) contains TEXT (every job when TEXT
  * is absent) crash, hang, exhaust the heap, exit or throw, so tests can check that a study records the
  * failure and goes on. KIND: crash | hang | oom | exit | throw. Never set outside tests.
  */
 const FAULT_ENV = 'EDGEBENCH_TEST_WORKER_FAULT';
 
 function describeJob(job: WorkerJob): string {
-  return job.kind === 'benchmark'
-    ? `benchmark ${job.options.modelName ?? ''} ${job.options.modelPath}`
-    : `call ${job.export} ${JSON.stringify(job.args)}`;
+  if (job.kind === 'benchmark') return `benchmark ${job.options.modelName ?? ''} ${job.options.modelPath}`;
+  if (job.kind === 'engine') return `engine ${job.engine} ${job.model}`;
+  return `call ${job.export} ${JSON.stringify(job.args)}`;
 }
 
 async function injectFault(job: WorkerJob): Promise<void> {
@@ -61,6 +61,11 @@ async function injectFault(job: WorkerJob): Promise<void> {
 async function runJob(job: WorkerJob): Promise<unknown> {
   await injectFault(job);
   if (job.kind === 'benchmark') return benchmark(job.options);
+  if (job.kind === 'engine') {
+    // Loaded only for engine jobs: the torch and trtexec engines are not needed by the others.
+    const { measureWithEngine } = await import('../engines/measure-with-engine.js');
+    return measureWithEngine(job.engine, job.model, job.settings);
+  }
   const mod = (await import(job.module)) as Record<string, unknown>;
   const fn = mod[job.export];
   if (typeof fn !== 'function') throw new Error(`${job.module} has no function '${job.export}'`);
@@ -87,7 +92,12 @@ process.once('message', (message: WorkerRequestMessage) => {
         send({
           type: 'result',
           ok: false,
-          kind: /bad_alloc|failed to allocate|out of memory/i.test(messageOf(error)) ? 'oom' : 'error',
+          kind:
+            error instanceof EngineUnavailableError || (error as Error)?.name === 'EngineUnavailableError'
+              ? 'unavailable'
+              : /bad_alloc|failed to allocate|out of memory/i.test(messageOf(error))
+                ? 'oom'
+                : 'error',
           message: messageOf(error).replace(/\s+/g, ' ').trim(),
         }),
     )

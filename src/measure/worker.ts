@@ -9,6 +9,8 @@
  *   or a SIGKILL we did not send (on Linux, the kernel's out-of-memory killer);
  * - `crash`: any other signal or non-zero exit;
  * - `error`: the job threw (the message is the error's);
+ * - `unavailable`: the job's engine cannot run on this machine (an EngineUnavailableError: no trtexec,
+ *   no torch, no GPU…); callers record the variant as skipped with the reason;
  * - `aborted`: the caller's AbortSignal fired, or the worker died of SIGINT/SIGTERM/SIGHUP (Ctrl-C
  *   reaches the whole process group) — not a property of the job, so callers should not record it.
  */
@@ -16,6 +18,8 @@ import { type ChildProcess, fork } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { fileURLToPath, pathToFileURL } from 'node:url';
+import type { EngineRunResult } from '../engines/external.js';
+import type { MeasureWithEngineSettings } from '../engines/measure-with-engine.js';
 import type { BenchmarkOptions } from './benchmark.js';
 import type { RunResult } from './result.js';
 
@@ -29,9 +33,14 @@ export type WorkerJob =
    * and sends back what it resolves to. Lets other modules (optimization, fidelity) run isolated
    * without this module knowing them.
    */
-  | { kind: 'call'; module: string; export: string; args: unknown[] };
+  | { kind: 'call'; module: string; export: string; args: unknown[] }
+  /** `measureWithEngine(engine, model, settings)`: trtexec, torch or ort with its own settings. */
+  | { kind: 'engine'; engine: string; model: string; settings: WorkerEngineSettings };
 
-export type WorkerFailureKind = 'crash' | 'timeout' | 'oom' | 'error' | 'aborted';
+/** measureWithEngine settings that can cross a process boundary (no hooks, callbacks or signal). */
+export type WorkerEngineSettings = Omit<MeasureWithEngineSettings, 'hooks' | 'onLog' | 'signal'>;
+
+export type WorkerFailureKind = 'crash' | 'timeout' | 'oom' | 'error' | 'unavailable' | 'aborted';
 
 export type WorkerOutcome<T> =
   | { ok: true; value: T; wallMs: number }
@@ -54,7 +63,7 @@ export const DEFAULT_WORKER_TIMEOUT_MS = 600_000;
 export type WorkerRequestMessage = { type: 'job'; job: WorkerJob };
 export type WorkerReplyMessage =
   | { type: 'result'; ok: true; value: unknown }
-  | { type: 'result'; ok: false; kind: 'error' | 'oom'; message: string };
+  | { type: 'result'; ok: false; kind: 'error' | 'oom' | 'unavailable'; message: string };
 
 const TAIL_BYTES = 8192;
 
@@ -189,7 +198,12 @@ export function runInWorker<T>(job: WorkerJob, limits: WorkerLimits = {}): Promi
         else
           finish({
             ok: false,
-            kind: reply.kind === 'oom' || ALLOC_FAILURE.test(reply.message) ? 'oom' : 'error',
+            kind:
+              reply.kind === 'unavailable'
+                ? 'unavailable'
+                : reply.kind === 'oom' || ALLOC_FAILURE.test(reply.message)
+                  ? 'oom'
+                  : 'error',
             reason: reply.message,
             wallMs,
             stderrTail,
@@ -249,4 +263,14 @@ export function measureInWorker(
   limits: WorkerLimits = {},
 ): Promise<WorkerOutcome<RunResult>> {
   return runInWorker<RunResult>({ kind: 'benchmark', options }, limits);
+}
+
+/** `measureWithEngine()` in its own worker process (an unavailable engine ends as kind `unavailable`). */
+export function measureEngineInWorker(
+  engine: string,
+  model: string,
+  settings: WorkerEngineSettings,
+  limits: WorkerLimits = {},
+): Promise<WorkerOutcome<EngineRunResult>> {
+  return runInWorker<EngineRunResult>({ kind: 'engine', engine, model, settings }, limits);
 }

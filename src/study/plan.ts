@@ -5,6 +5,12 @@
  * A group holds the variants of one model that differ only by recipe (same EP, threads, batch,
  * scenario): they are measured interleaved in rounds and each optimized variant is compared with the
  * group's baseline.
+ *
+ * Engines (spec `engines`, absent = ['ort']): `ort` entries make the recipe-based groups above (`ort`
+ * over the spec's `eps`, `ort/<ep>` over that EP). The other engines (torch, torch/cpu, torch/cuda,
+ * trtexec) make one more group per model and batch (single-stream): its baseline is the first of them
+ * listed, at fp32 (torch: eager fp32), and each later one is an optimized variant (trtexec at fp16,
+ * the study's TensorRT engine; torch at fp32). `torch,trtexec` is thus PyTorch eager fp32 vs TensorRT fp16.
  */
 import path from 'node:path';
 import { messageOf, UserError } from '../errors.js';
@@ -93,6 +99,37 @@ function inSpecTerms(message: string): string {
   return message.replace(/--[a-z-]+/g, (flag) => FLAG_FIELDS[flag] ?? flag);
 }
 
+/** Precision an engine-group variant is measured at (see the header). */
+export type EnginePrecision = 'fp32' | 'fp16';
+
+/** How the spec's engines split: the EPs of the recipe-based groups, and the engine group in order. */
+export function studyEngines(spec: Pick<StudySpec, 'engines' | 'eps'>): {
+  ortEps: string[];
+  external: Array<{
+    engine: string;
+    role: 'baseline' | 'optimized';
+    precision: EnginePrecision;
+    label: string;
+  }>;
+} {
+  const engines = spec.engines ?? ['ort'];
+  const isOrt = (e: string) => e === 'ort' || e.startsWith('ort/');
+  const ortEps: string[] = [];
+  for (const e of engines.filter(isOrt))
+    for (const ep of e === 'ort' ? spec.eps : [e.slice(4)]) if (!ortEps.includes(ep)) ortEps.push(ep);
+  const external = engines
+    .filter((e) => !isOrt(e))
+    .map((engine, i) => {
+      const role = i === 0 ? ('baseline' as const) : ('optimized' as const);
+      const precision: EnginePrecision = engine === 'trtexec' && role === 'optimized' ? 'fp16' : 'fp32';
+      return { engine, role, precision, label: `${engine.replace('/', '-')}-${precision}` };
+    });
+  return { ortEps, external };
+}
+
+/** Group-key EP of the engine group (its variants' `ep` column holds their engine name). */
+export const ENGINE_GROUP_EP = 'engines';
+
 export interface PlanOptions {
   /** Folder that relative model paths are read from (the spec file's folder). */
   baseDir?: string;
@@ -139,8 +176,9 @@ export function planStudy(spec: StudySpec, options: PlanOptions = {}): StudyPlan
   const stopRules: StopRules = { ...STUDY_STOP_RULES, ...spec.stopRules };
   const variants: PlannedVariant[] = [];
   const groups: PlannedGroup[] = [];
-  for (const model of models)
-    for (const ep of spec.eps)
+  const { ortEps, external } = studyEngines(spec);
+  for (const model of models) {
+    for (const ep of ortEps)
       for (const threads of spec.threads)
         for (const batch of spec.batches)
           for (const scenario of spec.scenarios) {
@@ -179,6 +217,44 @@ export function planStudy(spec: StudySpec, options: PlanOptions = {}): StudyPlan
             }
             groups.push(group);
           }
+    if (external.length === 0) continue;
+    // The engine group: the engines' own loops, single-stream, threads left to each engine.
+    for (const batch of spec.batches) {
+      const scenario = 'single-stream';
+      const groupKey = groupKeyOf(model.name, ENGINE_GROUP_EP, 0, batch, scenario);
+      const group: PlannedGroup = { key: groupKey, model, variantKeys: [] };
+      const base = external[0];
+      const baseKey = variantKey(model.name, base.label, base.engine, 0, batch, scenario);
+      for (const e of external) {
+        const key = variantKey(model.name, e.label, e.engine, 0, batch, scenario);
+        variants.push({
+          key,
+          groupKey,
+          position: variants.length,
+          model: model.name,
+          modelRef: model.ref,
+          label: e.label,
+          role: e.role,
+          baselineKey: e.role === 'baseline' ? null : baseKey,
+          recipes: [],
+          graphOptLevel: 'n/a',
+          ep: e.engine,
+          threads: 0,
+          batch,
+          scenario,
+          settings: {
+            ...(model.shapes ? { shapes: model.shapes } : {}),
+            stopRules,
+            seed: spec.seed,
+            engine: e.engine,
+            precision: e.precision,
+          },
+        });
+        group.variantKeys.push(key);
+      }
+      groups.push(group);
+    }
+  }
   return { spec, models, variants, groups };
 }
 

@@ -6,7 +6,9 @@
  * Every measurement is written to the store, in its own transaction, as soon as its worker answers:
  * an interrupted study (Ctrl-C, a killed process) loses nothing that finished, and `resume` skips
  * whatever is stored. A worker that crashes, hangs or runs out of memory fails its variant with the
- * reason; the study goes on.
+ * reason; the study goes on. Engine-group variants (torch, trtexec: see plan.ts) are measured by
+ * measureWithEngine in the worker; an engine that cannot run here skips its variants (failure kind
+ * `unavailable`, with the engine's reason) and the study goes on.
  */
 import { mkdir } from 'node:fs/promises';
 import os from 'node:os';
@@ -16,7 +18,9 @@ import { GRAPH_OPT_LEVELS, type GraphOptLevel, type OrtExecutionProvider } from 
 import { describeHost, type HostInfo } from '../env/host.js';
 import { UserError } from '../errors.js';
 import { sha256File } from '../measure/benchmark.js';
+import type { RunResult } from '../measure/result.js';
 import {
+  measureEngineInWorker,
   measureInWorker,
   runInWorker,
   siblingModuleUrl,
@@ -232,6 +236,15 @@ export async function runStudy(options: RunStudyOptions): Promise<StudyRunOutcom
     emit({ type: 'variant-failed', variant, round, failure });
   };
 
+  /** Engines found unable to run here, with why: their other variants are skipped without a worker. */
+  const unavailable = new Map<string, string>();
+  const skip = (engine: string, reason: string): Failure => ({
+    kind: 'unavailable',
+    reason: `skipped: ${engine} cannot run here: ${reason}`,
+  });
+  const engineOf = (v: VariantRecord): string | undefined =>
+    typeof v.settings.engine === 'string' ? v.settings.engine : undefined;
+
   let index = 0;
   for (const group of plan.groups) {
     if (aborted()) break;
@@ -252,6 +265,16 @@ export async function runStudy(options: RunStudyOptions): Promise<StudyRunOutcom
       if (aborted()) break;
       if (failed.has(v.id)) continue;
       const planned = plannedByKey.get(v.key) as PlannedVariant;
+      if (engineOf(v)) {
+        // Engine-group variants measure the model as resolved (torch: its zoo definition).
+        const modelPath = modelPaths.get(v.model)!;
+        const sha = await sha256File(modelPath).catch(() => null);
+        await store.updateVariant(v.id, { modelPath, modelSha256: sha, status: 'ok' });
+        prepared.set(v.id, {
+          model: { path: modelPath, graphOptLevel: 'disabled', appliedBy: 'none', notes: [] },
+        });
+        continue;
+      }
       const request: PrepareRequest = {
         basePath: modelPaths.get(v.model)!,
         recipes: v.recipes,
@@ -303,31 +326,74 @@ export async function runStudy(options: RunStudyOptions): Promise<StudyRunOutcom
         const planned = plannedByKey.get(v.key) as PlannedVariant;
         index++;
         emit({ type: 'measurement-started', variant: v, round, index, total });
+        const engine = engineOf(v);
+        if (engine) {
+          const known = unavailable.get(engine);
+          if (known !== undefined) {
+            await fail(v, skip(engine, known), round);
+            continue;
+          }
+        }
         const startedAt = new Date().toISOString();
-        const outcome = await measureInWorker(
-          {
-            modelPath: prep.model.path,
-            modelName: v.model,
-            engine: {
-              executionProvider: v.ep as OrtExecutionProvider,
-              intraOpThreads: v.threads,
-              graphOptLevel: prep.model.graphOptLevel,
-            },
-            batch: v.batch,
-            ...(planned.settings.shapes ? { shapes: planned.settings.shapes } : {}),
-            seed: planned.settings.seed,
-            stopRules: planned.settings.stopRules,
-            ...(planned.settings.scenario ? { scenario: planned.settings.scenario } : {}),
-            telemetry: spec.telemetry === true ? {} : spec.telemetry,
-            requested: { study: studyId, variant: v.key, round, recipes: v.recipes, scenario: v.scenario },
-            ...(host ? { host } : {}),
-          },
-          limits,
-        );
+        const outcome = engine
+          ? await measureEngineInWorker(
+              engine,
+              // torch runs its zoo definition (same architecture, head and input); others the ONNX file.
+              engine.startsWith('torch') && v.modelRef.startsWith('zoo:') ? v.modelRef : prep.model.path,
+              {
+                modelName: v.model,
+                batch: v.batch,
+                ...(planned.settings.shapes ? { shapes: planned.settings.shapes } : {}),
+                precision: planned.settings.precision === 'fp16' ? 'fp16' : 'fp32',
+                seed: planned.settings.seed,
+                stopRules: planned.settings.stopRules,
+                requested: {
+                  study: studyId,
+                  variant: v.key,
+                  round,
+                  engine,
+                  precision: planned.settings.precision,
+                  scenario: v.scenario,
+                },
+                ...(host ? { host } : {}),
+              },
+              limits,
+            )
+          : await measureInWorker(
+              {
+                modelPath: prep.model.path,
+                modelName: v.model,
+                engine: {
+                  executionProvider: v.ep as OrtExecutionProvider,
+                  intraOpThreads: v.threads,
+                  graphOptLevel: prep.model.graphOptLevel,
+                },
+                batch: v.batch,
+                ...(planned.settings.shapes ? { shapes: planned.settings.shapes } : {}),
+                seed: planned.settings.seed,
+                stopRules: planned.settings.stopRules,
+                ...(planned.settings.scenario ? { scenario: planned.settings.scenario } : {}),
+                telemetry: spec.telemetry === true ? {} : spec.telemetry,
+                requested: {
+                  study: studyId,
+                  variant: v.key,
+                  round,
+                  recipes: v.recipes,
+                  scenario: v.scenario,
+                },
+                ...(host ? { host } : {}),
+              },
+              limits,
+            );
         const endedAt = new Date().toISOString();
         if (!outcome.ok && outcome.kind === 'aborted') {
           interrupted = true;
           break;
+        }
+        if (!outcome.ok && outcome.kind === 'unavailable' && engine) {
+          unavailable.set(engine, outcome.reason);
+          await fail(v, skip(engine, outcome.reason), round);
+          continue;
         }
         if (outcome.ok) {
           await store.recordMeasurement({
@@ -335,7 +401,8 @@ export async function runStudy(options: RunStudyOptions): Promise<StudyRunOutcom
             round,
             startedAt,
             endedAt,
-            result: outcome.value,
+            // An external engine's result is a RunResult whose model hash/size may be null (torch).
+            result: outcome.value as RunResult,
           });
           done.add(`${v.id}:${round}`);
           emit({
@@ -362,6 +429,8 @@ export async function runStudy(options: RunStudyOptions): Promise<StudyRunOutcom
     for (const v of members) {
       if (aborted() || !baseline) break;
       if (v.role !== 'optimized' || failed.has(v.id) || fidelityDone.has(v.id)) continue;
+      // Fidelity compares two ONNX files under onnxruntime; the engine group has no such pair.
+      if (engineOf(v) || engineOf(baseline)) continue;
       const base = prepared.get(baseline.id);
       const opt = prepared.get(v.id);
       if (!base || !opt || failed.has(baseline.id)) continue;

@@ -19,6 +19,7 @@
  * rounds: 3                     # interleaved rounds; each is a fresh worker process per variant
  * stopRules: { minTimeMs: 1000, minCount: 20 }
  * telemetry: true               # or false, or { intervalMs: 100, estimateEnergy: true, tdpWatts: 15 }
+ * engines: [torch, trtexec, ort] # optional; absent = [ort] (see STUDY_ENGINE_NAMES and docs/study.md)
  * ```
  */
 import { readFile } from 'node:fs/promises';
@@ -83,6 +84,19 @@ const variantSchema = z.strictObject({
 
 const nonNegative = z.number().nonnegative();
 
+/**
+ * Engines a study can name (as measureWithEngine takes them). `ort` and `ort/<ep>` measure the
+ * recipe-based variants; `torch*` and `trtexec` measure the model in their own group (see plan.ts).
+ */
+export const STUDY_ENGINE_NAMES: readonly string[] = [
+  'ort',
+  ...ORT_EXECUTION_PROVIDERS.map((ep) => `ort/${ep}`),
+  'torch',
+  'torch/cpu',
+  'torch/cuda',
+  'trtexec',
+];
+
 const stopRulesSchema = z.strictObject({
   warmupTimeMs: nonNegative.optional(),
   warmupCount: z.number().int().nonnegative().optional(),
@@ -100,6 +114,12 @@ export const studySpecSchema = z.strictObject({
   baseline: variantSchema.default({ name: 'baseline', recipes: [], graphOptLevel: 'disabled' }),
   optimized: z.array(variantSchema).min(1, 'list at least one optimized variant'),
   eps: z.array(oneOf('an execution provider', ORT_EXECUTION_PROVIDERS)).min(1).default(['cpu']),
+  /** Engines measuring the study; absent means ['ort'] (left unfilled so stored specs stay as they were). */
+  engines: z
+    .array(oneOf('an engine', STUDY_ENGINE_NAMES))
+    .min(1, 'list at least one engine')
+    .refine((list) => new Set(list).size === list.length, 'engines must not repeat an engine')
+    .optional(),
   threads: z.array(z.number().int().nonnegative()).min(1).default([0]),
   batches: z.array(z.number().int().positive()).min(1).default([1]),
   scenarios: z.array(oneOf('a scenario', SCENARIO_NAMES)).min(1).default(['single-stream']),
