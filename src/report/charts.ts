@@ -172,33 +172,181 @@ export function timelineChart(analysis: StudyAnalysis): VegaLiteSpec | null {
     }
   }
   if (values.length === 0) return null;
+  const readings = telemetryPoints(analysis, origin);
+  const latencyEncoding = (x: Record<string, unknown>) => ({
+    x,
+    y: { field: 'ms', type: 'quantitative', title: 'latency (ms)', scale: { zero: false } },
+    color: { field: 'variant', type: 'nominal', title: 'variant' },
+    detail: { field: 'round', type: 'nominal' },
+    tooltip: [
+      { field: 'variant' },
+      { field: 'round' },
+      { field: 't', title: 's', format: '.1f' },
+      { field: 'ms', title: 'ms', format: '.3f' },
+    ],
+  });
+  const latencyMark = { type: 'line', point: { size: 10 }, strokeWidth: 1.5 };
+  const xTitle = 'time since the study started (s)';
+  if (readings.length === 0) {
+    return {
+      $schema: SCHEMA,
+      title: {
+        text: 'Latency over time',
+        subtitle: [
+          'median of consecutive samples; one segment per round; drift and throttling show as trends',
+          'no CPU frequency or temperature readings stored (telemetry off or cpufreq/thermal unavailable): nothing overlaid',
+        ],
+      },
+      data: { values },
+      facet: { row: { field: 'model', type: 'nominal', sort: null, title: null } },
+      spec: {
+        width: WIDTH,
+        height: 140,
+        mark: latencyMark,
+        encoding: latencyEncoding({ field: 't', type: 'quantitative', title: xTitle }),
+      },
+      resolve: { scale: { x: 'independent', y: 'independent' } },
+    };
+  }
+  // With readings: per model, latency on top and frequency/temperature right under it, on the
+  // same x domain (the model's time span), so a dip in frequency lines up with a rise in latency.
+  const models = [...new Set(values.map((v) => v.model))];
+  const blocks = models.map((model) => {
+    const lat = values.filter((v) => v.model === model);
+    const tel = readings.filter((r) => r.model === model);
+    const ts = [...lat.map((v) => v.t), ...tel.map((r) => r.t)];
+    const x = (title: string | null) => ({
+      field: 't',
+      type: 'quantitative',
+      title,
+      scale: { domain: [Math.min(...ts), Math.max(...ts)], nice: false },
+    });
+    const latency = {
+      title: { text: model, anchor: 'start', fontSize: 12 },
+      width: WIDTH,
+      height: 140,
+      data: { values: lat },
+      mark: latencyMark,
+      encoding: latencyEncoding(x(null)),
+    };
+    const layers: Record<string, unknown>[] = [];
+    const tooltip = [
+      { field: 'variant' },
+      { field: 'round' },
+      { field: 't', title: 's', format: '.1f' },
+      { field: 'freqMHz', title: 'CPU MHz', format: '.0f' },
+      { field: 'tempC', title: '°C', format: '.1f' },
+    ];
+    if (tel.some((r) => r.freqMHz !== null))
+      layers.push({
+        transform: [{ filter: 'isValid(datum.freqMHz)' }],
+        mark: { type: 'line', strokeWidth: 1.5 },
+        encoding: {
+          x: x(xTitle),
+          y: {
+            field: 'freqMHz',
+            type: 'quantitative',
+            title: 'CPU frequency (MHz, solid)',
+            scale: { zero: false },
+            axis: { orient: 'left' },
+          },
+          color: { field: 'variant', type: 'nominal', title: 'variant' },
+          detail: { field: 'round', type: 'nominal' },
+          tooltip,
+        },
+      });
+    if (tel.some((r) => r.tempC !== null))
+      layers.push({
+        transform: [{ filter: 'isValid(datum.tempC)' }],
+        mark: { type: 'line', strokeWidth: 1.5, strokeDash: [4, 3] },
+        encoding: {
+          x: x(xTitle),
+          y: {
+            field: 'tempC',
+            type: 'quantitative',
+            title: 'max temperature (°C, dashed)',
+            scale: { zero: false },
+            axis: { orient: 'right' },
+          },
+          color: { field: 'variant', type: 'nominal', title: 'variant' },
+          detail: { field: 'round', type: 'nominal' },
+          tooltip,
+        },
+      });
+    const below =
+      layers.length > 0
+        ? {
+            width: WIDTH,
+            height: 90,
+            data: { values: tel },
+            layer: layers,
+            resolve: { scale: { y: 'independent' } },
+          }
+        : {
+            width: WIDTH,
+            height: 20,
+            title: { text: 'no CPU frequency or temperature readings for this model', fontSize: 10 },
+            data: { values: lat },
+            mark: { type: 'tick', opacity: 0 },
+            encoding: { x: x(xTitle) },
+          };
+    return {
+      vconcat: [latency, below],
+      spacing: 4,
+      resolve: { scale: { x: 'independent', y: 'independent' } },
+    };
+  });
   return {
     $schema: SCHEMA,
     title: {
-      text: 'Latency over time',
-      subtitle: 'median of consecutive samples; one segment per round; drift and throttling show as trends',
+      text: 'Latency over time, with CPU frequency and temperature',
+      subtitle: [
+        'median of consecutive samples; one segment per round; drift and throttling show as trends',
+        "below each model: the fastest core's frequency (solid, left axis) and the hottest sensor (dashed, right axis), on the same time axis",
+      ],
     },
-    data: { values },
-    facet: { row: { field: 'model', type: 'nominal', sort: null, title: null } },
-    spec: {
-      width: WIDTH,
-      height: 140,
-      mark: { type: 'line', point: { size: 10 }, strokeWidth: 1.5 },
-      encoding: {
-        x: { field: 't', type: 'quantitative', title: 'time since the study started (s)' },
-        y: { field: 'ms', type: 'quantitative', title: 'latency (ms)', scale: { zero: false } },
-        color: { field: 'variant', type: 'nominal', title: 'variant' },
-        detail: { field: 'round', type: 'nominal' },
-        tooltip: [
-          { field: 'variant' },
-          { field: 'round' },
-          { field: 't', title: 's', format: '.1f' },
-          { field: 'ms', title: 'ms', format: '.3f' },
-        ],
-      },
-    },
-    resolve: { scale: { x: 'independent', y: 'independent' } },
+    vconcat: blocks,
+    resolve: { scale: { color: 'shared', x: 'independent', y: 'independent' } },
   };
+}
+
+/** A telemetry reading placed on the study's time axis (seconds since the first round started). */
+export interface TimelineReading {
+  model: string;
+  variant: string;
+  round: number;
+  t: number;
+  freqMHz: number | null;
+  tempC: number | null;
+}
+
+/** Every variant's frequency/temperature readings (at most MAX_TIMELINE_POINTS per round), on the timeline's axis. */
+function telemetryPoints(analysis: StudyAnalysis, origin: number): TimelineReading[] {
+  const out: TimelineReading[] = [];
+  for (const v of analysis.variants) {
+    const series = v.telemetry?.series ?? [];
+    for (const round of new Set(series.map((p) => p.round))) {
+      const points = series.filter(
+        (p) => p.round === round && (p.cpuFreqMHz !== null || p.maxTempC !== null),
+      );
+      const stride = Math.max(1, Math.ceil(points.length / MAX_TIMELINE_POINTS));
+      for (let i = 0; i < points.length; i += stride) {
+        const p = points[i];
+        const start = v.measurements.find((m) => m.round === round && m.status === 'ok')?.result?.window
+          .startEpochMs;
+        if (start === undefined) continue;
+        out.push({
+          model: v.variant.model,
+          variant: seriesName(v),
+          round,
+          t: (start + p.offsetMs - origin) / 1000,
+          freqMHz: p.cpuFreqMHz,
+          tempC: p.maxTempC,
+        });
+      }
+    }
+  }
+  return out;
 }
 
 export function fidelityChart(analysis: StudyAnalysis): VegaLiteSpec | null {

@@ -2,7 +2,8 @@
  * The CSV report of a study: one row per variant (baselines included), with its latency statistics
  * and, for optimized variants, the comparison with its baseline and the fidelity. RFC 4180 quoting,
  * plain numbers (full precision, no units), empty cells for what does not apply. Fleet studies fill
- * `device` (the device class) and `agents` (who measured the rounds, space-separated). Pure.
+ * `device` (the device class) and `agents` (who measured the rounds, space-separated). Energy columns come last: empty when not
+ * measured, `energy_estimated` true for a TDP-based estimate. Pure.
  */
 import type { StudyAnalysis } from '../study/compare.js';
 import { agentsOf } from './study-text.js';
@@ -49,6 +50,13 @@ export const CSV_COLUMNS = [
   'fidelity_top5_agreement',
   'device',
   'agents',
+  'energy_mj_per_inference',
+  'energy_estimated',
+  'avg_power_w',
+  'inferences_per_joule',
+  'co2e_g_per_1000',
+  'energy_method',
+  'telemetry_warnings',
 ] as const;
 
 type Cell = string | number | null | undefined;
@@ -67,6 +75,7 @@ export function renderCsv(analysis: StudyAnalysis): string {
     const e = c?.estimate;
     const f = c?.fidelity?.metrics;
     const s = v.stats;
+    const en = v.telemetry?.energy;
     const row: Record<(typeof CSV_COLUMNS)[number], Cell> = {
       study_id: analysis.study.id,
       model: v.variant.model,
@@ -109,6 +118,13 @@ export function renderCsv(analysis: StudyAnalysis): string {
       fidelity_top5_agreement: f?.top5Agreement,
       device: v.variant.device,
       agents: agentsOf(v).join(' '),
+      energy_mj_per_inference: en?.mJPerInference,
+      energy_estimated: en ? String(en.estimated) : null,
+      avg_power_w: en?.avgPowerW,
+      inferences_per_joule: en?.inferencesPerJoule,
+      co2e_g_per_1000: en?.co2eGramsPer1000,
+      energy_method: en?.methods.join('+'),
+      telemetry_warnings: v.telemetry?.warnings.map((w) => w.kind).join(' '),
     };
     lines.push(CSV_COLUMNS.map((col) => csvCell(row[col])).join(','));
   }

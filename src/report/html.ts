@@ -16,6 +16,7 @@ import {
   deviceRows,
   leftColumns,
   recipeNotes,
+  telemetryWarningLines,
   variantRows,
 } from './study-text.js';
 import type { VegaAssets } from './vega-assets.js';
@@ -113,6 +114,7 @@ export function renderHtml(analysis: StudyAnalysis, assets: VegaAssets): string 
   const notes = recipeNotes(analysis);
   const byDevice = deviceRows(analysis);
   const devices = deviceListRows(analysis);
+  const warnings = telemetryWarningLines(analysis);
   const title = `edgebench study ${s.name} (${s.id})`;
   return `<!doctype html>
 <html lang="en">
@@ -137,6 +139,7 @@ ${byDevice.length > 0 ? `<h2>By device</h2>\n<p class="note">The same model on e
 ${chartBlocks.join('\n')}
 <h2>Variants</h2>
 ${htmlTable(variantRows(analysis), 'variants')}
+${warnings.length > 0 ? `<h2>Telemetry warnings</h2>\n<ul class="telemetry-warnings">\n${warnings.map((w) => `<li>${escapeHtml(w)}</li>`).join('\n')}\n</ul>` : ''}
 ${devices.length > 0 ? `<h2>Devices</h2>\n${htmlTable(devices, 'device-list')}` : `<h2>Environment</h2>\n${htmlTable(environmentRows(analysis), 'environment')}`}
 <h2>Definitions</h2>
 <dl>

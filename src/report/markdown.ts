@@ -9,6 +9,7 @@ import {
   deviceRows,
   leftColumns,
   recipeNotes,
+  telemetryWarningLines,
   variantRows,
 } from './study-text.js';
 
@@ -62,6 +63,17 @@ export function renderMarkdown(analysis: StudyAnalysis): string {
   out.push('');
   out.push(markdownTable(variantRows(analysis)));
   out.push('');
+  const warnings = telemetryWarningLines(analysis);
+  if (warnings.length > 0) {
+    out.push('## Telemetry warnings');
+    out.push('');
+    out.push(
+      'Throttling and drift seen during the measurements (see the latency-over-time chart of the HTML report).',
+    );
+    out.push('');
+    for (const w of warnings) out.push(`- ${w}`);
+    out.push('');
+  }
   const devices = deviceListRows(analysis);
   if (devices.length > 0) {
     out.push('## Devices');

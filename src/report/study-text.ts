@@ -28,6 +28,10 @@ export const DEFINITIONS: ReadonlyArray<readonly [string, string]> = [
     'average',
     'over models: the arithmetic mean of % speed improvement (what the study reports) and the geometric mean of speedups (the right average of ratios).',
   ],
+  [
+    'energy per inference',
+    'median over rounds of the energy measured during the round (RAPL, nvidia-smi or Jetson rails) / inferences, in mJ; "(est.)": a TDP-based estimate, not a measurement; "—": not measured.',
+  ],
 ];
 
 export function fixed(value: number | null | undefined, digits: number): string {
@@ -58,6 +62,38 @@ export function fidelityText(c: Comparison): string {
   const parts = [`cos ${m.cosine.toFixed(6)}`, `max |Δ| ${m.maxAbsErr.toPrecision(2)}`];
   if (m.top1Agreement !== null) parts.push(`top-1 ${(m.top1Agreement * 100).toFixed(0)}%`);
   return parts.join(', ');
+}
+
+/** Energy per inference in mJ, "(est.)" when estimated, "—" when not measured. */
+export function energyText(v: VariantAnalysis | undefined): string {
+  const e = v?.telemetry?.energy;
+  if (!e || !Number.isFinite(e.mJPerInference)) return '—';
+  return `${e.mJPerInference.toPrecision(3)}${e.estimated ? ' (est.)' : ''}`;
+}
+
+/** Average power in W, "(est.)" when estimated, "—" when not measured. */
+export function powerText(v: VariantAnalysis | undefined): string {
+  const e = v?.telemetry?.energy;
+  if (!e || e.avgPowerW === null) return '—';
+  return `${e.avgPowerW.toFixed(1)}${e.estimated ? ' (est.)' : ''}`;
+}
+
+/** Whether any variant has an energy figure (measured or estimated). */
+export function hasEnergy(analysis: StudyAnalysis): boolean {
+  return analysis.variants.some((v) => v.telemetry?.energy);
+}
+
+/** Throttling and drift warnings of the telemetry, one line per variant and warning (rounds listed). */
+export function telemetryWarningLines(analysis: StudyAnalysis): string[] {
+  const lines: string[] = [];
+  for (const v of analysis.variants) {
+    const name = `${v.variant.model} ${v.variant.label}${v.variant.device ? ` on ${v.variant.device}` : ''}`;
+    for (const w of v.telemetry?.warnings ?? [])
+      lines.push(
+        `${name} (${w.kind}, round${w.rounds.length === 1 ? '' : 's'} ${w.rounds.join(', ')}): ${w.message}`,
+      );
+  }
+  return lines;
 }
 
 export type StudyAxis = 'device' | 'ep' | 'threads' | 'batch' | 'scenario';
@@ -94,6 +130,7 @@ export function axisCell(axis: StudyAxis, value: string | number | undefined | n
 /** The study's table: one row per (model, optimized variant). */
 export function comparisonRows(analysis: StudyAnalysis): string[][] {
   const axes = varyingAxes(analysis);
+  const energy = hasEnergy(analysis);
   const header = [
     'model',
     ...axes,
@@ -107,7 +144,9 @@ export function comparisonRows(analysis: StudyAnalysis): string[][] {
     '% speed improvement',
     'verdict',
     'fidelity',
+    ...(energy ? ['optimized mJ/inference'] : []),
   ];
+  const byKey = new Map(analysis.variants.map((v) => [v.variant.key, v]));
   const rows = analysis.comparisons.map((c) => [
     c.model,
     ...axes.map((a) => axisCell(a, c[a])),
@@ -121,6 +160,7 @@ export function comparisonRows(analysis: StudyAnalysis): string[][] {
     signedPct(c.estimate?.improvementPct),
     c.estimate ? c.estimate.verdict : `${c.status}: ${c.reason ?? ''}`.trim(),
     fidelityText(c),
+    ...(energy ? [energyText(byKey.get(c.variantKey))] : []),
   ]);
   return [header, ...rows];
 }
@@ -154,6 +194,8 @@ export function variantRows(analysis: StudyAnalysis): string[][] {
     'CV',
     'round medians ms',
     'cold start ms',
+    'energy mJ/inference',
+    'avg power W',
     'status',
     ...(fleet ? ['agents'] : []),
   ];
@@ -170,6 +212,8 @@ export function variantRows(analysis: StudyAnalysis): string[][] {
     v.stats ? `${(v.stats.cv * 100).toFixed(1)}%` : '—',
     v.roundMedians.map((r) => ms(r.medianMs)).join(' / ') || '—',
     ms(v.coldStartMs, 1),
+    energyText(v),
+    powerText(v),
     v.failure
       ? `failed (${v.failure.kind}): ${v.failure.reason}`
       : `${v.variant.status}${v.scenarioValidity ? ` (${v.variant.scenario} ${v.scenarioValidity})` : ''}`,

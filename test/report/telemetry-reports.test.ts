@@ -1,0 +1,201 @@
+/**
+ * Telemetry in the study reports: energy per inference (measured, estimated, absent), throttling
+ * warnings, and CPU frequency / temperature overlaid on latency over time. The telemetry below is
+ * fixture data attached to the synthetic study, not measurements.
+ */
+
+import { parse, View } from 'vega';
+import { compile } from 'vega-lite';
+import { describe, expect, it } from 'vitest';
+import { studyCharts } from '../../src/report/charts.js';
+import { CSV_COLUMNS, renderCsv } from '../../src/report/csv.js';
+import { renderHtml } from '../../src/report/html.js';
+import { renderMarkdown } from '../../src/report/markdown.js';
+import { loadVegaAssets } from '../../src/report/vega-assets.js';
+import type { StoredStudy } from '../../src/store/types.js';
+import { analyzeStudy } from '../../src/study/compare.js';
+import type { EnergySummary, TelemetrySummary } from '../../src/telemetry/schema.js';
+import { fakeStudy } from './fixture.js';
+
+function energy(mJ: number, estimated: boolean): EnergySummary {
+  return {
+    method: estimated ? 'estimate-tdp' : 'rapl',
+    estimated,
+    scope: 'CPU package(s)',
+    joules: mJ / 1000,
+    avgPowerW: mJ / 2,
+    durationS: 1,
+    coverage: 1,
+    inferences: 200,
+    mJPerInference: mJ,
+    inferencesPerJoule: 1000 / mJ,
+    gridIntensityGPerKWh: 400,
+    co2eGramsPer1000: mJ * 0.0001,
+    components: [],
+  };
+}
+
+/** resnet18: fp32 measured (RAPL), fused estimated (TDP), int8 without energy; every round has a series. */
+function studyWithTelemetry(): StoredStudy {
+  const stored = fakeStudy({ samplesPerRound: 50 });
+  const byId = new Map(stored.variants.map((v) => [v.id, v]));
+  for (const m of stored.measurements) {
+    const v = byId.get(m.variantId)!;
+    if (v.model !== 'resnet18' || !m.result) continue;
+    const { startEpochMs: start, endEpochMs: end } = m.result.window;
+    const e =
+      v.label === 'fp32'
+        ? energy(m.round === 1 ? 40 : 44, false)
+        : v.label === 'fused'
+          ? energy(m.round === 1 ? 30 : 32, true)
+          : null;
+    const summary: TelemetrySummary = {
+      schemaVersion: 1,
+      window: { startMs: start, endMs: end, durationMs: end - start },
+      sourcesUsed: ['proc', 'cpufreq', 'thermal'],
+      sourcesUnavailable: [],
+      sources: {},
+      energy: e,
+      ...(e ? {} : { energyAbsentReason: 'no energy sensor (RAPL not readable)' }),
+      warnings: [
+        {
+          kind: 'cpu-frequency-drop',
+          source: 'cpufreq',
+          message: 'fastest core fell to 1800 MHz (60% of 3000 MHz)',
+          fraction: 0.25,
+        },
+      ],
+      sampler: { intervalMs: 100, samples: 3, pctOfCore: 0.1, childCpuMs: 0, lateTicks: 0 },
+      series: [0, 0.5, 1].map((f, i) => ({
+        tMs: start + f * (end - start),
+        processCpuPct: 99,
+        systemCpuPct: 50,
+        cpuFreqMHz: [3000, 2400, 1800][i],
+        maxTempC: [61.5, 70.25, 84.75][i],
+        powerW: null,
+        gpuUtilPct: null,
+      })),
+    };
+    m.telemetry = summary;
+  }
+  return stored;
+}
+
+const analysis = analyzeStudy(studyWithTelemetry());
+const variant = (model: string, label: string) =>
+  analysis.variants.find((v) => v.variant.model === model && v.variant.label === label)!;
+
+async function renderSvg(spec: Record<string, unknown>): Promise<string> {
+  // biome-ignore lint/suspicious/noExplicitAny: the spec is plain JSON built by charts.ts
+  const vega = compile(spec as any).spec;
+  return new View(parse(vega), { renderer: 'none' }).toSVG();
+}
+
+describe('telemetry in the analysis', () => {
+  it('energy: median over rounds, estimated flagged, absent stays absent', () => {
+    const fp32 = variant('resnet18', 'fp32').telemetry!;
+    expect(fp32.energy).toMatchObject({ mJPerInference: 42, estimated: false, methods: ['rapl'], rounds: 2 });
+    expect(fp32.energy!.avgPowerW).toBe(21);
+    expect(variant('resnet18', 'fused').telemetry!.energy).toMatchObject({
+      mJPerInference: 31,
+      estimated: true,
+    });
+    const int8 = variant('resnet18', 'int8').telemetry!;
+    expect(int8.energy).toBeNull();
+    expect(int8.energyAbsentReasons).toEqual(['no energy sensor (RAPL not readable)']);
+    expect(variant('mobilenet_v2', 'fp32').telemetry).toBeNull();
+  });
+
+  it('warnings de-duplicated over rounds; series aligned to each round window start', () => {
+    const t = variant('resnet18', 'fp32').telemetry!;
+    expect(t.warnings).toHaveLength(1);
+    expect(t.warnings[0]).toMatchObject({ kind: 'cpu-frequency-drop', rounds: [1, 2] });
+    expect(t.series).toHaveLength(6);
+    const round2 = t.series.filter((p) => p.round === 2);
+    const window = variant('resnet18', 'fp32').measurements.find((m) => m.round === 2)!.result!.window;
+    expect(round2[0].offsetMs).toBe(0);
+    expect(round2[2].offsetMs).toBeCloseTo(window.endEpochMs - window.startEpochMs, 6);
+    expect(round2.map((p) => p.cpuFreqMHz)).toEqual([3000, 2400, 1800]);
+  });
+});
+
+describe('telemetry in the reports', () => {
+  it('timeline chart: frequency and temperature layers with the readings, same x domain as latency', async () => {
+    const spec = studyCharts(analysis).timeline as {
+      vconcat: Array<{ vconcat: Array<Record<string, unknown>> }>;
+    };
+    const text = JSON.stringify(spec);
+    expect(text).toContain('CPU frequency (MHz');
+    expect(text).toContain('max temperature (°C');
+    const resnet = spec.vconcat[0].vconcat;
+    const below = resnet[1] as {
+      data: { values: Array<{ freqMHz: number; tempC: number; t: number }> };
+      layer: Array<{ encoding: { y: { field: string }; x: { scale: { domain: number[] } } } }>;
+      resolve: unknown;
+    };
+    expect(below.layer.map((l) => l.encoding.y.field)).toEqual(['freqMHz', 'tempC']);
+    expect(below.resolve).toEqual({ scale: { y: 'independent' } });
+    expect(below.data.values.map((p) => p.freqMHz)).toContain(1800);
+    expect(below.data.values.map((p) => p.tempC)).toContain(84.75);
+    const latencyX = (resnet[0] as { encoding: { x: { scale: { domain: number[] } } } }).encoding.x.scale
+      .domain;
+    expect(below.layer[0].encoding.x.scale.domain).toEqual(latencyX);
+    // Models without readings say so instead of drawing empty lines.
+    expect(JSON.stringify(spec.vconcat[1])).toContain('no CPU frequency or temperature readings');
+    const svg = await renderSvg(spec as unknown as Record<string, unknown>);
+    expect(svg).toContain('CPU frequency (MHz, solid)');
+  });
+
+  it('timeline chart without readings says so in its subtitle', async () => {
+    const spec = studyCharts(analyzeStudy(fakeStudy({ samplesPerRound: 20 }))).timeline!;
+    expect(JSON.stringify((spec as { title: unknown }).title)).toContain(
+      'no CPU frequency or temperature readings stored',
+    );
+    expect(JSON.stringify(spec)).not.toContain('freqMHz');
+    expect(await renderSvg(spec)).toContain('<svg');
+  });
+
+  it('Markdown and HTML: energy column with "(est.)", "—" when absent, warnings listed', async () => {
+    const md = renderMarkdown(analysis);
+    expect(md).toContain('energy mJ/inference');
+    const variantLine = (model: string, label: string) =>
+      md
+        .split('\n')
+        .filter((l) => l.startsWith(`| ${model} | ${label} | `))
+        .at(-1)!;
+    expect(variantLine('resnet18', 'fp32')).toContain('| 42.0 |');
+    expect(variantLine('resnet18', 'fused')).toContain('| 31.0 (est.) |');
+    expect(variantLine('resnet18', 'int8')).toMatch(/\| — \| — \| ok/);
+    expect(variantLine('mobilenet_v2', 'fp32')).not.toMatch(/\| 0(\.0)? \|/);
+    expect(md).toContain('## Telemetry warnings');
+    expect(md).toContain('resnet18 fp32 (cpu-frequency-drop, rounds 1, 2): fastest core fell to 1800 MHz');
+    expect(md).toContain('optimized mJ/inference');
+    const html = renderHtml(analysis, await loadVegaAssets());
+    expect(html).toContain('31.0 (est.)');
+    expect(html).toContain('<h2>Telemetry warnings</h2>');
+  });
+
+  it('CSV: energy columns appended at the end, empty when not measured', () => {
+    expect(CSV_COLUMNS.slice(-7)).toEqual([
+      'energy_mj_per_inference',
+      'energy_estimated',
+      'avg_power_w',
+      'inferences_per_joule',
+      'co2e_g_per_1000',
+      'energy_method',
+      'telemetry_warnings',
+    ]);
+    const lines = renderCsv(analysis).trim().split('\r\n');
+    const header = lines[0].split(',');
+    const col = (name: string) => header.indexOf(name);
+    const cells = (model: string, label: string) =>
+      lines.find((l) => l.split(',')[1] === model && l.split(',')[2] === label)!.split(',');
+    expect(cells('resnet18', 'fp32')[col('energy_mj_per_inference')]).toBe('42');
+    expect(cells('resnet18', 'fp32')[col('energy_estimated')]).toBe('false');
+    expect(cells('resnet18', 'fused')[col('energy_estimated')]).toBe('true');
+    expect(cells('resnet18', 'fused')[col('energy_method')]).toBe('estimate-tdp');
+    expect(cells('resnet18', 'int8')[col('energy_mj_per_inference')]).toBe('');
+    expect(cells('resnet18', 'int8')[col('telemetry_warnings')]).toBe('cpu-frequency-drop');
+    expect(cells('mobilenet_v2', 'fp32')[col('energy_mj_per_inference')]).toBe('');
+  });
+});
