@@ -2,8 +2,18 @@
  * Shared wording and cell formatting of the study reports (terminal, Markdown, HTML), so every
  * format says the same thing in the same words. Pure.
  */
+
+import type { Failure } from '../store/types.js';
 import type { Comparison, StudyAnalysis, VariantAnalysis } from '../study/compare.js';
 import { ms } from './format.js';
+
+/** A failed variant as a person reads it: an engine that cannot run here is skipped, not broken. */
+export function failureText(failure: Failure, withReason = true): string {
+  if (failure.kind === 'unavailable') {
+    return withReason ? `skipped: ${failure.reason.replace(/^skipped:\s*/, '')}` : 'skipped';
+  }
+  return withReason ? `failed (${failure.kind}): ${failure.reason}` : `failed (${failure.kind})`;
+}
 
 export const DEFINITIONS: ReadonlyArray<readonly [string, string]> = [
   [
@@ -215,7 +225,7 @@ export function variantRows(analysis: StudyAnalysis): string[][] {
     energyText(v),
     powerText(v),
     v.failure
-      ? `failed (${v.failure.kind}): ${v.failure.reason}`
+      ? failureText(v.failure)
       : `${v.variant.status}${v.scenarioValidity ? ` (${v.variant.scenario} ${v.scenarioValidity})` : ''}`,
     ...(fleet ? [agentsOf(v).join(', ') || '—'] : []),
   ]);
@@ -266,7 +276,7 @@ export function deviceRows(analysis: StudyAnalysis): string[][] {
     ...devices.flatMap((d) => {
       const v = byDevice.get(d);
       if (!v) return ['—', '—', '—'];
-      if (v.failure) return [`failed (${v.failure.kind})`, '—', '—'];
+      if (v.failure) return [failureText(v.failure, false), '—', '—'];
       const c = comparisons.get(v.variant.key);
       return [
         ms(v.stats?.medianMs),
