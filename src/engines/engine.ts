@@ -1,7 +1,8 @@
 /**
  * The Engine contract: a runtime that loads a Model and runs it. Implementations live beside this
- * file and register by name in `registry.ts`. Kept to four members, like LoadGen's system under test.
+ * file and register by name in `registry.ts`. Kept small, like LoadGen's system under test.
  */
+import type { TensorData } from '../onnx/dtype.js';
 
 /** Element types edgebench can synthesize and read; names follow onnxruntime's tensor types. */
 export type TensorElementType =
@@ -18,17 +19,8 @@ export type TensorElementType =
   | 'uint64'
   | 'bool';
 
-export type TensorData =
-  | Float32Array
-  | Float64Array
-  | Uint16Array
-  | Int8Array
-  | Uint8Array
-  | Int16Array
-  | Int32Array
-  | Uint32Array
-  | BigInt64Array
-  | BigUint64Array;
+/** The same typed-array storage the ONNX IR uses (float16 as raw Uint16 bits, bool as Uint8). */
+export type { TensorData } from '../onnx/dtype.js';
 
 /** A host tensor: what goes into and comes out of an Engine. */
 export interface HostTensor {

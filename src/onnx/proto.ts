@@ -218,6 +218,17 @@ export function decodeModel(bytes: Uint8Array, source = 'input'): ModelProto {
   return model;
 }
 
+/** Decodes one serialized TensorProto (a `.pb` tensor file, as in onnx's test data). */
+export function decodeTensorProto(bytes: Uint8Array, source = 'input'): TensorProto {
+  const type = messageType('TensorProto');
+  try {
+    return type.toObject(type.decode(bytes), DECODE_OPTIONS) as TensorProto;
+  } catch (error) {
+    const reason = error instanceof Error ? error.message : String(error);
+    throw new UserError(`${source} is not a valid TensorProto: ${reason}`, { cause: error });
+  }
+}
+
 /** Encodes a model to protobuf bytes. Int64 values beyond ±2^63 are clamped (see `int64Field`). */
 export function encodeModel(model: ModelProto): Uint8Array {
   const type = modelProtoType();

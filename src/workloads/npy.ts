@@ -1,6 +1,6 @@
 /** NumPy .npy reader and writer (format versions 1–3, little-endian, C order). */
 import type { HostTensor, TensorElementType } from '../engines/engine.js';
-import { ELEMENT_BYTES, typedCopy } from '../util/typed-arrays.js';
+import { bytesPerElement, storageFor } from '../onnx/dtype.js';
 
 const MAGIC = '\x93NUMPY';
 
@@ -48,11 +48,14 @@ export function parseNpy(bytes: Uint8Array): HostTensor {
     .map(Number);
   const count = dims.reduce((a, b) => a * b, 1);
   const dataStart = headerStart + headerLength;
-  const byteLength = count * ELEMENT_BYTES[type];
+  const byteLength = count * bytesPerElement(type);
   if (text.length - dataStart < byteLength)
     throw new Error(`truncated: expected ${byteLength} data bytes, found ${text.length - dataStart}`);
   // Copied into an aligned buffer: typed arrays need their element alignment.
-  return { type, dims, data: typedCopy(type, text.subarray(dataStart, dataStart + byteLength)) };
+  const aligned = new Uint8Array(byteLength);
+  aligned.set(text.subarray(dataStart, dataStart + byteLength));
+  const Storage = storageFor(type)!;
+  return { type, dims, data: new Storage(aligned.buffer, 0, byteLength / Storage.BYTES_PER_ELEMENT) };
 }
 
 export function encodeNpy(tensor: HostTensor): Uint8Array {
