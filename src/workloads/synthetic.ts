@@ -1,58 +1,43 @@
 /** Synthetic input tensors made from a model's input metadata: seeded, so a seed reproduces the inputs. */
-import type { HostTensor, TensorElementType, TensorInfo } from '../engines/engine.js';
+import { type HostTensor, isTensorElementType, type TensorInfo } from '../engines/engine.js';
 import { UserError } from '../errors.js';
 import { float16BitsFromNumber } from '../onnx/float16.js';
 import { mulberry32 } from '../util/prng.js';
-
-const SUPPORTED: readonly string[] = [
-  'float32',
-  'float16',
-  'float64',
-  'int8',
-  'uint8',
-  'int16',
-  'uint16',
-  'int32',
-  'uint32',
-  'int64',
-  'uint64',
-  'bool',
-];
 
 /**
  * Values: floats uniform in [-1, 1) (the range of normalized images), integers in [0, 10) (small enough
  * to be valid indices for most embedding tables), booleans 0/1.
  */
 export function synthesizeTensor(type: string, dims: readonly number[], random: () => number): HostTensor {
-  if (!SUPPORTED.includes(type)) {
+  if (!isTensorElementType(type)) {
     throw new UserError(
       `cannot synthesize inputs of type ${type}; give the input as a file with --input NAME=FILE`,
     );
   }
   const length = dims.reduce((a, b) => a * b, 1);
-  const t = type as TensorElementType;
-  switch (t) {
+
+  switch (type) {
     case 'float32':
     case 'float64': {
-      const data = t === 'float32' ? new Float32Array(length) : new Float64Array(length);
+      const data = type === 'float32' ? new Float32Array(length) : new Float64Array(length);
       for (let i = 0; i < length; i++) data[i] = random() * 2 - 1;
-      return { type: t, dims, data };
+      return { type, dims, data };
     }
     case 'float16': {
       const data = new Uint16Array(length);
       for (let i = 0; i < length; i++) data[i] = float16BitsFromNumber(random() * 2 - 1);
-      return { type: t, dims, data };
+      return { type, dims, data };
     }
     case 'int64':
     case 'uint64': {
-      const data = t === 'int64' ? new BigInt64Array(length) : new BigUint64Array(length);
+      const data = type === 'int64' ? new BigInt64Array(length) : new BigUint64Array(length);
       for (let i = 0; i < length; i++) data[i] = BigInt(Math.floor(random() * 10));
-      return { type: t, dims, data };
+      return { type, dims, data };
     }
     case 'bool': {
       const data = new Uint8Array(length);
       for (let i = 0; i < length; i++) data[i] = random() < 0.5 ? 0 : 1;
-      return { type: t, dims, data };
+      return { type, dims, data };
     }
     default: {
       const ctor = {
@@ -62,10 +47,10 @@ export function synthesizeTensor(type: string, dims: readonly number[], random: 
         uint16: Uint16Array,
         int32: Int32Array,
         uint32: Uint32Array,
-      }[t];
+      }[type];
       const data = new ctor(length);
       for (let i = 0; i < length; i++) data[i] = Math.floor(random() * 10);
-      return { type: t, dims, data };
+      return { type, dims, data };
     }
   }
 }
