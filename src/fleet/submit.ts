@@ -17,7 +17,7 @@ import { runInWorker, siblingModuleUrl } from '../measure/worker.js';
 import type { PostgresStudyStore } from '../store/postgres.js';
 import type { Failure, NewVariant, VariantRecord } from '../store/types.js';
 import { resolveStudyModel } from '../study/models.js';
-import { type PlannedVariant, planStudy, roundOrder } from '../study/plan.js';
+import { ortRoundSettings, type PlannedVariant, planStudy, roundOrder } from '../study/plan.js';
 import type { FidelityOutcome, FidelityRequest, PreparedModel, PrepareRequest } from '../study/recipes.js';
 import { prepareRecipeModel } from '../study/recipes.js';
 import type { LoadedSpec, StudySpec } from '../study/spec.js';
@@ -297,17 +297,7 @@ export async function submitFleetStudy(options: SubmitOptions): Promise<SubmitOu
               round,
               requirements,
               model: { sha256: prep.sha256, name: safeFileName(v.model), sizeBytes: prep.sizeBytes },
-              engine: {
-                executionProvider: v.ep as OrtExecutionProvider,
-                intraOpThreads: v.threads,
-                graphOptLevel: prep.model.graphOptLevel,
-              },
-              batch: v.batch,
-              ...(v.settings.shapes ? { shapes: v.settings.shapes } : {}),
-              seed: v.settings.seed,
-              stopRules: v.settings.stopRules,
-              ...(v.settings.scenario ? { scenario: v.settings.scenario } : {}),
-              telemetry: spec.telemetry === true ? {} : spec.telemetry,
+              ...ortRoundSettings(v, v.settings, prep.model.graphOptLevel, spec.telemetry),
               recipes: v.recipes,
               scenarioName: v.scenario as FleetJob['scenarioName'],
               timeoutMs: spec.timeoutMs,

@@ -13,6 +13,7 @@
  * the study's TensorRT engine; torch at fp32). `torch,trtexec` is thus PyTorch eager fp32 vs TensorRT fp16.
  */
 import path from 'node:path';
+import type { GraphOptLevel, OrtExecutionProvider } from '../engines/ort-options.js';
 import { messageOf, UserError } from '../errors.js';
 import type { ScenarioRequest } from '../measure/scenarios/index.js';
 import type { StopRules } from '../measure/settings.js';
@@ -35,6 +36,31 @@ export interface VariantSettings {
   /** The LoadGen scenario request handed to benchmark(); absent for plain single-stream. */
   scenario?: ScenarioRequest;
   [key: string]: unknown;
+}
+
+/**
+ * What benchmark() needs to measure one round of an onnxruntime variant — the same for a local
+ * study's worker and a fleet agent's job.
+ */
+export function ortRoundSettings(
+  variant: { ep: string; threads: number; batch: number },
+  settings: VariantSettings,
+  graphOptLevel: GraphOptLevel,
+  telemetry: StudySpec['telemetry'],
+) {
+  return {
+    engine: {
+      executionProvider: variant.ep as OrtExecutionProvider,
+      intraOpThreads: variant.threads,
+      graphOptLevel,
+    },
+    batch: variant.batch,
+    ...(settings.shapes ? { shapes: settings.shapes } : {}),
+    seed: settings.seed,
+    stopRules: settings.stopRules,
+    ...(settings.scenario ? { scenario: settings.scenario } : {}),
+    telemetry: telemetry === true ? {} : telemetry,
+  };
 }
 
 export interface PlannedVariant extends NewVariant {

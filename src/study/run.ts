@@ -38,7 +38,14 @@ import type {
 } from '../store/types.js';
 import { EDGEBENCH_VERSION } from '../version.js';
 import { resolveStudyModel } from './models.js';
-import { type PlannedVariant, planStudy, roundOrder, type StudyPlan, type VariantSettings } from './plan.js';
+import {
+  ortRoundSettings,
+  type PlannedVariant,
+  planStudy,
+  roundOrder,
+  type StudyPlan,
+  type VariantSettings,
+} from './plan.js';
 import type { FidelityOutcome, FidelityRequest, PreparedModel, PrepareRequest } from './recipes.js';
 import { prepareRecipeModel } from './recipes.js';
 import { type LoadedSpec, type StudySpec, validateSpec } from './spec.js';
@@ -363,17 +370,7 @@ export async function runStudy(options: RunStudyOptions): Promise<StudyRunOutcom
               {
                 modelPath: prep.model.path,
                 modelName: v.model,
-                engine: {
-                  executionProvider: v.ep as OrtExecutionProvider,
-                  intraOpThreads: v.threads,
-                  graphOptLevel: prep.model.graphOptLevel,
-                },
-                batch: v.batch,
-                ...(planned.settings.shapes ? { shapes: planned.settings.shapes } : {}),
-                seed: planned.settings.seed,
-                stopRules: planned.settings.stopRules,
-                ...(planned.settings.scenario ? { scenario: planned.settings.scenario } : {}),
-                telemetry: spec.telemetry === true ? {} : spec.telemetry,
+                ...ortRoundSettings(v, planned.settings, prep.model.graphOptLevel, spec.telemetry),
                 requested: {
                   study: studyId,
                   variant: v.key,
