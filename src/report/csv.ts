@@ -86,7 +86,7 @@ export function renderCsv(analysis: StudyAnalysis): string {
       threads: v.variant.threads,
       batch: v.variant.batch,
       scenario: v.variant.scenario,
-      status: v.failure ? 'failed' : v.variant.status,
+      status: v.failure ? (v.failure.kind === 'unavailable' ? 'skipped' : 'failed') : v.variant.status,
       failure_kind: v.failure?.kind,
       failure_reason: v.failure?.reason,
       rounds: v.rounds,

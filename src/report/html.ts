@@ -14,6 +14,8 @@ import {
   DEFINITIONS,
   deviceListRows,
   deviceRows,
+  EP_SENTENCE,
+  epRows,
   leftColumns,
   recipeNotes,
   telemetryWarningLines,
@@ -113,6 +115,7 @@ export function renderHtml(analysis: StudyAnalysis, assets: VegaAssets): string 
   };
   const notes = recipeNotes(analysis);
   const byDevice = deviceRows(analysis);
+  const byEp = epRows(analysis);
   const devices = deviceListRows(analysis);
   const warnings = telemetryWarningLines(analysis);
   const title = `edgebench study ${s.name} (${s.id})`;
@@ -136,6 +139,7 @@ ${averageLines(analysis)
 </ul>
 ${notes.map((n) => `<p class="note">Note — ${escapeHtml(n)}</p>`).join('\n')}
 ${byDevice.length > 0 ? `<h2>By device</h2>\n<p class="note">The same model on each device class, side by side (speedup: over the same device's baseline).</p>\n${htmlTable(byDevice, 'devices')}` : ''}
+${byEp.length > 0 ? `<h2>By execution provider</h2>\n<p class="note">${escapeHtml(EP_SENTENCE)}</p>\n${htmlTable(byEp, 'eps')}` : ''}
 ${chartBlocks.join('\n')}
 <h2>Variants</h2>
 ${htmlTable(variantRows(analysis), 'variants')}

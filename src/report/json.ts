@@ -17,6 +17,7 @@ export function studyReportObject(analysis: StudyAnalysis): Record<string, unkno
     bootstrap: analysis.bootstrap,
     definitions: Object.fromEntries(DEFINITIONS),
     comparisons: analysis.comparisons,
+    epComparisons: analysis.epComparisons,
     averages: analysis.averages,
     variants: analysis.variants.map((v) => ({
       ...v.variant,
@@ -29,6 +30,8 @@ export function studyReportObject(analysis: StudyAnalysis): Record<string, unkno
       peakRssBytes: v.peakRssBytes,
       failure: v.failure,
       scenarioValidity: v.scenarioValidity,
+      energy: v.telemetry?.energy ?? null,
+      energyAbsentReasons: v.telemetry?.energyAbsentReasons ?? [],
       measurements: v.measurements.map((m) => ({
         round: m.round,
         status: m.status,

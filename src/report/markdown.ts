@@ -7,6 +7,8 @@ import {
   DEFINITIONS,
   deviceListRows,
   deviceRows,
+  EP_SENTENCE,
+  epRows,
   leftColumns,
   recipeNotes,
   telemetryWarningLines,
@@ -57,6 +59,15 @@ export function renderMarkdown(analysis: StudyAnalysis): string {
     out.push("The same model on each device class, side by side (speedup: over the same device's baseline).");
     out.push('');
     out.push(markdownTable(byDevice));
+  }
+  const byEp = epRows(analysis);
+  if (byEp.length > 0) {
+    out.push('');
+    out.push('## By execution provider');
+    out.push('');
+    out.push(EP_SENTENCE);
+    out.push('');
+    out.push(markdownTable(byEp));
   }
   out.push('');
   out.push('## Variants');

@@ -5,6 +5,8 @@ import {
   averageLines,
   comparisonRows,
   deviceRows,
+  epRows,
+  failureLines,
   leftColumns,
   recipeNotes,
   variantRows,
@@ -26,6 +28,12 @@ export function formatStudyTable(analysis: StudyAnalysis): string {
     lines.push("by device (the same model on each device class; speedup over that device's baseline):");
     lines.push(table(byDevice, { alignLeft: leftColumns(byDevice[0]) }));
   }
+  const byEp = epRows(analysis);
+  if (byEp.length > 0) {
+    lines.push('');
+    lines.push('by execution provider (the same variant on each EP; speedup over the reference EP):');
+    lines.push(table(byEp, { alignLeft: leftColumns(byEp[0]) }));
+  }
   const averages = averageLines(analysis);
   if (averages.length > 0) {
     lines.push('');
@@ -36,13 +44,10 @@ export function formatStudyTable(analysis: StudyAnalysis): string {
     lines.push('');
     for (const n of notes) lines.push(`note: ${n}`);
   }
-  const failures = analysis.variants.filter((v) => v.failure);
+  const failures = failureLines(analysis);
   if (failures.length > 0) {
     lines.push('');
-    for (const v of failures)
-      lines.push(
-        `failed: ${v.variant.model} ${v.variant.label}${v.variant.device ? ` on ${v.variant.device}` : ''} (${v.failure!.kind}): ${v.failure!.reason}`,
-      );
+    lines.push(...failures);
   }
   lines.push('');
   lines.push(

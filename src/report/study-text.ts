@@ -15,6 +15,29 @@ export function failureText(failure: Failure, withReason = true): string {
   return withReason ? `failed (${failure.kind}): ${failure.reason}` : `failed (${failure.kind})`;
 }
 
+/**
+ * One line per failed variant; variants skipped because their engine or EP cannot run here share
+ * one line per reason (the reason is the same for all of them).
+ */
+export function failureLines(analysis: StudyAnalysis): string[] {
+  const lines: string[] = [];
+  const skipped = new Map<string, string[]>();
+  for (const v of analysis.variants) {
+    const f = v.failure;
+    if (!f) continue;
+    const name = `${v.variant.model} ${v.variant.label}${v.variant.ep === 'cpu' ? '' : ` (${v.variant.ep})`}${v.variant.device ? ` on ${v.variant.device}` : ''}`;
+    if (f.kind === 'unavailable') {
+      const reason = f.reason.replace(/^skipped:\s*/, '').replace(/^round \d+: /, '');
+      skipped.set(reason, [...(skipped.get(reason) ?? []), name]);
+    } else lines.push(`failed: ${name} (${f.kind}): ${f.reason}`);
+  }
+  for (const [reason, names] of skipped)
+    lines.push(
+      `skipped ${names.length === 1 ? names[0] : `${names.length} variants (${names.join(', ')})`}: ${reason}`,
+    );
+  return lines;
+}
+
 export const DEFINITIONS: ReadonlyArray<readonly [string, string]> = [
   [
     'median latency',
@@ -191,9 +214,13 @@ export function averageLines(analysis: StudyAnalysis): string[] {
 /** Per-variant details: rounds, samples, latency distribution, drift between rounds (fleet: device and agents too). */
 export function variantRows(analysis: StudyAnalysis): string[][] {
   const fleet = hasDevices(analysis);
+  const axes = varyingAxes(analysis).filter((a) => a !== 'device') as Array<
+    'ep' | 'threads' | 'batch' | 'scenario'
+  >;
   const header = [
     'model',
     ...(fleet ? ['device'] : []),
+    ...axes,
     'variant',
     'role',
     'rounds',
@@ -212,6 +239,7 @@ export function variantRows(analysis: StudyAnalysis): string[][] {
   const rows = analysis.variants.map((v: VariantAnalysis) => [
     v.variant.model,
     ...(fleet ? [v.variant.device ?? '—'] : []),
+    ...axes.map((a) => axisCell(a, v.variant[a])),
     v.variant.label,
     v.variant.role,
     String(v.rounds),
@@ -230,6 +258,63 @@ export function variantRows(analysis: StudyAnalysis): string[][] {
     ...(fleet ? [agentsOf(v).join(', ') || '—'] : []),
   ]);
   return [header, ...rows];
+}
+
+export const EP_SENTENCE =
+  'The same variant on each execution provider, side by side; speedup = reference EP median / this EP median, with its 95% bootstrap CI. The variants of each EP are measured as their own group, one group after another, so unlike the recipe comparisons these ratios are not interleaved and slow drift of the machine can enter them.';
+
+/**
+ * Studies over several execution providers: one row per variant (model, label and the other axes),
+ * per EP its median latency and, beside each non-reference EP, its speedup over the reference EP
+ * (the CPU when measured) with the bootstrap CI.
+ */
+export function epRows(analysis: StudyAnalysis): string[][] {
+  if (analysis.epComparisons.length === 0) return [];
+  const reference = analysis.epComparisons[0].referenceEp;
+  const eps = [reference];
+  for (const c of analysis.epComparisons) if (!eps.includes(c.ep)) eps.push(c.ep);
+  const others = varyingAxes(analysis).filter((a) => a !== 'ep') as Array<
+    'device' | 'threads' | 'batch' | 'scenario'
+  >;
+  const header = [
+    'model',
+    ...others,
+    'variant',
+    ...eps.flatMap((ep) =>
+      ep === reference ? [`${ep} ms`] : [`${ep} ms`, `${ep} vs ${reference}`, '95% CI'],
+    ),
+  ];
+  const rowKey = (v: { model: string; label: string; threads: number; batch: number; scenario: string }) =>
+    [v.model, v.label, v.threads, v.batch, v.scenario, (v as { device?: string | null }).device ?? ''].join(
+      '|',
+    );
+  const rows = new Map<string, { first: VariantAnalysis; byEp: Map<string, VariantAnalysis> }>();
+  for (const v of analysis.variants) {
+    if (!eps.includes(v.variant.ep)) continue;
+    const key = rowKey(v.variant);
+    const row = rows.get(key) ?? { first: v, byEp: new Map() };
+    row.byEp.set(v.variant.ep, v);
+    rows.set(key, row);
+  }
+  const comparisons = new Map(analysis.epComparisons.map((c) => [c.variantKey, c]));
+  const latency = (v: VariantAnalysis | undefined) =>
+    !v ? '—' : v.failure ? failureText(v.failure, false) : ms(v.stats?.medianMs);
+  const body = [...rows.values()].map(({ first, byEp }) => [
+    first.variant.model,
+    ...others.map((a) => axisCell(a, first.variant[a])),
+    first.variant.label,
+    ...eps.flatMap((ep) => {
+      const v = byEp.get(ep);
+      if (ep === reference) return [latency(v)];
+      const c = v ? comparisons.get(v.variant.key) : undefined;
+      return [
+        latency(v),
+        speedupText(c?.estimate?.speedup),
+        ciText(c?.estimate?.speedupCi, (x) => x.toFixed(3)),
+      ];
+    }),
+  ]);
+  return [header, ...body];
 }
 
 /** The agents that measured a variant's rounds (fleet studies). */

@@ -28,6 +28,7 @@ import {
   telemetrySummarySchema,
 } from '../telemetry/schema.js';
 import { type BootstrapOptions, bootstrapMedianRatio, seedFor } from './bootstrap.js';
+import { ENGINE_GROUP_EP } from './plan.js';
 import { DEFAULT_BOOTSTRAP } from './spec.js';
 
 export type Verdict = 'faster' | 'slower' | 'no significant difference';
@@ -157,8 +158,8 @@ export interface Comparison {
   scenario: string;
   variantKey: string;
   baselineKey: string;
-  /** ok: compared; failed: either side failed; missing: not measured yet. */
-  status: 'ok' | 'failed' | 'missing';
+  /** ok: compared; failed: either side failed; skipped: either side cannot run here; missing: not measured yet. */
+  status: 'ok' | 'failed' | 'skipped' | 'missing';
   reason: string | null;
   baselineMedianMs: number | null;
   optimizedMedianMs: number | null;
@@ -191,11 +192,37 @@ export interface AverageRow {
   device?: string;
 }
 
+/**
+ * The same variant (model, recipes, threads, batch, scenario, device) on another execution provider,
+ * compared with the study's reference EP (cpu when the study has it, else its first EP).
+ */
+export interface EpComparison {
+  model: string;
+  label: string;
+  role: 'baseline' | 'optimized';
+  threads: number;
+  batch: number;
+  scenario: string;
+  ep: string;
+  referenceEp: string;
+  variantKey: string;
+  referenceKey: string;
+  status: 'ok' | 'failed' | 'skipped' | 'missing';
+  reason: string | null;
+  referenceMedianMs: number | null;
+  medianMs: number | null;
+  /** speedup = reference EP median / this EP's median, with its bootstrap CI. */
+  estimate: SpeedupEstimate | null;
+  device?: string;
+}
+
 export interface StudyAnalysis {
   study: StudyRecord;
   environment: EnvironmentRecord | null;
   variants: VariantAnalysis[];
   comparisons: Comparison[];
+  /** Studies over several EPs: every variant on each other EP against the reference EP; else empty. */
+  epComparisons: EpComparison[];
   averages: AverageRow[];
   bootstrap: Required<BootstrapOptions>;
   /** Fleet studies: the devices (agents) that measured it. */
@@ -365,7 +392,10 @@ export function analyzeStudy(stored: StoredStudy, options: BootstrapOptions = {}
       notes: notesOf(v),
       ...(v.device ? { device: v.device } : {}),
     };
-    if (base?.failure || base?.variant.status === 'failed') {
+    if (base?.failure?.kind === 'unavailable' || opt.failure?.kind === 'unavailable') {
+      comparison.status = 'skipped';
+      comparison.reason = (base?.failure ?? opt.failure)?.reason.replace(/^round \d+: /, '') ?? null;
+    } else if (base?.failure || base?.variant.status === 'failed') {
       comparison.status = 'failed';
       comparison.reason = `baseline failed: ${base.failure?.reason ?? 'unknown reason'}`;
     } else if (opt.failure || v.status === 'failed') {
@@ -388,10 +418,81 @@ export function analyzeStudy(stored: StoredStudy, options: BootstrapOptions = {}
     environment: stored.environment,
     variants,
     comparisons,
+    epComparisons: compareAcrossEps(variants, bootstrap),
     averages: averageComparisons(comparisons),
     bootstrap,
     ...(stored.devices && stored.devices.length > 0 ? { devices: stored.devices } : {}),
   };
+}
+
+/** Execution providers of the recipe-based variants, in plan order (the engine group has none). */
+export function studyEps(variants: readonly VariantAnalysis[]): string[] {
+  const eps: string[] = [];
+  for (const v of variants)
+    if (v.variant.ep !== ENGINE_GROUP_EP && !eps.includes(v.variant.ep)) eps.push(v.variant.ep);
+  return eps;
+}
+
+/** The reference EP that other EPs are compared with: the CPU when the study has it. */
+export function referenceEp(eps: readonly string[]): string | undefined {
+  return eps.includes('cpu') ? 'cpu' : eps[0];
+}
+
+/** Each variant on a non-reference EP against the same variant on the reference EP. */
+export function compareAcrossEps(
+  variants: readonly VariantAnalysis[],
+  bootstrap: Required<BootstrapOptions>,
+): EpComparison[] {
+  const eps = studyEps(variants);
+  const reference = referenceEp(eps);
+  if (eps.length < 2 || reference === undefined) return [];
+  const sameAxes = (v: VariantRecord) =>
+    [v.model, v.label, v.threads, v.batch, v.scenario, v.device ?? ''].join('|');
+  const onReference = new Map(
+    variants.filter((v) => v.variant.ep === reference).map((v) => [sameAxes(v.variant), v]),
+  );
+  const out: EpComparison[] = [];
+  for (const other of variants) {
+    const v = other.variant;
+    if (v.ep === reference || v.ep === ENGINE_GROUP_EP) continue;
+    const ref = onReference.get(sameAxes(v));
+    if (!ref) continue;
+    const comparison: EpComparison = {
+      model: v.model,
+      label: v.label,
+      role: v.role === 'baseline' ? 'baseline' : 'optimized',
+      threads: v.threads,
+      batch: v.batch,
+      scenario: v.scenario,
+      ep: v.ep,
+      referenceEp: reference,
+      variantKey: v.key,
+      referenceKey: ref.variant.key,
+      status: 'ok',
+      reason: null,
+      referenceMedianMs: ref.stats?.medianMs ?? null,
+      medianMs: other.stats?.medianMs ?? null,
+      estimate: null,
+      ...(v.device ? { device: v.device } : {}),
+    };
+    const failed = other.failure ?? ref.failure;
+    if (failed) {
+      comparison.status = failed.kind === 'unavailable' ? 'skipped' : 'failed';
+      comparison.reason =
+        failed.kind === 'unavailable' ? failed.reason.replace(/^round \d+: /, '') : failed.reason;
+    } else if (ref.samplesMs.length === 0 || other.samplesMs.length === 0) {
+      comparison.status = 'missing';
+      comparison.reason = 'not measured yet (resume the study)';
+    } else {
+      comparison.estimate = compareSamples(ref.samplesMs, other.samplesMs, {
+        resamples: bootstrap.resamples,
+        confidence: bootstrap.confidence,
+        seed: seedFor(bootstrap.seed, `${v.key}~${reference}`),
+      });
+    }
+    out.push(comparison);
+  }
+  return out;
 }
 
 /** Groups comparisons by everything but the model and averages each group. */
