@@ -1,5 +1,5 @@
 /**
- * `edgebench study [SPEC] [--preset paper|quick]`: each model non-optimized vs optimized, interleaved
+ * `edgebench study [SPEC] [--preset paper|quick|gpu]`: each model non-optimized vs optimized, interleaved
  * in rounds, every measurement stored as it ends; prints the table in the study's shape and writes
  * the reports (md, csv, json, html) to --out.
  */

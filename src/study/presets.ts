@@ -1,7 +1,9 @@
 /**
  * Built-in studies. `paper` reproduces the study edgebench grew from (its image-classification models
  * with 2-class heads and its three video models with 4-class heads; non-optimized fp32 vs the best
- * recipes); `quick` is a first look that finishes in a few minutes on two cores.
+ * recipes); `quick` is a first look that finishes in a few minutes on two cores; `gpu` compares the
+ * CPU with the GPU (WebGPU) at fp32 and fp16 — on a host without a usable GPU its WebGPU variants are
+ * skipped with the reason.
  */
 import { UserError } from '../errors.js';
 import { type LoadedSpec, type StudySpecInput, validateSpec } from './spec.js';
@@ -47,6 +49,18 @@ export const PRESETS: Readonly<Record<string, StudySpecInput>> = Object.freeze({
     optimized: [{ name: 'optimized', recipes: ['fuse', 'ort-all'], graphOptLevel: 'all' }],
     rounds: 3,
     stopRules: { warmupTimeMs: 200, warmupCount: 5, minTimeMs: 600, minCount: 20, maxTimeMs: 4000 },
+    fidelity: { count: 4 },
+  },
+  gpu: {
+    name: 'gpu',
+    description:
+      'CPU vs GPU (WebGPU), fp32 vs fp16: resnet18 and mobilenet_v2 at 1×3×224×224, r3d_18 at 1×3×16×112×112, graph optimizations on.',
+    models: ['zoo:resnet18', 'zoo:mobilenet_v2', 'zoo:r3d_18'],
+    baseline: { name: 'fp32', recipes: ['fuse'], graphOptLevel: 'all' },
+    optimized: [{ name: 'fp16', recipes: ['fuse', 'fp16'], graphOptLevel: 'all' }],
+    eps: ['cpu', 'webgpu'],
+    rounds: 3,
+    stopRules: { warmupTimeMs: 500, warmupCount: 5, minTimeMs: 1000, minCount: 10, maxTimeMs: 10_000 },
     fidelity: { count: 4 },
   },
 });

@@ -222,7 +222,7 @@ describe('bad input: one line, exit 2', () => {
 
     const none = await edgebench(['study'], dir);
     expect(none.code).toBe(2);
-    expect(none.stderr).toContain('--preset paper|quick');
+    expect(none.stderr).toContain('--preset paper|quick|gpu');
 
     const corrupt = path.join(dir, 'corrupt.db');
     writeFileSync(corrupt, Buffer.alloc(4096, 1));

@@ -100,7 +100,7 @@ describe('study spec', () => {
     expect(paper.models.filter((m) => String(m).endsWith('classes=2'))).toHaveLength(8);
     expect(paper.models.filter((m) => String(m).endsWith('classes=4'))).toHaveLength(3);
     expect(paper.baseline.graphOptLevel).toBe('disabled');
-    expect(() => presetSpec('slow')).toThrow(/unknown preset 'slow'; presets are paper, quick/);
+    expect(() => presetSpec('slow')).toThrow(/unknown preset 'slow'; presets are paper, quick, gpu/);
   });
 });
 
