@@ -89,8 +89,11 @@ async function measure(variants) {
 function fidelityLine(f) {
   const o = f.outputs[0];
   const top = o.top1Agreement === undefined ? '' : `, top-1 ${(o.top1Agreement * 100).toFixed(0)}%`;
-  const snr = o.snrDb === Infinity ? '∞' : o.snrDb.toFixed(1);
-  return `cosine ${o.cosine.toFixed(4)}, SNR ${snr} dB, max |err| ${o.maxAbsError.toExponential(2)}${top}`;
+  // NaN with finite errors: undefined (an all-zero output), see OutputFidelity; never printed as a number.
+  const nan = Number.isNaN(o.maxAbsError) ? 'NaN' : 'n/a';
+  const snr = Number.isNaN(o.snrDb) ? nan : o.snrDb === Infinity ? '∞ dB' : `${o.snrDb.toFixed(1)} dB`;
+  const cosine = Number.isNaN(o.cosine) ? nan : o.cosine.toFixed(4);
+  return `cosine ${cosine}, SNR ${snr}, max |err| ${o.maxAbsError.toExponential(2)}${top}`;
 }
 
 log(`# edgebench bench:optimize — ${new Date().toISOString()}`);

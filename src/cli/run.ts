@@ -1,5 +1,6 @@
 /** `edgebench run MODEL`: benchmark one model with trustworthy statistics. */
-import { writeFile } from 'node:fs/promises';
+import { access, constants, stat, writeFile } from 'node:fs/promises';
+import path from 'node:path';
 import type { Command } from 'commander';
 import {
   EXECUTION_MODES,
@@ -10,7 +11,7 @@ import {
 import { UserError } from '../errors.js';
 import { benchmark } from '../measure/benchmark.js';
 import { SCENARIOS, type ScenarioName, type ScenarioRequest } from '../measure/scenarios/index.js';
-import type { StopRules } from '../measure/settings.js';
+import { DEFAULT_STOP_RULES, type StopRules } from '../measure/settings.js';
 import { formatRunResult } from '../report/run-table.js';
 import { parseShapeFlag } from '../workloads/shapes.js';
 import { parseInputFlag } from '../workloads/tensor-files.js';
@@ -109,7 +110,7 @@ export function register(program: Command): void {
     .option(
       '--deadline-ms <ms>',
       'report the fraction of runs slower than this deadline',
-      numberFlag('--deadline-ms'),
+      positiveNumberFlag('--deadline-ms'),
     )
     .option('--profile', "onnxruntime's per-operator profile over the steady state")
     .option(
@@ -165,9 +166,9 @@ export function register(program: Command): void {
     .option('--json <file>', 'write the full result (every sample) as JSON to FILE ("-" for stdout)')
     .option('--verbose', "show onnxruntime's own warnings")
     .option('--debug', 'show stack traces for errors')
-    .action(async (model: string, flags: RunFlags) => {
-      const resolved = await resolveModelArg(model);
+    .action(async (model: string, flags: RunFlags, command: Command) => {
       const shapes = Object.fromEntries((flags.shape ?? []).map(parseShapeFlag));
+      checkBatchAgainstShapes(flags.batch, shapes);
       const inputFiles = Object.fromEntries((flags.input ?? []).map(parseInputFlag));
       const stopRules: Partial<StopRules> = dropUndefined({
         warmupTimeMs: flags.warmupTime,
@@ -180,7 +181,15 @@ export function register(program: Command): void {
       });
       if (stopRules.relCi !== undefined && stopRules.relCi >= 1)
         throw new UserError(`--rel-ci is a fraction below 1 (e.g. 0.01 for ±1%), got ${stopRules.relCi}`);
+      checkMinimumsUnderCaps(stopRules);
+      if (flags.estimateEnergy && !(flags.telemetryInterval > 0))
+        throw new UserError(
+          '--estimate-energy needs telemetry (the CPU utilization it scales the TDP by): drop --telemetry-interval 0',
+        );
       const scenario = scenarioRequest(flags);
+      // Checked before the run, so a long measurement is never lost to a bad --json path.
+      if (flags.json && flags.json !== '-') await checkWritable(flags.json);
+      const resolved = await resolveModelArg(model);
       const toStdout = flags.json === '-';
       const progress = toStdout ? undefined : createProgress(stopRules.minCount ?? 10);
       const result = await benchmark({
@@ -214,7 +223,7 @@ export function register(program: Command): void {
                 tdpWatts: flags.tdpWatts,
               })
             : false,
-        requested: { model, ...flags },
+        requested: { model, ...givenFlags(flags, command) },
         hooks: progress?.hooks,
       }).finally(() => progress?.stop());
       for (const warning of result.warnings) process.stderr.write(`warning: ${warning}\n`);
@@ -230,6 +239,19 @@ export function register(program: Command): void {
     });
 }
 
+const SCENARIO_FLAG_NAMES: Readonly<Record<keyof Omit<ScenarioRequest, 'scenario'>, string>> = {
+  samplesPerQuery: '--samples-per-query',
+  targetQps: '--qps',
+  latencyBoundMs: '--latency-bound-ms',
+  latencyPercentile: '--latency-percentile',
+  minDurationMs: '--duration-ms',
+  minQueryCount: '--min-query-count',
+  minSampleCount: '--min-sample-count',
+  maxDurationMs: '--max-duration-ms',
+  earlyStoppingConfidence: 'early-stopping confidence',
+  seed: '--seed',
+};
+
 /** The scenario flags as a request; scenario-only flags without --scenario are refused. */
 function scenarioRequest(flags: RunFlags): ScenarioRequest | undefined {
   const request = dropUndefined({
@@ -243,13 +265,74 @@ function scenarioRequest(flags: RunFlags): ScenarioRequest | undefined {
     maxDurationMs: flags.maxDurationMs,
   });
   if (!flags.scenario) {
-    if (Object.keys(request).length > 0)
+    const given = Object.keys(request).map((key) => SCENARIO_FLAG_NAMES[key as keyof typeof request]);
+    if (given.length > 0)
       throw new UserError(
-        '--qps, --latency-bound-ms, --samples-per-query and --duration-ms need --scenario NAME',
+        `${given.join(', ')} ${given.length > 1 ? 'apply' : 'applies'} to a scenario only: add --scenario ${SCENARIOS.join('|')}`,
       );
     return undefined;
   }
   return { ...request, scenario: flags.scenario };
+}
+
+/** The flags as the user gave them: commander's defaults left out (results say what was asked). */
+function givenFlags(flags: RunFlags, command: Command): Partial<RunFlags> {
+  return Object.fromEntries(
+    Object.entries(flags).filter(([key]) => command.getOptionValueSource(key) !== 'default'),
+  ) as Partial<RunFlags>;
+}
+
+/** --batch sets the leading dimension; a --shape that says otherwise for the same run is a contradiction. */
+function checkBatchAgainstShapes(batch: number | undefined, shapes: Record<string, number[]>): void {
+  if (batch === undefined) return;
+  for (const [name, dims] of Object.entries(shapes)) {
+    if (dims.length > 0 && dims[0] !== batch)
+      throw new UserError(
+        `--batch ${batch} contradicts --shape ${name}=${dims.join('x')} (leading dimension ${dims[0]}): give one of them, or make them agree`,
+      );
+  }
+}
+
+/** A minimum above its cap would be silently cut short: refuse it and say which flag to raise. */
+function checkMinimumsUnderCaps(rules: Partial<StopRules>): void {
+  const maxCount = rules.maxCount ?? DEFAULT_STOP_RULES.maxCount;
+  if (rules.minCount !== undefined && maxCount > 0 && rules.minCount > maxCount)
+    throw new UserError(
+      `--min-count ${rules.minCount} is above --max-count ${maxCount}: the run would stop at ${maxCount}; raise --max-count (0 = unbounded) or lower --min-count`,
+    );
+  const maxTimeMs = rules.maxTimeMs ?? DEFAULT_STOP_RULES.maxTimeMs;
+  if (rules.minTimeMs !== undefined && maxTimeMs > 0 && rules.minTimeMs > maxTimeMs)
+    throw new UserError(
+      `--min-time ${rules.minTimeMs} is above --max-time ${maxTimeMs}${rules.maxTimeMs === undefined ? ' (the default cap)' : ''}: the run would stop at ${maxTimeMs} ms; raise --max-time (0 = unbounded) or lower --min-time`,
+    );
+}
+
+/** --json FILE must be writable before the run starts. */
+async function checkWritable(file: string): Promise<void> {
+  const info = await stat(file).catch(() => undefined);
+  if (info?.isDirectory())
+    throw new UserError(
+      `--json ${file} is a directory: give a file path, e.g. ${path.join(file, 'result.json')}`,
+    );
+  const dir = path.dirname(path.resolve(file));
+  try {
+    await access(info ? file : dir, constants.W_OK);
+  } catch {
+    throw new UserError(
+      info
+        ? `--json ${file}: the file is not writable; choose another path`
+        : `--json ${file}: cannot write in ${dir} (missing or not writable); create the folder or choose another path`,
+    );
+  }
+}
+
+function positiveNumberFlag(flag: string) {
+  return (value: string): number => {
+    const n = Number(value);
+    if (value.trim() === '' || !Number.isFinite(n) || n <= 0)
+      throw new UserError(`${flag} must be a number > 0, got '${value}'`);
+    return n;
+  };
 }
 
 function dropUndefined<T extends object>(value: T): Partial<T> {

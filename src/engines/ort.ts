@@ -154,7 +154,14 @@ export function describeLoadError(modelPath: string, error: unknown): string {
     return `${modelPath} is not a valid ONNX model (onnxruntime could not parse it): check that the file is complete and really ONNX`;
   }
   if (/No such file|does not exist|NO_SUCHFILE/i.test(raw)) return `model file not found: ${modelPath}`;
-  const detail = raw.replace(/^.*?\] : \d+ : [A-Z_]+ : /, '');
+  if (/ModelProto does not have a graph/i.test(raw)) {
+    return `${modelPath} is not a valid ONNX model (it has no graph: empty, truncated or not an ONNX file): check that the file is complete and really ONNX`;
+  }
+  // Drop onnxruntime's C++ source location and function signature: they say nothing to a user.
+  const detail = raw
+    .replace(/^.*?\] : \d+ : [A-Z_]+ : /, '')
+    .replace(/\s*\/?onnxruntime_src\/\S+:\d+ (?:[\w:~<>]+\([^)]*\)\s*)?/g, ' ')
+    .trim();
   return `onnxruntime could not load ${modelPath}: ${detail.slice(0, 400)}`;
 }
 

@@ -23,7 +23,7 @@ import {
   type TelemetrySummary,
 } from '../telemetry/index.js';
 import { EDGEBENCH_VERSION } from '../version.js';
-import { resolveInputShape } from '../workloads/shapes.js';
+import { formatShape, resolveInputShape } from '../workloads/shapes.js';
 import { synthesizeInputs } from '../workloads/synthetic.js';
 import { checkTensorMatches, readTensorFile } from '../workloads/tensor-files.js';
 import { type LoopHooks, type RawMeasurement, timeLoop } from './loop.js';
@@ -91,6 +91,16 @@ export async function prepareInputs(
     const info = loaded.inputs.find((i) => i.name === name)!;
     const tensor = await readTensorFile(file);
     checkTensorMatches(info, tensor, file);
+    // A file fixes its own shape: a --shape or --batch that says otherwise would be silently ignored.
+    const asked = options.shapes?.[name];
+    if (asked && asked.join('x') !== tensor.dims.join('x'))
+      throw new UserError(
+        `--shape ${name}=${asked.join('x')} contradicts input file ${file} of shape ${formatShape(tensor.dims)}: drop the --shape (a file's shape is used as it is)`,
+      );
+    if (options.batch !== undefined && tensor.dims.length > 0 && tensor.dims[0] !== options.batch)
+      throw new UserError(
+        `--batch ${options.batch} contradicts input file ${file} of shape ${formatShape(tensor.dims)} (batch ${tensor.dims[0]}): drop --batch, or give a file with batch ${options.batch}`,
+      );
     fromFiles[name] = tensor;
   }
   const shapes: Record<string, number[]> = {};
@@ -120,6 +130,11 @@ export async function benchmark(options: BenchmarkOptions): Promise<RunResult> {
   const telemetry = options.telemetry === false ? undefined : (options.telemetry ?? {});
   if (telemetry?.estimateEnergy && telemetry.tdpWatts === undefined) {
     throw new UserError("--estimate-energy needs the processor's TDP: add --tdp-watts W");
+  }
+  if (telemetry?.tdpWatts !== undefined && !(Number.isFinite(telemetry.tdpWatts) && telemetry.tdpWatts > 0)) {
+    throw new UserError(
+      `--tdp-watts must be a positive number of watts (the processor's TDP, e.g. 15), got ${telemetry.tdpWatts}`,
+    );
   }
   const [host, sha256, preRunWarnings] = await Promise.all([
     options.host ?? describeHost(),

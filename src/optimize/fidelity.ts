@@ -4,6 +4,12 @@
  * ratio in dB (Σ base² / Σ (base − optimized)² over all samples; Infinity when identical), and for
  * classifier outputs ([N, classes]) top-1 agreement and top-5 agreement (the base top-1 class is
  * within the optimized top-5). With a labelled folder: accuracy of both models.
+ *
+ * Undefined figures are NaN (null in JSON, "n/a" in tables), never a made-up number: a sample's
+ * cosine is undefined when exactly one of the two outputs is all zeros (both all zeros counts as 1,
+ * identical), and the SNR is undefined when the base output is all zeros but the optimized one is
+ * not (no signal to compare the error with). Read max/mean |err| then. NaN in the outputs makes
+ * every figure NaN, max |err| included; that is how the two cases are told apart.
  */
 import type { HostTensor, TensorInfo } from '../engines/engine.js';
 import { UserError } from '../errors.js';
@@ -35,9 +41,12 @@ export interface OutputFidelity {
   name: string;
   maxAbsError: number;
   meanAbsError: number;
-  /** Mean over samples of the cosine similarity of the flattened outputs. */
+  /**
+   * Mean over samples of the cosine similarity of the flattened outputs, over the samples where it
+   * is defined; NaN when it is defined on none (one side all zeros on every sample).
+   */
   cosine: number;
-  /** Infinity when the outputs are identical. */
+  /** Infinity when the outputs are identical; NaN when the base output is all zeros and they differ. */
   snrDb: number;
   /** Classifier outputs only: share of samples whose top-1 class is the same. */
   top1Agreement?: number;
@@ -138,6 +147,12 @@ async function labelledAccuracy(
   const output = base.outputs.find((o) => o.type === 'float32' && classCountOf(o.shape) !== undefined);
   if (!output)
     throw new UserError('accuracy needs a classifier output ([N, classes] float32); this model has none');
+  const classes = classCountOf(output.shape)!;
+  const highest = Math.max(...set.labels);
+  if (highest >= classes)
+    throw new UserError(
+      `${dir}: class index ${highest} (folder '${set.classNames.find((n) => n === String(highest)) ?? set.classNames[highest]}') is beyond the model's ${classes} classes, so accuracy would be meaningless: label folders must be the model's class indices (0…${classes - 1})`,
+    );
   let baseCorrect = 0;
   let optCorrect = 0;
   for (const [i, sample] of set.samples.entries()) {
@@ -187,6 +202,7 @@ export class OutputAccumulator {
   private noise = 0;
   private cosineSum = 0;
   private cosineCount = 0;
+  private samples = 0;
   private rows = 0;
   private top1 = 0;
   private top5 = 0;
@@ -215,8 +231,18 @@ export class OutputAccumulator {
       nb += b[i] * b[i];
     }
     this.count += a.length;
-    this.cosineSum += na === 0 && nb === 0 ? 1 : na === 0 || nb === 0 ? 0 : dot / Math.sqrt(na * nb);
-    this.cosineCount++;
+    // Exactly one all-zero side: the angle is undefined, so the sample adds nothing to the mean.
+    if (na === 0 && nb === 0) {
+      this.cosineSum += 1;
+      this.cosineCount++;
+    } else if (na !== 0 && nb !== 0) {
+      this.cosineSum += dot / Math.sqrt(na * nb);
+      this.cosineCount++;
+    } else if (Number.isNaN(dot)) {
+      this.cosineSum += Number.NaN;
+      this.cosineCount++;
+    }
+    this.samples++;
     const classes = base.dims.length === 2 && base.dims[1] >= 2 ? base.dims[1] : undefined;
     if (classes !== undefined) {
       this.classes = classes;
@@ -236,8 +262,8 @@ export class OutputAccumulator {
       name: this.name,
       maxAbsError: this.maxAbs,
       meanAbsError: this.count > 0 ? this.sumAbs / this.count : 0,
-      cosine: this.cosineCount > 0 ? this.cosineSum / this.cosineCount : 1,
-      snrDb: this.noise === 0 ? Infinity : 10 * Math.log10(this.signal / this.noise),
+      cosine: this.cosineCount > 0 ? this.cosineSum / this.cosineCount : this.samples > 0 ? Number.NaN : 1,
+      snrDb: snrDb(this.signal, this.noise),
     };
     if (this.classes !== undefined && this.rows > 0) {
       out.top1Agreement = this.top1 / this.rows;
@@ -245,6 +271,13 @@ export class OutputAccumulator {
     }
     return out;
   }
+}
+
+/** 10·log10(signal / noise): Infinity without noise; NaN (undefined) with noise but no signal. */
+export function snrDb(signal: number, noise: number): number {
+  if (noise === 0) return Infinity;
+  if (signal === 0 || Number.isNaN(signal) || Number.isNaN(noise)) return Number.NaN;
+  return 10 * Math.log10(signal / noise);
 }
 
 function toNumbers(t: HostTensor): ArrayLike<number> {

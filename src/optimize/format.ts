@@ -1,5 +1,5 @@
 /** Plain-text renderings of optimize and fidelity reports (pure: they return strings). */
-import type { FidelityReport } from './fidelity.js';
+import type { FidelityReport, OutputFidelity } from './fidelity.js';
 import type { OptimizeReport } from './optimize.js';
 
 export function formatBytes(bytes: number): string {
@@ -8,9 +8,10 @@ export function formatBytes(bytes: number): string {
   return `${bytes} B`;
 }
 
-function num(x: number | undefined, digits = 4): string {
+/** `nanMeans`: what a NaN stands for here ('n/a' for an undefined figure, 'NaN' for NaN outputs). */
+function num(x: number | undefined, digits = 4, nanMeans: 'NaN' | 'n/a' = 'NaN'): string {
   if (x === undefined) return '—';
-  if (Number.isNaN(x)) return 'NaN';
+  if (Number.isNaN(x)) return nanMeans;
   if (x === Infinity) return '∞';
   if (x !== 0 && (Math.abs(x) < 1e-3 || Math.abs(x) >= 1e5)) return x.toExponential(2);
   return x.toFixed(digits);
@@ -20,6 +21,11 @@ function pct(x: number | undefined): string {
   return x === undefined ? '—' : `${(x * 100).toFixed(1)}%`;
 }
 
+/** With finite errors, a NaN cosine or SNR is undefined (an all-zero output), not a NaN output. */
+function nanMeaning(o: OutputFidelity): 'NaN' | 'n/a' {
+  return Number.isNaN(o.maxAbsError) ? 'NaN' : 'n/a';
+}
+
 export function formatFidelity(report: FidelityReport): string {
   const lines = [`fidelity over ${report.inputs}:`];
   const header = ['output', 'max |err|', 'mean |err|', 'cosine', 'SNR dB', 'top-1', 'top-5'];
@@ -27,12 +33,18 @@ export function formatFidelity(report: FidelityReport): string {
     o.name,
     num(o.maxAbsError),
     num(o.meanAbsError),
-    num(o.cosine, 6),
-    num(o.snrDb, 1),
+    num(o.cosine, 6, nanMeaning(o)),
+    num(o.snrDb, 1, nanMeaning(o)),
     pct(o.top1Agreement),
     pct(o.top5Agreement),
   ]);
   lines.push(...table([header, ...rows]));
+  if (
+    report.outputs.some((o) => nanMeaning(o) === 'n/a' && (Number.isNaN(o.cosine) || Number.isNaN(o.snrDb)))
+  )
+    lines.push(
+      '  n/a: undefined because an output is all zeros (cosine: on one side only; SNR: in the base model); read max |err|',
+    );
   if (report.accuracy) {
     const a = report.accuracy;
     const sign = a.deltaPoints >= 0 ? '+' : '';
@@ -64,7 +76,7 @@ function table(rows: string[][]): string[] {
   );
 }
 
-/** JSON with Infinity written as the string "Infinity" (JSON has no such number). */
+/** JSON with Infinity written as the string "Infinity" (JSON has no such number); NaN becomes null. */
 export function toJson(value: unknown, indent?: number): string {
   return JSON.stringify(value, (_, v) => (v === Infinity ? 'Infinity' : v), indent);
 }

@@ -120,6 +120,17 @@ export interface OptimizeReport {
 
 const DEFAULT_FIDELITY_COUNT = 8;
 
+/** Ops that only a quantized model holds (QDQ, QOperator and integer forms). */
+const QUANTIZED_OPS = new Set([
+  'QuantizeLinear',
+  'DequantizeLinear',
+  'DynamicQuantizeLinear',
+  'QLinearConv',
+  'QLinearMatMul',
+  'ConvInteger',
+  'MatMulInteger',
+]);
+
 export async function optimize(options: OptimizeOptions): Promise<OptimizeReport> {
   const recipes = parseRecipes(typeof options.recipes === 'string' ? options.recipes : [...options.recipes]);
   await checkPaths(options.input, options.output);
@@ -133,7 +144,15 @@ export async function optimize(options: OptimizeOptions): Promise<OptimizeReport
   const inputBytes = (await stat(options.input)).size;
   const model = await loadModel(options.input);
   const before = summarize(model, inputBytes);
-  if (recipes.some((r) => r === 'fp16' || r.startsWith('int8')) && floatWeightBytes(model) === 0) {
+  const converting = recipes.filter((r) => r === 'fp16' || r.startsWith('int8'));
+  const quantOps = Object.entries(opCounts(model.graph)).filter(([op]) => QUANTIZED_OPS.has(op));
+  if (converting.length > 0 && quantOps.length > 0) {
+    // Its float32 scales would pass the check below, and every Conv would be skipped one warning at a time.
+    throw new UserError(
+      `${options.input} is already quantized (${quantOps.map(([op, n]) => `${op}×${n}`).join(', ')}), so ${converting.join(', ')} would only add nodes around it: optimize the float32 model instead`,
+    );
+  }
+  if (converting.length > 0 && floatWeightBytes(model) === 0) {
     throw new UserError(
       `${options.input} has no float32 weights, so ${recipes.filter((r) => r === 'fp16' || r.startsWith('int8')).join(', ')} has nothing to convert (is it already quantized or float16?)`,
     );

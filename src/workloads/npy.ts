@@ -40,7 +40,16 @@ export function parseNpy(bytes: Uint8Array): HostTensor {
   if (fortran === 'True')
     throw new Error('Fortran-order arrays are not supported; save with np.ascontiguousarray');
   const type = DESCR_TO_TYPE[descr.replace('=', '<')];
-  if (!type) throw new Error(`unsupported dtype ${descr}`);
+  if (!type) {
+    const littleEndian = `<${descr.slice(1)}`;
+    if (descr.startsWith('>') && DESCR_TO_TYPE[littleEndian])
+      throw new Error(
+        `big-endian ${DESCR_TO_TYPE[littleEndian]} (dtype ${descr}) is not supported; save it little-endian, e.g. np.save(f, a.astype('${littleEndian}'))`,
+      );
+    throw new Error(
+      `unsupported dtype ${descr}; use one of ${Object.values(DESCR_TO_TYPE).join(', ')} (little-endian)`,
+    );
+  }
   const dims = shapeText
     .split(',')
     .map((s) => s.trim())

@@ -45,6 +45,9 @@ export function buildZooModel(
   try {
     logits = architecture.build(builder, input, resolved);
   } catch (error) {
+    // A too-small input usually breaks a later layer's arithmetic (negative sizes, NaN weights):
+    // name the first layer whose output collapsed, as for inputs that build but would not run.
+    checkShapes(builder, name, resolved);
     throw new UserError(
       `cannot build ${name} for input ${formatShape(resolved.input)}: ${(error as Error).message}`,
       {

@@ -35,6 +35,18 @@ describe('zoo options', () => {
     expect(() => buildZooModel('nope')).toThrow(/unknown zoo model 'nope'; available: alexnet, vgg16/);
   });
 
+  it('names the layer that collapses when an input is too small to even build', () => {
+    // With weights, these used to fail inside weight generation ("Invalid typed array length: -6",
+    // "dims [4096, NaN]") instead of saying which layer the input is too small for.
+    expect(() => buildZooModel('alexnet', { input: [1, 3, 2, 2] })).toThrow(
+      /^input 1x3x2x2 is too small for alexnet: features\.0\S* would output \[1, 64, -?\d+, -?\d+\]$/,
+    );
+    expect(() => buildZooModel('vgg16', { input: [1, 3, 16, 16] })).toThrow(
+      /^input 1x3x16x16 is too small for vgg16: \S+ would output \[1, 512, 0, 0\]$/,
+    );
+    expect(() => buildZooModel('vgg16', { input: [1, 3, 16, 16] })).toThrow(UserError);
+  });
+
   it('accepts sizes where adaptive pooling is not a plain average pool', () => {
     const { model } = buildZooModel('vgg16', { input: '1x3x160x160' }, { weights: 'none' });
     expect(model.graph.outputs[0].shape).toEqual([1, 1000]);
