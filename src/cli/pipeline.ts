@@ -2,6 +2,7 @@
 import { writeFile } from 'node:fs/promises';
 import type { Command } from 'commander';
 import { ORT_EXECUTION_PROVIDERS, type OrtEngineOptions } from '../engines/ort-options.js';
+import { UserError } from '../errors.js';
 import { DROP_POLICIES, type DropPolicy, type RealtimeSettings } from '../measure/realtime.js';
 import { formatImagePipelineResult, formatVideoPipelineResult } from '../report/pipeline-table.js';
 import { runImagePipeline } from '../workloads/image-pipeline.js';
@@ -142,7 +143,24 @@ function realtimeFlags(
   flags: CommonFlags,
   defaultFps: number | undefined,
 ): (Partial<RealtimeSettings> & { fps?: number }) | undefined {
-  if (!flags.realtime) return undefined;
+  if (!flags.realtime) {
+    const given = (
+      [
+        ['--fps', flags.fps],
+        ['--queue', flags.queue],
+        ['--drop-policy', flags.dropPolicy],
+        ['--deadline-ms', flags.deadlineMs],
+        ['--duration-ms', flags.durationMs],
+      ] as const
+    )
+      .filter(([, value]) => value !== undefined)
+      .map(([flag]) => flag);
+    if (given.length > 0)
+      throw new UserError(
+        `${given.join(', ')} ${given.length > 1 ? 'apply' : 'applies'} to camera emulation only: add --realtime (without it, files are processed as fast as possible)`,
+      );
+    return undefined;
+  }
   return dropUndefined({
     fps: flags.fps ?? defaultFps,
     queueCapacity: flags.queue,

@@ -78,28 +78,57 @@ interface Pending<T> {
   availableMs: number;
 }
 
-/** Reads an asynchronous source ahead in the background, stamping when each item became available. */
+/**
+ * Reads an asynchronous source ahead in the background, stamping when each item became available. It
+ * holds at most `limit` items ahead of their arrival, but always reads an item once it is due: a camera
+ * keeps delivering frames while the consumer is busy, and a frame left unread then would look late
+ * from the source (and escape the drop policy) only because the consumer was slow.
+ */
 class ReadAhead<T> {
   readonly buffer: Pending<T>[] = [];
   done = false;
   error: unknown;
   private pumping = false;
+  private read = 0;
+  private lastAvailable = Number.NEGATIVE_INFINITY;
+  private timer: ReturnType<typeof setTimeout> | undefined;
   private waiters: (() => void)[] = [];
   constructor(
     private readonly iterator: AsyncIterator<T>,
     private readonly limit: number,
     private readonly now: () => number,
+    /** Scheduled arrival of item `index` on the `now` scale; undefined while the schedule is not set. */
+    private readonly due: (index: number) => number | undefined = () => undefined,
   ) {}
+
+  private nextIsDue(): boolean {
+    const d = this.due(this.read);
+    return d !== undefined && d <= this.now();
+  }
 
   pump(): void {
     if (this.pumping || this.done) return;
+    if (this.timer !== undefined) {
+      clearTimeout(this.timer);
+      this.timer = undefined;
+    }
     this.pumping = true;
     void (async () => {
       try {
-        while (!this.done && this.buffer.length < this.limit) {
+        while (!this.done && (this.buffer.length < this.limit || this.nextIsDue())) {
+          const asked = this.now();
           const r = await this.iterator.next();
           if (r.done) this.done = true;
-          else this.buffer.push({ item: r.value, availableMs: this.now() });
+          else {
+            // Time between the item falling due (with the previous one already in hand) and our asking
+            // for it is this reader's delay (a timer firing late, a busy event loop), not the source's.
+            const due = this.due(this.read);
+            const ownDelay = due === undefined ? 0 : Math.max(0, asked - Math.max(due, this.lastAvailable));
+            const availableMs = this.now() - ownDelay;
+            this.lastAvailable = availableMs;
+            this.buffer.push({ item: r.value, availableMs });
+            this.read++;
+          }
           this.wake();
         }
       } catch (error) {
@@ -109,7 +138,33 @@ class ReadAhead<T> {
       } finally {
         this.pumping = false;
       }
+      // Full, and the next item not due yet: read it when it is.
+      const d = this.done ? undefined : this.due(this.read);
+      if (d !== undefined)
+        this.timer = setTimeout(
+          () => {
+            this.timer = undefined;
+            this.pump();
+          },
+          Math.max(0, d - this.now()),
+        );
     })();
+  }
+
+  /**
+   * Reads every item due by `untilMs` that is not read yet. A consumer that blocks the event loop (a
+   * native inference call) stops the reader too; the items that fell due meanwhile are read here,
+   * before the queue is brought up to date, and stamped as if read on time (see the loop above).
+   */
+  async catchUp(untilMs: number): Promise<void> {
+    for (;;) {
+      if (this.done) return;
+      const d = this.due(this.read);
+      if (d === undefined || d > untilMs) return;
+      const changed = this.changed();
+      this.pump();
+      await changed;
+    }
   }
 
   /** Resolves when the buffer or the done flag changes. */
@@ -125,6 +180,8 @@ class ReadAhead<T> {
 
   async close(): Promise<void> {
     this.done = true;
+    if (this.timer !== undefined) clearTimeout(this.timer);
+    this.timer = undefined;
     await this.iterator.return?.();
   }
 }
@@ -135,6 +192,8 @@ export async function runPaced<T>(options: PacedOptions<T>): Promise<PacedRun> {
   const t0 = clock.now();
   const now = () => clock.now() - t0;
 
+  /** The schedule's origin: when the first item became available (0 for synchronous sources). */
+  let origin: number | undefined;
   // Synchronous sources are available from the start; asynchronous ones are read ahead.
   let syncIterator: Iterator<T> | undefined;
   let readAhead: ReadAhead<T> | undefined;
@@ -143,7 +202,9 @@ export async function runPaced<T>(options: PacedOptions<T>): Promise<PacedRun> {
   if (Symbol.iterator in options.source) syncIterator = (options.source as Iterable<T>)[Symbol.iterator]();
   else {
     const it = (options.source as AsyncIterable<T>)[Symbol.asyncIterator]();
-    readAhead = new ReadAhead(it, Math.max(1, options.readAheadItems ?? 64), now);
+    readAhead = new ReadAhead(it, Math.max(1, options.readAheadItems ?? 64), now, (index) =>
+      origin === undefined ? undefined : origin + options.arrivalMs(index),
+    );
     readAhead.pump();
   }
   const peek = (): Pending<T> | undefined => {
@@ -169,8 +230,6 @@ export async function runPaced<T>(options: PacedOptions<T>): Promise<PacedRun> {
   const dropped: { index: number; arrivalMs: number }[] = [];
   let next = 0;
   let lateFromSource = 0;
-  /** The schedule's origin: when the first item became available (0 for synchronous sources). */
-  let origin: number | undefined;
   const scheduled = (index: number, first: Pending<T>): number => {
     if (origin === undefined)
       origin = Number.isFinite(first.availableMs) ? Math.max(0, first.availableMs) : 0;
@@ -206,6 +265,7 @@ export async function runPaced<T>(options: PacedOptions<T>): Promise<PacedRun> {
   try {
     for (;;) {
       if (readAhead?.error) throw readAhead.error;
+      if (readAhead) await readAhead.catchUp(now());
       const t = now();
       if (maxDurationMs > 0 && t >= maxDurationMs) {
         admit(maxDurationMs);

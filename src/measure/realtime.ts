@@ -7,8 +7,10 @@
  * - sustained FPS: the completion rate, (processed frames − 1) / (last completion − first completion);
  * - deadline miss: an output later than `deadlineMs` after its frame arrived;
  * - jitter: the standard deviation of latency; output-interval jitter: that of the gaps between outputs;
- * - real-time factor: processing time per second of source (busy ms / (offered frames × period));
- *   below 1 the pipeline can keep up on average;
+ * - real-time factor: processing time per second of source, from the frames actually processed
+ *   (busy ms / (processed frames × period), i.e. mean service time / period); below 1 the pipeline can
+ *   keep up on average. Dropped frames cost nothing, so dividing by the offered frames would pull an
+ *   overloaded pipeline's factor down towards 1;
  * - keeps up: no frame dropped or left unprocessed, deadline misses within `maxMissFraction`, factor ≤ 1.
  */
 import { UserError } from '../errors.js';
@@ -142,7 +144,8 @@ export function summarizeRealtime(run: PacedRun, settings: RealtimeSettings): Re
   const completionSpan =
     run.served.length > 1 ? run.served[run.served.length - 1].endMs - run.served[0].endMs : 0;
   const busyMs = services.reduce((a, b) => a + b, 0);
-  const streamMs = run.offered * periodMs;
+  // The source time the processed frames stand for: a frame the queue dropped was never worked on.
+  const streamMs = run.served.length * periodMs;
   const misses = latencies.filter((l) => l > settings.deadlineMs).length;
   const missFraction = latencies.length > 0 ? misses / latencies.length : 0;
   const intervals: number[] = [];

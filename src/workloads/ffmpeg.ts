@@ -7,6 +7,7 @@
  * sends nothing for `idleTimeoutMs` while the pipeline is waiting for a frame.
  */
 import { spawn } from 'node:child_process';
+import { stat } from 'node:fs/promises';
 import { createRequire } from 'node:module';
 import { messageOf, UserError } from '../errors.js';
 import type { ResizeOptions } from './preprocess.js';
@@ -119,6 +120,12 @@ export function parseProbe(stderr: string): VideoProbe | null {
 
 /** Reads a video's stream description; raises a MediaSkip for files ffmpeg cannot use. */
 export async function probeVideo(file: string, timeoutMs = DEFAULT_PROBE_TIMEOUT_MS): Promise<VideoProbe> {
+  // ffmpeg calls an empty file "invalid data"; the skip reasons name it apart, as for images.
+  const size = await stat(file).then(
+    (st) => (st.isFile() ? st.size : undefined),
+    () => undefined,
+  );
+  if (size === 0) throw new MediaSkip('empty-file', 'the file is empty');
   const r = await runToCompletion(['-nostdin', '-hide_banner', '-i', file], timeoutMs);
   if (r.timedOut)
     throw new MediaSkip('decode-timeout', `ffmpeg took over ${timeoutMs} ms to read the header`);

@@ -79,7 +79,7 @@ export function imageInputSpec(
   const template = formatShape(shape);
   if (shape.length !== 4)
     throw new UserError(
-      `input '${info.name}' has shape ${template}; an image classifier takes [N, 3, H, W] or [N, H, W, 3]`,
+      `input '${info.name}' has shape ${template}; an image classifier takes [N, 3, H, W] or [N, H, W, 3]${shape.length === 5 ? ': this looks like a video model, use `edgebench pipeline video --video FILE`' : ': give an image classification model'}`,
     );
   const type = elementType(info, ['float32', 'uint8']);
   let layout = request.layout;
@@ -117,7 +117,7 @@ export function clipInputSpec(
   const template = formatShape(shape);
   if (shape.length !== 5)
     throw new UserError(
-      `input '${info.name}' has shape ${template}; a video classifier takes clips [N, 3, T, H, W] or [N, T, 3, H, W]`,
+      `input '${info.name}' has shape ${template}; a video classifier takes clips [N, 3, T, H, W] or [N, T, 3, H, W]${shape.length === 4 ? ': this looks like an image model, use `edgebench pipeline image --images FILES`' : ': give a video (clip) classification model'}`,
     );
   elementType(info, ['float32']);
   let layout = request.layout;

@@ -121,7 +121,7 @@ describe('edgebench run --scenario', () => {
       { env },
     );
     expect(r.code).toBe(0);
-    expect(r.stdout).toMatch(/scenario offline: samples\/s [\d.]+ samples\/s\s+Result is VALID/);
+    expect(r.stdout).toMatch(/scenario offline: throughput [\d.]+ samples\/s\s+Result is VALID/);
     const result = runResultSchema.parse(JSON.parse(await readFile(json, 'utf8')));
     const samples = result.scenario?.samples ?? 0;
     expect(samples).toBeGreaterThanOrEqual(40);
@@ -155,12 +155,81 @@ describe('edgebench run --scenario', () => {
   it('refuses scenario flags without --scenario, and server without --qps', async () => {
     const a = await runCli(['run', imageModel, '--batch', '1', '--qps', '10'], { env });
     expect(a.code).toBe(2);
-    expect(a.stderr).toMatch(/need --scenario/);
+    expect(a.stderr).toMatch(/--qps applies to a scenario only: add --scenario/);
     const b = await runCli(
       ['run', imageModel, '--batch', '1', '--scenario', 'server', '--latency-bound-ms', '5'],
       { env },
     );
     expect(b.code).toBe(2);
     expect(b.stderr).toMatch(/--scenario server needs --qps/);
+  });
+});
+
+describe('bad input gets one line and exit 2 (pipelines, scenarios, telemetry)', () => {
+  const oneLine = (r: { code: number | null; stderr: string }, pattern: RegExp) => {
+    expect(r.code).toBe(2);
+    expect(r.stderr.trim().split('\n')).toHaveLength(1);
+    expect(r.stderr).toMatch(pattern);
+    expect(r.stderr).not.toMatch(/\n\s+at /);
+  };
+
+  it('pipeline: real-time flags without --realtime are refused, not ignored', async () => {
+    const images = await writeLabelledFolder(path.join(dir, 'rt-images'), 1);
+    const r = await runCli(
+      ['pipeline', 'image', '--model', imageModel, '--images', images, '--fps', '10', '--queue', '2'],
+      { env },
+    );
+    oneLine(r, /--fps, --queue apply to camera emulation only: add --realtime/);
+  });
+
+  it('pipeline: a video model given images (and an image model given a video) says which command fits', async () => {
+    const images = await writeLabelledFolder(path.join(dir, 'wrong-model'), 1);
+    const a = await runCli(['pipeline', 'image', '--model', clipModel, '--images', images], { env });
+    oneLine(a, /looks like a video model, use `edgebench pipeline video/);
+    const video = await writeColourVideo(path.join(dir, 'wrong-model.mp4'), ['red'], 1, 10);
+    const b = await runCli(['pipeline', 'video', '--model', imageModel, '--video', video], { env });
+    oneLine(b, /looks like an image model, use `edgebench pipeline image/);
+  });
+
+  it('pipeline video: a zero-byte file is skipped as empty-file, the good video still runs', async () => {
+    const video = await writeColourVideo(path.join(dir, 'good.mp4'), ['red'], 1, 10);
+    const empty = path.join(dir, 'empty.mp4');
+    await writeFile(empty, '');
+    const r = await runCli(
+      ['pipeline', 'video', '--model', clipModel, '--video', video, empty, '--json', '-', '--threads', '1'],
+      { env },
+    );
+    expect(r.code).toBe(0);
+    const result = JSON.parse(r.stdout);
+    expect(result.videos.skipCounts).toEqual({ 'empty-file': 1 });
+    expect(result.results).toHaveLength(1);
+  });
+
+  it('run: every scenario-only flag is named when --scenario is missing', async () => {
+    const r = await runCli(['run', imageModel, '--batch', '1', '--min-sample-count', '5'], { env });
+    oneLine(r, /--min-sample-count applies to a scenario only: add --scenario single-stream\|/);
+  });
+
+  it('run: --tdp-watts 0 and --estimate-energy without telemetry are user errors', async () => {
+    const a = await runCli(
+      ['run', imageModel, '--batch', '1', '--estimate-energy', '--tdp-watts', '0', '--min-time', '0'],
+      { env },
+    );
+    oneLine(a, /--tdp-watts must be a positive number of watts/);
+    const b = await runCli(
+      [
+        'run',
+        imageModel,
+        '--batch',
+        '1',
+        '--estimate-energy',
+        '--tdp-watts',
+        '15',
+        '--telemetry-interval',
+        '0',
+      ],
+      { env },
+    );
+    oneLine(b, /--estimate-energy needs telemetry/);
   });
 });

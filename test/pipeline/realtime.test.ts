@@ -64,9 +64,10 @@ describe('camera emulation (virtual clock)', () => {
     expect(result.droppedFrames).toEqual([2, 3, 5, 7]);
     expect(result.latencySamplesMs).toEqual([25, 40, 35, 40, 45, 60]);
     expect(result.deadlineMisses).toBe(6);
-    expect(result.realTimeFactor).toBeCloseTo(1.5);
+    // 25 ms of work per 10 ms frame: 2.5 × real time, however many frames the queue threw away.
+    expect(result.realTimeFactor).toBeCloseTo(2.5);
     expect(result.keepsUp).toBe(false);
-    expect(result.verdict.join(' | ')).toMatch(/4 of 10 frames dropped.*deadline.*real-time factor 1\.50/);
+    expect(result.verdict.join(' | ')).toMatch(/4 of 10 frames dropped.*deadline.*real-time factor 2\.50/);
   });
 
   it('drop-newest keeps the oldest frames', async () => {
@@ -110,6 +111,14 @@ describe('camera emulation (virtual clock)', () => {
     expect(result.keepsUp).toBe(false);
   });
 
+  it('reports the real-time factor of an overloaded pipeline, not the share of time it was busy', async () => {
+    // 40 ms of work per 10 ms frame: the consumer is always busy, drops most frames, and is 4× too slow.
+    const { result } = await simulate(40, 'drop-oldest', 100);
+    expect(result.frames.dropped).toBeGreaterThan(50);
+    expect(result.realTimeFactor).toBeCloseTo(4);
+    expect(result.verdict.join(' | ')).toMatch(/real-time factor 4\.00 > 1/);
+  });
+
   it('validates its settings with the flag names', () => {
     expect(() => realtimeSettings({ fps: 0 })).toThrow(/--fps/);
     expect(() => realtimeSettings({ fps: 30, queueCapacity: 0 })).toThrow(/--queue/);
@@ -138,6 +147,57 @@ describe('camera emulation (real clock, asynchronous source)', () => {
     expect(pulled).toBe(6);
     expect(result.frames.processed).toBe(6);
     expect(result.frames.lateFromSource).toBeGreaterThanOrEqual(1);
+  });
+
+  it('keeps reading due frames while the consumer is busy: a slow consumer drops them, they are not late', async () => {
+    // A decoder far faster than real time, a consumer ten frame periods slow, and a read-ahead of 2 frames.
+    async function* fastDecoder() {
+      for (let i = 0; i < 40; i++) yield i;
+    }
+    const served: number[] = [];
+    const result = await runRealtime({
+      source: fastDecoder(),
+      settings: realtimeSettings({ fps: 100, queueCapacity: 2 }),
+      readAheadFrames: 2,
+      serve: async (frame) => {
+        served.push(frame);
+        await new Promise((r) => setTimeout(r, 100));
+        return true;
+      },
+    });
+    const f = result.frames;
+    expect(f.offered).toBe(40);
+    expect(f.processed + f.dropped + f.unprocessed).toBe(40);
+    // The camera delivered every frame on time; the pipeline dropped the ones it could not take.
+    expect(f.lateFromSource).toBeLessThanOrEqual(4);
+    expect(f.dropped).toBeGreaterThanOrEqual(28);
+    // drop-oldest: after each busy spell the freshest frames are served, never a stale backlog.
+    expect(served[1]).toBeGreaterThanOrEqual(8);
+  });
+
+  it('a consumer that blocks the event loop (a native inference call) drops stale frames, serves fresh ones', async () => {
+    async function* fastDecoder() {
+      for (let i = 0; i < 30; i++) yield i;
+    }
+    const served: number[] = [];
+    const result = await runRealtime({
+      source: fastDecoder(),
+      settings: realtimeSettings({ fps: 100, queueCapacity: 2 }),
+      readAheadFrames: 2,
+      serve: async (frame) => {
+        served.push(frame);
+        const end = performance.now() + 80;
+        while (performance.now() < end) {
+          // busy: nothing else runs, as during onnxruntime-node's session.run
+        }
+        return true;
+      },
+    });
+    const f = result.frames;
+    expect(f.processed + f.dropped + f.unprocessed).toBe(30);
+    expect(f.dropped).toBeGreaterThanOrEqual(20);
+    // The second frame served is one of the freshest when the first finished (~frame 8), not frame 1.
+    expect(served[1]).toBeGreaterThanOrEqual(6);
   });
 
   it('propagates a source failure', async () => {

@@ -94,6 +94,30 @@ describe('scenario settings', () => {
     expect(() => scenarioSettings({ scenario: 'single-stream', latencyPercentile: 100 })).toThrow(UserError);
     expect(() => scenarioSettings({ scenario: 'bogus' as 'server' })).toThrow(/--scenario must be one of/);
   });
+  it('defaults to enough queries for early stopping to pass, so a default run can be VALID', () => {
+    // Server at p99: 459 queries with none over the bound are the fewest that pass at 99% confidence.
+    expect(scenarioSettings({ scenario: 'server', targetQps: 20, latencyBoundMs: 100 }).minQueryCount).toBe(
+      459,
+    );
+    expect(minQueriesToPass(0, 99, 0.99)).toBe(459);
+    expect(scenarioSettings({ scenario: 'single-stream', latencyPercentile: 99 }).minQueryCount).toBe(662);
+    expect(scenarioSettings({ scenario: 'single-stream' }).minQueryCount).toBe(100);
+    expect(
+      scenarioSettings({ scenario: 'server', targetQps: 5, latencyBoundMs: 9, minQueryCount: 10 })
+        .minQueryCount,
+    ).toBe(10);
+  });
+
+  it('server with default counts and a system far under the bound is VALID', async () => {
+    const r = await simulate(
+      { scenario: 'server', targetQps: 20, latencyBoundMs: 100, minDurationMs: 1000 },
+      () => 2,
+    );
+    expect(r.queries).toBeGreaterThanOrEqual(459);
+    expect(r.checks.find((c) => c.name === 'early-stopping')?.passed).toBe(true);
+    expect(r.result).toBe('VALID');
+  });
+
   it('schedules Poisson arrivals reproducibly, covering duration and count', () => {
     const a = poissonSchedule(100, 2000, 50, 7);
     expect(a).toEqual(poissonSchedule(100, 2000, 50, 7));
@@ -141,6 +165,8 @@ describe('scenario runs (virtual clock)', () => {
     expect(ok.scheduledQps).toBeGreaterThan(40);
     expect(ok.scheduledQps).toBeLessThan(60);
     expect(ok.percentileLatencyMs).toBeLessThanOrEqual(20);
+    // The metric's name and unit are printed together: 'scheduled rate 49.8 queries/s'.
+    expect(ok.metric).toMatchObject({ name: 'scheduled rate', unit: 'queries/s', value: ok.scheduledQps });
     const slow = await simulate(
       { scenario: 'server', targetQps: 50, latencyBoundMs: 20, minDurationMs: 5000, minQueryCount: 100 },
       () => 60,
@@ -156,7 +182,7 @@ describe('scenario runs (virtual clock)', () => {
     expect(r.result).toBe('VALID');
     expect(r.queries).toBe(1);
     expect(r.samples).toBe(200);
-    expect(r.metric).toEqual({ name: 'samples/s', value: 200, unit: 'samples/s' });
+    expect(r.metric).toEqual({ name: 'throughput', value: 200, unit: 'samples/s' });
   });
 });
 

@@ -4,6 +4,7 @@
  * in a development loop); raise them with --duration-ms for submission-grade runs.
  */
 import { UserError } from '../../errors.js';
+import { minQueriesToPass } from './early-stopping.js';
 
 export const SCENARIOS = ['single-stream', 'multi-stream', 'server', 'offline'] as const;
 export type ScenarioName = (typeof SCENARIOS)[number];
@@ -41,7 +42,10 @@ const COMMON = {
   seed: 42,
 };
 
-/** Per-scenario defaults (LoadGen's percentiles; 662 = queries p99 early stopping needs with no overlatency query). */
+/**
+ * Per-scenario defaults (LoadGen's percentiles; 662 = queries a p99 early-stopping estimate needs).
+ * `minQueryCount` is a floor: `scenarioSettings` raises it to what early stopping needs at best.
+ */
 export const SCENARIO_DEFAULTS: Readonly<Record<ScenarioName, Omit<ScenarioSettings, 'scenario'>>> =
   Object.freeze({
     'single-stream': {
@@ -82,6 +86,7 @@ export function scenarioSettings(request: ScenarioRequest): ScenarioSettings {
     ...defined,
     scenario: request.scenario,
   };
+  if (request.minQueryCount === undefined) s.minQueryCount = defaultMinQueryCount(s);
   const positiveInt = (flag: string, v: number) => {
     if (!(Number.isInteger(v) && v >= 1)) throw new UserError(`${flag} must be an integer ≥ 1, got ${v}`);
   };
@@ -117,4 +122,23 @@ export function scenarioSettings(request: ScenarioRequest): ScenarioSettings {
       `the maximum duration (${s.maxDurationMs} ms) is below the minimum (${s.minDurationMs} ms)`,
     );
   return s;
+}
+
+/**
+ * The default query count: the scenario's own, raised to what early stopping needs at best, so that a
+ * run with default counts can be VALID at all. Single-/multi-stream need a percentile estimate (64 for
+ * p90, 662 for p99 at 99% confidence); server needs enough queries for zero over-latency queries to
+ * pass (459 for p99, 44 for p90). Offline has no early stopping.
+ */
+function defaultMinQueryCount(s: ScenarioSettings): number {
+  const base = SCENARIO_DEFAULTS[s.scenario].minQueryCount;
+  const valid =
+    s.latencyPercentile > 0 &&
+    s.latencyPercentile < 100 &&
+    s.earlyStoppingConfidence > 0 &&
+    s.earlyStoppingConfidence < 1;
+  if (s.scenario === 'offline' || !valid) return base;
+  const overlatencyAllowed = s.scenario === 'server' ? 0 : 1;
+  const needed = minQueriesToPass(overlatencyAllowed, s.latencyPercentile, s.earlyStoppingConfidence);
+  return Number.isFinite(needed) ? Math.max(base, needed) : base;
 }

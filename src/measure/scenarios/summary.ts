@@ -19,8 +19,10 @@ export interface ScenarioResult {
   settings: ScenarioSettings;
   result: 'VALID' | 'INVALID';
   checks: ValidityCheck[];
-  /** What the scenario is judged by, e.g. p90 latency (single-stream) or samples/s (offline). */
-  /** null when nothing completed. */
+  /**
+   * What the scenario is judged by: 'p90 latency' in ms (single-stream), 'throughput' in samples/s
+   * (offline), 'scheduled rate' in queries/s (server). value is null when nothing completed.
+   */
   metric: { name: string; value: number | null; unit: 'ms' | 'samples/s' | 'queries/s' };
   queries: number;
   samples: number;
@@ -163,9 +165,10 @@ export function summarizeScenario(
     scheduledQps =
       raw.finalIssueMs > 0 && raw.queriesIssued > 1 ? ((raw.queriesIssued - 1) * 1000) / raw.finalIssueMs : 0;
     completedQps = raw.endMs > 0 && n > 1 ? ((n - 1) * 1000) / raw.endMs : 0;
-    metric = { name: 'scheduled queries/s', value: scheduledQps, unit: 'queries/s' };
+    // The name says what is measured and the unit how: printed together ("scheduled rate 5.0 queries/s").
+    metric = { name: 'scheduled rate', value: scheduledQps, unit: 'queries/s' };
   } else if (s.scenario === 'offline') {
-    metric = { name: 'samples/s', value: samplesPerSec, unit: 'samples/s' };
+    metric = { name: 'throughput', value: samplesPerSec, unit: 'samples/s' };
   } else {
     metric = { name: `${pName} latency`, value: pLatency, unit: 'ms' };
   }
