@@ -443,6 +443,10 @@ def run_torch(config):
 
     if config.get("threads"):
         torch.set_num_threads(int(config["threads"]))
+    elif config.get("defaultThreads") and "OMP_NUM_THREADS" not in os.environ:
+        # threads 0: one per physical core, as PyTorch documents and onnxruntime does; some
+        # distribution builds of torch start with a single thread instead.
+        torch.set_num_threads(int(config["defaultThreads"]))
     if device.type == "cuda":
         torch.backends.cudnn.benchmark = bool(config.get("cudnnBenchmark", False))
     precision = config.get("precision", "fp32")

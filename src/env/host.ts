@@ -3,6 +3,7 @@
  * Every reader takes a `root` so tests can lay a fake /proc and /sys out in a temporary folder.
  */
 import { execFile } from 'node:child_process';
+import { readFileSync } from 'node:fs';
 import { readdir, readFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
@@ -73,6 +74,20 @@ async function readText(file: string): Promise<string | undefined> {
     return await readFile(file, 'utf8');
   } catch {
     return undefined;
+  }
+}
+
+/**
+ * Physical cores this process may use: /proc/cpuinfo's core count where it has one, never more
+ * than the CPUs the process is allowed to run on; elsewhere the logical count.
+ */
+export function physicalCoreCount(): number {
+  const usable = os.availableParallelism();
+  try {
+    const physical = parseCpuInfo(readFileSync('/proc/cpuinfo', 'utf8')).physicalCores;
+    return physical ? Math.min(physical, usable) : usable;
+  } catch {
+    return usable;
   }
 }
 

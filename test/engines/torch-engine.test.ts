@@ -12,8 +12,10 @@ import { registerEngine } from '../../src/engines/registry.js';
 import { runProcess } from '../../src/engines/subprocess.js';
 import { TorchEngine } from '../../src/engines/torch/engine.js';
 import { clearPythonProbeCache, runnerScriptPath } from '../../src/engines/torch/python.js';
+import { physicalCoreCount } from '../../src/env/host.js';
 import { EngineUnavailableError, UserError } from '../../src/errors.js';
 import { tempDir } from '../helpers/temp.js';
+import { TORCH_PYTHON } from '../helpers/torch-python.js';
 
 const unix = process.platform !== 'win32';
 
@@ -244,7 +246,10 @@ describe.skipIf(!unix)('torch engine with a fake python3', () => {
       inputs: [{ name: 'input', shape: [2, 3, 224, 224] }],
       stopRules: RULES,
       precisionRule: { minSamples: 100, minTimeMs: 1000, checkEvery: 16 },
+      threads: 0,
+      defaultThreads: physicalCoreCount(),
     });
+    expect(config.defaultThreads).toBeGreaterThanOrEqual(1);
     expect(m.engine).toBe('torch/cuda');
     expect(m.engineVersion).toBe('torch 1.10.0');
     expect(m.device).toBe('NVIDIA Tegra X1');
@@ -526,18 +531,25 @@ describe.skipIf(pythonMissing)(
   },
 );
 
-const torchReady = realProbes[0].available;
-describe.skipIf(!torchReady)(`real PyTorch${torchReady ? '' : ` (skipped: ${realProbes[0].reason})`}`, () => {
-  it('measures resnet18 eager on the CPU', async () => {
-    const m = await realEngine.measure(
-      'resnet18',
-      settings({
-        stopRules: { ...RULES, warmupTimeMs: 0, warmupCount: 1, minTimeMs: 0, minCount: 5, relCi: 0 },
-      }),
-      { device: 'cpu', numClasses: 2 },
-    );
-    expect(m.samplesMs.length).toBeGreaterThanOrEqual(5);
-    expect(m.outputs[0].shape).toEqual([1, 2]);
-    expect(m.engineVersion).toMatch(/^torch \d/);
-  });
-});
+const torchEngine = TORCH_PYTHON
+  ? new TorchEngine({ env: { ...process.env, EDGEBENCH_PYTHON: TORCH_PYTHON } })
+  : undefined;
+describe.skipIf(!torchEngine)(
+  `real PyTorch${torchEngine ? '' : ' (skipped: no python3 here imports torch)'}`,
+  () => {
+    it('measures resnet18 eager on the CPU', async () => {
+      const m = await torchEngine!.measure(
+        'resnet18',
+        settings({
+          stopRules: { ...RULES, warmupTimeMs: 0, warmupCount: 1, minTimeMs: 0, minCount: 5, relCi: 0 },
+        }),
+        { device: 'cpu', numClasses: 2 },
+      );
+      expect(m.samplesMs.length).toBeGreaterThanOrEqual(5);
+      expect(m.outputs[0].shape).toEqual([1, 2]);
+      // threads 0: one per physical core, whatever this torch build's own default is.
+      if (!process.env.OMP_NUM_THREADS) expect(m.intraOpThreads).toBe(physicalCoreCount());
+      expect(m.engineVersion).toMatch(/^torch \d/);
+    });
+  },
+);

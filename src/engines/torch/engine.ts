@@ -5,6 +5,7 @@
  */
 import { stat } from 'node:fs/promises';
 import path from 'node:path';
+import { physicalCoreCount } from '../../env/host.js';
 import { EngineUnavailableError, UserError } from '../../errors.js';
 import {
   MIN_SAMPLES_FOR_PRECISION,
@@ -173,6 +174,7 @@ export class TorchEngine implements Engine<Partial<TorchOptions>>, ExternalMeasu
       device,
       deviceIndex: options.deviceIndex,
       threads: options.threads,
+      defaultThreads: physicalCoreCount(),
       cudnnBenchmark: options.cudnnBenchmark,
       precision: settings.precision,
       seed: settings.seed,

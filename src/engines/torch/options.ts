@@ -10,7 +10,11 @@ export interface TorchOptions {
   device: TorchDevice;
   /** CUDA device index. */
   deviceIndex: number;
-  /** torch.set_num_threads; 0 = torch's default. */
+  /**
+   * torch.set_num_threads; 0 = one thread per physical core (PyTorch's documented default, and
+   * onnxruntime's), unless OMP_NUM_THREADS is set. Some distribution builds of torch default to 1
+   * thread, which would make an unfair baseline next to onnxruntime.
+   */
   threads: number;
   /** Classes of the zoo model's head (the study used 2 for images, 4 for video); unset = the definition's default. */
   numClasses?: number;
