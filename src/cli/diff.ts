@@ -3,6 +3,7 @@
  * `--fail-on-regression PCT`, exits 1 when any variant is significantly slower by more than PCT %.
  */
 import type { Command } from 'commander';
+import { UserError } from '../errors.js';
 import { formatDiff } from '../report/diff-table.js';
 import { openExistingStore } from '../store/index.js';
 import { diffStudies } from '../study/diff.js';
@@ -34,10 +35,17 @@ export function register(program: Command): void {
           const diff = diffStudies(await store.loadStudy(a.id), await store.loadStudy(b.id), {
             ...(flags.failOnRegression !== undefined ? { failOnRegressionPct: flags.failOnRegression } : {}),
           });
+          if (
+            flags.failOnRegression !== undefined &&
+            !diff.rows.some((r) => r.status === 'both' || r.status === 'failed')
+          )
+            throw new UserError(
+              `studies ${a.id} and ${b.id} have no variant in common (same model, label, EP, threads, batch, scenario), so there is nothing to gate on; diff two runs of the same spec`,
+            );
           process.stdout.write(flags.json ? `${JSON.stringify(diff, null, 1)}\n` : formatDiff(diff));
           if (diff.regressions.length > 0) {
             process.stderr.write(
-              `edgebench: ${diff.regressions.length} variant(s) regressed by more than ${diff.thresholdPct}%: ${diff.regressions.map((r) => r.key).join(', ')}\n`,
+              `edgebench: ${diff.regressions.length} variant(s) regressed by more than ${diff.thresholdPct}% or failed in B: ${diff.regressions.map((r) => r.key).join(', ')}\n`,
             );
             process.exitCode = 1;
           }

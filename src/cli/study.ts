@@ -49,7 +49,7 @@ export function progressLine(event: StudyEvent, rounds: number): string | undefi
       return `[${event.index}/${event.total}] ${describeVariant(event)} round ${event.round}/${rounds}: median ${event.medianMs.toFixed(3)} ms over ${event.samples} runs`;
     case 'fidelity-stored':
       return event.fidelity.metrics
-        ? `${describeVariant(event)}: fidelity cos ${event.fidelity.metrics.cosine.toFixed(6)}, max |Δ| ${event.fidelity.metrics.maxAbsErr.toPrecision(2)}`
+        ? `${describeVariant(event)}: fidelity cos ${event.fidelity.metrics.cosine?.toFixed(6) ?? '—'}, max |Δ| ${event.fidelity.metrics.maxAbsErr.toPrecision(2)}`
         : `${describeVariant(event)}: fidelity not computed (${event.fidelity.error})`;
     case 'study-ended':
       return `study ${event.study.id} ${event.status}`;

@@ -4,8 +4,9 @@
  * only (quantile-preserving for distributions, window medians over time); the statistics in the
  * tables always use every sample.
  */
-import type { StudyAnalysis, VariantAnalysis } from '../study/compare.js';
-import { speedupText } from './study-text.js';
+import { fidelityIdentical } from '../store/types.js';
+import type { StudyAnalysis } from '../study/compare.js';
+import { axisCell, speedupText, varyingAxes } from './study-text.js';
 
 export type VegaLiteSpec = Record<string, unknown>;
 
@@ -33,9 +34,28 @@ function windowMedian(values: ArrayLike<number>, from: number, to: number): numb
   return slice.length % 2 ? slice[m] : (slice[m - 1] + slice[m]) / 2;
 }
 
-/** A variant's series: its label, and on a fleet its device class (the same label on two devices is two series). */
-function seriesName(v: VariantAnalysis): string {
-  return v.variant.device ? `${v.variant.label} @ ${v.variant.device}` : v.variant.label;
+/**
+ * A variant's series: its label, then what tells it apart from the other variants of that label on
+ * the same model — the study's varying axes (EP, threads, batch, scenario) and, on a fleet, its device
+ * class. Without them two variants (e.g. threads 1 and 2) would be drawn as one series.
+ */
+export function seriesName(
+  analysis: StudyAnalysis,
+  v: { label: string; ep: string; threads: number; batch: number; scenario: string; device?: string | null },
+): string {
+  const parts: string[] = [];
+  for (const axis of varyingAxes(analysis)) {
+    if (axis === 'ep') parts.push(v.ep);
+    else if (axis === 'threads') parts.push(`threads ${axisCell('threads', v.threads)}`);
+    else if (axis === 'batch') parts.push(`batch ${v.batch}`);
+    else if (axis === 'scenario') parts.push(v.scenario);
+  }
+  return `${v.label}${parts.length > 0 ? ` (${parts.join(', ')})` : ''}${v.device ? ` @ ${v.device}` : ''}`;
+}
+
+/** The models in plan order: facets and axes follow the tables' order, not the alphabet. */
+function modelOrder(analysis: StudyAnalysis): string[] {
+  return [...new Set(analysis.variants.map((v) => v.variant.model))];
 }
 
 export function speedupChart(analysis: StudyAnalysis): VegaLiteSpec | null {
@@ -43,7 +63,7 @@ export function speedupChart(analysis: StudyAnalysis): VegaLiteSpec | null {
     .filter((c) => c.estimate)
     .map((c) => ({
       model: c.model,
-      variant: c.device ? `${c.label} @ ${c.device}` : c.label,
+      variant: seriesName(analysis, c),
       speedup: c.estimate!.speedup,
       low: c.estimate!.speedupCi[0],
       high: c.estimate!.speedupCi[1],
@@ -52,7 +72,7 @@ export function speedupChart(analysis: StudyAnalysis): VegaLiteSpec | null {
       label: speedupText(c.estimate!.speedup),
     }));
   if (values.length === 0) return null;
-  const y = { field: 'model', type: 'nominal', sort: null, title: null };
+  const y = { field: 'model', type: 'nominal', sort: modelOrder(analysis), title: null };
   const yOffset = { field: 'variant', type: 'nominal' };
   const color = { field: 'variant', type: 'nominal', title: 'optimized variant' };
   return {
@@ -110,7 +130,7 @@ export function distributionChart(analysis: StudyAnalysis): VegaLiteSpec | null 
   for (const v of analysis.variants) {
     if (v.samplesMs.length === 0) continue;
     for (const ms of quantileDownsample(v.samplesMs, MAX_DISTRIBUTION_POINTS))
-      values.push({ model: v.variant.model, variant: seriesName(v), ms });
+      values.push({ model: v.variant.model, variant: seriesName(analysis, v.variant), ms });
   }
   if (values.length === 0) return null;
   return {
@@ -120,7 +140,7 @@ export function distributionChart(analysis: StudyAnalysis): VegaLiteSpec | null 
       subtitle: 'every round pooled; box: quartiles and median, whiskers: min and max',
     },
     data: { values },
-    facet: { row: { field: 'model', type: 'nominal', sort: null, title: null } },
+    facet: { row: { field: 'model', type: 'nominal', sort: modelOrder(analysis), title: null } },
     spec: {
       width: WIDTH,
       mark: { type: 'boxplot', extent: 'min-max' },
@@ -163,7 +183,7 @@ export function timelineChart(analysis: StudyAnalysis): VegaLiteSpec | null {
         const t = window.startEpochMs + (total > 0 ? (mid / total) * span : 0);
         values.push({
           model: v.variant.model,
-          variant: seriesName(v),
+          variant: seriesName(analysis, v.variant),
           round: m.round,
           t: (t - origin) / 1000,
           ms: windowMedian(m.samplesMs, from, to),
@@ -198,7 +218,7 @@ export function timelineChart(analysis: StudyAnalysis): VegaLiteSpec | null {
         ],
       },
       data: { values },
-      facet: { row: { field: 'model', type: 'nominal', sort: null, title: null } },
+      facet: { row: { field: 'model', type: 'nominal', sort: modelOrder(analysis), title: null } },
       spec: {
         width: WIDTH,
         height: 140,
@@ -337,7 +357,7 @@ function telemetryPoints(analysis: StudyAnalysis, origin: number): TimelineReadi
         if (start === undefined) continue;
         out.push({
           model: v.variant.model,
-          variant: seriesName(v),
+          variant: seriesName(analysis, v.variant),
           round,
           t: (start + p.offsetMs - origin) / 1000,
           freqMHz: p.cpuFreqMHz,
@@ -356,17 +376,22 @@ export function fidelityChart(analysis: StudyAnalysis): VegaLiteSpec | null {
       const m = c.fidelity!.metrics!;
       return {
         model: c.model,
-        variant: c.label,
-        snrDb: m.snrDb,
-        identical: m.snrDb === null,
+        variant: seriesName(analysis, c),
+        // The bars: a finite SNR only; identical outputs and an undefined SNR are written as text.
+        snrDb: fidelityIdentical(m) ? null : m.snrDb,
+        identical: fidelityIdentical(m),
         cosine: m.cosine,
         maxAbsErr: m.maxAbsErr,
         top1: m.top1Agreement,
-        label: m.snrDb === null ? 'identical' : `${m.snrDb.toFixed(1)} dB`,
+        label: fidelityIdentical(m)
+          ? 'identical'
+          : m.snrDb === null || !Number.isFinite(m.snrDb)
+            ? 'SNR undefined'
+            : `${m.snrDb.toFixed(1)} dB`,
       };
     });
   if (values.length === 0) return null;
-  const x = { field: 'model', type: 'nominal', sort: null, title: null };
+  const x = { field: 'model', type: 'nominal', sort: modelOrder(analysis), title: null };
   const xOffset = { field: 'variant', type: 'nominal' };
   const tooltip = [
     { field: 'model' },
@@ -403,7 +428,9 @@ export function fidelityChart(analysis: StudyAnalysis): VegaLiteSpec | null {
       text: 'Fidelity: optimized outputs vs baseline outputs',
       subtitle: finite
         ? 'signal-to-noise ratio of the outputs (higher is closer); "identical": bit-identical outputs'
-        : 'every optimized variant gave bit-identical outputs to its baseline',
+        : values.every((v) => v.identical)
+          ? 'every optimized variant gave bit-identical outputs to its baseline'
+          : 'no finite SNR: "identical": bit-identical outputs; "SNR undefined": the baseline outputs are all zeros',
     },
     width: WIDTH,
     height: finite ? 220 : 60,

@@ -5,6 +5,7 @@
  * `device` (the device class) and `agents` (who measured the rounds, space-separated). Energy columns come last: empty when not
  * measured, `energy_estimated` true for a TDP-based estimate. Pure.
  */
+import { fidelityIdentical } from '../store/types.js';
 import type { StudyAnalysis } from '../study/compare.js';
 import { agentsOf } from './study-text.js';
 
@@ -113,7 +114,7 @@ export function renderCsv(analysis: StudyAnalysis): string {
       fidelity_cosine: f?.cosine,
       fidelity_max_abs_err: f?.maxAbsErr,
       fidelity_mean_abs_err: f?.meanAbsErr,
-      fidelity_snr_db: f ? (f.snrDb ?? 'inf') : null,
+      fidelity_snr_db: f ? (fidelityIdentical(f) ? 'inf' : f.snrDb) : null,
       fidelity_top1_agreement: f?.top1Agreement,
       fidelity_top5_agreement: f?.top5Agreement,
       device: v.variant.device,

@@ -15,7 +15,11 @@ export function formatDiff(diff: StudyDiff): string {
       r.status === 'both'
         ? (r.verdict ?? '—')
         : r.status === 'failed'
-          ? 'no samples on one side'
+          ? r.bMedianMs === null && r.aMedianMs !== null
+            ? 'failed in B'
+            : r.aMedianMs === null && r.bMedianMs !== null
+              ? 'failed in A'
+              : 'failed in A and B'
           : `only in ${r.status === 'only-a' ? 'A' : 'B'}`,
       r.regression ? 'REGRESSION' : '',
     ]),
@@ -29,7 +33,7 @@ export function formatDiff(diff: StudyDiff): string {
     lines.push(
       '',
       diff.regressions.length > 0
-        ? `${diff.regressions.length} regression(s): significantly slower by more than ${diff.thresholdPct}%`
+        ? `${diff.regressions.length} regression(s): significantly slower by more than ${diff.thresholdPct}%, or failed in B`
         : `no variant is significantly slower by more than ${diff.thresholdPct}%`,
     );
   return `${lines.join('\n')}\n`;

@@ -16,8 +16,12 @@ import {
   deviceRows,
   EP_SENTENCE,
   epRows,
+  FRAMEWORK_SENTENCE,
+  frameworkAverageLines,
+  frameworkRows,
   leftColumns,
   recipeNotes,
+  roundSpreadLines,
   telemetryWarningLines,
   variantRows,
 } from './study-text.js';
@@ -65,7 +69,7 @@ h1 { font-size: 1.5rem; margin-bottom: .2rem; } h2 { font-size: 1.15rem; margin-
 th, td { border-bottom: 1px solid #e4e4e4; padding: .25rem .55rem; text-align: left; vertical-align: top; }
 th { background: #f6f6f6; } td.num, th.num { text-align: right; font-variant-numeric: tabular-nums; }
 .chart { margin: 1rem 0 2rem; } .note { color: #555; } .averages li { margin: .2rem 0; }
-.error { color: #a00; } dl dt { font-weight: 600; } dl dd { margin: 0 0 .5rem 1rem; }
+.error { color: #a00; } .caution { color: #8a5a00; } dl dt { font-weight: 600; } dl dd { margin: 0 0 .5rem 1rem; }
 `;
 
 const BOOT = `
@@ -116,6 +120,7 @@ export function renderHtml(analysis: StudyAnalysis, assets: VegaAssets): string 
   const notes = recipeNotes(analysis);
   const byDevice = deviceRows(analysis);
   const byEp = epRows(analysis);
+  const byFramework = frameworkRows(analysis);
   const devices = deviceListRows(analysis);
   const warnings = telemetryWarningLines(analysis);
   const title = `edgebench study ${s.name} (${s.id})`;
@@ -137,8 +142,20 @@ ${averageLines(analysis)
   .map((l) => `<li>${escapeHtml(l)}</li>`)
   .join('\n')}
 </ul>
+${roundSpreadLines(analysis)
+  .map((n) => `<p class="caution">Caution — ${escapeHtml(n)}</p>`)
+  .join('\n')}
 ${notes.map((n) => `<p class="note">Note — ${escapeHtml(n)}</p>`).join('\n')}
 ${byDevice.length > 0 ? `<h2>By device</h2>\n<p class="note">The same model on each device class, side by side (speedup: over the same device's baseline).</p>\n${htmlTable(byDevice, 'devices')}` : ''}
+${
+  byFramework.length > 0
+    ? `<h2>Against the framework baseline</h2>\n<p class="note">${escapeHtml(FRAMEWORK_SENTENCE)}</p>\n${htmlTable(byFramework, 'framework')}\n<ul class="averages">${frameworkAverageLines(
+        analysis,
+      )
+        .map((l) => `<li>${escapeHtml(l)}</li>`)
+        .join('')}</ul>`
+    : ''
+}
 ${byEp.length > 0 ? `<h2>By execution provider</h2>\n<p class="note">${escapeHtml(EP_SENTENCE)}</p>\n${htmlTable(byEp, 'eps')}` : ''}
 ${chartBlocks.join('\n')}
 <h2>Variants</h2>

@@ -18,6 +18,7 @@ export function studyReportObject(analysis: StudyAnalysis): Record<string, unkno
     definitions: Object.fromEntries(DEFINITIONS),
     comparisons: analysis.comparisons,
     epComparisons: analysis.epComparisons,
+    frameworkComparisons: analysis.frameworkComparisons,
     averages: analysis.averages,
     variants: analysis.variants.map((v) => ({
       ...v.variant,

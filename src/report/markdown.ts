@@ -9,8 +9,12 @@ import {
   deviceRows,
   EP_SENTENCE,
   epRows,
+  FRAMEWORK_SENTENCE,
+  frameworkAverageLines,
+  frameworkRows,
   leftColumns,
   recipeNotes,
+  roundSpreadLines,
   telemetryWarningLines,
   variantRows,
 } from './study-text.js';
@@ -46,6 +50,11 @@ export function renderMarkdown(analysis: StudyAnalysis): string {
   );
   out.push('');
   for (const line of averageLines(analysis)) out.push(`- ${line}`);
+  const spread = roundSpreadLines(analysis);
+  if (spread.length > 0) {
+    out.push('');
+    for (const n of spread) out.push(`> Caution — ${n}`);
+  }
   const notes = recipeNotes(analysis);
   if (notes.length > 0) {
     out.push('');
@@ -59,6 +68,17 @@ export function renderMarkdown(analysis: StudyAnalysis): string {
     out.push("The same model on each device class, side by side (speedup: over the same device's baseline).");
     out.push('');
     out.push(markdownTable(byDevice));
+  }
+  const byFramework = frameworkRows(analysis);
+  if (byFramework.length > 0) {
+    out.push('');
+    out.push('## Against the framework baseline');
+    out.push('');
+    out.push(FRAMEWORK_SENTENCE);
+    out.push('');
+    out.push(markdownTable(byFramework));
+    out.push('');
+    for (const line of frameworkAverageLines(analysis)) out.push(`- ${line}`);
   }
   const byEp = epRows(analysis);
   if (byEp.length > 0) {

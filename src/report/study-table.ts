@@ -7,8 +7,11 @@ import {
   deviceRows,
   epRows,
   failureLines,
+  frameworkAverageLines,
+  frameworkRows,
   leftColumns,
   recipeNotes,
+  roundSpreadLines,
   variantRows,
 } from './study-text.js';
 
@@ -34,10 +37,24 @@ export function formatStudyTable(analysis: StudyAnalysis): string {
     lines.push('by execution provider (the same variant on each EP; speedup over the reference EP):');
     lines.push(table(byEp, { alignLeft: leftColumns(byEp[0]) }));
   }
+  const byFramework = frameworkRows(analysis);
+  if (byFramework.length > 0) {
+    lines.push('');
+    lines.push(
+      'against the framework baseline (PyTorch eager; not interleaved with the onnxruntime groups):',
+    );
+    lines.push(table(byFramework, { alignLeft: leftColumns(byFramework[0]) }));
+    for (const line of frameworkAverageLines(analysis)) lines.push(line);
+  }
   const averages = averageLines(analysis);
   if (averages.length > 0) {
     lines.push('');
     for (const line of averages) lines.push(line);
+  }
+  const spread = roundSpreadLines(analysis);
+  if (spread.length > 0) {
+    lines.push('');
+    for (const n of spread) lines.push(`caution: ${n}`);
   }
   const notes = recipeNotes(analysis);
   if (notes.length > 0) {

@@ -3,8 +3,17 @@
  * format says the same thing in the same words. Pure.
  */
 
-import type { Failure } from '../store/types.js';
-import type { Comparison, StudyAnalysis, VariantAnalysis } from '../study/compare.js';
+import { type Failure, fidelityIdentical } from '../store/types.js';
+import {
+  arithmeticMean,
+  type Comparison,
+  type CrossComparison,
+  geometricMean,
+  improvementPct,
+  roundsDisagree,
+  type StudyAnalysis,
+  type VariantAnalysis,
+} from '../study/compare.js';
 import { ms } from './format.js';
 
 /** A failed variant as a person reads it: an engine that cannot run here is skipped, not broken. */
@@ -13,6 +22,20 @@ export function failureText(failure: Failure, withReason = true): string {
     return withReason ? `skipped: ${failure.reason.replace(/^skipped:\s*/, '')}` : 'skipped';
   }
   return withReason ? `failed (${failure.kind}): ${failure.reason}` : `failed (${failure.kind})`;
+}
+
+/**
+ * A variant as sentences name it: model and label, then what tells it apart from the study's other
+ * variants of that label — a non-CPU EP, and the threads, batch and scenario when they vary.
+ */
+export function variantName(analysis: StudyAnalysis, v: VariantAnalysis): string {
+  const parts: string[] = v.variant.ep === 'cpu' ? [] : [v.variant.ep];
+  for (const axis of varyingAxes(analysis)) {
+    if (axis === 'threads') parts.push(`threads ${axisCell('threads', v.variant.threads)}`);
+    else if (axis === 'batch') parts.push(`batch ${v.variant.batch}`);
+    else if (axis === 'scenario') parts.push(v.variant.scenario);
+  }
+  return `${v.variant.model} ${v.variant.label}${parts.length > 0 ? ` (${parts.join(', ')})` : ''}${v.variant.device ? ` on ${v.variant.device}` : ''}`;
 }
 
 /**
@@ -25,7 +48,7 @@ export function failureLines(analysis: StudyAnalysis): string[] {
   for (const v of analysis.variants) {
     const f = v.failure;
     if (!f) continue;
-    const name = `${v.variant.model} ${v.variant.label}${v.variant.ep === 'cpu' ? '' : ` (${v.variant.ep})`}${v.variant.device ? ` on ${v.variant.device}` : ''}`;
+    const name = variantName(analysis, v);
     if (f.kind === 'unavailable') {
       const reason = f.reason.replace(/^skipped:\s*/, '').replace(/^round \d+: /, '');
       skipped.set(reason, [...(skipped.get(reason) ?? []), name]);
@@ -50,8 +73,8 @@ export const DEFINITIONS: ReadonlyArray<readonly [string, string]> = [
     '(FPS_opt − FPS_base) / FPS_base × 100 = (t_base / t_opt − 1) × 100 = (speedup − 1) × 100, with median latencies t.',
   ],
   [
-    '95% CI',
-    'percentile bootstrap of the speedup: samples resampled with replacement within each variant (rounds pooled), seeded.',
+    'CI',
+    "percentile bootstrap interval of the speedup (at the study's confidence, 95% unless its spec says otherwise): samples resampled with replacement within each variant (rounds pooled), seeded.",
   ],
   [
     'verdict',
@@ -92,7 +115,15 @@ export function fidelityText(c: Comparison): string {
   if (!f) return '—';
   if (!f.metrics) return `not computed (${f.error ?? 'error'})`;
   const m = f.metrics;
-  const parts = [`cos ${m.cosine.toFixed(6)}`, `max |Δ| ${m.maxAbsErr.toPrecision(2)}`];
+  if (fidelityIdentical(m)) {
+    const parts = ['identical outputs'];
+    if (m.top1Agreement !== null) parts.push(`top-1 ${(m.top1Agreement * 100).toFixed(0)}%`);
+    return parts.join(', ');
+  }
+  const parts = [
+    `cos ${fixed(m.cosine, 6)}`,
+    `max |Δ| ${Number.isFinite(m.maxAbsErr) ? m.maxAbsErr.toPrecision(2) : '—'}`,
+  ];
   if (m.top1Agreement !== null) parts.push(`top-1 ${(m.top1Agreement * 100).toFixed(0)}%`);
   return parts.join(', ');
 }
@@ -120,7 +151,7 @@ export function hasEnergy(analysis: StudyAnalysis): boolean {
 export function telemetryWarningLines(analysis: StudyAnalysis): string[] {
   const lines: string[] = [];
   for (const v of analysis.variants) {
-    const name = `${v.variant.model} ${v.variant.label}${v.variant.device ? ` on ${v.variant.device}` : ''}`;
+    const name = variantName(analysis, v);
     for (const w of v.telemetry?.warnings ?? [])
       lines.push(
         `${name} (${w.kind}, round${w.rounds.length === 1 ? '' : 's'} ${w.rounds.join(', ')}): ${w.message}`,
@@ -160,6 +191,11 @@ export function axisCell(axis: StudyAxis, value: string | number | undefined | n
   return String(value);
 }
 
+/** The CI column's header, at the study's confidence (e.g. `95% CI`). */
+export function ciHeader(analysis: StudyAnalysis): string {
+  return `${Math.round(analysis.bootstrap.confidence * 1000) / 10}% CI`;
+}
+
 /** The study's table: one row per (model, optimized variant). */
 export function comparisonRows(analysis: StudyAnalysis): string[][] {
   const axes = varyingAxes(analysis);
@@ -173,7 +209,7 @@ export function comparisonRows(analysis: StudyAnalysis): string[][] {
     'optimized ms',
     'optimized FPS',
     'speedup',
-    '95% CI',
+    ciHeader(analysis),
     '% speed improvement',
     'verdict',
     'fidelity',
@@ -261,7 +297,7 @@ export function variantRows(analysis: StudyAnalysis): string[][] {
 }
 
 export const EP_SENTENCE =
-  'The same variant on each execution provider, side by side; speedup = reference EP median / this EP median, with its 95% bootstrap CI. The variants of each EP are measured as their own group, one group after another, so unlike the recipe comparisons these ratios are not interleaved and slow drift of the machine can enter them.';
+  'The same variant on each execution provider, side by side; speedup = reference EP median / this EP median, with its bootstrap CI. The variants of each EP are measured as their own group, one group after another, so unlike the recipe comparisons these ratios are not interleaved and slow drift of the machine can enter them.';
 
 /**
  * Studies over several execution providers: one row per variant (model, label and the other axes),
@@ -281,7 +317,7 @@ export function epRows(analysis: StudyAnalysis): string[][] {
     ...others,
     'variant',
     ...eps.flatMap((ep) =>
-      ep === reference ? [`${ep} ms`] : [`${ep} ms`, `${ep} vs ${reference}`, '95% CI'],
+      ep === reference ? [`${ep} ms`] : [`${ep} ms`, `${ep} vs ${reference}`, ciHeader(analysis)],
     ),
   ];
   const rowKey = (v: { model: string; label: string; threads: number; batch: number; scenario: string }) =>
@@ -400,6 +436,20 @@ export function deviceListRows(analysis: StudyAnalysis): string[][] {
   return [header, ...rows];
 }
 
+/**
+ * Comparisons whose per-round speedups spread beyond their CI: samples inside a round are not
+ * independent, so the pooled bootstrap CI is then narrower than what the rounds support.
+ */
+export function roundSpreadLines(analysis: StudyAnalysis): string[] {
+  const byKey = new Map(analysis.variants.map((v) => [v.variant.key, v]));
+  return analysis.comparisons.filter(roundsDisagree).map((c) => {
+    const v = byKey.get(c.variantKey);
+    const name = v ? variantName(analysis, v) : `${c.model} ${c.label}`;
+    const rounds = c.roundSpeedups.map((r) => r.speedup.toFixed(2)).join(', ');
+    return `${name}: the per-round speedups (${rounds}) spread beyond the ${ciHeader(analysis)} (${ciText(c.estimate!.speedupCi, (x) => x.toFixed(3))}); the rounds disagree more than the interval says: run more rounds, or on a quieter machine, before quoting it`;
+  });
+}
+
 /** Notes on how recipes were applied, one line per distinct note. */
 export function recipeNotes(analysis: StudyAnalysis): string[] {
   const notes = new Set<string>();
@@ -432,4 +482,65 @@ const LEFT = new Set([
 /** Indices of the text columns of a table (the rest are numbers, right-aligned). */
 export function leftColumns(header: readonly string[]): number[] {
   return header.map((h, i) => (LEFT.has(h) ? i : -1)).filter((i) => i >= 0);
+}
+
+export const FRAMEWORK_SENTENCE =
+  'Each onnxruntime variant against the framework baseline (PyTorch eager, fp32) of the same model and batch: the study’s own comparison, framework vs optimized engine. speedup = framework median / variant median, with its bootstrap CI. The framework runs in its own group, before or after the onnxruntime groups, not interleaved with them.';
+
+/** Studies with a framework engine beside onnxruntime: each onnxruntime variant against it. */
+export function frameworkRows(analysis: StudyAnalysis): string[][] {
+  const comparisons = analysis.frameworkComparisons;
+  if (comparisons.length === 0) return [];
+  const axes = (['ep', 'threads', 'batch', 'scenario'] as const).filter(
+    (axis) => new Set(comparisons.map((c) => c[axis])).size > 1,
+  );
+  const devices = comparisons.some((c) => c.device);
+  const header = [
+    'model',
+    ...(devices ? ['device'] : []),
+    ...axes,
+    'framework',
+    'framework ms',
+    'variant',
+    'variant ms',
+    'speedup',
+    'CI',
+    '% speed improvement',
+    'verdict',
+  ];
+  const rows = comparisons.map((c) => [
+    c.model,
+    ...(devices ? [c.device ?? '—'] : []),
+    ...axes.map((a) => axisCell(a, c[a])),
+    c.referenceLabel,
+    ms(c.referenceMedianMs),
+    c.label,
+    ms(c.medianMs),
+    speedupText(c.estimate?.speedup),
+    ciText(c.estimate?.speedupCi, (v) => v.toFixed(3)),
+    signedPct(c.estimate?.improvementPct),
+    c.estimate ? c.estimate.verdict : `${c.status}: ${c.reason ?? ''}`.trim(),
+  ]);
+  return [header, ...rows];
+}
+
+/** Averages over models of the framework comparisons, one line per onnxruntime variant label (and axes). */
+export function frameworkAverageLines(analysis: StudyAnalysis): string[] {
+  const groups = new Map<string, CrossComparison[]>();
+  for (const c of analysis.frameworkComparisons) {
+    const key = `${c.label} (${c.ep}, threads ${axisCell('threads', c.threads)}, batch ${c.batch}${c.device ? `, on ${c.device}` : ''})`;
+    groups.set(key, [...(groups.get(key) ?? []), c]);
+  }
+  const lines: string[] = [];
+  for (const [key, list] of groups) {
+    const speedups = list.filter((c) => c.estimate).map((c) => c.estimate!.speedup);
+    if (speedups.length === 0) continue;
+    const meanPct = arithmeticMean(speedups.map((s) => improvementPct(s)));
+    const geomean = geometricMean(speedups);
+    const left = list.length - speedups.length;
+    lines.push(
+      `${key} vs ${list[0].referenceLabel}: average over ${speedups.length} model${speedups.length === 1 ? '' : 's'}: ${signedPct(meanPct, 2)} speed improvement (arithmetic mean); geometric mean speedup ${geomean.toFixed(3)}×${left > 0 ? `; ${left} failed, skipped or missing left out` : ''}`,
+    );
+  }
+  return lines;
 }

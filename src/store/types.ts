@@ -119,12 +119,23 @@ export interface FidelityMetrics {
   count: number;
   maxAbsErr: number;
   meanAbsErr: number;
-  cosine: number;
-  /** Signal-to-noise ratio of the optimized output, dB; null when the outputs are identical (infinite). */
+  /** Cosine similarity; null when undefined (one side's outputs all zeros, the other's not). */
+  cosine: number | null;
+  /**
+   * Signal-to-noise ratio of the optimized output, dB; null when the outputs are identical (infinite)
+   * or when it is undefined (the baseline's outputs are all zeros and the optimized ones are not).
+   */
   snrDb: number | null;
+  /** True when the outputs are bit-identical. Absent in records stored before it existed (see fidelityIdentical). */
+  identical?: boolean;
   /** Fractions in [0, 1]; null when the output is not a classifier's scores. */
   top1Agreement: number | null;
   top5Agreement: number | null;
+}
+
+/** Whether the outputs were bit-identical (older records: a null SNR meant exactly that). */
+export function fidelityIdentical(m: FidelityMetrics): boolean {
+  return m.identical ?? m.snrDb === null;
 }
 
 export interface FidelityRecord {

@@ -166,6 +166,11 @@ export interface Comparison {
   baselineFps: number | null;
   optimizedFps: number | null;
   estimate: SpeedupEstimate | null;
+  /**
+   * Per round measured on both sides: baseline round median / optimized round median. When these
+   * spread beyond the CI, the pooled-sample CI understates the round-to-round variation.
+   */
+  roundSpeedups: Array<{ round: number; speedup: number }>;
   fidelity: FidelityRecord | null;
   /** How the recipes were applied (optimizer, or onnxruntime at load time), from the variant's notes. */
   notes: string[];
@@ -193,10 +198,11 @@ export interface AverageRow {
 }
 
 /**
- * The same variant (model, recipes, threads, batch, scenario, device) on another execution provider,
- * compared with the study's reference EP (cpu when the study has it, else its first EP).
+ * A variant compared with a variant of another group: the same variant on the study's reference EP
+ * (`epComparisons`), or an onnxruntime variant against the framework baseline of the engine group,
+ * e.g. PyTorch eager (`frameworkComparisons`). Such groups run one after another, not interleaved.
  */
-export interface EpComparison {
+export interface CrossComparison {
   model: string;
   label: string;
   role: 'baseline' | 'optimized';
@@ -204,6 +210,8 @@ export interface EpComparison {
   batch: number;
   scenario: string;
   ep: string;
+  /** The variant compared with: its label and EP (for framework comparisons, its engine). */
+  referenceLabel: string;
   referenceEp: string;
   variantKey: string;
   referenceKey: string;
@@ -211,7 +219,7 @@ export interface EpComparison {
   reason: string | null;
   referenceMedianMs: number | null;
   medianMs: number | null;
-  /** speedup = reference EP median / this EP's median, with its bootstrap CI. */
+  /** speedup = reference median / this variant's median, with its bootstrap CI. */
   estimate: SpeedupEstimate | null;
   device?: string;
 }
@@ -222,7 +230,9 @@ export interface StudyAnalysis {
   variants: VariantAnalysis[];
   comparisons: Comparison[];
   /** Studies over several EPs: every variant on each other EP against the reference EP; else empty. */
-  epComparisons: EpComparison[];
+  epComparisons: CrossComparison[];
+  /** Studies with a framework engine (torch) beside onnxruntime: each onnxruntime variant against it. */
+  frameworkComparisons: CrossComparison[];
   averages: AverageRow[];
   bootstrap: Required<BootstrapOptions>;
   /** Fleet studies: the devices (agents) that measured it. */
@@ -352,6 +362,30 @@ function notesOf(variant: VariantRecord): string[] {
   return Array.isArray(notes) ? notes.map(String) : [];
 }
 
+/** Baseline round median / optimized round median, for every round both sides measured. */
+export function roundSpeedups(
+  base: VariantAnalysis | undefined,
+  opt: VariantAnalysis,
+): Array<{ round: number; speedup: number }> {
+  if (!base) return [];
+  const optByRound = new Map(opt.roundMedians.map((r) => [r.round, r.medianMs]));
+  return base.roundMedians
+    .filter((r) => optByRound.has(r.round))
+    .map((r) => ({ round: r.round, speedup: r.medianMs / optByRound.get(r.round)! }));
+}
+
+/**
+ * Whether the rounds disagree more than the CI says: the per-round speedups spread wider than the
+ * CI and some lie outside it (the pooled-sample CI then looks tighter than the rounds support).
+ */
+export function roundsDisagree(c: Comparison): boolean {
+  const ci = c.estimate?.speedupCi;
+  if (!ci || c.roundSpeedups.length < 2) return false;
+  const values = c.roundSpeedups.map((r) => r.speedup);
+  const spread = Math.max(...values) - Math.min(...values);
+  return spread > ci[1] - ci[0] && values.some((v) => v < ci[0] || v > ci[1]);
+}
+
 /** Everything the reports show, computed from a stored study alone. */
 export function analyzeStudy(stored: StoredStudy, options: BootstrapOptions = {}): StudyAnalysis {
   const specBootstrap = (stored.study.spec as { bootstrap?: BootstrapOptions } | null)?.bootstrap ?? {};
@@ -388,6 +422,7 @@ export function analyzeStudy(stored: StoredStudy, options: BootstrapOptions = {}
       baselineFps: base?.fps ?? null,
       optimizedFps: opt.fps ?? null,
       estimate: null,
+      roundSpeedups: roundSpeedups(base, opt),
       fidelity: fidelityById.get(v.id) ?? null,
       notes: notesOf(v),
       ...(v.device ? { device: v.device } : {}),
@@ -419,17 +454,23 @@ export function analyzeStudy(stored: StoredStudy, options: BootstrapOptions = {}
     variants,
     comparisons,
     epComparisons: compareAcrossEps(variants, bootstrap),
+    frameworkComparisons: compareWithFramework(variants, bootstrap),
     averages: averageComparisons(comparisons),
     bootstrap,
     ...(stored.devices && stored.devices.length > 0 ? { devices: stored.devices } : {}),
   };
 }
 
+/** Whether a variant is one of the engine group's (torch, trtexec), whose `ep` holds its engine. */
+function inEngineGroup(v: VariantRecord): boolean {
+  return v.groupKey.includes(`|${ENGINE_GROUP_EP}|`);
+}
+
 /** Execution providers of the recipe-based variants, in plan order (the engine group has none). */
 export function studyEps(variants: readonly VariantAnalysis[]): string[] {
   const eps: string[] = [];
   for (const v of variants)
-    if (v.variant.ep !== ENGINE_GROUP_EP && !eps.includes(v.variant.ep)) eps.push(v.variant.ep);
+    if (!inEngineGroup(v.variant) && !eps.includes(v.variant.ep)) eps.push(v.variant.ep);
   return eps;
 }
 
@@ -438,59 +479,98 @@ export function referenceEp(eps: readonly string[]): string | undefined {
   return eps.includes('cpu') ? 'cpu' : eps[0];
 }
 
+/** `variant` against `reference`, from other groups (see CrossComparison). */
+function crossCompare(
+  variant: VariantAnalysis,
+  reference: VariantAnalysis,
+  bootstrap: Required<BootstrapOptions>,
+): CrossComparison {
+  const v = variant.variant;
+  const comparison: CrossComparison = {
+    model: v.model,
+    label: v.label,
+    role: v.role === 'baseline' ? 'baseline' : 'optimized',
+    threads: v.threads,
+    batch: v.batch,
+    scenario: v.scenario,
+    ep: v.ep,
+    referenceLabel: reference.variant.label,
+    referenceEp: reference.variant.ep,
+    variantKey: v.key,
+    referenceKey: reference.variant.key,
+    status: 'ok',
+    reason: null,
+    referenceMedianMs: reference.stats?.medianMs ?? null,
+    medianMs: variant.stats?.medianMs ?? null,
+    estimate: null,
+    ...(v.device ? { device: v.device } : {}),
+  };
+  const failed = variant.failure ?? reference.failure;
+  if (failed) {
+    comparison.status = failed.kind === 'unavailable' ? 'skipped' : 'failed';
+    comparison.reason =
+      failed.kind === 'unavailable' ? failed.reason.replace(/^round \d+: /, '') : failed.reason;
+  } else if (reference.samplesMs.length === 0 || variant.samplesMs.length === 0) {
+    comparison.status = 'missing';
+    comparison.reason = 'not measured yet (resume the study)';
+  } else {
+    comparison.estimate = compareSamples(reference.samplesMs, variant.samplesMs, {
+      resamples: bootstrap.resamples,
+      confidence: bootstrap.confidence,
+      seed: seedFor(bootstrap.seed, `${v.key}~${reference.variant.key}`),
+    });
+  }
+  return comparison;
+}
+
 /** Each variant on a non-reference EP against the same variant on the reference EP. */
 export function compareAcrossEps(
   variants: readonly VariantAnalysis[],
   bootstrap: Required<BootstrapOptions>,
-): EpComparison[] {
+): CrossComparison[] {
   const eps = studyEps(variants);
   const reference = referenceEp(eps);
   if (eps.length < 2 || reference === undefined) return [];
   const sameAxes = (v: VariantRecord) =>
     [v.model, v.label, v.threads, v.batch, v.scenario, v.device ?? ''].join('|');
   const onReference = new Map(
-    variants.filter((v) => v.variant.ep === reference).map((v) => [sameAxes(v.variant), v]),
+    variants
+      .filter((v) => v.variant.ep === reference && !inEngineGroup(v.variant))
+      .map((v) => [sameAxes(v.variant), v]),
   );
-  const out: EpComparison[] = [];
+  const out: CrossComparison[] = [];
   for (const other of variants) {
     const v = other.variant;
-    if (v.ep === reference || v.ep === ENGINE_GROUP_EP) continue;
+    if (v.ep === reference || inEngineGroup(v)) continue;
     const ref = onReference.get(sameAxes(v));
-    if (!ref) continue;
-    const comparison: EpComparison = {
-      model: v.model,
-      label: v.label,
-      role: v.role === 'baseline' ? 'baseline' : 'optimized',
-      threads: v.threads,
-      batch: v.batch,
-      scenario: v.scenario,
-      ep: v.ep,
-      referenceEp: reference,
-      variantKey: v.key,
-      referenceKey: ref.variant.key,
-      status: 'ok',
-      reason: null,
-      referenceMedianMs: ref.stats?.medianMs ?? null,
-      medianMs: other.stats?.medianMs ?? null,
-      estimate: null,
-      ...(v.device ? { device: v.device } : {}),
-    };
-    const failed = other.failure ?? ref.failure;
-    if (failed) {
-      comparison.status = failed.kind === 'unavailable' ? 'skipped' : 'failed';
-      comparison.reason =
-        failed.kind === 'unavailable' ? failed.reason.replace(/^round \d+: /, '') : failed.reason;
-    } else if (ref.samplesMs.length === 0 || other.samplesMs.length === 0) {
-      comparison.status = 'missing';
-      comparison.reason = 'not measured yet (resume the study)';
-    } else {
-      comparison.estimate = compareSamples(ref.samplesMs, other.samplesMs, {
-        resamples: bootstrap.resamples,
-        confidence: bootstrap.confidence,
-        seed: seedFor(bootstrap.seed, `${v.key}~${reference}`),
-      });
-    }
-    out.push(comparison);
+    if (ref) out.push(crossCompare(other, ref, bootstrap));
+  }
+  return out;
+}
+
+/**
+ * Studies whose engines start with a framework (torch) and include onnxruntime: every onnxruntime
+ * variant of a model and batch (single-stream) against the framework baseline of the same model and
+ * batch — the study's own claim, framework vs optimized engine, on hosts without TensorRT too.
+ */
+export function compareWithFramework(
+  variants: readonly VariantAnalysis[],
+  bootstrap: Required<BootstrapOptions>,
+): CrossComparison[] {
+  const sameAxes = (v: VariantRecord) => [v.model, v.batch, v.scenario, v.device ?? ''].join('|');
+  const frameworks = new Map(
+    variants
+      .filter(
+        (v) => inEngineGroup(v.variant) && v.variant.role === 'baseline' && v.variant.ep.startsWith('torch'),
+      )
+      .map((v) => [sameAxes(v.variant), v]),
+  );
+  if (frameworks.size === 0) return [];
+  const out: CrossComparison[] = [];
+  for (const v of variants) {
+    if (inEngineGroup(v.variant)) continue;
+    const framework = frameworks.get(sameAxes(v.variant));
+    if (framework) out.push(crossCompare(v, framework, bootstrap));
   }
   return out;
 }

@@ -2,7 +2,8 @@
  * `diff`: the same variants in two stored studies, side by side. For each variant key present in
  * both, the latency change from A to B is median_B / median_A − 1 (positive = B is slower), with a
  * bootstrap CI of that ratio. A regression is a change past the threshold that is also significant
- * (the CI lies wholly above 0), so noise alone does not fail a pipeline.
+ * (the CI lies wholly above 0), so noise alone does not fail a pipeline — or, with a threshold, a
+ * variant that A measured and B could not (failed in B).
  */
 import type { StoredStudy } from '../store/types.js';
 import { type BootstrapOptions, bootstrapMedianRatio, seedFor } from './bootstrap.js';
@@ -73,6 +74,8 @@ export function diffStudies(a: StoredStudy, b: StoredStudy, options: DiffOptions
     if (!x || !y) return row;
     if (x.samplesMs.length === 0 || y.samplesMs.length === 0) {
       row.status = 'failed';
+      // Measured in A but not in B (it crashed, hung, ran out of memory): a gate must not pass it.
+      row.regression = threshold !== null && x.samplesMs.length > 0;
       return row;
     }
     const estimate = bootstrapMedianRatio(y.samplesMs, x.samplesMs, {

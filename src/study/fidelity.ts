@@ -2,8 +2,9 @@
  * Output fidelity from pairs of outputs (baseline, optimized) over the same inputs. Pure.
  *
  * - max / mean absolute error over every element of every pair;
- * - cosine similarity of the concatenated outputs;
- * - SNR in dB: 10·log10(Σ base² / Σ (base − optimized)²); null when the outputs are identical (infinite);
+ * - cosine similarity of the concatenated outputs (1 when both are all zeros; null when only one is);
+ * - SNR in dB: 10·log10(Σ base² / Σ (base − optimized)²); null when the outputs are identical
+ *   (infinite, and `identical` is true) or when the baseline is all zeros and the optimized is not;
  * - top-1 / top-5 agreement when the output is a classifier's scores [batch, classes]: the fraction of
  *   rows whose arg-max is the same / whose baseline arg-max is among the optimized top 5 (with at least
  *   5 classes) — the same definitions as the optimizer's compareOutputs.
@@ -66,13 +67,15 @@ export function outputFidelity(pairs: readonly OutputPair[]): FidelityMetrics {
       rows++;
     }
   }
-  const cosine = normA === 0 && normB === 0 ? 1 : dot / Math.sqrt(normA * normB);
+  const cosine =
+    normA === 0 && normB === 0 ? 1 : normA === 0 || normB === 0 ? null : dot / Math.sqrt(normA * normB);
   return {
     count: pairs.length,
     maxAbsErr: maxAbs,
     meanAbsErr: n > 0 ? sumAbs / n : 0,
     cosine,
-    snrDb: noise === 0 ? null : 10 * Math.log10(normA / noise),
+    snrDb: noise === 0 || normA === 0 ? null : 10 * Math.log10(normA / noise),
+    identical: noise === 0,
     top1Agreement: classifier && rows > 0 ? top1 / rows : null,
     top5Agreement: classifier && rows > 0 && classes >= 5 ? top5 / rows : null,
   };

@@ -108,8 +108,9 @@ export function fidelityFromReport(report: FidelityReport): FidelityMetrics {
     count: report.samples,
     maxAbsErr: out.maxAbsError,
     meanAbsErr: out.meanAbsError,
-    cosine: out.cosine,
-    snrDb: Number.isFinite(out.snrDb) ? out.snrDb : null,
+    cosine: out.cosine !== null && Number.isFinite(out.cosine) ? out.cosine : null,
+    snrDb: out.snrDb !== null && Number.isFinite(out.snrDb) ? out.snrDb : null,
+    identical: out.snrDb === Number.POSITIVE_INFINITY,
     top1Agreement: out.top1Agreement ?? null,
     top5Agreement: out.top5Agreement ?? null,
   };

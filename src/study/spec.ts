@@ -227,10 +227,23 @@ function fieldName(at: readonly PropertyKey[]): string {
     .join('');
 }
 
+/** The fields allowed where an unknown one was found (for the error message), when known. */
+function allowedFields(at: readonly PropertyKey[]): string[] | undefined {
+  if (at.length === 0) return Object.keys(studySpecSchema.shape);
+  if ((at[0] === 'baseline' && at.length === 1) || (at[0] === 'optimized' && at.length === 2))
+    return Object.keys(variantSchema.shape);
+  if (at[0] === 'stopRules' && at.length === 1) return Object.keys(stopRulesSchema.shape);
+  if (at[0] === 'models' && at.length === 2) return ['ref', 'name', 'shapes'];
+  if (at[0] === 'bootstrap' && at.length === 1) return Object.keys(DEFAULT_BOOTSTRAP);
+  if (at[0] === 'fidelity' && at.length === 1) return Object.keys(DEFAULT_FIDELITY);
+  return undefined;
+}
+
 function issueMessage(issue: z.core.$ZodIssue): string {
   if (issue.code === 'unrecognized_keys') {
-    const known = 'keys' in issue ? issue.keys : [];
-    return `unknown field${known.length > 1 ? 's' : ''} ${known.map((k) => `'${k}'`).join(', ')}`;
+    const unknown = 'keys' in issue ? issue.keys : [];
+    const allowed = allowedFields(issue.path);
+    return `unknown field${unknown.length > 1 ? 's' : ''} ${unknown.map((k) => `'${k}'`).join(', ')}${allowed ? `; allowed here: ${allowed.join(', ')}` : ''}`;
   }
   if (issue.code === 'invalid_type') {
     const input = (issue as { input?: unknown }).input;

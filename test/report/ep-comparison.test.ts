@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { renderJson } from '../../src/report/json.js';
 import { renderMarkdown } from '../../src/report/markdown.js';
 import { formatStudyTable } from '../../src/report/study-table.js';
-import { epRows, failureLines } from '../../src/report/study-text.js';
+import { epRows, failureLines, frameworkAverageLines, frameworkRows } from '../../src/report/study-text.js';
 import type { MeasurementRecord, StoredStudy, VariantRecord } from '../../src/store/types.js';
 import { analyzeStudy } from '../../src/study/compare.js';
 import { fakeStudy } from './fixture.js';
@@ -113,5 +113,84 @@ describe('studies over several execution providers', () => {
     expect(single.epComparisons).toEqual([]);
     expect(epRows(single)).toEqual([]);
     expect(formatStudyTable(single)).not.toContain('by execution provider');
+  });
+});
+
+/**
+ * The fixture study with PyTorch beside it: an engine group per model whose baseline, torch-cpu-fp32,
+ * runs 2× slower than onnxruntime's fp32 variant.
+ */
+function withTorchStudy(): StoredStudy {
+  const ort = fakeStudy({ samplesPerRound: 60 });
+  const variants: VariantRecord[] = [...ort.variants];
+  const measurements: MeasurementRecord[] = [...ort.measurements];
+  let nextId = Math.max(...ort.variants.map((v) => v.id));
+  for (const fp32 of ort.variants.filter((v) => v.label === 'fp32')) {
+    const torch: VariantRecord = {
+      ...fp32,
+      id: ++nextId,
+      key: `${fp32.model}|torch-cpu-fp32|torch/cpu|t0|b1|single-stream`,
+      groupKey: `${fp32.model}|engines|t0|b1|single-stream`,
+      label: 'torch-cpu-fp32',
+      role: 'baseline',
+      baselineKey: null,
+      recipes: [],
+      graphOptLevel: 'n/a',
+      ep: 'torch/cpu',
+    };
+    variants.push(torch);
+    for (const m of ort.measurements.filter((x) => x.variantId === fp32.id))
+      measurements.push({
+        ...m,
+        id: measurements.length + 1,
+        variantId: torch.id,
+        samplesMs: m.samplesMs.map((x) => x * 2),
+      });
+  }
+  return { ...ort, variants, measurements };
+}
+
+describe('studies with a PyTorch baseline beside onnxruntime', () => {
+  const analysis = analyzeStudy(withTorchStudy());
+
+  it('compare every onnxruntime variant with the torch baseline of its model', () => {
+    const c = analysis.frameworkComparisons;
+    expect(c).toHaveLength(9);
+    const fp32 = c.find((x) => x.model === 'resnet18' && x.label === 'fp32')!;
+    expect(fp32).toMatchObject({ referenceLabel: 'torch-cpu-fp32', referenceEp: 'torch/cpu', status: 'ok' });
+    expect(fp32.estimate!.speedup).toBeCloseTo(2, 1);
+    // fused is ~1.6× faster than fp32, so ~3.2× faster than torch.
+    const fused = c.find((x) => x.model === 'mobilenet_v2' && x.label === 'fused')!;
+    expect(fused.estimate!.speedup).toBeGreaterThan(2.9);
+    expect(fused.estimate!.speedup).toBeLessThan(3.5);
+    const failed = c.find((x) => x.model === 'squeezenet1_1' && x.label === 'int8')!;
+    expect(failed.status).toBe('failed');
+    // The torch variants are not EPs of the study.
+    expect(analysis.epComparisons).toEqual([]);
+  });
+
+  it('reports show the framework table with averages per onnxruntime variant', () => {
+    const rows = frameworkRows(analysis);
+    expect(rows[0]).toEqual([
+      'model',
+      'framework',
+      'framework ms',
+      'variant',
+      'variant ms',
+      'speedup',
+      'CI',
+      '% speed improvement',
+      'verdict',
+    ]);
+    expect(rows).toHaveLength(10);
+    const lines = frameworkAverageLines(analysis);
+    expect(lines).toHaveLength(3);
+    expect(lines[0]).toMatch(
+      /^fp32 \(cpu, threads auto, batch 1\) vs torch-cpu-fp32: average over 3 models: \+\d+\.\d\d% speed improvement/,
+    );
+    expect(lines[2]).toMatch(/int8 .* average over 2 models: .*; 1 failed, skipped or missing left out$/);
+    expect(formatStudyTable(analysis)).toContain('against the framework baseline');
+    expect(renderMarkdown(analysis)).toContain('## Against the framework baseline');
+    expect(JSON.parse(renderJson(analysis)).frameworkComparisons).toHaveLength(9);
   });
 });

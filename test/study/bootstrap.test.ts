@@ -147,6 +147,7 @@ describe('figures and averages', () => {
       optimizedMedianMs: null,
       baselineFps: null,
       optimizedFps: null,
+      roundSpeedups: [],
       fidelity: null,
       notes: [],
     };

@@ -8,9 +8,11 @@ import { chmod, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { afterAll, afterEach, describe, expect, it } from 'vitest';
 import { openStore, type StudyStore } from '../../src/store/index.js';
+import { analyzeStudy } from '../../src/study/compare.js';
 import { planStudy, studyEngines } from '../../src/study/plan.js';
 import { runStudy } from '../../src/study/run.js';
 import { parseSpec } from '../../src/study/spec.js';
+import { TORCH_PYTHON } from '../helpers/torch-python.js';
 import { removeTempDirs, tempDir } from './tiny-model.js';
 
 afterAll(removeTempDirs);
@@ -101,3 +103,37 @@ describe.skipIf(process.platform === 'win32' || gpuVisible)('study engines: torc
     expect(trt.failure?.reason).toMatch(/^skipped: trtexec cannot run here: .*GPU/);
   }, 120_000);
 });
+
+describe.skipIf(!TORCH_PYTHON)(
+  `study engines: real PyTorch beside onnxruntime${TORCH_PYTHON ? '' : ' (skipped: no python3 here imports torch)'}`,
+  () => {
+    it('measures torch eager as the baseline and compares every onnxruntime variant with it', async () => {
+      const dir = tempDir('edgebench-study-torch-');
+      const store = await openStore(path.join(dir, 'store.db'));
+      stores.push(store);
+      const spec = parseSpec(`${SPEC}engines: [torch/cpu, ort]\n`, 'test.yaml');
+      const outcome = await runStudy({
+        store,
+        spec: { spec, source: 'test.yaml', baseDir: dir },
+        workerEnv: { EDGEBENCH_PYTHON: TORCH_PYTHON! },
+      });
+      expect(outcome.status).toBe('finished');
+      const torch = outcome.stored.variants.find((v) => v.label === 'torch-cpu-fp32')!;
+      expect(torch.status).toBe('ok');
+      const analysis = analyzeStudy(outcome.stored);
+      expect(analysis.frameworkComparisons.map((c) => [c.label, c.referenceLabel, c.status])).toEqual([
+        ['baseline', 'torch-cpu-fp32', 'ok'],
+        ['all', 'torch-cpu-fp32', 'ok'],
+      ]);
+      for (const c of analysis.frameworkComparisons) {
+        expect(c.estimate!.speedup).toBeGreaterThan(0);
+        expect(c.estimate!.speedupCi[0]).toBeLessThanOrEqual(c.estimate!.speedup);
+      }
+      // The same input shape on both engines.
+      const torchRun = outcome.stored.measurements.find(
+        (m) => m.variantId === torch.id && m.status === 'ok',
+      )!;
+      expect(torchRun.result?.config.effective.shapes).toEqual({ input: [1, 3, 64, 64] });
+    }, 180_000);
+  },
+);

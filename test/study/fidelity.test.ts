@@ -10,9 +10,18 @@ describe('output fidelity', () => {
       meanAbsErr: 0,
       cosine: 1,
       snrDb: null,
+      identical: true,
       top1Agreement: 1,
       top5Agreement: null,
     });
+  });
+
+  it('never calls outputs identical when the baseline is all zeros and the optimized is not', () => {
+    const f = outputFidelity([{ base: [0, 0, 0], optimized: [0.5, 0, -1], dims: [1, 3] }]);
+    expect(f.identical).toBe(false);
+    expect(f.snrDb).toBeNull(); // no signal: undefined, not infinite
+    expect(f.cosine).toBeNull(); // the angle to a zero vector is undefined
+    expect(f.maxAbsErr).toBe(1);
   });
 
   it('measures errors, SNR and classifier agreement', () => {

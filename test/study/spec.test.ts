@@ -60,6 +60,11 @@ describe('study spec', () => {
     expect(unknown.message).toContain("demo.yaml:8:1: (top level): unknown field 'round'");
     const nested = errorOf(() => parseSpec(`${VALID}stopRules:\n  minTime: 5\n`, 'demo.yaml'));
     expect(nested.message).toContain("demo.yaml:9:3: stopRules: unknown field 'minTime'");
+    // …and what is allowed there, so the typo can be fixed without reading the docs.
+    expect(unknown.message).toMatch(
+      /unknown field 'round'; allowed here: name, description, models, .*rounds/,
+    );
+    expect(nested.message).toMatch(/unknown field 'minTime'; allowed here: warmupTimeMs, .*minTimeMs/);
     const missing = errorOf(() => parseSpec('models: [a.onnx]\n', 'm.yaml'));
     expect(missing.message).toMatch(/m\.yaml:1:1: optimized: is required/);
     const level = errorOf(() =>
