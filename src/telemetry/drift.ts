@@ -124,7 +124,7 @@ export function detectDrift(latencySamplesMs: readonly number[], options: DriftO
       kind: 'latency-drift',
       message:
         `latency drifted ${signed(changePct)}% from the first ${share}% of samples (median ${firstMedianMs.toFixed(3)} ms) ` +
-        `to the last ${share}% (${lastMedianMs.toFixed(3)} ms); trend ${signed(slopePctPer1000)}% per 1000 samples${perMinute}: ` +
+        `to the last ${share}% (${lastMedianMs.toFixed(3)} ms); fitted trend ${signed(projectedPct)}% over the run's ${n} samples${perMinute}: ` +
         (changePct > 0
           ? 'look for thermal throttling, background load or memory growth'
           : 'warm-up was probably too short'),
