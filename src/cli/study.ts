@@ -3,13 +3,20 @@
  * in rounds, every measurement stored as it ends; prints the table in the study's shape and writes
  * the reports (md, csv, json, html) to --out.
  */
+import { existsSync } from 'node:fs';
 import { mkdir, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import type { Command } from 'commander';
 import { UserError } from '../errors.js';
 import { REPORT_FILE_NAMES, REPORT_FORMATS, renderStudyReport } from '../report/study-report.js';
 import { formatStudyTable } from '../report/study-table.js';
-import { openStore } from '../store/index.js';
+import {
+  isPostgresUrl,
+  openStore,
+  resolveStorePath,
+  STORE_ENV_VAR,
+  type StudyStore,
+} from '../store/index.js';
 import { analyzeStudy } from '../study/compare.js';
 import { planStudy } from '../study/plan.js';
 import { PRESET_NAMES, presetSpec } from '../study/presets.js';
@@ -32,6 +39,22 @@ function describeVariant(e: { variant: { model: string; label: string } }): stri
   return `${e.variant.model} ${e.variant.label}`;
 }
 
+/**
+ * The store of a study to resume. A store file that does not exist holds no study to resume: say so
+ * without creating it (opening an SQLite store creates the file).
+ */
+async function openStoreToResume(location: string | undefined, resume: string | true): Promise<StudyStore> {
+  const given = location && location.trim() !== '' ? location : process.env[STORE_ENV_VAR];
+  const file = resolveStorePath(location);
+  if (!isPostgresUrl(given) && !existsSync(file))
+    throw new UserError(
+      resume === true
+        ? `no unfinished study in the store ${file}; \`edgebench history\` lists them`
+        : `no study '${resume}' in the store ${file}; \`edgebench history\` lists the stored ones`,
+    );
+  return openStore(location);
+}
+
 /** Progress lines on stderr (one per event worth a line). */
 export function progressLine(event: StudyEvent, rounds: number): string | undefined {
   switch (event.type) {
@@ -42,7 +65,9 @@ export function progressLine(event: StudyEvent, rounds: number): string | undefi
     case 'variant-prepared':
       return event.notes.length > 0 ? `${describeVariant(event)}: ${event.notes.join('; ')}` : undefined;
     case 'variant-failed':
-      return `${describeVariant(event)} FAILED (${event.failure.kind}): ${event.failure.reason}`;
+      // A round that failed counts as done: the counter goes on from it, and the total drops by the
+      // rounds the variant will not take, so the last line reads N/N.
+      return `${event.round !== null ? `[${event.index}/${event.total}] ` : ''}${describeVariant(event)} FAILED (${event.failure.kind}): ${event.failure.reason}`;
     case 'measurement-started':
       return undefined;
     case 'measurement-stored':
@@ -121,7 +146,8 @@ export function register(program: Command): void {
 
       // The measuring machinery (engines, optimizer, zoo) loads only when a study really runs.
       const { runStudy } = await import('../study/run.js');
-      const store = await openStore(flags.store);
+      const store =
+        resume !== undefined ? await openStoreToResume(flags.store, resume) : await openStore(flags.store);
       const controller = new AbortController();
       let interrupts = 0;
       const onSignal = (signal: NodeJS.Signals) => {

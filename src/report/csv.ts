@@ -2,11 +2,15 @@
  * The CSV report of a study: one row per variant (baselines included), with its latency statistics
  * and, for optimized variants, the comparison with its baseline and the fidelity. RFC 4180 quoting,
  * plain numbers (full precision, no units), empty cells for what does not apply. Fleet studies fill
- * `device` (the device class) and `agents` (who measured the rounds, space-separated). Energy columns come last: empty when not
- * measured, `energy_estimated` true for a TDP-based estimate. Pure.
+ * `device` (the device class) and `agents` (who measured the rounds, space-separated). Energy columns follow: empty when not
+ * measured, `energy_estimated` true for a TDP-based estimate. The comparisons across groups come last
+ * (columns appended, so the earlier ones keep their positions): `reference_ep_*`, the variant against
+ * the same variant on the reference EP (studies over several EPs), and `framework_*`, an onnxruntime
+ * variant against the framework baseline (e.g. PyTorch eager) of its model; speedup = reference
+ * median / this variant's median. Pure.
  */
 import { fidelityIdentical } from '../store/types.js';
-import type { StudyAnalysis } from '../study/compare.js';
+import type { CrossComparison, StudyAnalysis } from '../study/compare.js';
 import { agentsOf } from './study-text.js';
 
 export const CSV_COLUMNS = [
@@ -58,6 +62,16 @@ export const CSV_COLUMNS = [
   'co2e_g_per_1000',
   'energy_method',
   'telemetry_warnings',
+  'reference_ep',
+  'reference_ep_speedup',
+  'reference_ep_speedup_ci_low',
+  'reference_ep_speedup_ci_high',
+  'reference_ep_verdict',
+  'framework',
+  'framework_speedup',
+  'framework_speedup_ci_low',
+  'framework_speedup_ci_high',
+  'framework_verdict',
 ] as const;
 
 type Cell = string | number | null | undefined;
@@ -68,8 +82,17 @@ export function csvCell(value: Cell): string {
   return /[",\r\n]/.test(value) ? `"${value.replace(/"/g, '""')}"` : value;
 }
 
+/** The verdict of a comparison, else why there is none (failed, skipped, missing), else empty. */
+function verdictCell(c: { status: string; estimate: { verdict: string } | null } | undefined): Cell {
+  return c?.estimate?.verdict ?? (c && c.status !== 'ok' ? c.status : '');
+}
+
 export function renderCsv(analysis: StudyAnalysis): string {
   const byKey = new Map(analysis.comparisons.map((c) => [c.variantKey, c]));
+  const byEp = new Map<string, CrossComparison>(analysis.epComparisons.map((c) => [c.variantKey, c]));
+  const byFramework = new Map<string, CrossComparison>(
+    analysis.frameworkComparisons.map((c) => [c.variantKey, c]),
+  );
   const lines = [CSV_COLUMNS.join(',')];
   for (const v of analysis.variants) {
     const c = byKey.get(v.variant.key);
@@ -77,6 +100,8 @@ export function renderCsv(analysis: StudyAnalysis): string {
     const f = c?.fidelity?.metrics;
     const s = v.stats;
     const en = v.telemetry?.energy;
+    const ep = byEp.get(v.variant.key);
+    const fw = byFramework.get(v.variant.key);
     const row: Record<(typeof CSV_COLUMNS)[number], Cell> = {
       study_id: analysis.study.id,
       model: v.variant.model,
@@ -109,7 +134,7 @@ export function renderCsv(analysis: StudyAnalysis): string {
       improvement_pct: e?.improvementPct,
       improvement_ci_low_pct: e?.improvementCiPct[0],
       improvement_ci_high_pct: e?.improvementCiPct[1],
-      verdict: e?.verdict ?? (c && c.status !== 'ok' ? c.status : ''),
+      verdict: verdictCell(c),
       fidelity_source: c?.fidelity?.source,
       fidelity_cosine: f?.cosine,
       fidelity_max_abs_err: f?.maxAbsErr,
@@ -125,7 +150,18 @@ export function renderCsv(analysis: StudyAnalysis): string {
       inferences_per_joule: en?.inferencesPerJoule,
       co2e_g_per_1000: en?.co2eGramsPer1000,
       energy_method: en?.methods.join('+'),
-      telemetry_warnings: v.telemetry?.warnings.map((w) => w.kind).join(' '),
+      // Warnings are kept per kind, source and message: a kind seen with several messages is listed once.
+      telemetry_warnings: [...new Set(v.telemetry?.warnings.map((w) => w.kind))].join(' '),
+      reference_ep: ep?.referenceEp,
+      reference_ep_speedup: ep?.estimate?.speedup,
+      reference_ep_speedup_ci_low: ep?.estimate?.speedupCi[0],
+      reference_ep_speedup_ci_high: ep?.estimate?.speedupCi[1],
+      reference_ep_verdict: verdictCell(ep),
+      framework: fw?.referenceLabel,
+      framework_speedup: fw?.estimate?.speedup,
+      framework_speedup_ci_low: fw?.estimate?.speedupCi[0],
+      framework_speedup_ci_high: fw?.estimate?.speedupCi[1],
+      framework_verdict: verdictCell(fw),
     };
     lines.push(CSV_COLUMNS.map((col) => csvCell(row[col])).join(','));
   }

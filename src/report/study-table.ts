@@ -12,6 +12,7 @@ import {
   leftColumns,
   recipeNotes,
   roundSpreadLines,
+  telemetryWarningLines,
   variantRows,
 } from './study-text.js';
 
@@ -73,9 +74,14 @@ export function formatStudyTable(analysis: StudyAnalysis): string {
   return `${lines.join('\n')}\n`;
 }
 
-/** `show`: the study table plus per-variant details and where the study stands. */
+/** `show`: the study table plus per-variant details, telemetry warnings and where the study stands. */
 export function formatStudyDetails(analysis: StudyAnalysis): string {
   const rows = variantRows(analysis);
   const spec = analysis.study.spec as { rounds?: number } | null;
-  return `${formatStudyTable(analysis)}\nvariants (${spec?.rounds ?? '?'} rounds planned):\n${table(rows, { alignLeft: leftColumns(rows[0]) })}\n`;
+  const warnings = telemetryWarningLines(analysis);
+  const warningText =
+    warnings.length > 0
+      ? `\ntelemetry warnings (throttling and drift seen during the measurements):\n${warnings.map((w) => `  ${w}`).join('\n')}\n`
+      : '';
+  return `${formatStudyTable(analysis)}\nvariants (${spec?.rounds ?? '?'} rounds planned):\n${table(rows, { alignLeft: leftColumns(rows[0]) })}\n${warningText}`;
 }

@@ -61,7 +61,19 @@ export type StudyEvent =
       workDir: string;
     }
   | { type: 'variant-prepared'; variant: VariantRecord; notes: string[] }
-  | { type: 'variant-failed'; variant: VariantRecord; round: number | null; failure: Failure }
+  | {
+      type: 'variant-failed';
+      variant: VariantRecord;
+      /** The round it failed in, null when it failed while being prepared. */
+      round: number | null;
+      failure: Failure;
+      /**
+       * The progress counter after the failure: `index` measurements attempted (the failed round
+       * included) out of `total`, which no longer counts the rounds the failed variant will not take.
+       */
+      index: number;
+      total: number;
+    }
   | { type: 'measurement-started'; variant: VariantRecord; round: number; index: number; total: number }
   | {
       type: 'measurement-stored';
@@ -237,10 +249,22 @@ export async function runStudy(options: RunStudyOptions): Promise<StudyRunOutcom
   let interrupted = false;
   const aborted = () => interrupted || signal?.aborted === true;
 
+  // The progress counter: `index` counts the measurements attempted (failed ones too), `total` those
+  // that will be attempted, so a study with failures still ends at total/total.
+  let index = 0;
+  /** Rounds of `v` not measured yet, but `current` (the round just attempted, already counted). */
+  const roundsLeft = (v: VariantRecord, current: number | null): number => {
+    let n = 0;
+    for (let r = 1; r <= spec.rounds; r++) if (r !== current && !done.has(`${v.id}:${r}`)) n++;
+    return n;
+  };
+
   const fail = async (variant: VariantRecord, failure: Failure, round: number | null) => {
+    // A failed variant is not measured again: its remaining rounds leave the total.
+    total -= roundsLeft(variant, round);
     failed.set(variant.id, failure);
     await store.updateVariant(variant.id, { status: 'failed', failure });
-    emit({ type: 'variant-failed', variant, round, failure });
+    emit({ type: 'variant-failed', variant, round, failure, index, total });
   };
 
   /** Engines found unable to run here, with why: their other variants are skipped without a worker. */
@@ -252,7 +276,6 @@ export async function runStudy(options: RunStudyOptions): Promise<StudyRunOutcom
   const engineOf = (v: VariantRecord): string | undefined =>
     typeof v.settings.engine === 'string' ? v.settings.engine : undefined;
 
-  let index = 0;
   for (const group of plan.groups) {
     if (aborted()) break;
     const members = group.variantKeys.map((k) => byKey.get(k)!).filter(Boolean);

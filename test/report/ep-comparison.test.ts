@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest';
+import { CSV_COLUMNS, renderCsv } from '../../src/report/csv.js';
 import { renderJson } from '../../src/report/json.js';
 import { renderMarkdown } from '../../src/report/markdown.js';
 import { formatStudyTable } from '../../src/report/study-table.js';
@@ -192,5 +193,87 @@ describe('studies with a PyTorch baseline beside onnxruntime', () => {
     expect(formatStudyTable(analysis)).toContain('against the framework baseline');
     expect(renderMarkdown(analysis)).toContain('## Against the framework baseline');
     expect(JSON.parse(renderJson(analysis)).frameworkComparisons).toHaveLength(9);
+  });
+});
+
+/** The CSV's cells by column name, one record per variant row. */
+function csvRows(csv: string): Array<Record<string, string>> {
+  const [header, ...rows] = csv.trim().split('\r\n');
+  const columns = header.split(',');
+  // No cell of these fixtures is quoted (no comma, quote or line break in them): split on commas.
+  expect(csv).not.toContain('"');
+  return rows.map((r) => {
+    const cells = r.split(',');
+    return Object.fromEntries(columns.map((c, i) => [c, cells[i] ?? '']));
+  });
+}
+
+const CROSS_COLUMNS = [
+  'reference_ep',
+  'reference_ep_speedup',
+  'reference_ep_speedup_ci_low',
+  'reference_ep_speedup_ci_high',
+  'reference_ep_verdict',
+  'framework',
+  'framework_speedup',
+  'framework_speedup_ci_low',
+  'framework_speedup_ci_high',
+  'framework_verdict',
+];
+
+describe('CSV: the comparisons across groups', () => {
+  it('appends the reference-EP and framework columns after the existing ones', () => {
+    expect(CSV_COLUMNS.slice(-CROSS_COLUMNS.length)).toEqual(CROSS_COLUMNS);
+    expect(CSV_COLUMNS.indexOf('telemetry_warnings')).toBe(CSV_COLUMNS.length - CROSS_COLUMNS.length - 1);
+    expect(CSV_COLUMNS.slice(0, 4)).toEqual(['study_id', 'model', 'variant', 'role']);
+  });
+
+  it('fills the reference-EP columns for variants on another EP, empty on the reference EP', () => {
+    const analysis = analyzeStudy(twoEpStudy());
+    const rows = csvRows(renderCsv(analysis));
+    const row = (model: string, label: string, ep: string) =>
+      rows.find((r) => r.model === model && r.variant === label && r.ep === ep)!;
+    for (const label of ['fp32', 'fused', 'int8']) {
+      const gpu = row('resnet18', label, 'webgpu');
+      const c = analysis.epComparisons.find((x) => x.variantKey.startsWith(`resnet18|${label}|webgpu|`))!;
+      expect(gpu.reference_ep).toBe('cpu');
+      expect(Number(gpu.reference_ep_speedup)).toBe(c.estimate!.speedup);
+      expect(Number(gpu.reference_ep_speedup)).toBeCloseTo(3, 1);
+      expect(Number(gpu.reference_ep_speedup_ci_low)).toBe(c.estimate!.speedupCi[0]);
+      expect(Number(gpu.reference_ep_speedup_ci_high)).toBe(c.estimate!.speedupCi[1]);
+      expect(gpu.reference_ep_verdict).toBe('faster');
+      // On the reference EP itself there is nothing to compare with.
+      const cpu = row('resnet18', label, 'cpu');
+      for (const col of CROSS_COLUMNS) expect(cpu[col]).toBe('');
+    }
+    // Skipped on the other EP: the reference is named, the figures are empty, the verdict says why.
+    const skipped = row('squeezenet1_1', 'fp32', 'webgpu');
+    expect(skipped.reference_ep).toBe('cpu');
+    expect(skipped.reference_ep_speedup).toBe('');
+    expect(skipped.reference_ep_verdict).toBe('skipped');
+    // No framework in this study.
+    expect(rows.every((r) => r.framework === '' && r.framework_speedup === '')).toBe(true);
+  });
+
+  it('fills the framework columns for every onnxruntime variant, empty for the framework itself', () => {
+    const analysis = analyzeStudy(withTorchStudy());
+    const rows = csvRows(renderCsv(analysis));
+    const fp32 = rows.find((r) => r.model === 'resnet18' && r.variant === 'fp32')!;
+    const c = analysis.frameworkComparisons.find((x) => x.model === 'resnet18' && x.label === 'fp32')!;
+    expect(fp32.framework).toBe('torch-cpu-fp32');
+    expect(Number(fp32.framework_speedup)).toBe(c.estimate!.speedup);
+    expect(Number(fp32.framework_speedup)).toBeCloseTo(2, 1);
+    expect(Number(fp32.framework_speedup_ci_low)).toBe(c.estimate!.speedupCi[0]);
+    expect(Number(fp32.framework_speedup_ci_high)).toBe(c.estimate!.speedupCi[1]);
+    expect(fp32.framework_verdict).toBe('faster');
+    const failed = rows.find((r) => r.model === 'squeezenet1_1' && r.variant === 'int8')!;
+    expect(failed.framework).toBe('torch-cpu-fp32');
+    expect(failed.framework_speedup).toBe('');
+    expect(failed.framework_verdict).toBe('failed');
+    const torch = rows.filter((r) => r.variant === 'torch-cpu-fp32');
+    expect(torch).toHaveLength(3);
+    for (const r of torch) for (const col of CROSS_COLUMNS) expect(r[col]).toBe('');
+    // A single-EP study: no reference-EP figures anywhere.
+    expect(rows.every((r) => r.reference_ep === '')).toBe(true);
   });
 });

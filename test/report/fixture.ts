@@ -5,7 +5,31 @@
 import type { RunResult } from '../../src/measure/result.js';
 import { summarize } from '../../src/measure/stats.js';
 import type { MeasurementRecord, StoredStudy, VariantRecord } from '../../src/store/types.js';
+import type { TelemetrySummary, TelemetryWarning } from '../../src/telemetry/schema.js';
 import { mulberry32 } from '../../src/util/prng.js';
+
+/** A round's telemetry summary (fixture data): no energy, no series, the given warnings. */
+export function fakeTelemetry(
+  window: { startEpochMs: number; endEpochMs: number },
+  warnings: TelemetryWarning[],
+): TelemetrySummary {
+  return {
+    schemaVersion: 1,
+    window: {
+      startMs: window.startEpochMs,
+      endMs: window.endEpochMs,
+      durationMs: window.endEpochMs - window.startEpochMs,
+    },
+    sourcesUsed: ['proc'],
+    sourcesUnavailable: [],
+    sources: {},
+    energy: null,
+    energyAbsentReason: 'no energy sensor (RAPL not readable)',
+    warnings,
+    sampler: { intervalMs: 100, samples: 3, pctOfCore: 0.1, childCpuMs: 0, lateTicks: 0 },
+    series: [],
+  };
+}
 
 export function fakeResult(samples: number[], window = { startEpochMs: 1000, endEpochMs: 2000 }): RunResult {
   return {

@@ -11,6 +11,7 @@ import { studyCharts } from '../../src/report/charts.js';
 import { CSV_COLUMNS, renderCsv } from '../../src/report/csv.js';
 import { renderHtml } from '../../src/report/html.js';
 import { renderMarkdown } from '../../src/report/markdown.js';
+import { formatStudyDetails } from '../../src/report/study-table.js';
 import { loadVegaAssets } from '../../src/report/vega-assets.js';
 import type { StoredStudy } from '../../src/store/types.js';
 import { analyzeStudy } from '../../src/study/compare.js';
@@ -175,8 +176,10 @@ describe('telemetry in the reports', () => {
     expect(html).toContain('<h2>Telemetry warnings</h2>');
   });
 
-  it('CSV: energy columns appended at the end, empty when not measured', () => {
-    expect(CSV_COLUMNS.slice(-7)).toEqual([
+  it('CSV: energy columns appended after the fleet ones, empty when not measured', () => {
+    const from = CSV_COLUMNS.indexOf('energy_mj_per_inference');
+    expect(CSV_COLUMNS[from - 1]).toBe('agents');
+    expect(CSV_COLUMNS.slice(from, from + 7)).toEqual([
       'energy_mj_per_inference',
       'energy_estimated',
       'avg_power_w',
@@ -197,5 +200,66 @@ describe('telemetry in the reports', () => {
     expect(cells('resnet18', 'int8')[col('energy_mj_per_inference')]).toBe('');
     expect(cells('resnet18', 'int8')[col('telemetry_warnings')]).toBe('cpu-frequency-drop');
     expect(cells('mobilenet_v2', 'fp32')[col('energy_mj_per_inference')]).toBe('');
+  });
+});
+
+describe('telemetry warnings in the CSV and the terminal', () => {
+  /** resnet18 fp32 saw the CPU frequency drop in both rounds, with a different message in round 2, and a drift. */
+  function repeatedKinds(): StoredStudy {
+    const stored = studyWithTelemetry();
+    const fp32 = stored.variants.find((v) => v.model === 'resnet18' && v.label === 'fp32')!;
+    const round2 = stored.measurements.find((m) => m.variantId === fp32.id && m.round === 2)!;
+    const t = round2.telemetry as TelemetrySummary;
+    round2.telemetry = {
+      ...t,
+      warnings: [
+        ...t.warnings,
+        {
+          kind: 'cpu-frequency-drop',
+          source: 'cpufreq',
+          message: 'fastest core fell to 1500 MHz (50% of 3000 MHz)',
+          fraction: 0.5,
+        },
+        { kind: 'latency-drift', message: 'the last tenth of the round is 12% slower than the first' },
+      ],
+    } satisfies TelemetrySummary;
+    return stored;
+  }
+
+  it('CSV lists each warning kind once', () => {
+    const repeated = analyzeStudy(repeatedKinds());
+    const warnings = repeated.variants.find(
+      (v) => v.variant.model === 'resnet18' && v.variant.label === 'fp32',
+    )!.telemetry!.warnings;
+    // Kept apart in the analysis (different messages)…
+    expect(warnings.map((w) => w.kind)).toEqual([
+      'cpu-frequency-drop',
+      'cpu-frequency-drop',
+      'latency-drift',
+    ]);
+    // …but a kind is named once in its CSV cell.
+    const lines = renderCsv(repeated).trim().split('\r\n');
+    const col = lines[0].split(',').indexOf('telemetry_warnings');
+    const row = lines.find((l) => l.split(',')[1] === 'resnet18' && l.split(',')[2] === 'fp32')!;
+    expect(row.split(',')[col]).toBe('cpu-frequency-drop latency-drift');
+  });
+
+  it('show (the terminal details) lists the warnings like Markdown and HTML', () => {
+    const text = formatStudyDetails(analyzeStudy(repeatedKinds()));
+    expect(text).toContain('telemetry warnings (throttling and drift seen during the measurements):');
+    expect(text).toContain(
+      '  resnet18 fp32 (cpu-frequency-drop, rounds 1, 2): fastest core fell to 1800 MHz (60% of 3000 MHz)',
+    );
+    expect(text).toContain('  resnet18 fp32 (cpu-frequency-drop, round 2): fastest core fell to 1500 MHz');
+    expect(text).toContain(
+      '  resnet18 fp32 (latency-drift, round 2): the last tenth of the round is 12% slower than the first',
+    );
+    // The same lines as the Markdown report's.
+    const md = renderMarkdown(analyzeStudy(repeatedKinds()));
+    for (const line of text.split('\n').filter((l) => l.startsWith('  resnet18 ')))
+      expect(md).toContain(`- ${line.trim()}`);
+    expect(formatStudyDetails(analyzeStudy(fakeStudy({ samplesPerRound: 20 })))).not.toContain(
+      'telemetry warnings',
+    );
   });
 });

@@ -2,14 +2,14 @@
  * The commands as a user runs them: the real CLI (from source, through tsx) in a child process.
  */
 import { type ChildProcess, spawn } from 'node:child_process';
-import { existsSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import path from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import Database from 'better-sqlite3';
 import { afterAll, describe, expect, it } from 'vitest';
 import { SqliteStudyStore, type StoredStudy } from '../../src/store/index.js';
-import { fakeResult, fakeStudy } from '../report/fixture.js';
+import { fakeResult, fakeStudy, fakeTelemetry } from '../report/fixture.js';
 import { removeTempDirs, tempDir, writeTinyModel } from './tiny-model.js';
 
 afterAll(removeTempDirs);
@@ -26,10 +26,10 @@ interface Result {
   stderr: string;
 }
 
-function start(args: string[], cwd: string): ChildProcess {
+function start(args: string[], cwd: string, env: Record<string, string> = {}): ChildProcess {
   return spawn(process.execPath, ['--import', TSX, MAIN, ...args], {
     cwd,
-    env: { ...process.env, EDGEBENCH_STORE: path.join(cwd, 'default-store.db') },
+    env: { ...process.env, EDGEBENCH_STORE: path.join(cwd, 'default-store.db'), ...env },
     stdio: ['ignore', 'pipe', 'pipe'],
     detached: true,
   });
@@ -79,10 +79,14 @@ function countMeasurements(store: string): number {
   }
 }
 
-/** Writes a fixture study into a store, with every latency multiplied by `scale`. */
-async function storeFixture(file: string, id: string, scale: number): Promise<void> {
+/** Writes a fixture study into a store, with every latency multiplied by `scale` (telemetry kept). */
+async function storeFixture(
+  file: string,
+  id: string,
+  scale: number,
+  fixture: StoredStudy = fakeStudy({ samplesPerRound: 100 }),
+): Promise<void> {
   const store = SqliteStudyStore.open(file);
-  const fixture: StoredStudy = fakeStudy({ samplesPerRound: 100 });
   await store.createStudy({ id, name: id, source: 'test', spec: fixture.study.spec, edgebenchVersion: '0' });
   const variants = await store.addVariants(
     id,
@@ -99,6 +103,7 @@ async function storeFixture(file: string, id: string, scale: number): Promise<vo
       startedAt: m.startedAt,
       endedAt: m.endedAt,
       result: fakeResult(Array.from(m.samplesMs, (x) => x * scale)),
+      ...(m.telemetry ? { telemetry: m.telemetry } : {}),
     });
   }
   await store.updateStudy(id, { status: 'finished' });
@@ -174,6 +179,55 @@ describe('edgebench study, history, show, report', () => {
   });
 });
 
+describe('progress and show', () => {
+  it('the progress counter counts a failed round as done and ends at N/N', async () => {
+    const dir = tempDir('edgebench-progress-');
+    writeTinyModel('tiny', { width: 16, depth: 1 }, dir);
+    const spec = path.join(dir, 'study.yaml');
+    writeFileSync(
+      spec,
+      `name: progress\nmodels: [tiny.onnx]\noptimized:\n  - { name: all, graphOptLevel: all }\n  - { name: fused, recipes: [fuse] }\nrounds: 3\n${FAST}\nfidelity: { enabled: false }\n`,
+    );
+    const store = path.join(dir, 'store.db');
+    // The fused model is written to the work folder beside the store: each of its rounds crashes.
+    const run = await finish(
+      start(['study', spec, '--store', store, '--out', path.join(dir, 'out')], dir, {
+        EDGEBENCH_TEST_WORKER_FAULT: `crash:benchmark tiny ${path.join(dir, 'work')}`,
+      }),
+    );
+    expect(run.code).toBe(0);
+    expect(run.stderr).toContain('3 variants, 9 measurements to take');
+    const counters = run.stderr
+      .split('\n')
+      .map((l) => /^\[(\d+)\/(\d+)\] /.exec(l))
+      .filter((m) => m !== null)
+      .map((m) => [Number(m[1]), Number(m[2])]);
+    // 3 variants × 3 rounds, less the 2 rounds the crashed variant does not take: no number skipped.
+    expect(counters.map(([i]) => i)).toEqual([1, 2, 3, 4, 5, 6, 7]);
+    expect(counters.at(-1)).toEqual([7, 7]);
+    expect(run.stderr).toMatch(/^\[\d\/7\] tiny fused FAILED \(crash\): round 1: worker crashed/m);
+    expect(countMeasurements(store)).toBe(6);
+  });
+
+  it('show prints the telemetry warnings', async () => {
+    const dir = tempDir('edgebench-show-');
+    const store = path.join(dir, 'store.db');
+    const fixture = fakeStudy({ samplesPerRound: 50 });
+    const fp32 = fixture.variants.find((v) => v.model === 'resnet18' && v.label === 'fp32')!;
+    for (const m of fixture.measurements.filter((x) => x.variantId === fp32.id))
+      m.telemetry = fakeTelemetry(m.result!.window, [
+        { kind: 'thermal-limit', source: 'thermal', message: 'the CPU reached its 95 °C limit' },
+      ]);
+    await storeFixture(store, '20250101-000000-cccc', 1, fixture);
+    const show = await edgebench(['show', 'latest', '--store', store], dir);
+    expect(show.code).toBe(0);
+    expect(show.stdout).toContain('telemetry warnings (throttling and drift seen during the measurements):');
+    expect(show.stdout).toContain(
+      '  resnet18 fp32 (thermal-limit, rounds 1, 2): the CPU reached its 95 °C limit',
+    );
+  });
+});
+
 describe('edgebench diff', () => {
   it('exits 1 when a variant is significantly slower than the threshold allows', async () => {
     const dir = tempDir('edgebench-diff-');
@@ -233,6 +287,42 @@ describe('bad input: one line, exit 2', () => {
     const missing = await edgebench(['show', 'latest', '--store', path.join(dir, 'none.db')], dir);
     expect(missing.code).toBe(2);
     expect(missing.stderr).toContain('no store at');
+  });
+
+  it('--resume with nothing to resume says so and creates no store', async () => {
+    const dir = tempDir('edgebench-resume-');
+    const store = path.join(dir, 'none.db');
+    const latest = await edgebench(['study', '--resume', '--store', store], dir);
+    expect(latest.code).toBe(2);
+    expect(latest.stderr.trim().split('\n')).toHaveLength(1);
+    expect(latest.stderr).toContain(`no unfinished study in the store ${store}`);
+    const byId = await edgebench(['study', '--resume', '20250101', '--store', store], dir);
+    expect(byId.code).toBe(2);
+    expect(byId.stderr.trim().split('\n')).toHaveLength(1);
+    expect(byId.stderr).toContain(`no study '20250101' in the store ${store}`);
+    // The default store (EDGEBENCH_STORE here) is not created either.
+    const byDefault = await edgebench(['study', '--resume'], dir);
+    expect(byDefault.code).toBe(2);
+    expect(byDefault.stderr).toContain(
+      `no unfinished study in the store ${path.join(dir, 'default-store.db')}`,
+    );
+    expect(readdirSync(dir)).toEqual([]);
+
+    // A store whose studies are all finished: the same one line, and no study is added.
+    const finished = path.join(dir, 'finished.db');
+    await storeFixture(finished, '20250101-000000-dddd', 1);
+    const nothing = await edgebench(['study', '--resume', '--store', finished], dir);
+    expect(nothing.code).toBe(2);
+    expect(nothing.stderr.trim().split('\n')).toHaveLength(1);
+    expect(nothing.stderr).toContain(`no unfinished study in the store ${finished}`);
+    const db = new Database(finished, { readonly: true });
+    try {
+      expect(db.prepare('SELECT id, status FROM studies').all()).toEqual([
+        { id: '20250101-000000-dddd', status: 'finished' },
+      ]);
+    } finally {
+      db.close();
+    }
   });
 
   it('a store locked by another process', async () => {

@@ -105,14 +105,27 @@ describe('runStudy', () => {
       writeFileSync(path.join(d, 'corrupt.onnx'), 'not a model at all');
       return `models: [good.onnx, crashy.onnx, hangy.onnx, corrupt.onnx]\noptimized:\n  - { name: opt, recipes: [ort-basic] }\nrounds: 2\ntimeoutMs: 5000\nfidelity: { enabled: false }\n${FAST}\n`;
     });
+    const events: StudyEvent[] = [];
     const outcome = await runStudy({
       store,
       spec: loaded,
+      onEvent: (e) => events.push(e),
       workerEnv: {
         EDGEBENCH_TEST_WORKER_FAULT: 'crash:benchmark crashy,hang:benchmark hangy,throw:prepareRecipeModel',
       },
     });
     expect(outcome.status).toBe('finished');
+    // The progress counter: 8 variants × 2 rounds planned; failed rounds count as done and the rounds
+    // failed variants do not take leave the total, so it runs 1…N without a gap and ends at N/N.
+    expect(events.find((e) => e.type === 'study-started')).toMatchObject({ pendingMeasurements: 16 });
+    const counted = events.flatMap((e) =>
+      e.type === 'measurement-stored' || (e.type === 'variant-failed' && e.round !== null)
+        ? [[e.index, e.total]]
+        : [],
+    );
+    // good baseline: 2 rounds; crashy, hangy and corrupt baselines: round 1, failed.
+    expect(counted.map(([i]) => i)).toEqual([1, 2, 3, 4, 5]);
+    expect(counted.at(-1)).toEqual([5, 5]);
     const byKey = new Map(outcome.stored.variants.map((v) => [`${v.model}/${v.label}`, v]));
     expect(byKey.get('good/baseline')?.status).toBe('ok');
     expect(byKey.get('crashy/baseline')?.failure).toMatchObject({ kind: 'crash' });
