@@ -108,6 +108,8 @@ export function register(program: Command): void {
     .option('--json', 'print the full report as JSON on stdout')
     .option('--debug', 'show stack traces for errors')
     .action(async (modelArg: string, flags: OptimizeFlags) => {
+      if (!flags.output.endsWith('.onnx'))
+        throw new UserError(`-o ${flags.output}: the output file must end in .onnx`);
       const model = await resolveModel(modelArg);
       const preprocess = parsePreprocess(flags);
       const report = await optimize({

@@ -101,7 +101,11 @@ export function register(program: Command): void {
     .option('--min-time <ms>', 'minimum steady-state time in ms', numberFlag('--min-time'))
     .option('--min-count <n>', 'minimum steady-state runs', intFlag('--min-count'))
     .option('--max-count <n>', 'maximum steady-state runs (0 = unbounded)', intFlag('--max-count'))
-    .option('--max-time <ms>', 'maximum steady-state time in ms (0 = unbounded)', numberFlag('--max-time'))
+    .option(
+      '--max-time <ms>',
+      'maximum steady-state time in ms, also caps warm-up (0 = unbounded)',
+      numberFlag('--max-time'),
+    )
     .option(
       '--rel-ci <fraction>',
       'stop once the 95% CI of the median is within this fraction of it (0 = off)',
@@ -128,11 +132,11 @@ export function register(program: Command): void {
       'multi-stream: samples per query (default 8)',
       intFlag('--samples-per-query', 1),
     )
-    .option('--qps <n>', 'server: Poisson arrival rate, queries per second', numberFlag('--qps'))
+    .option('--qps <n>', 'server: Poisson arrival rate, queries per second', positiveNumberFlag('--qps'))
     .option(
       '--latency-bound-ms <ms>',
       'server: bound the percentile latency must stay under',
-      numberFlag('--latency-bound-ms'),
+      positiveNumberFlag('--latency-bound-ms'),
     )
     .option(
       '--latency-percentile <p>',
@@ -185,6 +189,10 @@ export function register(program: Command): void {
       if (flags.estimateEnergy && !(flags.telemetryInterval > 0))
         throw new UserError(
           '--estimate-energy needs telemetry (the CPU utilization it scales the TDP by): drop --telemetry-interval 0',
+        );
+      if (flags.tdpWatts !== undefined && !flags.estimateEnergy)
+        throw new UserError(
+          '--tdp-watts is used only to estimate energy: add --estimate-energy (or drop --tdp-watts)',
         );
       const scenario = scenarioRequest(flags);
       // Checked before the run, so a long measurement is never lost to a bad --json path.
@@ -293,7 +301,7 @@ function checkBatchAgainstShapes(batch: number | undefined, shapes: Record<strin
   }
 }
 
-/** A minimum above its cap would be silently cut short: refuse it and say which flag to raise. */
+/** A minimum (or warm-up) above its cap would be silently cut short: refuse it and say which flag to raise. */
 function checkMinimumsUnderCaps(rules: Partial<StopRules>): void {
   const maxCount = rules.maxCount ?? DEFAULT_STOP_RULES.maxCount;
   if (rules.minCount !== undefined && maxCount > 0 && rules.minCount > maxCount)
@@ -301,9 +309,15 @@ function checkMinimumsUnderCaps(rules: Partial<StopRules>): void {
       `--min-count ${rules.minCount} is above --max-count ${maxCount}: the run would stop at ${maxCount}; raise --max-count (0 = unbounded) or lower --min-count`,
     );
   const maxTimeMs = rules.maxTimeMs ?? DEFAULT_STOP_RULES.maxTimeMs;
+  const cap = `--max-time ${maxTimeMs}${rules.maxTimeMs === undefined ? ' (the default cap)' : ''}`;
   if (rules.minTimeMs !== undefined && maxTimeMs > 0 && rules.minTimeMs > maxTimeMs)
     throw new UserError(
-      `--min-time ${rules.minTimeMs} is above --max-time ${maxTimeMs}${rules.maxTimeMs === undefined ? ' (the default cap)' : ''}: the run would stop at ${maxTimeMs} ms; raise --max-time (0 = unbounded) or lower --min-time`,
+      `--min-time ${rules.minTimeMs} is above ${cap}: the run would stop at ${maxTimeMs} ms; raise --max-time (0 = unbounded) or lower --min-time`,
+    );
+  // The loop caps warm-up at maxTimeMs too (settings.ts): a longer warm-up would be cut short unseen.
+  if (rules.warmupTimeMs !== undefined && maxTimeMs > 0 && rules.warmupTimeMs > maxTimeMs)
+    throw new UserError(
+      `--warmup-time ${rules.warmupTimeMs} is above ${cap}, which caps warm-up too: warm-up would stop at ${maxTimeMs} ms; raise --max-time (0 = unbounded) or lower --warmup-time`,
     );
 }
 

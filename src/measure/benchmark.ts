@@ -222,7 +222,7 @@ export async function benchmark(options: BenchmarkOptions): Promise<RunResult> {
           providerOptions: engineOptions.providerOptions,
           batch,
           shapes,
-          inputSource: Object.keys(options.inputFiles ?? {}).length > 0 ? 'files' : 'synthetic',
+          inputSource: inputSourceOf(loaded.inputs.length, Object.keys(options.inputFiles ?? {}).length),
           seed: options.seed ?? DEFAULT_SEED,
           stopRules,
           deadlineMs: options.deadlineMs ?? null,
@@ -302,6 +302,12 @@ function summarizeRunTelemetry(
   );
   summary.warnings.push(...detectDrift(Array.from(raw.samplesMs)).warnings);
   return summary;
+}
+
+/** `files` only when every input came from a file: then the seed played no part. */
+function inputSourceOf(inputs: number, fromFiles: number): RunResult['config']['effective']['inputSource'] {
+  if (fromFiles === 0) return 'synthetic';
+  return fromFiles >= inputs ? 'files' : 'mixed';
 }
 
 /** The batch size: the leading dimension of the first input (1 for scalars). */

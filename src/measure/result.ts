@@ -76,7 +76,8 @@ export const runResultSchema = z.object({
       providerOptions: z.record(z.string(), z.union([z.string(), z.number(), z.boolean()])),
       batch: z.number(),
       shapes: z.record(z.string(), z.array(z.number())),
-      inputSource: z.enum(['synthetic', 'files']),
+      /** Where the inputs came from: all synthesized (from `seed`), all from files, or some of each. */
+      inputSource: z.enum(['synthetic', 'files', 'mixed']),
       seed: z.number(),
       stopRules: stopRulesSchema,
       deadlineMs: z.number().nullable(),

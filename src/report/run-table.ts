@@ -14,7 +14,7 @@ export function formatRunResult(result: RunResult): string {
   lines.push(
     `${result.model.name}  (${e.engine}/${e.executionProvider}, opt ${e.graphOptLevel}, threads ${e.intraOpThreads || 'auto'}, batch ${e.batch})`,
   );
-  lines.push(`inputs ${shapes}  [${e.inputSource}, seed ${e.seed}]`);
+  lines.push(`inputs ${shapes}  [${inputSourceText(e.inputSource, e.seed)}]`);
   lines.push('');
   lines.push(
     table([
@@ -83,4 +83,11 @@ export function formatRunResult(result: RunResult): string {
     );
   }
   return `${lines.join('\n')}\n`;
+}
+
+/** The seed only where something was synthesized from it: inputs all read from files owe it nothing. */
+function inputSourceText(source: RunResult['config']['effective']['inputSource'], seed: number): string {
+  if (source === 'files') return 'files';
+  if (source === 'mixed') return `files + synthetic, seed ${seed}`;
+  return `synthetic, seed ${seed}`;
 }

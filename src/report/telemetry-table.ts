@@ -1,8 +1,12 @@
 /** The telemetry lines of a run's terminal view: what was sampled, and energy only where measured. */
 import type { TelemetrySummary } from '../telemetry/index.js';
+import { bytes } from './format.js';
 
 const fixed = (value: number | null | undefined, digits = 1): string =>
   value === null || value === undefined || !Number.isFinite(value) ? '—' : value.toFixed(digits);
+
+/** `peakRssMb` holds MiB (procfs kB / 1024): printed with the run table's binary units. */
+const peakRss = (mib: number | null): string => (mib === null ? '—' : bytes(mib * 1024 * 1024));
 
 export function formatTelemetry(t: TelemetrySummary): string {
   const lines = [
@@ -11,7 +15,7 @@ export function formatTelemetry(t: TelemetrySummary): string {
   const s = t.sources;
   if (s.proc) {
     lines.push(
-      `  cpu: this process ${fixed(s.proc.processCpuPctMean)}% of a core (max ${fixed(s.proc.processCpuPctMax)}%), system ${fixed(s.proc.systemCpuPctMean)}% busy; peak RSS ${fixed(s.proc.peakRssMb)} MB`,
+      `  cpu: this process ${fixed(s.proc.processCpuPctMean)}% of a core (max ${fixed(s.proc.processCpuPctMax)}%), system ${fixed(s.proc.systemCpuPctMean)}% busy; peak RSS ${peakRss(s.proc.peakRssMb)}`,
     );
   }
   if (s.cpufreq)

@@ -283,6 +283,31 @@ function zooIssues(spec: StudySpec): Array<{ path: PropertyKey[]; message: strin
   return issues;
 }
 
+/**
+ * A model's `shapes` fix its batch (the leading dimension, as `run` reads it); every entry of `batches`
+ * must agree, or the variant would be labelled with a batch it never ran.
+ */
+function batchIssues(
+  spec: StudySpec,
+  batchesGiven: boolean,
+): Array<{ path: PropertyKey[]; message: string }> {
+  const issues: Array<{ path: PropertyKey[]; message: string }> = [];
+  const listed = `batches ${batchesGiven ? '' : '(the default) '}[${spec.batches.join(', ')}]`;
+  spec.models.forEach((entry, i) => {
+    if (typeof entry === 'string' || !entry.shapes) return;
+    const model = entry.name ?? entry.ref;
+    for (const [input, dims] of Object.entries(entry.shapes)) {
+      const other = spec.batches.find((batch) => dims.length > 0 && dims[0] !== batch);
+      if (other === undefined) continue;
+      issues.push({
+        path: ['models', i, 'shapes', input],
+        message: `model '${model}': shapes ${input}=${dims.join('x')} fixes batch ${dims[0]} but ${listed} asks for batch ${other}: make them agree (batches: [${dims[0]}], or a leading dimension of ${other})`,
+      });
+    }
+  });
+  return issues;
+}
+
 /** Validates parsed spec data; `source` names the file in errors; `doc` gives line numbers. */
 export function validateSpec(
   data: unknown,
@@ -290,8 +315,9 @@ export function validateSpec(
   located?: { doc: Document; lines: LineCounter },
 ): StudySpec {
   const parsed = studySpecSchema.safeParse(data ?? {}, { reportInput: true });
+  const batchesGiven = typeof data === 'object' && data !== null && 'batches' in data;
   const issues: Array<{ path: PropertyKey[]; message: string; unknownKey?: string }> = parsed.success
-    ? zooIssues(parsed.data)
+    ? [...zooIssues(parsed.data), ...batchIssues(parsed.data, batchesGiven)]
     : parsed.error.issues.map((issue) => ({
         path: issue.path as PropertyKey[],
         message: issueMessage(issue),

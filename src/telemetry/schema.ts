@@ -67,8 +67,9 @@ export const procSummarySchema = z.object({
   /** All CPUs busy share, %. */
   systemCpuPctMean: nn,
   systemCpuPctMax: nn,
+  /** Largest VmRSS in the window, MiB (procfs kB / 1024; the name predates the unit's spelling). */
   rssMbMax: nn,
-  /** VmHWM at the window's end: the process's peak RSS since it started. */
+  /** VmHWM at the window's end: the process's peak RSS since it started, MiB (kB / 1024). */
   peakRssMb: nn,
 });
 

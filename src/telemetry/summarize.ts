@@ -94,6 +94,18 @@ function round(value: number | null, digits = 3): number | null {
 
 // ---- per source ----
 
+/**
+ * A process's CPU use, % of one core, capped at what the machine has: 100 × its CPUs. The counter
+ * (utime+stime) moves in whole clock ticks (10 ms at USER_HZ 100) and is read a little before or after
+ * the timestamp taken for it, so over one 100 ms interval a process that keeps both cores of a 2-core
+ * machine busy can read 205 %: the excess is quantization and read jitter, not use the machine could
+ * give, so it is cut at the ceiling rather than printed. Left as read when the CPU count is unknown.
+ */
+function capProcessCpuPct(pct: number, cpuCount: number | null | undefined): number {
+  if (cpuCount === null || cpuCount === undefined || !(cpuCount > 0)) return pct;
+  return Math.min(pct, 100 * cpuCount);
+}
+
 function summarizeProc(
   record: TelemetryRecord,
   bracket: TelemetrySample[],
@@ -120,10 +132,14 @@ function summarizeProc(
   const rss = instant.map((s) => s.proc?.rssKb).filter((v): v is number => v != null);
   const peak = instant.map((s) => s.proc?.peakRssKb).filter((v): v is number => v != null);
   const maxRate = max(intervalRates(cpu, window));
+  const cpuCount = record.info.proc?.cpuCount;
   return {
     pid: record.pid,
-    processCpuPctMean: cpuDelta.coveredMs > 0 ? round((cpuDelta.delta / cpuDelta.coveredMs) * 100, 2) : null,
-    processCpuPctMax: maxRate === null ? null : round(maxRate * 100, 2),
+    processCpuPctMean:
+      cpuDelta.coveredMs > 0
+        ? round(capProcessCpuPct((cpuDelta.delta / cpuDelta.coveredMs) * 100, cpuCount), 2)
+        : null,
+    processCpuPctMax: maxRate === null ? null : round(capProcessCpuPct(maxRate * 100, cpuCount), 2),
     systemCpuPctMean: totalDelta.delta > 0 ? round((busyDelta.delta / totalDelta.delta) * 100, 2) : null,
     systemCpuPctMax: round(max(systemMax), 2),
     rssMbMax: rss.length > 0 ? round(Math.max(...rss) / 1024, 2) : null,
@@ -369,7 +385,10 @@ function seriesOf(record: TelemetryRecord, window: TimeWindow): TelemetrySeriesP
     let systemCpuPct: number | null = null;
     if (prev && dt > 0 && s.proc && prev.proc) {
       if (s.proc.processCpuMs !== null && prev.proc.processCpuMs !== null) {
-        processCpuPct = ((s.proc.processCpuMs - prev.proc.processCpuMs) / dt) * 100;
+        processCpuPct = capProcessCpuPct(
+          ((s.proc.processCpuMs - prev.proc.processCpuMs) / dt) * 100,
+          record.info.proc?.cpuCount,
+        );
       }
       const totalTicks = (s.proc.systemTotalTicks ?? 0) - (prev.proc.systemTotalTicks ?? 0);
       if (s.proc.systemBusyTicks !== null && prev.proc.systemBusyTicks !== null && totalTicks > 0) {

@@ -61,6 +61,31 @@ describe('edgebench run: contradictions are refused, not silently resolved', () 
       /^edgebench: --min-time 120000 is above --max-time 60000 \(the default cap\)/,
     ],
     [
+      '--warmup-time above --max-time (warm-up is capped by it too)',
+      ['--batch', '1', '--warmup-time', '5000', '--max-time', '1000'],
+      /^edgebench: --warmup-time 5000 is above --max-time 1000, which caps warm-up too: warm-up would stop at 1000 ms; raise --max-time \(0 = unbounded\) or lower --warmup-time$/,
+    ],
+    [
+      '--warmup-time above the default --max-time',
+      ['--batch', '1', '--warmup-time', '90000'],
+      /^edgebench: --warmup-time 90000 is above --max-time 60000 \(the default cap\), which caps warm-up too/,
+    ],
+    [
+      '--tdp-watts without --estimate-energy',
+      ['--batch', '1', '--tdp-watts', '15'],
+      /^edgebench: --tdp-watts is used only to estimate energy: add --estimate-energy/,
+    ],
+    [
+      '--qps below zero states the real rule',
+      ['--batch', '1', '--scenario', 'server', '--latency-bound-ms', '5', '--qps', '-5'],
+      /^edgebench: --qps must be a number > 0, got '-5'$/,
+    ],
+    [
+      '--qps 0 is refused by the same rule',
+      ['--batch', '1', '--scenario', 'server', '--latency-bound-ms', '5', '--qps', '0'],
+      /^edgebench: --qps must be a number > 0, got '0'$/,
+    ],
+    [
       '--deadline-ms 0',
       ['--batch', '1', '--deadline-ms', '0'],
       /^edgebench: --deadline-ms must be a number > 0, got '0'$/,
@@ -85,6 +110,39 @@ describe('edgebench run: contradictions are refused, not silently resolved', () 
     const r = await runCli(['run', models.dynamic, '--batch', '1', ...FAST, ...NO_TELEMETRY, '--json', dir]);
     expect(r.code).toBe(2);
     expect(oneLine(r.stderr)).toMatch(/--json \S+ is a directory: give a file path/);
+  });
+
+  it('a warm-up within --max-time, and --tdp-watts with --estimate-energy, are accepted', async () => {
+    const r = await runCli([
+      'run',
+      models.dynamic,
+      '--batch',
+      '1',
+      ...FAST,
+      '--threads',
+      '1',
+      '--warmup-time',
+      '1000',
+      '--max-time',
+      '1000',
+      '--estimate-energy',
+      '--tdp-watts',
+      '15',
+      '--json',
+      '-',
+    ]);
+    expect(r.code).toBe(0);
+    expect(JSON.parse(r.stdout).config.effective.stopRules).toMatchObject({
+      warmupTimeMs: 1000,
+      maxTimeMs: 1000,
+    });
+  });
+
+  it('an input file for every input: the table shows no seed (it played no part)', async () => {
+    const r = await runCli(['run', models.dynamic, '--input', `x=${x3}`, ...FAST, ...NO_TELEMETRY]);
+    expect(r.code).toBe(0);
+    expect(r.stdout).toMatch(/^inputs x=3x16 {2}\[files\]$/m);
+    expect(r.stdout).not.toMatch(/seed/);
   });
 
   it('an input file alone, or with an agreeing --shape/--batch, still runs', async () => {

@@ -47,6 +47,16 @@ describe('stop rules', () => {
     expect(raw.endEpochMs - raw.startEpochMs).toBeGreaterThanOrEqual(25);
   });
 
+  it('caps warm-up at the maximum time too (which is why `run` refuses --warmup-time above --max-time)', async () => {
+    const raw = await timeLoop(
+      instant,
+      rules({ warmupTimeMs: 1e9, minCount: 1, minTimeMs: 0, maxTimeMs: 25, relCi: 0 }),
+    );
+    expect(raw.warmupTimeMs).toBeGreaterThanOrEqual(25);
+    expect(raw.warmupTimeMs).toBeLessThan(1e9);
+    expect(raw.samplesMs.length).toBeGreaterThan(0);
+  });
+
   it('stops early once the median is precise enough', async () => {
     // A perfectly steady (sleep-free) function is precise long before 60 s.
     const steady = () => new Promise<void>((resolve) => setImmediate(resolve));

@@ -51,6 +51,10 @@ describe('edgebench optimize / compare-outputs', () => {
       ],
       [['optimize', model, '--recipe', 'fuse', '-o', model], /is the input model/],
       [
+        ['optimize', model, '--recipe', 'fuse', '-o', path.join(dir, 'x.txt')],
+        /: -o \S+x\.txt: the output file must end in \.onnx$/,
+      ],
+      [
         ['optimize', model, '--recipe', 'int8-static', '-o', path.join(dir, 'b.onnx'), '--calib', dir],
         /no images/,
       ],
@@ -78,5 +82,6 @@ describe('edgebench optimize / compare-outputs', () => {
       expect(errors).toHaveLength(1);
       expect(errors[0]).toMatch(pattern);
     }
+    expect(existsSync(path.join(dir, 'x.txt'))).toBe(false);
   });
 });

@@ -84,6 +84,24 @@ describe('study spec', () => {
     );
   });
 
+  it('refuses batches that contradict a model’s shapes, naming the model and both values', () => {
+    const given = errorOf(() => parseSpec(`${VALID}batches: [2]\n`, 'demo.yaml'));
+    expect(given.message).toMatch(
+      /^invalid study spec: demo\.yaml:4:\d+: models\[1\]\.shapes\.images: model 'det': shapes images=1x3x64x64 fixes batch 1 but batches \[2\] asks for batch 2: make them agree \(batches: \[1\], or a leading dimension of 2\)$/,
+    );
+    expect(given.message).not.toContain('\n');
+    const byDefault = errorOf(() =>
+      parseSpec(VALID.replace('[1, 3, 64, 64]', '[4, 3, 64, 64]'), 'demo.yaml'),
+    );
+    expect(byDefault.message).toContain(
+      "model 'det': shapes images=4x3x64x64 fixes batch 4 but batches (the default) [1] asks for batch 1",
+    );
+    // Agreeing values are fine, and the shape is what runs.
+    const agreed = parseSpec(VALID.replace('[1, 3, 64, 64]', '[4, 3, 64, 64]').concat('batches: [4]\n'));
+    const det = planStudy(agreed, { baseDir: '/data' }).variants.filter((v) => v.model === 'det');
+    expect(det.every((v) => v.batch === 4 && v.settings.shapes?.images[0] === 4)).toBe(true);
+  });
+
   it('reports YAML syntax errors with their line', () => {
     const e = errorOf(() => parseSpec('models: [a.onnx\noptimized: []\n', 'bad.yaml'));
     expect(e.message).toMatch(/^cannot read the study spec: bad\.yaml:\d+:\d+: /);

@@ -312,6 +312,33 @@ describe('summarizeTelemetry: absence and estimates', () => {
     expect(summary.sampler).toMatchObject({ intervalMs: 100, samples: 21 });
   });
 
+  it('never reports more process CPU than the machine has (tick jitter is cut at 100 × CPUs)', () => {
+    // A 2-CPU machine, both cores busy: 200 ms of CPU per 100 ms, but one reading lands a tick late
+    // (220 ms in one interval, 180 ms in the next): 220 % of a core cannot happen on 2 CPUs.
+    const cpuMs = [0, 200, 420, 600, 800];
+    const jittery: TelemetrySample[] = cpuMs.map((ms, i) => ({
+      tMs: T0 + i * 100,
+      proc: {
+        processCpuMs: ms,
+        rssKb: 1024,
+        peakRssKb: 1024,
+        systemBusyTicks: i * 20,
+        systemTotalTicks: i * 20,
+      },
+    }));
+    const twoCpus: SourceInfos['proc'] = { ...PROC_INFO, cpuCount: 2 };
+    const summary = summarizeTelemetry(record(jittery, { proc: twoCpus }), { startMs: T0, endMs: T0 + 400 });
+    expect(summary.sources.proc?.processCpuPctMax).toBe(200);
+    expect(summary.sources.proc?.processCpuPctMean).toBe(200);
+    expect(summary.series?.map((p) => p.processCpuPct)).toEqual([null, 200, 200, 180, 200]);
+    // With the CPU count unknown nothing is invented: the figure stays as read.
+    const unknown = summarizeTelemetry(record(jittery, { proc: { ...PROC_INFO, cpuCount: null } }), {
+      startMs: T0,
+      endMs: T0 + 400,
+    });
+    expect(unknown.sources.proc?.processCpuPctMax).toBe(220);
+  });
+
   it('rejects a window that ends before it starts', () => {
     expect(() => summarizeTelemetry(base(), { startMs: T0 + 10, endMs: T0 })).toThrow(RangeError);
   });

@@ -3,6 +3,7 @@
  * /proc/PID/status (VmRSS, VmHWM) and /proc/stat (all CPUs). Without procfs (macOS) and when the
  * watched process is this one, falls back to process.cpuUsage()/resourceUsage() (no system figures).
  */
+import os from 'node:os';
 import {
   CLOCK_TICKS_PER_SECOND,
   parseProcPidStat,
@@ -36,7 +37,7 @@ export class ProcSource implements TelemetrySource<'proc'> {
     if (stat === null) {
       const why = readError(statPath) ?? 'unparseable';
       if (this.pid === process.pid && this.root === '/' && process.platform !== 'linux') {
-        this.info = { pid: this.pid, command: null, mode: 'node', cpuCount: null };
+        this.info = { pid: this.pid, command: null, mode: 'node', cpuCount: os.availableParallelism() };
         return {
           id: this.id,
           available: true,
