@@ -60,35 +60,24 @@ export function renderMarkdown(analysis: StudyAnalysis): string {
     out.push('');
     for (const n of notes) out.push(`> Note — ${n}`);
   }
-  const byDevice = deviceRows(analysis);
-  if (byDevice.length > 0) {
-    out.push('');
-    out.push('## By device');
-    out.push('');
-    out.push("The same model on each device class, side by side (speedup: over the same device's baseline).");
-    out.push('');
-    out.push(markdownTable(byDevice));
-  }
-  const byFramework = frameworkRows(analysis);
-  if (byFramework.length > 0) {
-    out.push('');
-    out.push('## Against the framework baseline');
-    out.push('');
-    out.push(FRAMEWORK_SENTENCE);
-    out.push('');
-    out.push(markdownTable(byFramework));
-    out.push('');
-    for (const line of frameworkAverageLines(analysis)) out.push(`- ${line}`);
-  }
-  const byEp = epRows(analysis);
-  if (byEp.length > 0) {
-    out.push('');
-    out.push('## By execution provider');
-    out.push('');
-    out.push(EP_SENTENCE);
-    out.push('');
-    out.push(markdownTable(byEp));
-  }
+  /** A side-by-side table with its heading and what it compares; nothing when it has no rows. */
+  const section = (title: string, sentence: string, rows: string[][], after: string[] = []) => {
+    if (rows.length === 0) return;
+    out.push('', `## ${title}`, '', sentence, '', markdownTable(rows));
+    if (after.length > 0) out.push('', ...after.map((line) => `- ${line}`));
+  };
+  section(
+    'By device',
+    "The same model on each device class, side by side (speedup: over the same device's baseline).",
+    deviceRows(analysis),
+  );
+  section(
+    'Against the framework baseline',
+    FRAMEWORK_SENTENCE,
+    frameworkRows(analysis),
+    frameworkAverageLines(analysis),
+  );
+  section('By execution provider', EP_SENTENCE, epRows(analysis));
   out.push('');
   out.push('## Variants');
   out.push('');

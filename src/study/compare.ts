@@ -427,25 +427,7 @@ export function analyzeStudy(stored: StoredStudy, options: BootstrapOptions = {}
       notes: notesOf(v),
       ...(v.device ? { device: v.device } : {}),
     };
-    if (base?.failure?.kind === 'unavailable' || opt.failure?.kind === 'unavailable') {
-      comparison.status = 'skipped';
-      comparison.reason = (base?.failure ?? opt.failure)?.reason.replace(/^round \d+: /, '') ?? null;
-    } else if (base?.failure || base?.variant.status === 'failed') {
-      comparison.status = 'failed';
-      comparison.reason = `baseline failed: ${base.failure?.reason ?? 'unknown reason'}`;
-    } else if (opt.failure || v.status === 'failed') {
-      comparison.status = 'failed';
-      comparison.reason = opt.failure?.reason ?? 'failed';
-    } else if (!base || base.samplesMs.length === 0 || opt.samplesMs.length === 0) {
-      comparison.status = 'missing';
-      comparison.reason = 'not measured yet (resume the study)';
-    } else {
-      comparison.estimate = compareSamples(base.samplesMs, opt.samplesMs, {
-        resamples: bootstrap.resamples,
-        confidence: bootstrap.confidence,
-        seed: seedFor(bootstrap.seed, v.key),
-      });
-    }
+    Object.assign(comparison, comparisonOutcome(opt, base, 'baseline', bootstrap, v.key));
     comparisons.push(comparison);
   }
   return {
@@ -459,6 +441,38 @@ export function analyzeStudy(stored: StoredStudy, options: BootstrapOptions = {}
     bootstrap,
     ...(stored.devices && stored.devices.length > 0 ? { devices: stored.devices } : {}),
   };
+}
+
+/**
+ * A comparison's status: ok with its bootstrap estimate, or why there is none — either side cannot
+ * run here (skipped), failed, or has no samples yet (missing).
+ */
+function comparisonOutcome(
+  variant: VariantAnalysis,
+  reference: VariantAnalysis | undefined,
+  referenceRole: 'baseline' | 'reference',
+  bootstrap: Required<BootstrapOptions>,
+  seedKey: string,
+): { status: Comparison['status']; reason: string | null; estimate: SpeedupEstimate | null } {
+  const unavailable = [reference?.failure, variant.failure].find((f) => f?.kind === 'unavailable');
+  if (unavailable)
+    return { status: 'skipped', reason: unavailable.reason.replace(/^round \d+: /, ''), estimate: null };
+  if (reference?.failure || reference?.variant.status === 'failed')
+    return {
+      status: 'failed',
+      reason: `${referenceRole} failed: ${reference.failure?.reason ?? 'unknown reason'}`,
+      estimate: null,
+    };
+  if (variant.failure || variant.variant.status === 'failed')
+    return { status: 'failed', reason: variant.failure?.reason ?? 'failed', estimate: null };
+  if (!reference || reference.samplesMs.length === 0 || variant.samplesMs.length === 0)
+    return { status: 'missing', reason: 'not measured yet (resume the study)', estimate: null };
+  const estimate = compareSamples(reference.samplesMs, variant.samplesMs, {
+    resamples: bootstrap.resamples,
+    confidence: bootstrap.confidence,
+    seed: seedFor(bootstrap.seed, seedKey),
+  });
+  return { status: 'ok', reason: null, estimate };
 }
 
 /** Whether a variant is one of the engine group's (torch, trtexec), whose `ep` holds its engine. */
@@ -505,21 +519,10 @@ function crossCompare(
     estimate: null,
     ...(v.device ? { device: v.device } : {}),
   };
-  const failed = variant.failure ?? reference.failure;
-  if (failed) {
-    comparison.status = failed.kind === 'unavailable' ? 'skipped' : 'failed';
-    comparison.reason =
-      failed.kind === 'unavailable' ? failed.reason.replace(/^round \d+: /, '') : failed.reason;
-  } else if (reference.samplesMs.length === 0 || variant.samplesMs.length === 0) {
-    comparison.status = 'missing';
-    comparison.reason = 'not measured yet (resume the study)';
-  } else {
-    comparison.estimate = compareSamples(reference.samplesMs, variant.samplesMs, {
-      resamples: bootstrap.resamples,
-      confidence: bootstrap.confidence,
-      seed: seedFor(bootstrap.seed, `${v.key}~${reference.variant.key}`),
-    });
-  }
+  Object.assign(
+    comparison,
+    comparisonOutcome(variant, reference, 'reference', bootstrap, `${v.key}~${reference.variant.key}`),
+  );
   return comparison;
 }
 
