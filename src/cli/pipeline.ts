@@ -92,8 +92,8 @@ function commonOptions(cmd: Command): Command {
     )
     .option(
       '--crop-fraction <f>',
-      'resize-crop: crop share of the resized picture (default 0.875 = 224/256)',
-      numberFlag('--crop-fraction'),
+      'resize-crop: crop share of the resized picture, in (0, 1] (default 0.875 = 224/256)',
+      cropFractionFlag,
     )
     .option('--mean <r,g,b>', 'per-channel mean on 0–1 pixels, RGB order')
     .option('--std <r,g,b>', 'per-channel standard deviation on 0–1 pixels, RGB order')
@@ -134,9 +134,24 @@ function preprocessFlags(flags: CommonFlags) {
     resize: flags.resize,
     cropFraction: flags.cropFraction,
     mean: flags.mean !== undefined ? parseTriple('--mean', flags.mean) : undefined,
-    std: flags.std !== undefined ? parseTriple('--std', flags.std) : undefined,
+    std: flags.std !== undefined ? parseStd(flags.std) : undefined,
     channelOrder: flags.channelOrder,
   };
+}
+
+function cropFractionFlag(value: string): number {
+  const n = Number(value);
+  if (value.trim() === '' || !(n > 0 && n <= 1))
+    throw new UserError(`--crop-fraction must be a number in (0, 1], e.g. 0.875; got '${value}'`);
+  return n;
+}
+
+/** A standard deviation divides each channel: zero or negative is refused here, naming the flag. */
+function parseStd(text: string) {
+  const std = parseTriple('--std', text);
+  if (std.some((v) => !(v > 0)))
+    throw new UserError(`--std values must be numbers > 0 (one per channel, R,G,B), got '${text}'`);
+  return std;
 }
 
 function realtimeFlags(
