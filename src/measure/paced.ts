@@ -2,11 +2,18 @@
  * A paced source feeding one consumer through a bounded queue: the core of camera emulation
  * (`realtime.ts`) and of the server scenario (Poisson arrivals).
  *
- * Arrival times are computed, not observed: item i arrives at its scheduled time, or when the source
- * could first deliver it if that is later. The schedule starts when the source delivers its first item
- * (a camera starts streaming once it is open; a decoder's start-up is not counted as lateness). The queue is brought up to date each time the consumer looks
- * at it, so a consumer that blocks the event loop cannot make arrivals look later (or latencies shorter)
- * than they were; drops are decided in arrival order exactly as a real bounded queue would.
+ * Arrival times are the schedule, not observations: item i arrives at `arrivalMs(i)` from the schedule's
+ * origin (as MLPerf LoadGen counts latency from a query's scheduled issue), and latency is measured from
+ * there. The schedule starts when the source delivers its first item (a camera starts streaming once it
+ * is open; a decoder's start-up is not counted as lateness). The queue is brought up to date each time
+ * the consumer looks at it, so a consumer that blocks the event loop cannot make arrivals look later (or
+ * latencies shorter) than they were; drops are decided in arrival order exactly as a real bounded queue
+ * would.
+ *
+ * An asynchronous source can still fall behind its schedule (a decoder slower than real time). Whether
+ * it did is judged from the source's own time per item — the time the reader waited for it while the
+ * event loop was idle (`Clock.idleMs`) — replayed on a reader that is never held up: a consumer that
+ * holds the thread (onnxruntime-node's CPU `run` does) delays the reads, not the source.
  */
 import { performance } from 'node:perf_hooks';
 
@@ -18,6 +25,11 @@ export type DropPolicy = (typeof DROP_POLICIES)[number];
 export interface Clock {
   now(): number;
   sleepUntil(ms: number): Promise<void>;
+  /**
+   * Cumulative ms the event loop has spent idle (waiting for I/O or timers), on the `now` scale. A wait
+   * for the source counts as the source's time only while the loop was idle; without it, all of it does.
+   */
+  idleMs?(): number;
 }
 
 /** performance.now(), with sleeps that wake on time: a timer for the bulk, then a short yield loop. */
@@ -28,12 +40,13 @@ export const realClock: Clock = {
     if (ahead > 2) await new Promise<void>((resolve) => setTimeout(resolve, Math.floor(ahead - 1.5)));
     while (performance.now() < ms) await new Promise<void>((resolve) => setImmediate(resolve));
   },
+  idleMs: () => performance.eventLoopUtilization().idle,
 };
 
 /** One served item; times in ms from the start of the run. */
 export interface PacedRecord {
   index: number;
-  /** Scheduled arrival, or when the source delivered the item if later. */
+  /** Scheduled arrival (latency counts from here, even when the source delivered the item later). */
   arrivalMs: number;
   startMs: number;
   endMs: number;
@@ -48,7 +61,11 @@ export interface PacedRun {
   dropped: { index: number; arrivalMs: number }[];
   /** Items still queued when the run stopped at its time cap. */
   unserved: number;
-  /** Items the source delivered after their scheduled arrival. */
+  /**
+   * Items the source itself could not deliver by their scheduled arrival: its own time per item (waits
+   * while the event loop was idle), replayed on a reader that is never held up, ends after the item's
+   * due time (+1 ms). A consumer blocking the thread does not make items late from the source.
+   */
   lateFromSource: number;
   /** Time of the last completion (or of the stop), from the start. */
   endMs: number;
@@ -74,15 +91,24 @@ export interface PacedOptions<T> {
 
 interface Pending<T> {
   item: T;
-  /** When the source delivered it, relative to the start (−Infinity: available from the start). */
+  /** When the reader got it, relative to the start (−Infinity: available from the start). */
   availableMs: number;
+  /**
+   * When a reader that is never held up would have had it: it asks for item i once it holds item i − 1
+   * and item i − limit has arrived (at once, for the first ones), and the source then takes its own time
+   * for it (the reader's wait while the event loop was idle). −Infinity for synchronous sources.
+   */
+  readyMs: number;
 }
 
+/** An item is late from the source when it was ready more than this after its scheduled arrival. */
+const LATE_TOLERANCE_MS = 1;
+
 /**
- * Reads an asynchronous source ahead in the background, stamping when each item became available. It
- * holds at most `limit` items ahead of their arrival, but always reads an item once it is due: a camera
- * keeps delivering frames while the consumer is busy, and a frame left unread then would look late
- * from the source (and escape the drop policy) only because the consumer was slow.
+ * Reads an asynchronous source ahead in the background, noting how long the source itself took for each
+ * item. It holds at most `limit` items ahead of their arrival, but always reads an item once it is due:
+ * a camera keeps delivering frames while the consumer is busy, and a frame left unread then would escape
+ * the drop policy only because the consumer was slow.
  */
 class ReadAhead<T> {
   readonly buffer: Pending<T>[] = [];
@@ -90,13 +116,18 @@ class ReadAhead<T> {
   error: unknown;
   private pumping = false;
   private read = 0;
-  private lastAvailable = Number.NEGATIVE_INFINITY;
+  /** `readyMs` of the last item read. */
+  private ready = Number.NEGATIVE_INFINITY;
+  /** Whether the last item read was late from the source: catching up would wait on the source. */
+  private behind = false;
   private timer: ReturnType<typeof setTimeout> | undefined;
   private waiters: (() => void)[] = [];
   constructor(
     private readonly iterator: AsyncIterator<T>,
     private readonly limit: number,
     private readonly now: () => number,
+    /** Cumulative idle ms of the event loop, if the clock knows it. */
+    private readonly idle: (() => number) | undefined,
     /** Scheduled arrival of item `index` on the `now` scale; undefined while the schedule is not set. */
     private readonly due: (index: number) => number | undefined = () => undefined,
   ) {}
@@ -117,16 +148,22 @@ class ReadAhead<T> {
       try {
         while (!this.done && (this.buffer.length < this.limit || this.nextIsDue())) {
           const asked = this.now();
+          const idleBefore = this.idle?.();
           const r = await this.iterator.next();
           if (r.done) this.done = true;
           else {
-            // Time between the item falling due (with the previous one already in hand) and our asking
-            // for it is this reader's delay (a timer firing late, a busy event loop), not the source's.
+            const got = this.now();
+            // While the consumer held the thread (a native inference call), the item may have been ready
+            // long before we could take it: only the idle part of the wait is the source's.
+            const waited = got - asked;
+            const sourceMs =
+              idleBefore === undefined ? waited : Math.max(0, Math.min(waited, this.idle!() - idleBefore));
+            const asks = this.read >= this.limit ? this.due(this.read - this.limit) : undefined;
+            this.ready =
+              this.read === 0 ? got : Math.max(this.ready, asks ?? Number.NEGATIVE_INFINITY) + sourceMs;
             const due = this.due(this.read);
-            const ownDelay = due === undefined ? 0 : Math.max(0, asked - Math.max(due, this.lastAvailable));
-            const availableMs = this.now() - ownDelay;
-            this.lastAvailable = availableMs;
-            this.buffer.push({ item: r.value, availableMs });
+            this.behind = due !== undefined && this.ready > due + LATE_TOLERANCE_MS;
+            this.buffer.push({ item: r.value, availableMs: got, readyMs: this.ready });
             this.read++;
           }
           this.wake();
@@ -154,11 +191,11 @@ class ReadAhead<T> {
   /**
    * Reads every item due by `untilMs` that is not read yet. A consumer that blocks the event loop (a
    * native inference call) stops the reader too; the items that fell due meanwhile are read here,
-   * before the queue is brought up to date, and stamped as if read on time (see the loop above).
+   * before the queue is brought up to date. A source that is itself behind is not waited for.
    */
   async catchUp(untilMs: number): Promise<void> {
     for (;;) {
-      if (this.done) return;
+      if (this.done || this.behind) return;
       const d = this.due(this.read);
       if (d === undefined || d > untilMs) return;
       const changed = this.changed();
@@ -202,8 +239,12 @@ export async function runPaced<T>(options: PacedOptions<T>): Promise<PacedRun> {
   if (Symbol.iterator in options.source) syncIterator = (options.source as Iterable<T>)[Symbol.iterator]();
   else {
     const it = (options.source as AsyncIterable<T>)[Symbol.asyncIterator]();
-    readAhead = new ReadAhead(it, Math.max(1, options.readAheadItems ?? 64), now, (index) =>
-      origin === undefined ? undefined : origin + options.arrivalMs(index),
+    readAhead = new ReadAhead(
+      it,
+      Math.max(1, options.readAheadItems ?? 64),
+      now,
+      clock.idleMs?.bind(clock),
+      (index) => (origin === undefined ? undefined : origin + options.arrivalMs(index)),
     );
     readAhead.pump();
   }
@@ -212,7 +253,12 @@ export async function runPaced<T>(options: PacedOptions<T>): Promise<PacedRun> {
     if (syncPending.length === 0 && !syncDone) {
       const r = syncIterator!.next();
       if (r.done) syncDone = true;
-      else syncPending.push({ item: r.value, availableMs: Number.NEGATIVE_INFINITY });
+      else
+        syncPending.push({
+          item: r.value,
+          availableMs: Number.NEGATIVE_INFINITY,
+          readyMs: Number.NEGATIVE_INFINITY,
+        });
     }
     return syncPending[0];
   };
@@ -236,6 +282,8 @@ export async function runPaced<T>(options: PacedOptions<T>): Promise<PacedRun> {
     return origin + options.arrivalMs(index);
   };
   let stoppedAtCap = false;
+  /** When the consumer last finished an item. */
+  let consumerFreeMs = 0;
 
   /** Moves every item that has arrived by `t` into the queue, applying the drop policy in arrival order. */
   const admit = (t: number): void => {
@@ -243,10 +291,11 @@ export async function runPaced<T>(options: PacedOptions<T>): Promise<PacedRun> {
       const p = peek();
       if (!p) return;
       const due = scheduled(next, p);
-      const arrival = Math.max(due, p.availableMs);
+      // The item is in hand: it enters the queue at its scheduled arrival, stamped with it.
+      const arrival = due;
       if (arrival > t) return;
       if (maxDurationMs > 0 && arrival >= maxDurationMs) return;
-      if (p.availableMs > due + 1) lateFromSource++;
+      if (p.readyMs > due + LATE_TOLERANCE_MS) lateFromSource++;
       take();
       if (queue.length >= options.queueCapacity) {
         if (options.dropPolicy === 'drop-newest') {
@@ -265,7 +314,9 @@ export async function runPaced<T>(options: PacedOptions<T>): Promise<PacedRun> {
   try {
     for (;;) {
       if (readAhead?.error) throw readAhead.error;
-      if (readAhead) await readAhead.catchUp(now());
+      // Items that fell due while the consumer worked (and maybe held the thread) are read before the
+      // queue is updated; an item due since then that the source has not delivered is not waited for.
+      if (readAhead) await readAhead.catchUp(consumerFreeMs);
       const t = now();
       if (maxDurationMs > 0 && t >= maxDurationMs) {
         admit(maxDurationMs);
@@ -277,11 +328,12 @@ export async function runPaced<T>(options: PacedOptions<T>): Promise<PacedRun> {
       if (head) {
         const startMs = now();
         const produced = await options.serve(head.item, head.index);
+        consumerFreeMs = now();
         served.push({
           index: head.index,
           arrivalMs: head.arrivalMs,
           startMs,
-          endMs: now(),
+          endMs: consumerFreeMs,
           output: produced !== false,
         });
         continue;
@@ -289,7 +341,7 @@ export async function runPaced<T>(options: PacedOptions<T>): Promise<PacedRun> {
       if (sourceDone()) break;
       const p = peek();
       if (p) {
-        let wake = Math.max(scheduled(next, p), p.availableMs);
+        let wake = scheduled(next, p);
         if (maxDurationMs > 0) wake = Math.min(wake, maxDurationMs);
         await clock.sleepUntil(t0 + wake);
       } else if (readAhead) {

@@ -3,7 +3,8 @@
  * drop policy, one consumer processes them, and the summary says whether the pipeline keeps up.
  *
  * Definitions (docs/pipelines.md):
- * - latency: from a frame's arrival to the output it completes (an image's top-k, a clip's scores);
+ * - latency: from a frame's scheduled arrival (t0 + i × period) to the output it completes (an image's
+ *   top-k, a clip's scores), as MLPerf LoadGen counts from a query's scheduled issue;
  * - sustained FPS: the completion rate, (processed frames − 1) / (last completion − first completion);
  * - deadline miss: an output later than `deadlineMs` after its frame arrived;
  * - jitter: the standard deviation of latency; output-interval jitter: that of the gaps between outputs;
@@ -73,7 +74,10 @@ export interface RealtimeResult {
     dropped: number;
     /** Still queued when the time cap stopped the run. */
     unprocessed: number;
-    /** Delivered by the source (e.g. the decoder) after their scheduled arrival. */
+    /**
+     * The source itself (e.g. the decoder) could not deliver them by their scheduled arrival; waits
+     * caused by the consumer holding the thread do not count (a lower bound: see `PacedRun`).
+     */
     lateFromSource: number;
   };
   outputs: number;
@@ -82,7 +86,7 @@ export interface RealtimeResult {
   /** Completion rate of frames (≈ the source fps when it keeps up, the service rate when it cannot). */
   sustainedFps: number;
   outputsPerSec: number;
-  /** Arrival → output, over outputs. */
+  /** Scheduled arrival → output, over outputs. */
   latency: LatencyStats;
   /** Per-frame processing time (start → end of serve). */
   service: LatencyStats;

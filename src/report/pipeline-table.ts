@@ -81,6 +81,25 @@ function header(r: ImagePipelineResult | VideoPipelineResult): string {
   return `${r.model.name}  (ort/${String(e.executionProvider)}, threads ${Number(e.intraOpThreads) || 'auto'})  cold start ${ms(r.coldStartMs)} ms, first inference ${ms(r.firstInferenceMs)} ms`;
 }
 
+type Accuracy = NonNullable<ImagePipelineResult['accuracy']>;
+
+/** What the accuracy is over: images, each counted once, and the frames they came from when those differ. */
+export function accuracyBasis(a: Accuracy): string {
+  const frames = a.labelledFrames ?? a.labelled;
+  const inputs = a.labelledInputs ?? a.labelled;
+  const notes: string[] = [];
+  if (frames !== a.labelled) notes.push(`each counted once, from ${frames} labelled frames processed`);
+  if (inputs > a.labelled)
+    notes.push(
+      `${inputs - a.labelled} of ${inputs} never processed: their frames were dropped or not reached`,
+    );
+  return `accuracy on ${a.labelled} labelled images${notes.length > 0 ? ` (${notes.join('; ')})` : ''}`;
+}
+
+function accuracyFigures(a: Accuracy): string {
+  return `top-1 ${percent(a.top1)} (${a.correctTop1}), top-${a.k} ${percent(a.topK)} (${a.correctTopK})`;
+}
+
 export function formatImagePipelineResult(r: ImagePipelineResult, maxPredictions = 10): string {
   const e = r.config.effective;
   const p = e.preprocess;
@@ -98,9 +117,7 @@ export function formatImagePipelineResult(r: ImagePipelineResult, maxPredictions
   lines.push(formatStages(r.stages, 'image'));
   if (r.accuracy) {
     lines.push('');
-    lines.push(
-      `accuracy on ${r.accuracy.labelled} labelled images: top-1 ${percent(r.accuracy.top1)} (${r.accuracy.correctTop1}), top-${r.accuracy.k} ${percent(r.accuracy.topK)} (${r.accuracy.correctTopK})`,
-    );
+    lines.push(`${accuracyBasis(r.accuracy)}: ${accuracyFigures(r.accuracy)}`);
   }
   if (r.realtime) lines.push('', formatRealtime(r.realtime, 'result'));
   if (r.predictions.length > 0) {
@@ -143,7 +160,7 @@ export function formatVideoPipelineResult(r: VideoPipelineResult): string {
   for (const v of r.results) {
     lines.push('');
     lines.push(
-      `${v.file}: ${v.probe.width}x${v.probe.height} ${v.probe.codec}, ${v.fps} fps, ${v.frames} frames, ${v.clips.length} clips`,
+      `${v.file}: ${v.probe.width}x${v.probe.height} ${v.probe.codec}, ${v.fps} fps${v.realtime && v.realtime.settings.fps !== v.fps ? ` (times; paced at ${v.realtime.settings.fps} fps)` : ''}, ${v.frames} frames, ${v.clips.length} clips`,
     );
     lines.push(
       table(

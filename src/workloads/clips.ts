@@ -8,8 +8,9 @@ import type { ClipLayout } from './model-input.js';
 export interface ClipWindow {
   /** 0-based clip number. */
   index: number;
-  /** First frame (inclusive) and last frame (exclusive), 0-based. */
+  /** First frame of the clip, 0-based (inclusive). */
   startFrame: number;
+  /** One past the clip's last frame (exclusive), 0-based source frame numbers. */
   endFrame: number;
 }
 

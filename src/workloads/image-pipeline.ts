@@ -68,7 +68,10 @@ export interface ImagePipelineOptions {
   limits?: Partial<ImageLimits>;
   /** Untimed runs after the first inference (default 3). */
   warmupRuns?: number;
-  /** Passes over the images (default 1); predictions come from the first pass. */
+  /**
+   * Passes over the images (default 1). Predictions and accuracy count each image once, from the first
+   * time it is processed (in real time, a later pass when its earlier frames were dropped).
+   */
   repeat?: number;
   /** Camera emulation: images arrive as frames at `fps`. */
   realtime?: Partial<RealtimeSettings> & { fps: number };
@@ -126,8 +129,17 @@ export interface ImagePipelineResult {
   skipped: SkippedInput[];
   stages: StageSummary;
   predictions: ImagePrediction[];
+  /**
+   * Over the labelled images processed, each counted once (the model gives the same answer for the same
+   * picture, so repeats would only weight images by how often the drop policy let them through).
+   */
   accuracy: {
+    /** Labelled images processed at least once: the denominator. */
     labelled: number;
+    /** Labelled images among the inputs (in real time, those never processed had all their frames dropped). */
+    labelledInputs: number;
+    /** Processed frames (batch items, passes) of labelled images, repeats included. */
+    labelledFrames: number;
     k: number;
     correctTop1: number;
     top1: number;
@@ -232,11 +244,13 @@ export async function runImagePipeline(options: ImagePipelineOptions): Promise<I
     let correctTop1 = 0;
     let correctTopK = 0;
     let labelled = 0;
+    let labelledFrames = 0;
+    /** Images with a prediction: each counts once, from the first time it is processed. */
+    const predicted = new Set<{ file: string }>();
 
     /** Runs one batch of decoded pictures through preprocess → inference → postprocess. */
     const infer = async (
       pictures: { item: { file: string; truth?: string }; pixels: Uint8Array }[],
-      record: boolean,
     ): Promise<{ preprocessMs: number; inferenceMs: number; postprocessMs: number }> => {
       const t0 = performance.now();
       const n = spec.fixedBatch ?? pictures.length;
@@ -253,9 +267,11 @@ export async function runImagePipeline(options: ImagePipelineOptions): Promise<I
       for (let i = 0; i < pictures.length; i++) {
         const probs = toProbabilities(rows[i], softmaxMode);
         const top = topK(probs, k);
-        if (!record) continue;
         const { item } = pictures[i];
         const truth = truthIndex(item.truth);
+        if (truth) labelledFrames++;
+        if (predicted.has(item)) continue;
+        predicted.add(item);
         if (truth) {
           labelled++;
           classIndexBy.add(truth.by);
@@ -300,7 +316,7 @@ export async function runImagePipeline(options: ImagePipelineOptions): Promise<I
             }
           }
           if (pictures.length === 0) continue;
-          const t = await infer(pictures, pass === 0);
+          const t = await infer(pictures);
           const endToEnd = performance.now() - startMs;
           recorder.record(
             {
@@ -328,7 +344,7 @@ export async function runImagePipeline(options: ImagePipelineOptions): Promise<I
       if (frames.length === 0) throwNothingUsable(skipped);
       rtSettings = realtimeSettings(options.realtime);
       const source = function* () {
-        for (let pass = 0; pass < repeat; pass++) yield* frames.map((f) => ({ ...f, pass }));
+        for (let pass = 0; pass < repeat; pass++) yield* frames;
       };
       realtime = await runRealtime({
         source: source(),
@@ -344,7 +360,7 @@ export async function runImagePipeline(options: ImagePipelineOptions): Promise<I
             return false;
           }
           const decodeMs = performance.now() - startMs;
-          const t = await infer([{ item: frame.item, pixels }], frame.pass === 0);
+          const t = await infer([{ item: frame.item, pixels }]);
           recorder.record(
             {
               decode: decodeMs,
@@ -368,6 +384,9 @@ export async function runImagePipeline(options: ImagePipelineOptions): Promise<I
         'ground truth taken from the sorted class-folder order (torchvision ImageFolder); give --labels so folder names map to the model’s classes',
       );
     const uniqueProcessed = new Set(predictions.map((p) => p.file)).size;
+    const labelledInputs = items.filter(
+      (item) => !badFiles.has(item.file) && truthIndex(item.truth) !== undefined,
+    ).length;
     return {
       kind: 'image-pipeline',
       schemaVersion: PIPELINE_SCHEMA_VERSION,
@@ -408,6 +427,8 @@ export async function runImagePipeline(options: ImagePipelineOptions): Promise<I
         labelled > 0
           ? {
               labelled,
+              labelledInputs,
+              labelledFrames,
               k,
               correctTop1,
               top1: correctTop1 / labelled,

@@ -61,10 +61,16 @@ export function smoothScores(rows: readonly Float32Array[], options: SmoothingOp
 export interface ActionSegment {
   classIndex: number;
   label: string;
+  /** First frame of the segment, 0-based (inclusive). */
   startFrame: number;
-  /** Exclusive. */
+  /**
+   * One past the segment's last frame (exclusive): the segment covers frames startFrame … endFrame − 1,
+   * and the next segment, if adjacent, starts at this frame.
+   */
   endFrame: number;
+  /** startFrame / the container's frame rate. */
   startSec: number;
+  /** endFrame / the container's frame rate: the end of the segment's last frame. */
   endSec: number;
   /** Mean (smoothed) score of the class over the segment's clips. */
   score: number;

@@ -108,7 +108,10 @@ export interface ClipResult extends ClipWindow {
 export interface VideoResult {
   file: string;
   probe: VideoProbe;
-  /** The frame rate used for times (and for pacing in real-time mode). */
+  /**
+   * The container's frame rate, used for every time in seconds (clips, segments); in real-time mode the
+   * pacing rate is `realtime.settings.fps`, which may differ (`--fps`).
+   */
   fps: number;
   frames: number;
   clips: ClipResult[];
@@ -254,7 +257,7 @@ export async function runVideoPipeline(options: VideoPipelineOptions): Promise<V
         skipped.push({ file, reason: error.reason, detail: error.detail });
         continue;
       }
-      let fps = probe.fps ?? FALLBACK_FPS;
+      const fps = probe.fps ?? FALLBACK_FPS;
       if (probe.fps === null)
         videoWarnings.push(`${file}: no frame rate in the container; assumed ${FALLBACK_FPS} fps`);
       const assembler = new ClipAssembler(T, S, spec.width, spec.height, spec.layout);
@@ -307,8 +310,13 @@ export async function runVideoPipeline(options: VideoPipelineOptions): Promise<V
             preprocessMs = 0;
           }
         } else {
-          fps = options.realtime.fps ?? fps;
-          const settings = realtimeSettings({ deadlineMs: (S * 1000) / fps, ...options.realtime, fps });
+          // Pacing may differ from the container's rate (--fps); times in seconds keep the container's.
+          const paceFps = options.realtime.fps ?? fps;
+          const settings = realtimeSettings({
+            deadlineMs: (S * 1000) / paceFps,
+            ...options.realtime,
+            fps: paceFps,
+          });
           let preprocessMs = 0;
           realtime = await runRealtime({
             source: frames,

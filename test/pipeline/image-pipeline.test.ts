@@ -2,6 +2,7 @@ import { writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { UserError } from '../../src/errors.js';
+import { accuracyBasis } from '../../src/report/pipeline-table.js';
 import { runImagePipeline } from '../../src/workloads/index.js';
 import {
   COLOURS,
@@ -73,6 +74,8 @@ describe('image pipeline', () => {
 
   it('assembles batches (a partial last one too) and repeats passes', async () => {
     const r = await runImagePipeline({ ...fast, modelPath: model, inputs: [labelled], batch: 4, repeat: 2 });
+    // Each image counts once toward accuracy, however many passes processed it.
+    expect(r.accuracy).toMatchObject({ labelled: 6, labelledInputs: 6, labelledFrames: 12 });
     expect(r.stages.unit).toBe('batch');
     expect(r.stages.units).toBe(4);
     expect(r.stages.items).toBe(12);
@@ -170,5 +173,39 @@ describe('image pipeline', () => {
     expect(typeof rt.keepsUp).toBe('boolean');
     expect(rt.keepsUp).toBe(rt.verdict.length === 0);
     expect(r.stages.unit).toBe('image');
+  });
+
+  it('real time: accuracy counts each processed image once, whichever pass its processed frames came from', async () => {
+    // 6 labelled images, 3 passes; however many frames the queue drops, the figures must agree.
+    const r = await runImagePipeline({
+      ...fast,
+      modelPath: model,
+      inputs: [labelled],
+      labelsFile: labels,
+      repeat: 3,
+      realtime: { fps: 2000, queueCapacity: 1 },
+    });
+    const rt = r.realtime!;
+    const a = r.accuracy!;
+    const files = r.predictions.map((p) => p.file);
+    expect(new Set(files).size).toBe(files.length);
+    expect(r.images.processed).toBe(files.length);
+    expect(a.labelled).toBe(files.length);
+    expect(a.labelledInputs).toBe(6);
+    // Every processed frame is labelled here: repeats count among frames, not among images.
+    expect(a.labelledFrames).toBe(rt.frames.processed);
+    expect(a.labelled).toBeLessThanOrEqual(Math.min(6, rt.frames.processed));
+    expect(a.correctTop1).toBe(a.labelled);
+    expect(a.top1).toBe(1);
+  });
+
+  it('says what the accuracy is over', () => {
+    const base = { k: 5, correctTop1: 5, top1: 1, correctTopK: 5, topK: 1, classIndexBy: ['labels'] };
+    expect(accuracyBasis({ ...base, labelled: 6, labelledInputs: 6, labelledFrames: 6 })).toBe(
+      'accuracy on 6 labelled images',
+    );
+    expect(accuracyBasis({ ...base, labelled: 55, labelledInputs: 58, labelledFrames: 61 })).toBe(
+      'accuracy on 55 labelled images (each counted once, from 61 labelled frames processed; 3 of 58 never processed: their frames were dropped or not reached)',
+    );
   });
 });

@@ -18,6 +18,60 @@ function virtualClock(): { clock: Clock; advance(ms: number): void } {
   };
 }
 
+/**
+ * A discrete-event clock for asynchronous sources: `sleep` waits on virtual time, which jumps to the
+ * earliest waiter once nothing else can run (counted as idle time, as the event loop would), while
+ * `block` moves time with the thread held, as onnxruntime-node's CPU `run` does. Fully deterministic.
+ */
+function eventClock(): { clock: Clock; block(ms: number): void; sleep(ms: number): Promise<void> } {
+  let t = 0;
+  let idle = 0;
+  let seq = 0;
+  let stepping = false;
+  const waiters: { at: number; seq: number; resolve: () => void }[] = [];
+  const step = () => {
+    stepping = false;
+    if (waiters.length === 0) return;
+    waiters.sort((a, b) => a.at - b.at || a.seq - b.seq);
+    const w = waiters.shift()!;
+    if (w.at > t) {
+      idle += w.at - t;
+      t = w.at;
+    }
+    w.resolve();
+    schedule();
+  };
+  const schedule = () => {
+    if (stepping || waiters.length === 0) return;
+    stepping = true;
+    setImmediate(step);
+  };
+  const clock: Clock = {
+    now: () => t,
+    sleepUntil: (ms) =>
+      new Promise<void>((resolve) => {
+        waiters.push({ at: ms, seq: seq++, resolve });
+        schedule();
+      }),
+    idleMs: () => idle,
+  };
+  return {
+    clock,
+    block: (ms) => {
+      t += ms;
+    },
+    sleep: (ms) => clock.sleepUntil(t + ms),
+  };
+}
+
+/** A decoder that takes `decodeMs` of its own (idle-loop) time per frame, on demand. */
+async function* decoder(c: ReturnType<typeof eventClock>, n: number, decodeMs: (i: number) => number) {
+  for (let i = 0; i < n; i++) {
+    await c.sleep(decodeMs(i));
+    yield i;
+  }
+}
+
 function frames(n: number): number[] {
   return Array.from({ length: n }, (_, i) => i);
 }
@@ -124,6 +178,92 @@ describe('camera emulation (virtual clock)', () => {
     expect(() => realtimeSettings({ fps: 30, queueCapacity: 0 })).toThrow(/--queue/);
     expect(() => realtimeSettings({ fps: 30, dropPolicy: 'lifo' as 'drop-oldest' })).toThrow(/--drop-policy/);
     expect(realtimeSettings({ fps: 25 }).deadlineMs).toBe(40);
+  });
+});
+
+describe('camera emulation (event clock, asynchronous source)', () => {
+  it('a consumer that blocks the thread makes no frame late from the source; latency counts from the schedule', async () => {
+    // Decoder 5× faster than real time (2 ms a frame at 100 fps), consumer holding the thread 45 ms a frame.
+    const c = eventClock();
+    const starts: { frame: number; at: number }[] = [];
+    const result = await runRealtime({
+      source: decoder(c, 40, () => 2),
+      settings: realtimeSettings({ fps: 100, queueCapacity: 2 }),
+      readAheadFrames: 2,
+      clock: c.clock,
+      serve: async (frame) => {
+        starts.push({ frame, at: c.clock.now() });
+        c.block(45);
+        return true;
+      },
+    });
+    const f = result.frames;
+    expect(f.lateFromSource).toBe(0);
+    expect(f.offered).toBe(40);
+    expect(f.processed + f.dropped + f.unprocessed).toBe(40);
+    expect(f.processed).toBe(starts.length);
+    expect(f.dropped).toBeGreaterThan(20);
+    // Scheduled arrival of frame i: the first frame's delivery (2 ms) + i × 10 ms.
+    expect(result.latencySamplesMs).toEqual(starts.map((s) => s.at + 45 - (2 + 10 * s.frame)));
+    // Freshness: after the first 45 ms the queue (drop-oldest, 2 slots) holds frames 3 and 4.
+    expect(starts.slice(0, 2).map((s) => s.frame)).toEqual([0, 3]);
+    expect(result.droppedFrames.slice(0, 2)).toEqual([1, 2]);
+    // Every frame served is within two of the newest frame due when it started (the queue holds 2).
+    for (const s of starts.slice(1))
+      expect(Math.min(39, Math.floor((s.at - 2) / 10)) - s.frame).toBeLessThanOrEqual(2);
+  });
+
+  it('counts frames a decoder slower than real time delivers after their due time', async () => {
+    // 15 ms a frame at 100 fps: frame i is ready at 15 (i + 1) ms, due at 15 + 10 i ms.
+    const c = eventClock();
+    const result = await runRealtime({
+      source: decoder(c, 12, () => 15),
+      settings: realtimeSettings({ fps: 100, queueCapacity: 16 }),
+      readAheadFrames: 4,
+      clock: c.clock,
+      serve: async () => {
+        await c.sleep(1);
+        return true;
+      },
+    });
+    expect(result.frames.processed).toBe(12);
+    expect(result.frames.lateFromSource).toBe(11);
+    // Latency counts from the schedule, so it grows with the decoder's lag: 5 ms a frame, + 1 ms of work.
+    expect(result.latencySamplesMs).toEqual(Array.from({ length: 12 }, (_, i) => 5 * i + 1));
+  });
+
+  it('still counts a slow decoder late when the consumer also blocks the thread (a lower bound)', async () => {
+    // 15 ms a frame at 100 fps: 29 frames are truly late. The source's time hidden behind the held thread
+    // cannot be told from the wait for the thread, so it is not counted: a lower bound, never over.
+    const c = eventClock();
+    const result = await runRealtime({
+      source: decoder(c, 30, () => 15),
+      settings: realtimeSettings({ fps: 100, queueCapacity: 2 }),
+      readAheadFrames: 2,
+      clock: c.clock,
+      serve: async () => {
+        c.block(45);
+        return true;
+      },
+    });
+    expect(result.frames.offered).toBe(30);
+    expect(result.frames.lateFromSource).toBeGreaterThanOrEqual(5);
+    expect(result.frames.lateFromSource).toBeLessThanOrEqual(29);
+  });
+
+  it('a stall of the source makes the frames behind it late until it catches up', async () => {
+    // One 60 ms stall at frame 3 (1 ms a frame otherwise). Reading 2 frames ahead, frame 3 is asked for
+    // when frame 1 arrives (11 ms) and ready at 71 ms; frames 3–7 (due 31–71 ms) are ready at 71–75 ms.
+    const c = eventClock();
+    const result = await runRealtime({
+      source: decoder(c, 10, (i) => (i === 3 ? 60 : 1)),
+      settings: realtimeSettings({ fps: 100 }),
+      readAheadFrames: 2,
+      clock: c.clock,
+      serve: async () => true,
+    });
+    expect(result.frames.processed).toBe(10);
+    expect(result.frames.lateFromSource).toBe(5);
   });
 });
 

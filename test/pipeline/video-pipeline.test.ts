@@ -97,9 +97,23 @@ describe('video pipeline', () => {
       modelPath: model,
       videos: [redThenBlue],
       stride: 4,
+      labels: ['red', 'green', 'blue'],
       realtime: { fps: 40 },
     });
-    const rt = r.results[0].realtime!;
+    const v = r.results[0];
+    const rt = v.realtime!;
+    // Paced at --fps 40, timed at the container's 10 fps: frame 20 is at 2 s, not at 0.5 s.
+    expect(rt.settings.fps).toBe(40);
+    expect(v.fps).toBe(10);
+    for (const c of v.clips) {
+      expect(c.startSec).toBeCloseTo(c.startFrame / 10, 9);
+      expect(c.endSec).toBeCloseTo(c.endFrame / 10, 9);
+    }
+    expect(v.segments.length).toBeGreaterThan(0);
+    for (const s of v.segments) {
+      expect(s.startSec).toBeCloseTo(s.startFrame / 10, 9);
+      expect(s.endSec).toBeCloseTo(s.endFrame / 10, 9);
+    }
     expect(rt.frames.offered).toBe(20);
     expect(rt.frames.processed + rt.frames.dropped).toBe(20);
     expect(rt.settings.deadlineMs).toBeCloseTo(100);
