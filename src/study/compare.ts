@@ -456,7 +456,11 @@ function comparisonOutcome(
 ): { status: Comparison['status']; reason: string | null; estimate: SpeedupEstimate | null } {
   const unavailable = [reference?.failure, variant.failure].find((f) => f?.kind === 'unavailable');
   if (unavailable)
-    return { status: 'skipped', reason: unavailable.reason.replace(/^round \d+: /, ''), estimate: null };
+    return {
+      status: 'skipped',
+      reason: unavailable.reason.replace(/^round \d+: /, '').replace(/^skipped:\s*/, ''),
+      estimate: null,
+    };
   if (reference?.failure || reference?.variant.status === 'failed')
     return {
       status: 'failed',

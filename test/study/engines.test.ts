@@ -101,6 +101,10 @@ describe.skipIf(process.platform === 'win32' || gpuVisible)('study engines: torc
     expect(trt.status).toBe('failed');
     expect(trt.failure?.kind).toBe('unavailable');
     expect(trt.failure?.reason).toMatch(/^skipped: trtexec cannot run here: .*GPU/);
+    // Reports say 'skipped' once: the comparison's reason is the engine's, without the prefix.
+    const comparison = analyzeStudy(outcome.stored).comparisons.find((c) => c.label === 'trtexec-fp16')!;
+    expect(comparison.status).toBe('skipped');
+    expect(comparison.reason).toMatch(/^torch cannot run here: /);
   }, 120_000);
 });
 
