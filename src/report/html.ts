@@ -21,7 +21,7 @@ import {
   frameworkRows,
   leftColumns,
   recipeNotes,
-  roundSpreadLines,
+  roundCautionLines,
   telemetryWarningLines,
   variantRows,
 } from './study-text.js';
@@ -142,7 +142,7 @@ ${averageLines(analysis)
   .map((l) => `<li>${escapeHtml(l)}</li>`)
   .join('\n')}
 </ul>
-${roundSpreadLines(analysis)
+${roundCautionLines(analysis)
   .map((n) => `<p class="caution">Caution — ${escapeHtml(n)}</p>`)
   .join('\n')}
 ${notes.map((n) => `<p class="note">Note — ${escapeHtml(n)}</p>`).join('\n')}

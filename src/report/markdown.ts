@@ -14,7 +14,7 @@ import {
   frameworkRows,
   leftColumns,
   recipeNotes,
-  roundSpreadLines,
+  roundCautionLines,
   telemetryWarningLines,
   variantRows,
 } from './study-text.js';
@@ -50,7 +50,7 @@ export function renderMarkdown(analysis: StudyAnalysis): string {
   );
   out.push('');
   for (const line of averageLines(analysis)) out.push(`- ${line}`);
-  const spread = roundSpreadLines(analysis);
+  const spread = roundCautionLines(analysis);
   if (spread.length > 0) {
     out.push('');
     for (const n of spread) out.push(`> Caution — ${n}`);

@@ -11,7 +11,7 @@ import {
   frameworkRows,
   leftColumns,
   recipeNotes,
-  roundSpreadLines,
+  roundCautionLines,
   telemetryWarningLines,
   variantRows,
 } from './study-text.js';
@@ -52,7 +52,7 @@ export function formatStudyTable(analysis: StudyAnalysis): string {
     lines.push('');
     for (const line of averages) lines.push(line);
   }
-  const spread = roundSpreadLines(analysis);
+  const spread = roundCautionLines(analysis);
   if (spread.length > 0) {
     lines.push('');
     for (const n of spread) lines.push(`caution: ${n}`);

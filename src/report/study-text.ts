@@ -10,8 +10,9 @@ import {
   type CrossComparison,
   geometricMean,
   improvementPct,
-  roundsDisagree,
+  MIN_ROUNDS_FOR_CI,
   type StudyAnalysis,
+  tooFewRounds,
   type VariantAnalysis,
 } from '../study/compare.js';
 import { ms } from './format.js';
@@ -74,7 +75,7 @@ export const DEFINITIONS: ReadonlyArray<readonly [string, string]> = [
   ],
   [
     'CI',
-    "percentile bootstrap interval of the speedup (at the study's confidence, 95% unless its spec says otherwise): samples resampled with replacement within each variant (rounds pooled), seeded.",
+    "percentile bootstrap interval of the speedup (at the study's confidence, 95% unless its spec says otherwise): its rounds redrawn with replacement (as pairs for the two variants of a group, which ran interleaved round by round), then the samples within each drawn round, so the interval carries the round-to-round spread; seeded.",
   ],
   [
     'verdict',
@@ -437,16 +438,17 @@ export function deviceListRows(analysis: StudyAnalysis): string[][] {
 }
 
 /**
- * Comparisons whose per-round speedups spread beyond their CI: samples inside a round are not
- * independent, so the pooled bootstrap CI is then narrower than what the rounds support.
+ * Comparisons measured in fewer than MIN_ROUNDS_FOR_CI rounds: the bootstrap redraws rounds to carry
+ * the spread between runs, and one or two rounds give it nothing to draw from.
  */
-export function roundSpreadLines(analysis: StudyAnalysis): string[] {
+export function roundCautionLines(analysis: StudyAnalysis): string[] {
   const byKey = new Map(analysis.variants.map((v) => [v.variant.key, v]));
-  return analysis.comparisons.filter(roundsDisagree).map((c) => {
+  return analysis.comparisons.filter(tooFewRounds).map((c) => {
     const v = byKey.get(c.variantKey);
     const name = v ? variantName(analysis, v) : `${c.model} ${c.label}`;
+    const n = c.roundSpeedups.length;
     const rounds = c.roundSpeedups.map((r) => r.speedup.toFixed(2)).join(', ');
-    return `${name}: the per-round speedups (${rounds}) spread beyond the ${ciHeader(analysis)} (${ciText(c.estimate!.speedupCi, (x) => x.toFixed(3))}); the rounds disagree more than the interval says: run more rounds, or on a quieter machine, before quoting it`;
+    return `${name}: measured in ${n} round${n === 1 ? '' : 's'} (speedup per round: ${rounds}); its ${ciHeader(analysis)} cannot show how much separate runs differ: measure ${MIN_ROUNDS_FOR_CI} or more rounds before quoting it`;
   });
 }
 

@@ -2,10 +2,19 @@
  * Bootstrap confidence interval of a ratio of medians. Pure and seeded: the same samples and seed
  * give the same interval on every machine.
  *
- * Each resample draws n samples with replacement from each side separately (the sides are independent
- * measurements), takes both medians and their ratio; the CI is the percentile interval of those ratios
- * (e.g. the 2.5th and 97.5th percentiles of 2000 ratios for 95%). Medians come from quickselect, so a
- * resample costs O(n), not a sort.
+ * Each resample redraws each side separately (the sides are independent measurements), takes both
+ * medians and their ratio; the CI is the percentile interval of those ratios (e.g. the 2.5th and
+ * 97.5th percentiles of 2000 ratios for 95%). Medians come from quickselect, so a resample costs
+ * O(n), not a sort.
+ *
+ * A side measured in several rounds (each a fresh process: its own allocation, its own thread
+ * placement, its own moment of the machine) is redrawn in two levels — rounds with replacement, then
+ * samples with replacement within each drawn round — so the interval carries the round-to-round
+ * spread as well as the spread within a round. Pooling the rounds and redrawing samples alone would
+ * treat thousands of samples as independent when they share a round, and give an interval far
+ * narrower than the rounds disagree. A side with one round is redrawn by samples alone. When both
+ * sides ran interleaved in the same rounds, the rounds are drawn once for both (`pairedRounds`), so a
+ * resample keeps round r of one side with round r of the other.
  */
 import { mulberry32 } from '../util/prng.js';
 
@@ -15,6 +24,15 @@ export interface BootstrapOptions {
   seed?: number;
   /** Coverage of the interval (default 0.95). */
   confidence?: number;
+}
+
+export interface RatioOptions extends BootstrapOptions {
+  /**
+   * Both sides were measured in the same rounds, interleaved (round r of one beside round r of the
+   * other): draw the round indices once per resample for both sides, so a round's pairing — the
+   * machine's state it shared — is kept. Needs the same number of rounds on both sides.
+   */
+  pairedRounds?: boolean;
 }
 
 export interface RatioEstimate {
@@ -69,9 +87,44 @@ export function median(samples: ArrayLike<number>): number {
   return medianInPlace(Float64Array.from(samples as ArrayLike<number>));
 }
 
-function resampledMedian(source: ArrayLike<number>, scratch: Float64Array, random: () => number): number {
-  const n = source.length;
-  for (let i = 0; i < n; i++) scratch[i] = source[Math.floor(random() * n)];
+/** Samples of one side: one array, or one array per round. */
+export type SideSamples = ArrayLike<number> | readonly ArrayLike<number>[];
+
+function roundsOf(side: SideSamples): ArrayLike<number>[] {
+  const isRounds = side.length > 0 && typeof (side as ArrayLike<unknown>)[0] !== 'number';
+  const rounds = isRounds ? [...(side as readonly ArrayLike<number>[])] : [side as ArrayLike<number>];
+  return rounds.filter((r) => r.length > 0);
+}
+
+function pooled(rounds: readonly ArrayLike<number>[]): Float64Array {
+  const out = new Float64Array(rounds.reduce((n, r) => n + r.length, 0));
+  let offset = 0;
+  for (const r of rounds) {
+    out.set(r as ArrayLike<number>, offset);
+    offset += r.length;
+  }
+  return out;
+}
+
+/** Round indices for one resample: all of them for a single round, else `count` drawn with replacement. */
+function drawRounds(count: number, random: () => number): number[] {
+  if (count === 1) return [0];
+  return Array.from({ length: count }, () => Math.floor(random() * count));
+}
+
+/** One bootstrap draw of a side's median: the given rounds, then samples with replacement within each. */
+function resampledMedian(
+  rounds: readonly ArrayLike<number>[],
+  picks: readonly number[],
+  random: () => number,
+): number {
+  const drawn = picks.map((i) => rounds[i]);
+  const scratch = new Float64Array(drawn.reduce((n, r) => n + r.length, 0));
+  let i = 0;
+  for (const round of drawn) {
+    const n = round.length;
+    for (let k = 0; k < n; k++) scratch[i++] = round[Math.floor(random() * n)];
+  }
   return medianInPlace(scratch);
 }
 
@@ -83,24 +136,28 @@ function quantileSorted(sorted: Float64Array, q: number): number {
 }
 
 export function bootstrapMedianRatio(
-  numerator: ArrayLike<number>,
-  denominator: ArrayLike<number>,
-  options: BootstrapOptions = {},
+  numerator: SideSamples,
+  denominator: SideSamples,
+  options: RatioOptions = {},
 ): RatioEstimate {
   const resamples = options.resamples ?? 2000;
   const confidence = options.confidence ?? 0.95;
-  if (numerator.length === 0 || denominator.length === 0)
-    throw new RangeError('both sides need at least one sample');
+  const num = roundsOf(numerator);
+  const den = roundsOf(denominator);
+  if (num.length === 0 || den.length === 0) throw new RangeError('both sides need at least one sample');
   if (!(resamples >= 1)) throw new RangeError(`resamples must be at least 1, got ${resamples}`);
   if (!(confidence > 0 && confidence < 1))
     throw new RangeError(`confidence must be in (0, 1), got ${confidence}`);
-  const ratio = median(numerator) / median(denominator);
+  const ratio = medianInPlace(pooled(num)) / medianInPlace(pooled(den));
   const random = mulberry32(options.seed ?? 1);
-  const num = new Float64Array(numerator.length);
-  const den = new Float64Array(denominator.length);
   const ratios = new Float64Array(resamples);
-  for (let b = 0; b < resamples; b++)
-    ratios[b] = resampledMedian(numerator, num, random) / resampledMedian(denominator, den, random);
+  const paired = options.pairedRounds === true && num.length === den.length && num.length > 1;
+  for (let b = 0; b < resamples; b++) {
+    const numPicks = drawRounds(num.length, random);
+    const denPicks = paired ? numPicks : drawRounds(den.length, random);
+    const top = resampledMedian(num, numPicks, random);
+    ratios[b] = top / resampledMedian(den, denPicks, random);
+  }
   ratios.sort();
   const alpha = 1 - confidence;
   return {

@@ -27,7 +27,13 @@ import {
   type TelemetryWarning,
   telemetrySummarySchema,
 } from '../telemetry/schema.js';
-import { type BootstrapOptions, bootstrapMedianRatio, seedFor } from './bootstrap.js';
+import {
+  type BootstrapOptions,
+  bootstrapMedianRatio,
+  type RatioOptions,
+  type SideSamples,
+  seedFor,
+} from './bootstrap.js';
 import { ENGINE_GROUP_EP } from './plan.js';
 import { DEFAULT_BOOTSTRAP } from './spec.js';
 
@@ -57,11 +63,14 @@ export interface SpeedupEstimate {
   verdict: Verdict;
 }
 
-/** Speedup of `optimized` over `baseline` from their latency samples (ms). */
+/**
+ * Speedup of `optimized` over `baseline` from their latency samples (ms): one array per side, or one
+ * array per round (then the bootstrap redraws rounds too; see bootstrap.ts).
+ */
 export function compareSamples(
-  baselineMs: ArrayLike<number>,
-  optimizedMs: ArrayLike<number>,
-  options: BootstrapOptions = {},
+  baselineMs: SideSamples,
+  optimizedMs: SideSamples,
+  options: RatioOptions = {},
 ): SpeedupEstimate {
   const estimate = bootstrapMedianRatio(baselineMs, optimizedMs, options);
   return {
@@ -89,6 +98,8 @@ export interface VariantAnalysis {
   rounds: number;
   /** Pooled samples of those rounds, in measurement order. */
   samplesMs: Float64Array;
+  /** The same samples, one array per successful round (what the bootstrap redraws). */
+  roundSamplesMs: Float64Array[];
   stats: LatencyStats | null;
   /** Median of each round, in round order (drift shows here). */
   roundMedians: Array<{ round: number; medianMs: number; count: number }>;
@@ -345,6 +356,7 @@ export function analyzeVariant(variant: VariantRecord, measurements: Measurement
     variant,
     rounds: ok.length,
     samplesMs,
+    roundSamplesMs: ok.filter((m) => m.samplesMs.length > 0).map((m) => Float64Array.from(m.samplesMs)),
     stats,
     roundMedians,
     fps: stats ? fps(stats.medianMs, variant.batch) : null,
@@ -374,16 +386,12 @@ export function roundSpeedups(
     .map((r) => ({ round: r.round, speedup: r.medianMs / optByRound.get(r.round)! }));
 }
 
-/**
- * Whether the rounds disagree more than the CI says: the per-round speedups spread wider than the
- * CI and some lie outside it (the pooled-sample CI then looks tighter than the rounds support).
- */
-export function roundsDisagree(c: Comparison): boolean {
-  const ci = c.estimate?.speedupCi;
-  if (!ci || c.roundSpeedups.length < 2) return false;
-  const values = c.roundSpeedups.map((r) => r.speedup);
-  const spread = Math.max(...values) - Math.min(...values);
-  return spread > ci[1] - ci[0] && values.some((v) => v < ci[0] || v > ci[1]);
+/** Rounds below which a CI says little about how much separate runs (processes) of a variant differ. */
+export const MIN_ROUNDS_FOR_CI = 3;
+
+/** Whether a comparison rests on too few rounds for its CI to carry the spread between runs. */
+export function tooFewRounds(c: Comparison): boolean {
+  return c.estimate !== null && c.roundSpeedups.length < MIN_ROUNDS_FOR_CI;
 }
 
 /** Everything the reports show, computed from a stored study alone. */
@@ -471,10 +479,14 @@ function comparisonOutcome(
     return { status: 'failed', reason: variant.failure?.reason ?? 'failed', estimate: null };
   if (!reference || reference.samplesMs.length === 0 || variant.samplesMs.length === 0)
     return { status: 'missing', reason: 'not measured yet (resume the study)', estimate: null };
-  const estimate = compareSamples(reference.samplesMs, variant.samplesMs, {
+  // Variants of one group ran interleaved, round r beside round r: their rounds are drawn as pairs.
+  const sameRounds = (a: VariantAnalysis, b: VariantAnalysis) =>
+    a.roundMedians.map((r) => r.round).join() === b.roundMedians.map((r) => r.round).join();
+  const estimate = compareSamples(reference.roundSamplesMs, variant.roundSamplesMs, {
     resamples: bootstrap.resamples,
     confidence: bootstrap.confidence,
     seed: seedFor(bootstrap.seed, seedKey),
+    pairedRounds: reference.variant.groupKey === variant.variant.groupKey && sameRounds(reference, variant),
   });
   return { status: 'ok', reason: null, estimate };
 }

@@ -78,7 +78,7 @@ export function diffStudies(a: StoredStudy, b: StoredStudy, options: DiffOptions
       row.regression = threshold !== null && x.samplesMs.length > 0;
       return row;
     }
-    const estimate = bootstrapMedianRatio(y.samplesMs, x.samplesMs, {
+    const estimate = bootstrapMedianRatio(y.roundSamplesMs, x.roundSamplesMs, {
       resamples: options.resamples ?? DEFAULT_BOOTSTRAP.resamples,
       confidence: options.confidence ?? DEFAULT_BOOTSTRAP.confidence,
       seed: seedFor(options.seed ?? DEFAULT_BOOTSTRAP.seed, key),

@@ -4,6 +4,8 @@ export {
   bootstrapMedianRatio,
   median,
   type RatioEstimate,
+  type RatioOptions,
+  type SideSamples,
   seedFor,
 } from './bootstrap.js';
 export {

@@ -48,6 +48,58 @@ describe('median by quickselect', () => {
   });
 });
 
+describe('bootstrap CI with rounds', () => {
+  // Five rounds per side whose medians shift by process (±4% around the center); inside a round the
+  // samples are tight (1%). Pooled, the samples look precise; the rounds say otherwise.
+  const shifts = [0.96, 1.02, 0.98, 1.04, 1.0];
+  const roundsOf = (center: number, seed: number) =>
+    shifts.map((shift, i) => latencies(center * shift, 200, seed + i, 0.01));
+  const base = roundsOf(10, 100);
+  const opt = roundsOf(8, 200).reverse();
+
+  it('redraws rounds, so the interval carries the spread between rounds', () => {
+    const byRound = bootstrapMedianRatio(base, opt, { seed: 5 });
+    const pooledOnly = bootstrapMedianRatio(
+      Float64Array.from(base.flatMap((r) => [...r])),
+      Float64Array.from(opt.flatMap((r) => [...r])),
+      { seed: 5 },
+    );
+    // The same point estimate (pooled medians), a wider interval.
+    expect(byRound.ratio).toBeCloseTo(pooledOnly.ratio, 12);
+    expect(byRound.ci[1] - byRound.ci[0]).toBeGreaterThan(2 * (pooledOnly.ci[1] - pooledOnly.ci[0]));
+    expect(byRound.ci[0]).toBeLessThanOrEqual(byRound.ratio);
+    expect(byRound.ci[1]).toBeGreaterThanOrEqual(byRound.ratio);
+    // It still sees a 1.25x speedup as faster.
+    expect(compareSamples(base, opt, { seed: 5 }).verdict).toBe('faster');
+  });
+
+  it('keeps interleaved rounds paired: drift both sides shared does not widen the interval', () => {
+    // The same machine drift in round r for both variants (they ran side by side): the speedup is
+    // 1.25 in every round, however the rounds moved.
+    const paired = compareSamples(base, roundsOf(8, 200), { seed: 5, pairedRounds: true });
+    const unpaired = compareSamples(base, roundsOf(8, 200), { seed: 5 });
+    expect(paired.speedup).toBeCloseTo(1.25, 2);
+    expect(paired.speedupCi[0]).toBeGreaterThan(1.23);
+    expect(paired.speedupCi[1]).toBeLessThan(1.27);
+    expect(unpaired.speedupCi[1] - unpaired.speedupCi[0]).toBeGreaterThan(
+      3 * (paired.speedupCi[1] - paired.speedupCi[0]),
+    );
+    // Different round counts cannot be paired: drawn independently.
+    const fewer = compareSamples(base, roundsOf(8, 200).slice(0, 3), { seed: 5, pairedRounds: true });
+    expect(fewer.speedupCi[1] - fewer.speedupCi[0]).toBeGreaterThan(
+      paired.speedupCi[1] - paired.speedupCi[0],
+    );
+  });
+
+  it('is the plain bootstrap for one round, and ignores empty rounds', () => {
+    const a = latencies(10, 300, 1);
+    const b = latencies(9, 300, 2);
+    const plain = bootstrapMedianRatio(a, b, { seed: 9, resamples: 500 });
+    expect(bootstrapMedianRatio([a], [b, new Float64Array(0)], { seed: 9, resamples: 500 })).toEqual(plain);
+    expect(() => bootstrapMedianRatio([new Float64Array(0)], [b])).toThrow(/at least one sample/);
+  });
+});
+
 describe('bootstrap CI of a ratio of medians', () => {
   it('contains 1 when both sides come from the same distribution', () => {
     const a = latencies(10, 400, 1);
