@@ -185,6 +185,19 @@ def time_loop(run, rules, precision_rule, before=None, clock=time.perf_counter, 
 # ---- probing ---------------------------------------------------------------------------------
 
 
+def _blas_of(torch):
+    """The BLAS this torch build links ("mkl", "openblas", "generic", ...), from its build settings."""
+    try:
+        show = torch.__config__.show()
+    except Exception:  # noqa: BLE001 - very old builds have no __config__
+        return None
+    for part in show.replace("\n", ",").split(","):
+        key, _, value = part.strip().partition("=")
+        if key == "BLAS_INFO":
+            return value.strip() or None
+    return None
+
+
 def _version_of(module_name):
     try:
         module = __import__(module_name)
@@ -492,6 +505,7 @@ def run_torch(config):
         mode=mode,
         threads=torch.get_num_threads(),
         interopThreads=torch.get_num_interop_threads(),
+        blas=_blas_of(torch),
         inputs=inputs,
         params=params,
     )

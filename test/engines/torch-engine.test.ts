@@ -42,7 +42,7 @@ if (mode === 'unavailable') { say({ event: 'error', kind: 'unavailable', message
 if (mode === 'user') { say({ event: 'error', kind: 'user', message: "torchvision 0.11.1 has no architecture named 's3d'" }); process.exit(1); }
 console.log('a library printing to stdout');
 say({ event: 'ready', coldStartMs: 2400.5, importMs: 5100, device: config.device, deviceName: config.device === 'cuda' ? 'NVIDIA Tegra X1' : 'aarch64',
-  torch: '1.10.0', torchvision: '0.11.1', cuda: '10.2', mode: 'eager', threads: 4, interopThreads: 4,
+  torch: '1.10.0', torchvision: '0.11.1', cuda: '10.2', mode: 'eager', threads: 4, interopThreads: 4, blas: 'generic',
   inputs: config.inputs.map((i) => ({ ...i, dtype: config.precision === 'fp16' ? 'float16' : 'float32' })), params: 11177538 });
 say({ event: 'first', ms: 412.25 });
 say({ event: 'warmup', count: config.stopRules.warmupCount, timeMs: 530 });
@@ -280,6 +280,9 @@ describe.skipIf(!unix)('torch engine with a fake python3', () => {
     );
     expect(m.engine).toBe('torch/cpu');
     expect(m.sampleMetric).toMatch(/perf_counter/);
+    // A CPU baseline on a reference BLAS is flagged; the same build on CUDA (above) is not.
+    expect(m.extras).toMatchObject({ blas: 'generic' });
+    expect(m.warnings.join('\n')).toMatch(/generic \(reference\) BLAS/);
   });
 
   it("classifies the runner's errors and its crashes", async () => {
@@ -549,6 +552,10 @@ describe.skipIf(!torchEngine)(
       expect(m.outputs[0].shape).toEqual([1, 2]);
       // threads 0: one per physical core, whatever this torch build's own default is.
       if (!process.env.OMP_NUM_THREADS) expect(m.intraOpThreads).toBe(physicalCoreCount());
+    // The build's BLAS is reported, and a reference BLAS is called out as a weak CPU baseline.
+    const blas = (m.extras as { blas?: string | null }).blas;
+    expect(blas === null || typeof blas === 'string').toBe(true);
+    expect(m.warnings.some((w) => /generic \(reference\) BLAS/.test(w))).toBe(blas === 'generic');
       expect(m.engineVersion).toMatch(/^torch \d/);
     });
   },

@@ -236,6 +236,10 @@ export class TorchEngine implements Engine<Partial<TorchOptions>>, ExternalMeasu
     if (report.noise.length > 0)
       warnings.push(`the runner printed ${report.noise.length} non-protocol line(s) on stdout`);
     const ready = report.ready;
+    if (ready.device === 'cpu' && ready.blas === 'generic')
+      warnings.push(
+        "this torch build links a generic (reference) BLAS, not MKL or OpenBLAS: its CPU figures are far slower than a PyPI or conda torch's and make a weak baseline (distribution packages such as Debian's python3-torch are built this way)",
+      );
     const tensorInputs: TensorInfo[] = ready.inputs.map((i) => ({
       name: i.name,
       type: i.dtype ?? 'float32',
@@ -287,6 +291,7 @@ export class TorchEngine implements Engine<Partial<TorchOptions>>, ExternalMeasu
         torchvision: ready.torchvision ?? null,
         cuda: ready.cuda ?? null,
         cudnn: ready.cudnn ?? null,
+        blas: ready.blas ?? null,
         importMs: ready.importMs ?? null,
         params: ready.params ?? null,
         model: spec,

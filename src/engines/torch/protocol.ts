@@ -52,6 +52,8 @@ export const runEventSchema = z.discriminatedUnion('event', [
     mode: z.string(),
     threads: z.number().int(),
     interopThreads: z.number().int(),
+    /** BLAS_INFO of the torch build (mkl, openblas, generic…), when it says. */
+    blas: z.string().nullable().optional(),
     inputs: z.array(z.object({ name: z.string(), shape, dtype: z.string().optional() })),
     params: z.number().nullable().optional(),
   }),
