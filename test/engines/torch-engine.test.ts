@@ -552,10 +552,10 @@ describe.skipIf(!torchEngine)(
       expect(m.outputs[0].shape).toEqual([1, 2]);
       // threads 0: one per physical core, whatever this torch build's own default is.
       if (!process.env.OMP_NUM_THREADS) expect(m.intraOpThreads).toBe(physicalCoreCount());
-    // The build's BLAS is reported, and a reference BLAS is called out as a weak CPU baseline.
-    const blas = (m.extras as { blas?: string | null }).blas;
-    expect(blas === null || typeof blas === 'string').toBe(true);
-    expect(m.warnings.some((w) => /generic \(reference\) BLAS/.test(w))).toBe(blas === 'generic');
+      // The build's BLAS is reported, and a reference BLAS is called out as a weak CPU baseline.
+      const blas = (m.extras as { blas?: string | null }).blas;
+      expect(blas === null || typeof blas === 'string').toBe(true);
+      expect(m.warnings.some((w) => /generic \(reference\) BLAS/.test(w))).toBe(blas === 'generic');
       expect(m.engineVersion).toMatch(/^torch \d/);
     });
   },
