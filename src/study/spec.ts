@@ -97,15 +97,35 @@ export const STUDY_ENGINE_NAMES: readonly string[] = [
   'trtexec',
 ];
 
-const stopRulesSchema = z.strictObject({
-  warmupTimeMs: nonNegative.optional(),
-  warmupCount: z.number().int().nonnegative().optional(),
-  minTimeMs: nonNegative.optional(),
-  minCount: z.number().int().nonnegative().optional(),
-  maxCount: z.number().int().nonnegative().optional(),
-  maxTimeMs: nonNegative.optional(),
-  relCi: z.number().nonnegative().lt(1, 'relCi is a fraction below 1, e.g. 0.01').optional(),
-});
+const stopRulesSchema = z
+  .strictObject({
+    warmupTimeMs: nonNegative.optional(),
+    warmupCount: z.number().int().nonnegative().optional(),
+    minTimeMs: nonNegative.optional(),
+    minCount: z.number().int().nonnegative().optional(),
+    maxCount: z.number().int().nonnegative().optional(),
+    maxTimeMs: nonNegative.optional(),
+    relCi: z.number().nonnegative().lt(1, 'relCi is a fraction below 1, e.g. 0.01').optional(),
+  })
+  // A minimum above its cap would be cut short without a word (warm-up too is capped by maxTimeMs).
+  .superRefine((given, ctx) => {
+    const rules = { ...STUDY_STOP_RULES, ...given };
+    const capNote = (key: 'maxTimeMs' | 'maxCount') => (given[key] === undefined ? ' (the default)' : '');
+    if (rules.maxTimeMs > 0)
+      for (const key of ['minTimeMs', 'warmupTimeMs'] as const)
+        if (rules[key] > rules.maxTimeMs)
+          ctx.addIssue({
+            code: 'custom',
+            path: [key],
+            message: `${key} ${rules[key]} is above maxTimeMs ${rules.maxTimeMs}${capNote('maxTimeMs')}: a round would stop at ${rules.maxTimeMs} ms; raise maxTimeMs (0 = no cap) or lower ${key}`,
+          });
+    if (rules.maxCount > 0 && rules.minCount > rules.maxCount)
+      ctx.addIssue({
+        code: 'custom',
+        path: ['minCount'],
+        message: `minCount ${rules.minCount} is above maxCount ${rules.maxCount}: a round would stop at ${rules.maxCount} runs; raise maxCount (0 = no cap) or lower minCount`,
+      });
+  });
 
 export const studySpecSchema = z.strictObject({
   name: label.default('study'),

@@ -116,6 +116,26 @@ describe('study spec', () => {
     await expect(loadSpec(path.join(dir, 'nope.yaml'))).rejects.toThrow(/study spec not found/);
   });
 
+  it('refuses stop rules whose minimum lies above its cap, naming the field', () => {
+    const base = 'models: [zoo:resnet18]\noptimized: [{ name: o, recipes: [fuse] }]\n';
+    const warm = errorOf(() => parseSpec(`${base}stopRules: { warmupTimeMs: 20000 }\n`, 's.yaml'));
+    expect(warm.message).toMatch(
+      /^invalid study spec: s\.yaml:3:\d+: stopRules\.warmupTimeMs: warmupTimeMs 20000 is above maxTimeMs 10000 \(the default\)/,
+    );
+    const min = errorOf(() =>
+      parseSpec(`${base}stopRules: { minTimeMs: 5000, maxTimeMs: 2000 }\n`, 's.yaml'),
+    );
+    expect(min.message).toMatch(
+      /stopRules\.minTimeMs: minTimeMs 5000 is above maxTimeMs 2000: a round would stop/,
+    );
+    const count = errorOf(() => parseSpec(`${base}stopRules: { minCount: 50, maxCount: 10 }\n`, 's.yaml'));
+    expect(count.message).toMatch(/stopRules\.minCount: minCount 50 is above maxCount 10/);
+    // No cap (0) and agreeing values pass.
+    expect(parseSpec(`${base}stopRules: { minTimeMs: 50000, maxTimeMs: 0 }\n`).stopRules.minTimeMs).toBe(
+      50000,
+    );
+  });
+
   it('validates the presets', () => {
     for (const name of Object.keys(PRESETS)) expect(presetSpec(name).spec.models.length).toBeGreaterThan(0);
     const paper = presetSpec('paper').spec;
