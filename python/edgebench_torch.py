@@ -13,6 +13,7 @@ import json
 import math
 import os
 import platform
+import re
 import sys
 import time
 import traceback
@@ -191,11 +192,8 @@ def _blas_of(torch):
         show = torch.__config__.show()
     except Exception:  # noqa: BLE001 - very old builds have no __config__
         return None
-    for part in show.replace("\n", ",").split(","):
-        key, _, value = part.strip().partition("=")
-        if key == "BLAS_INFO":
-            return value.strip() or None
-    return None
+    match = re.search(r"\bBLAS_INFO=([^,\s]+)", show)
+    return match.group(1) if match else None
 
 
 def _version_of(module_name):

@@ -18,6 +18,7 @@ import {
   epRows,
   FRAMEWORK_SENTENCE,
   frameworkAverageLines,
+  frameworkNoteLines,
   frameworkRows,
   leftColumns,
   recipeNotes,
@@ -153,7 +154,9 @@ ${
         analysis,
       )
         .map((l) => `<li>${escapeHtml(l)}</li>`)
-        .join('')}</ul>`
+        .join('')}</ul>${frameworkNoteLines(analysis)
+        .map((n) => `<p class="note">Note — ${escapeHtml(n)}</p>`)
+        .join('')}`
     : ''
 }
 ${byEp.length > 0 ? `<h2>By execution provider</h2>\n<p class="note">${escapeHtml(EP_SENTENCE)}</p>\n${htmlTable(byEp, 'eps')}` : ''}

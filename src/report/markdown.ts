@@ -11,6 +11,7 @@ import {
   epRows,
   FRAMEWORK_SENTENCE,
   frameworkAverageLines,
+  frameworkNoteLines,
   frameworkRows,
   leftColumns,
   recipeNotes,
@@ -71,12 +72,10 @@ export function renderMarkdown(analysis: StudyAnalysis): string {
     "The same model on each device class, side by side (speedup: over the same device's baseline).",
     deviceRows(analysis),
   );
-  section(
-    'Against the framework baseline',
-    FRAMEWORK_SENTENCE,
-    frameworkRows(analysis),
-    frameworkAverageLines(analysis),
-  );
+  section('Against the framework baseline', FRAMEWORK_SENTENCE, frameworkRows(analysis), [
+    ...frameworkAverageLines(analysis),
+    ...frameworkNoteLines(analysis).map((n) => `Note — ${n}`),
+  ]);
   section('By execution provider', EP_SENTENCE, epRows(analysis));
   out.push('');
   out.push('## Variants');

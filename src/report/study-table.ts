@@ -8,6 +8,7 @@ import {
   epRows,
   failureLines,
   frameworkAverageLines,
+  frameworkNoteLines,
   frameworkRows,
   leftColumns,
   recipeNotes,
@@ -46,6 +47,7 @@ export function formatStudyTable(analysis: StudyAnalysis): string {
     );
     lines.push(table(byFramework, { alignLeft: leftColumns(byFramework[0]) }));
     for (const line of frameworkAverageLines(analysis)) lines.push(line);
+    for (const note of frameworkNoteLines(analysis)) lines.push(`note: ${note}`);
   }
   const averages = averageLines(analysis);
   if (averages.length > 0) {

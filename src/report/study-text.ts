@@ -546,3 +546,22 @@ export function frameworkAverageLines(analysis: StudyAnalysis): string[] {
   }
   return lines;
 }
+
+/**
+ * What the framework baseline's own runs warned about (e.g. a torch build on a reference BLAS), one
+ * line per distinct warning with the models it concerns: it qualifies every ratio in that table.
+ */
+export function frameworkNoteLines(analysis: StudyAnalysis): string[] {
+  const referenceKeys = new Set(analysis.frameworkComparisons.map((c) => c.referenceKey));
+  const models = new Map<string, { label: string; models: string[] }>();
+  for (const v of analysis.variants) {
+    if (!referenceKeys.has(v.variant.key)) continue;
+    for (const m of v.measurements)
+      for (const warning of m.result?.warnings ?? []) {
+        const entry = models.get(warning) ?? { label: v.variant.label, models: [] };
+        if (!entry.models.includes(v.variant.model)) entry.models.push(v.variant.model);
+        models.set(warning, entry);
+      }
+  }
+  return [...models].map(([warning, e]) => `${e.label} (${e.models.join(', ')}): ${warning}`);
+}

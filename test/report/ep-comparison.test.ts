@@ -3,7 +3,13 @@ import { CSV_COLUMNS, renderCsv } from '../../src/report/csv.js';
 import { renderJson } from '../../src/report/json.js';
 import { renderMarkdown } from '../../src/report/markdown.js';
 import { formatStudyTable } from '../../src/report/study-table.js';
-import { epRows, failureLines, frameworkAverageLines, frameworkRows } from '../../src/report/study-text.js';
+import {
+  epRows,
+  failureLines,
+  frameworkAverageLines,
+  frameworkNoteLines,
+  frameworkRows,
+} from '../../src/report/study-text.js';
 import type { MeasurementRecord, StoredStudy, VariantRecord } from '../../src/store/types.js';
 import { analyzeStudy } from '../../src/study/compare.js';
 import { fakeStudy } from './fixture.js';
@@ -121,6 +127,8 @@ describe('studies over several execution providers', () => {
  * The fixture study with PyTorch beside it: an engine group per model whose baseline, torch-cpu-fp32,
  * runs 2× slower than onnxruntime's fp32 variant.
  */
+const GENERIC_BLAS = 'this torch build links a generic (reference) BLAS';
+
 function withTorchStudy(): StoredStudy {
   const ort = fakeStudy({ samplesPerRound: 60 });
   const variants: VariantRecord[] = [...ort.variants];
@@ -146,6 +154,7 @@ function withTorchStudy(): StoredStudy {
         id: measurements.length + 1,
         variantId: torch.id,
         samplesMs: m.samplesMs.map((x) => x * 2),
+        result: m.result && { ...m.result, warnings: [GENERIC_BLAS] },
       });
   }
   return { ...ort, variants, measurements };
@@ -190,6 +199,14 @@ describe('studies with a PyTorch baseline beside onnxruntime', () => {
       /^fp32 \(cpu, threads auto, batch 1\) vs torch-cpu-fp32: average over 3 models: \+\d+\.\d\d% speed improvement/,
     );
     expect(lines[2]).toMatch(/int8 .* average over 2 models: .*; 1 failed, skipped or missing left out$/);
+    // The framework's own warnings qualify the whole table: said once, with the models they concern.
+    expect(frameworkNoteLines(analysis)).toEqual([
+      `torch-cpu-fp32 (resnet18, mobilenet_v2, squeezenet1_1): ${GENERIC_BLAS}`,
+    ]);
+    expect(formatStudyTable(analysis)).toContain(
+      `note: torch-cpu-fp32 (resnet18, mobilenet_v2, squeezenet1_1): ${GENERIC_BLAS}`,
+    );
+    expect(renderMarkdown(analysis)).toContain(`- Note — torch-cpu-fp32 (resnet18`);
     expect(formatStudyTable(analysis)).toContain('against the framework baseline');
     expect(renderMarkdown(analysis)).toContain('## Against the framework baseline');
     expect(JSON.parse(renderJson(analysis)).frameworkComparisons).toHaveLength(9);
