@@ -112,20 +112,28 @@ function drawRounds(count: number, random: () => number): number[] {
   return Array.from({ length: count }, () => Math.floor(random() * count));
 }
 
-/** One bootstrap draw of a side's median: the given rounds, then samples with replacement within each. */
+/** Room for any draw of a side: as many rounds as it has, each as long as its longest. */
+function scratchFor(rounds: readonly ArrayLike<number>[]): Float64Array {
+  return new Float64Array(rounds.length * Math.max(...rounds.map((r) => r.length)));
+}
+
+/**
+ * One bootstrap draw of a side's median: the given rounds, then samples with replacement within
+ * each, written into `scratch` (reused across resamples).
+ */
 function resampledMedian(
   rounds: readonly ArrayLike<number>[],
   picks: readonly number[],
+  scratch: Float64Array,
   random: () => number,
 ): number {
-  const drawn = picks.map((i) => rounds[i]);
-  const scratch = new Float64Array(drawn.reduce((n, r) => n + r.length, 0));
   let i = 0;
-  for (const round of drawn) {
+  for (const pick of picks) {
+    const round = rounds[pick];
     const n = round.length;
     for (let k = 0; k < n; k++) scratch[i++] = round[Math.floor(random() * n)];
   }
-  return medianInPlace(scratch);
+  return medianInPlace(scratch.subarray(0, i));
 }
 
 /** Nearest-rank quantile of ascending values, q in [0, 1]. */
@@ -152,11 +160,13 @@ export function bootstrapMedianRatio(
   const random = mulberry32(options.seed ?? 1);
   const ratios = new Float64Array(resamples);
   const paired = options.pairedRounds === true && num.length === den.length && num.length > 1;
+  const numScratch = scratchFor(num);
+  const denScratch = scratchFor(den);
   for (let b = 0; b < resamples; b++) {
     const numPicks = drawRounds(num.length, random);
     const denPicks = paired ? numPicks : drawRounds(den.length, random);
-    const top = resampledMedian(num, numPicks, random);
-    ratios[b] = top / resampledMedian(den, denPicks, random);
+    const top = resampledMedian(num, numPicks, numScratch, random);
+    ratios[b] = top / resampledMedian(den, denPicks, denScratch, random);
   }
   ratios.sort();
   const alpha = 1 - confidence;

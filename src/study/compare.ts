@@ -356,7 +356,7 @@ export function analyzeVariant(variant: VariantRecord, measurements: Measurement
     variant,
     rounds: ok.length,
     samplesMs,
-    roundSamplesMs: ok.filter((m) => m.samplesMs.length > 0).map((m) => Float64Array.from(m.samplesMs)),
+    roundSamplesMs: ok.filter((m) => m.samplesMs.length > 0).map((m) => m.samplesMs),
     stats,
     roundMedians,
     fps: stats ? fps(stats.medianMs, variant.batch) : null,
