@@ -10,6 +10,7 @@ import {
   type CrossComparison,
   geometricMean,
   improvementPct,
+  keyAcrossEps,
   MIN_ROUNDS_FOR_CI,
   type StudyAnalysis,
   tooFewRounds,
@@ -321,14 +322,10 @@ export function epRows(analysis: StudyAnalysis): string[][] {
       ep === reference ? [`${ep} ms`] : [`${ep} ms`, `${ep} vs ${reference}`, ciHeader(analysis)],
     ),
   ];
-  const rowKey = (v: { model: string; label: string; threads: number; batch: number; scenario: string }) =>
-    [v.model, v.label, v.threads, v.batch, v.scenario, (v as { device?: string | null }).device ?? ''].join(
-      '|',
-    );
   const rows = new Map<string, { first: VariantAnalysis; byEp: Map<string, VariantAnalysis> }>();
   for (const v of analysis.variants) {
     if (!eps.includes(v.variant.ep)) continue;
-    const key = rowKey(v.variant);
+    const key = keyAcrossEps(v.variant);
     const row = rows.get(key) ?? { first: v, byEp: new Map() };
     row.byEp.set(v.variant.ep, v);
     rows.set(key, row);

@@ -542,6 +542,11 @@ function crossCompare(
   return comparison;
 }
 
+/** What makes a variant the same on every EP: all its axes but the EP. */
+export function keyAcrossEps(v: VariantRecord): string {
+  return [v.model, v.label, v.threads, v.batch, v.scenario, v.device ?? ''].join('|');
+}
+
 /** Each variant on a non-reference EP against the same variant on the reference EP. */
 export function compareAcrossEps(
   variants: readonly VariantAnalysis[],
@@ -550,18 +555,16 @@ export function compareAcrossEps(
   const eps = studyEps(variants);
   const reference = referenceEp(eps);
   if (eps.length < 2 || reference === undefined) return [];
-  const sameAxes = (v: VariantRecord) =>
-    [v.model, v.label, v.threads, v.batch, v.scenario, v.device ?? ''].join('|');
   const onReference = new Map(
     variants
       .filter((v) => v.variant.ep === reference && !inEngineGroup(v.variant))
-      .map((v) => [sameAxes(v.variant), v]),
+      .map((v) => [keyAcrossEps(v.variant), v]),
   );
   const out: CrossComparison[] = [];
   for (const other of variants) {
     const v = other.variant;
     if (v.ep === reference || inEngineGroup(v)) continue;
-    const ref = onReference.get(sameAxes(v));
+    const ref = onReference.get(keyAcrossEps(v));
     if (ref) out.push(crossCompare(other, ref, bootstrap));
   }
   return out;
