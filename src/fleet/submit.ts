@@ -17,9 +17,19 @@ import { runInWorker, siblingModuleUrl } from '../measure/worker.js';
 import type { PostgresStudyStore } from '../store/postgres.js';
 import type { Failure, NewVariant, VariantRecord } from '../store/types.js';
 import { resolveStudyModel } from '../study/models.js';
-import { ortRoundSettings, type PlannedVariant, planStudy, roundOrder } from '../study/plan.js';
-import type { FidelityOutcome, FidelityRequest, PreparedModel, PrepareRequest } from '../study/recipes.js';
-import { prepareRecipeModel } from '../study/recipes.js';
+import {
+  fidelityRequest,
+  ortRoundSettings,
+  type PlannedVariant,
+  planStudy,
+  roundOrder,
+} from '../study/plan.js';
+import {
+  type FidelityOutcome,
+  type PreparedModel,
+  type PrepareRequest,
+  prepareRecipeModel,
+} from '../study/recipes.js';
 import type { LoadedSpec, StudySpec } from '../study/spec.js';
 import type { Redactor } from '../util/redact.js';
 import { EDGEBENCH_VERSION } from '../version.js';
@@ -220,20 +230,11 @@ export async function submitFleetStudy(options: SubmitOptions): Promise<SubmitOu
         const base = prepared.get(`${v.model}|${baseLabel}`);
         const opt = prepared.get(id);
         if (!base || !opt) continue;
-        const request: FidelityRequest = {
-          base: {
-            path: base.model.path,
-            engine: { executionProvider: 'cpu', graphOptLevel: base.model.graphOptLevel },
-          },
-          optimized: {
-            path: opt.model.path,
-            engine: { executionProvider: 'cpu', graphOptLevel: opt.model.graphOptLevel },
-          },
-          batch: v.batch,
-          ...(v.settings.shapes ? { shapes: v.settings.shapes } : {}),
-          count: spec.fidelity.count,
-          seed: spec.seed,
-        };
+        const request = fidelityRequest(
+          { model: base.model, ep: 'cpu' },
+          { model: opt.model, ep: 'cpu' },
+          { batch: v.batch, shapes: v.settings.shapes, count: spec.fidelity.count, seed: spec.seed },
+        );
         const outcome = await runInWorker<FidelityOutcome>(
           { kind: 'call', module: recipesModule, export: 'measureFidelity', args: [request] },
           limits,

@@ -18,6 +18,7 @@ import { messageOf, UserError } from '../errors.js';
 import type { ScenarioRequest } from '../measure/scenarios/index.js';
 import type { StopRules } from '../measure/settings.js';
 import type { NewVariant } from '../store/types.js';
+import type { FidelityRequest, FidelitySide, PreparedModel } from './recipes.js';
 import { availableScenarios, type ScenarioName, scenarioRequest } from './scenarios.js';
 import { STUDY_STOP_RULES, type StudySpec } from './spec.js';
 
@@ -123,6 +124,30 @@ const FLAG_FIELDS: Record<string, string> = {
 
 function inSpecTerms(message: string): string {
   return message.replace(/--[a-z-]+/g, (flag) => FLAG_FIELDS[flag] ?? flag);
+}
+
+/**
+ * The request comparing an optimized variant's prepared model with its baseline's, each run on the
+ * given execution provider, over `count` seeded inputs of the variant's batch and shapes — the same
+ * for a local study and a fleet submission (which checks fidelity on its own CPU). Pure.
+ */
+export function fidelityRequest(
+  base: { model: PreparedModel; ep: OrtExecutionProvider },
+  optimized: { model: PreparedModel; ep: OrtExecutionProvider },
+  inputs: { batch: number; shapes?: Record<string, number[]>; count: number; seed: number },
+): FidelityRequest {
+  const side = ({ model, ep }: { model: PreparedModel; ep: OrtExecutionProvider }): FidelitySide => ({
+    path: model.path,
+    engine: { executionProvider: ep, graphOptLevel: model.graphOptLevel },
+  });
+  return {
+    base: side(base),
+    optimized: side(optimized),
+    batch: inputs.batch,
+    ...(inputs.shapes ? { shapes: inputs.shapes } : {}),
+    count: inputs.count,
+    seed: inputs.seed,
+  };
 }
 
 /** Precision an engine-group variant is measured at (see the header). */

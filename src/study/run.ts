@@ -39,6 +39,7 @@ import type {
 import { EDGEBENCH_VERSION } from '../version.js';
 import { resolveStudyModel } from './models.js';
 import {
+  fidelityRequest,
   ortRoundSettings,
   type PlannedVariant,
   planStudy,
@@ -46,8 +47,12 @@ import {
   type StudyPlan,
   type VariantSettings,
 } from './plan.js';
-import type { FidelityOutcome, FidelityRequest, PreparedModel, PrepareRequest } from './recipes.js';
-import { prepareRecipeModel } from './recipes.js';
+import {
+  type FidelityOutcome,
+  type PreparedModel,
+  type PrepareRequest,
+  prepareRecipeModel,
+} from './recipes.js';
 import { type LoadedSpec, type StudySpec, validateSpec } from './spec.js';
 
 export type StudyEvent =
@@ -455,23 +460,11 @@ export async function runStudy(options: RunStudyOptions): Promise<StudyRunOutcom
       const opt = prepared.get(v.id);
       if (!base || !opt || failed.has(baseline.id)) continue;
       const planned = plannedByKey.get(v.key) as PlannedVariant;
-      const request: FidelityRequest = {
-        base: {
-          path: base.model.path,
-          engine: {
-            executionProvider: baseline.ep as OrtExecutionProvider,
-            graphOptLevel: base.model.graphOptLevel,
-          },
-        },
-        optimized: {
-          path: opt.model.path,
-          engine: { executionProvider: v.ep as OrtExecutionProvider, graphOptLevel: opt.model.graphOptLevel },
-        },
-        batch: v.batch,
-        ...(planned.settings.shapes ? { shapes: planned.settings.shapes } : {}),
-        count: spec.fidelity.count,
-        seed: spec.seed,
-      };
+      const request = fidelityRequest(
+        { model: base.model, ep: baseline.ep as OrtExecutionProvider },
+        { model: opt.model, ep: v.ep as OrtExecutionProvider },
+        { batch: v.batch, shapes: planned.settings.shapes, count: spec.fidelity.count, seed: spec.seed },
+      );
       const outcome = await runInWorker<FidelityOutcome>(
         { kind: 'call', module: recipesModule, export: 'measureFidelity', args: [request] },
         limits,
