@@ -8,12 +8,19 @@ import { OrtEngine } from './ort.js';
 import { TorchEngine } from './torch/engine.js';
 import { TrtexecEngine } from './trtexec/engine.js';
 
-type EngineFactory = () => Engine;
+/** What an engine may need to know of where it runs: the environment and the user's Python. */
+export interface EngineContext {
+  env?: NodeJS.ProcessEnv;
+  /** The interpreter for Python-side engines (`--python`), tried before $EDGEBENCH_PYTHON and PATH. */
+  python?: string;
+}
+
+type EngineFactory = (context: EngineContext) => Engine;
 
 const factories = new Map<string, EngineFactory>([
   ['ort', () => new OrtEngine()],
-  ['trtexec', () => new TrtexecEngine()],
-  ['torch', () => new TorchEngine()],
+  ['trtexec', (context) => new TrtexecEngine(context.env ? { env: context.env } : {})],
+  ['torch', (context) => new TorchEngine(context)],
 ]);
 
 export function registerEngine(name: string, factory: EngineFactory): void {
@@ -24,18 +31,18 @@ export function engineNames(): string[] {
   return [...factories.keys()];
 }
 
-export function getEngine(name: string): Engine {
+export function getEngine(name: string, context: EngineContext = {}): Engine {
   const factory = factories.get(name);
   if (!factory) throw new UserError(`unknown engine '${name}'; known engines: ${engineNames().join(', ')}`);
-  return factory();
+  return factory(context);
 }
 
 /** Every engine's probes; an engine whose probe itself throws is reported as unavailable. */
-export async function probeAllEngines(): Promise<EngineProbe[]> {
+export async function probeAllEngines(context: EngineContext = {}): Promise<EngineProbe[]> {
   const results = await Promise.all(
     engineNames().map(async (name) => {
       try {
-        return await getEngine(name).probe();
+        return await getEngine(name, context).probe();
       } catch (error) {
         return [
           {

@@ -1,4 +1,5 @@
 /** The terminal view of `edgebench env`. */
+import { pythonSourceLabel } from '../engines/torch/python.js';
 import type { EnvironmentReport } from '../env/environment.js';
 import { bytes, table } from './format.js';
 
@@ -52,5 +53,18 @@ export function formatEnvironment(env: EnvironmentReport): string {
     ],
     { alignLeft: [1, 2] },
   );
-  return `${table(rows, { alignLeft: [1] })}\n\n${eps}\n\n${telemetry}\n`;
+  const pythons = table(
+    [
+      ['engine', 'python', 'passed over'],
+      ...env.pythons.map((use) => [
+        use.engine,
+        use.chosen
+          ? `${use.chosen.python} (${pythonSourceLabel(use.chosen.source)}; Python ${use.chosen.version})`
+          : `none: ${use.reason ?? 'no interpreter found'}`,
+        use.skipped.map((s) => `${s.python} (${pythonSourceLabel(s.source)}): ${s.reason}`).join('; ') || '—',
+      ]),
+    ],
+    { alignLeft: [1, 2] },
+  );
+  return `${table(rows, { alignLeft: [1] })}\n\n${eps}\n\n${telemetry}\n\n${pythons}\n`;
 }

@@ -203,7 +203,10 @@ describe.skipIf(!unix)('torch engine with a fake python3', () => {
 
   it('probes torch/cpu and torch/cuda, with the reason CUDA is missing', async () => {
     clearPythonProbeCache();
-    const probes = await new TorchEngine({ env: envFor({ FAKE_TORCH_CUDA: '0' }) }).probe();
+    const probes = await new TorchEngine({
+      systemPythons: [],
+      env: envFor({ FAKE_TORCH_CUDA: '0' }),
+    }).probe();
     expect(probes.map((p) => [p.id, p.available])).toEqual([
       ['torch/cpu', true],
       ['torch/cuda', false],
@@ -218,14 +221,20 @@ describe.skipIf(!unix)('torch engine with a fake python3', () => {
 
   it('says torch is not importable, and where', async () => {
     clearPythonProbeCache();
-    const probes = await new TorchEngine({ env: envFor({ FAKE_TORCH_MODE: 'no-torch' }) }).probe();
+    const probes = await new TorchEngine({
+      systemPythons: [],
+      env: envFor({ FAKE_TORCH_MODE: 'no-torch' }),
+    }).probe();
     expect(probes.every((p) => !p.available)).toBe(true);
     expect(probes[0].reason).toMatch(
       /torch is not importable in python3 \(Python 3\.8\.10 at \/usr\/bin\/python3\): ModuleNotFoundError/,
     );
     clearPythonProbeCache();
     await expect(
-      new TorchEngine({ env: envFor({ FAKE_TORCH_MODE: 'no-torch' }) }).measure('resnet18', settings()),
+      new TorchEngine({ systemPythons: [], env: envFor({ FAKE_TORCH_MODE: 'no-torch' }) }).measure(
+        'resnet18',
+        settings(),
+      ),
     ).rejects.toThrow(EngineUnavailableError);
   });
 
@@ -234,6 +243,7 @@ describe.skipIf(!unix)('torch engine with a fake python3', () => {
     const configOut = path.join(dir, 'config.json');
     const logs: string[] = [];
     const m = await new TorchEngine({
+      systemPythons: [],
       env: envFor({ FAKE_TORCH_CUDA: '1', FAKE_TORCH_CONFIG_OUT: configOut }),
     }).measure('resnet18', settings({ batch: 2, onLog: (l) => logs.push(l) }), { numClasses: 2 });
     const config = JSON.parse(await readFile(configOut, 'utf8'));
@@ -270,11 +280,15 @@ describe.skipIf(!unix)('torch engine with a fake python3', () => {
   it('refuses CUDA when asked for it and torch cannot use it', async () => {
     clearPythonProbeCache();
     await expect(
-      new TorchEngine({ env: envFor({ FAKE_TORCH_CUDA: '0' }) }).measure('resnet18', settings(), {
-        device: 'cuda',
-      }),
+      new TorchEngine({ systemPythons: [], env: envFor({ FAKE_TORCH_CUDA: '0' }) }).measure(
+        'resnet18',
+        settings(),
+        {
+          device: 'cuda',
+        },
+      ),
     ).rejects.toThrow(/no CUDA device is usable/);
-    const m = await new TorchEngine({ env: envFor({ FAKE_TORCH_CUDA: '0' }) }).measure(
+    const m = await new TorchEngine({ systemPythons: [], env: envFor({ FAKE_TORCH_CUDA: '0' }) }).measure(
       'mobilenet_v2',
       settings(),
     );
@@ -288,9 +302,13 @@ describe.skipIf(!unix)('torch engine with a fake python3', () => {
   it("classifies the runner's errors and its crashes", async () => {
     clearPythonProbeCache();
     const run = (mode: string) =>
-      new TorchEngine({ env: envFor({ FAKE_TORCH_MODE: mode }) }).measure('resnet18', settings(), {
-        device: 'cpu',
-      });
+      new TorchEngine({ systemPythons: [], env: envFor({ FAKE_TORCH_MODE: mode }) }).measure(
+        'resnet18',
+        settings(),
+        {
+          device: 'cpu',
+        },
+      );
     await expect(run('unavailable')).rejects.toThrow(EngineUnavailableError);
     await expect(run('user')).rejects.toThrow(UserError);
     await expect(run('crash')).rejects.toThrow(
@@ -301,11 +319,14 @@ describe.skipIf(!unix)('torch engine with a fake python3', () => {
 
   it('refuses int8, and explains a missing interpreter', async () => {
     await expect(
-      new TorchEngine({ env: envFor() }).measure('resnet18', settings({ precision: 'int8' })),
+      new TorchEngine({ systemPythons: [], env: envFor() }).measure(
+        'resnet18',
+        settings({ precision: 'int8' }),
+      ),
     ).rejects.toThrow(/fp32 or fp16/);
     clearPythonProbeCache();
     const empty = await tempDir();
-    const engine = new TorchEngine({ env: { PATH: empty } });
+    const engine = new TorchEngine({ systemPythons: [], env: { PATH: empty } });
     const probes = await engine.probe();
     expect(probes[0].reason).toMatch(/python3 not found on PATH .*EDGEBENCH_PYTHON/);
     await expect(engine.measure('resnet18', settings())).rejects.toThrow(EngineUnavailableError);

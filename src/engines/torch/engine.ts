@@ -24,9 +24,11 @@ import { TORCH_ARCHITECTURES } from './architectures.js';
 import { DEFAULT_TORCH_OPTIONS, type TorchOptions, validateTorchOptions } from './options.js';
 import { ProtocolReader, TORCH_PROTOCOL_VERSION } from './protocol.js';
 import {
+  choosePython,
   cudaUnavailableReason,
-  probePython,
-  pythonCommand,
+  describePythonSource,
+  type PythonChoice,
+  type PythonProbe,
   runnerScriptPath,
   torchUnavailableReason,
 } from './python.js';
@@ -96,6 +98,10 @@ export function torchInputs(
 
 export interface TorchEnvironment {
   env?: NodeJS.ProcessEnv;
+  /** The system's interpreters, tried after PATH (default /usr/bin/python3; tests pass their own). */
+  systemPythons?: readonly string[];
+  /** The user's interpreter (`--python`), tried before everything else. */
+  python?: string;
 }
 
 export class TorchEngine implements Engine<Partial<TorchOptions>>, ExternalMeasurer<Partial<TorchOptions>> {
@@ -110,15 +116,25 @@ export class TorchEngine implements Engine<Partial<TorchOptions>>, ExternalMeasu
     );
   }
 
+  /** The interpreter this engine uses (torch importable), and why the others were passed over. */
+  choosePython(explicit = this.where.python): Promise<PythonChoice> {
+    return choosePython(torchUnavailableReason, explicit, this.env(), this.where.systemPythons);
+  }
+
   async probe(): Promise<EngineProbe[]> {
-    const env = this.env();
-    const probe = await probePython(pythonCommand(undefined, env), env);
+    const choice = await this.choosePython();
+    const probe: PythonProbe = choice.chosen?.probe ?? {
+      ok: false,
+      python: choice.skipped[0]?.python ?? 'python3',
+      pythonMissing: true,
+      reason: choice.reason ?? 'no Python interpreter found',
+    };
     const noTorch = torchUnavailableReason(probe);
     const noCuda = cudaUnavailableReason(probe);
     let detail: string | undefined;
-    if (probe.ok && probe.info.torch) {
+    if (probe.ok && probe.info.torch && choice.chosen) {
       const info = probe.info;
-      detail = `torch ${info.torch}, ${info.torchvision ? `torchvision ${info.torchvision}` : 'no torchvision (zoo architectures unavailable; TorchScript files work)'}, Python ${info.python}`;
+      detail = `torch ${info.torch}, ${info.torchvision ? `torchvision ${info.torchvision}` : 'no torchvision (zoo architectures unavailable; TorchScript files work)'}, Python ${info.python}; ${describeChoice(choice)}`;
     }
     const cpu: ExternalEngineProbe = {
       id: 'torch/cpu',
@@ -145,7 +161,6 @@ export class TorchEngine implements Engine<Partial<TorchOptions>>, ExternalMeasu
   ): Promise<ExternalMeasurement> {
     const options = validateTorchOptions({ ...DEFAULT_TORCH_OPTIONS, ...partial });
     const env = this.env();
-    const python = pythonCommand(options.python, env);
     const warnings: string[] = [];
     const log = settings.onLog ?? (() => {});
 
@@ -155,10 +170,20 @@ export class TorchEngine implements Engine<Partial<TorchOptions>>, ExternalMeasu
       throw new UserError(`the torch engine runs fp32 or fp16 eager models, not '${settings.precision}'`);
 
     let device: 'cpu' | 'cuda' = options.device === 'cuda' ? 'cuda' : 'cpu';
+    // The null model needs only an interpreter; anything else needs one that imports torch.
+    const choice =
+      spec.kind === 'null'
+        ? await choosePython(
+            (p) => (p.ok ? undefined : p.reason),
+            options.python ?? this.where.python,
+            env,
+            this.where.systemPythons,
+          )
+        : await this.choosePython(options.python ?? this.where.python);
+    if (!choice.chosen) throw new EngineUnavailableError(choice.reason ?? 'no Python interpreter found');
+    const python = choice.chosen.python;
     if (spec.kind !== 'null') {
-      const probe = await probePython(python, env);
-      const noTorch = torchUnavailableReason(probe);
-      if (noTorch) throw new EngineUnavailableError(noTorch);
+      const probe = choice.chosen.probe;
       const noCuda = cudaUnavailableReason(probe);
       if (options.device === 'auto') device = noCuda ? 'cpu' : 'cuda';
       else if (options.device === 'cuda' && noCuda) throw new EngineUnavailableError(noCuda);
@@ -307,6 +332,13 @@ export class TorchEngine implements Engine<Partial<TorchOptions>>, ExternalMeasu
   private env(): NodeJS.ProcessEnv {
     return this.where.env ?? process.env;
   }
+}
+
+/** "python: /usr/bin/python3 (the system's); passed over: python3 on PATH (torch not importable…)". */
+export function describeChoice(choice: PythonChoice): string {
+  const used = choice.chosen ? `python: ${describePythonSource(choice.chosen)}` : 'python: none';
+  const skipped = choice.skipped.map((s) => `${describePythonSource(s)}: ${s.reason}`);
+  return skipped.length > 0 ? `${used}; passed over ${skipped.join('; ')}` : used;
 }
 
 function outputType(precision: string): string {

@@ -15,4 +15,12 @@ export {
   type RunnerReport,
   TORCH_PROTOCOL_VERSION,
 } from './protocol.js';
-export { type PythonProbe, probePython, pythonCommand, runnerScriptPath } from './python.js';
+export {
+  choosePython,
+  type PythonCandidate,
+  type PythonChoice,
+  type PythonProbe,
+  probePython,
+  pythonCandidates,
+  runnerScriptPath,
+} from './python.js';

@@ -2,7 +2,8 @@
  * The Python side of the PyTorch engine: which interpreter, where the runner script is, and what
  * that interpreter can do (python present? torch importable, which version? CUDA? torchvision?).
  */
-import { existsSync } from 'node:fs';
+import { existsSync, realpathSync, statSync } from 'node:fs';
+import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { describeFailure, runProcess } from '../subprocess.js';
 import { type ProbeEvent, probeEventSchema, TORCH_PROTOCOL_VERSION } from './protocol.js';
@@ -19,9 +20,116 @@ export function runnerScriptExists(): boolean {
   return existsSync(runnerScriptPath());
 }
 
-/** The interpreter to use: an explicit one, $EDGEBENCH_PYTHON, else python3 (python on Windows). */
-export function pythonCommand(explicit?: string, env: NodeJS.ProcessEnv = process.env): string {
-  return explicit ?? env.EDGEBENCH_PYTHON ?? (process.platform === 'win32' ? 'python' : 'python3');
+/** Where a candidate interpreter came from, in the order they are tried. */
+export type PythonSource = 'option' | 'EDGEBENCH_PYTHON' | 'PATH' | 'system';
+
+export interface PythonCandidate {
+  python: string;
+  source: PythonSource;
+}
+
+/** The system's own interpreter (Debian's python3-torch lives there, whatever pyenv/venv/conda is on PATH). */
+export const SYSTEM_PYTHONS: readonly string[] = process.platform === 'win32' ? [] : ['/usr/bin/python3'];
+
+/**
+ * The interpreters worth asking, best first: an explicit one (`--python`, an engine option), then
+ * $EDGEBENCH_PYTHON, then `python3` on PATH (`python` on Windows), then the system's. The same
+ * executable reached twice (a PATH entry that is the system's) is asked once.
+ */
+export function pythonCandidates(
+  explicit?: string,
+  env: NodeJS.ProcessEnv = process.env,
+  systemPythons: readonly string[] = SYSTEM_PYTHONS,
+): PythonCandidate[] {
+  const onPath = process.platform === 'win32' ? 'python' : 'python3';
+  const all: PythonCandidate[] = [
+    ...(explicit ? [{ python: explicit, source: 'option' as const }] : []),
+    ...(env.EDGEBENCH_PYTHON ? [{ python: env.EDGEBENCH_PYTHON, source: 'EDGEBENCH_PYTHON' as const }] : []),
+    { python: onPath, source: 'PATH' as const },
+    ...systemPythons.map((python) => ({ python, source: 'system' as const })),
+  ];
+  const seen = new Set<string>();
+  return all.filter((candidate) => {
+    const key = realExecutable(candidate.python, env) ?? candidate.python;
+    if (seen.has(key)) return false;
+    seen.add(key);
+    return true;
+  });
+}
+
+/** The file an interpreter name runs (searching PATH for bare names), links resolved; undefined if none. */
+function realExecutable(python: string, env: NodeJS.ProcessEnv): string | undefined {
+  const files = python.includes(path.sep)
+    ? [python]
+    : (env.PATH ?? '').split(path.delimiter).map((dir) => path.join(dir || '.', python));
+  for (const file of files) {
+    try {
+      if (statSync(file).isFile()) return realpathSync(file);
+    } catch {
+      // not here: the next PATH entry
+    }
+  }
+  return undefined;
+}
+
+const SOURCE_LABELS: Record<PythonSource, string> = {
+  option: '--python',
+  EDGEBENCH_PYTHON: '$EDGEBENCH_PYTHON',
+  PATH: 'python3 on PATH',
+  system: "the system's",
+};
+
+export function pythonSourceLabel(source: PythonSource): string {
+  return SOURCE_LABELS[source];
+}
+
+export function describePythonSource(candidate: PythonCandidate): string {
+  return candidate.source === 'system'
+    ? `the system's ${candidate.python}`
+    : `${candidate.python} (${SOURCE_LABELS[candidate.source]})`;
+}
+
+/** Which interpreter an engine uses, and why each one before it was passed over. */
+export interface PythonChoice {
+  /** The interpreter that meets the need, if any. */
+  chosen?: PythonCandidate & { probe: Extract<PythonProbe, { ok: true }> };
+  /** Every candidate asked and not taken, with why. */
+  skipped: Array<PythonCandidate & { reason: string }>;
+  /** Why no candidate will do (when none is chosen): the first candidate's reason, plus a hint. */
+  reason?: string;
+}
+
+/**
+ * Picks the interpreter for a need (`torch`: torch importable). A user's own choice (`--python`,
+ * $EDGEBENCH_PYTHON) is never swapped for another behind their back: when it cannot serve, the
+ * choice fails and says which other interpreter could.
+ */
+export async function choosePython(
+  need: (probe: PythonProbe) => string | undefined,
+  explicit?: string,
+  env: NodeJS.ProcessEnv = process.env,
+  systemPythons: readonly string[] = SYSTEM_PYTHONS,
+): Promise<PythonChoice> {
+  const candidates = pythonCandidates(explicit, env, systemPythons);
+  const probes = await Promise.all(candidates.map((c) => probePython(c.python, env)));
+  const skipped: PythonChoice['skipped'] = [];
+  const pinned = candidates[0]?.source === 'option' || candidates[0]?.source === 'EDGEBENCH_PYTHON';
+  for (const [i, candidate] of candidates.entries()) {
+    const probe = probes[i];
+    const why = need(probe);
+    if (why === undefined && probe.ok) return { chosen: { ...candidate, probe }, skipped };
+    skipped.push({ ...candidate, reason: why ?? 'unusable' });
+    if (pinned && i === 0) {
+      const other = probes.findIndex((p, j) => j > 0 && need(p) === undefined);
+      const redirect =
+        candidate.source === 'option'
+          ? 'give that as --python instead'
+          : 'point $EDGEBENCH_PYTHON there, or unset it';
+      const hint = other > 0 ? `; ${describePythonSource(candidates[other])} would do: ${redirect}` : '';
+      return { skipped, reason: `${why}${hint}` };
+    }
+  }
+  return { skipped, reason: skipped[0]?.reason ?? 'no Python interpreter found' };
 }
 
 export type PythonProbe =
@@ -64,7 +172,7 @@ async function runProbe(python: string, env: NodeJS.ProcessEnv): Promise<PythonP
       ok: false,
       python,
       pythonMissing: true,
-      reason: `${python} not found on PATH (install Python 3 with torch, or set EDGEBENCH_PYTHON to an interpreter that has it)`,
+      reason: `${python} not found${python.includes(path.sep) ? '' : ' on PATH'} (install Python 3 with torch, or set EDGEBENCH_PYTHON to an interpreter that has it)`,
     };
   for (const line of outcome.stdout.split('\n')) {
     if (!line.trim().startsWith('{')) continue;
