@@ -20,6 +20,7 @@ import {
   frameworkAverageLines,
   frameworkNoteLines,
   frameworkRows,
+  isaLines,
   leftColumns,
   recipeNotes,
   roundCautionLines,
@@ -118,7 +119,7 @@ export function renderHtml(analysis: StudyAnalysis, assets: VegaAssets): string 
       ({ measurements: _m, ...rest }) => rest,
     ),
   };
-  const notes = recipeNotes(analysis);
+  const notes = [...isaLines(analysis), ...recipeNotes(analysis)];
   const byDevice = deviceRows(analysis);
   const byEp = epRows(analysis);
   const byFramework = frameworkRows(analysis);

@@ -13,6 +13,7 @@ import {
   frameworkAverageLines,
   frameworkNoteLines,
   frameworkRows,
+  isaLines,
   leftColumns,
   recipeNotes,
   roundCautionLines,
@@ -56,7 +57,7 @@ export function renderMarkdown(analysis: StudyAnalysis): string {
     out.push('');
     for (const n of spread) out.push(`> Caution — ${n}`);
   }
-  const notes = recipeNotes(analysis);
+  const notes = [...isaLines(analysis), ...recipeNotes(analysis)];
   if (notes.length > 0) {
     out.push('');
     for (const n of notes) out.push(`> Note — ${n}`);

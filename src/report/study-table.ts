@@ -10,6 +10,7 @@ import {
   frameworkAverageLines,
   frameworkNoteLines,
   frameworkRows,
+  isaLines,
   leftColumns,
   recipeNotes,
   roundCautionLines,
@@ -59,7 +60,7 @@ export function formatStudyTable(analysis: StudyAnalysis): string {
     lines.push('');
     for (const n of spread) lines.push(`caution: ${n}`);
   }
-  const notes = recipeNotes(analysis);
+  const notes = [...isaLines(analysis), ...recipeNotes(analysis)];
   if (notes.length > 0) {
     lines.push('');
     for (const n of notes) lines.push(`note: ${n}`);

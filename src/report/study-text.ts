@@ -3,6 +3,7 @@
  * format says the same thing in the same words. Pure.
  */
 
+import { int8Support } from '../env/isa.js';
 import { type Failure, fidelityIdentical } from '../store/types.js';
 import {
   arithmeticMean,
@@ -450,6 +451,18 @@ export function roundCautionLines(analysis: StudyAnalysis): string[] {
 }
 
 /** Notes on how recipes were applied, one line per distinct note. */
+/**
+ * Where a study has INT8 variants: the CPU features that decide INT8 speed (VNNI, AVX-512, AMX, Arm
+ * dot-product) and what they mean here, so an INT8 row slower than fp32 reads as the CPU's answer.
+ */
+export function isaLines(analysis: StudyAnalysis): string[] {
+  const int8 = analysis.variants.some((v) => v.variant.recipes.some((r) => r.startsWith('int8')));
+  const cpu = analysis.environment?.host.cpu as { features?: unknown; model?: unknown } | undefined;
+  if (!int8 || !Array.isArray(cpu?.features)) return [];
+  const model = typeof cpu.model === 'string' ? ` (${cpu.model})` : '';
+  return [`${int8Support(cpu.features.map(String)).summary}${model}`];
+}
+
 export function recipeNotes(analysis: StudyAnalysis): string[] {
   const notes = new Set<string>();
   for (const c of analysis.comparisons) for (const n of c.notes) notes.add(`${c.label}: ${n}`);

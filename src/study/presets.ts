@@ -40,13 +40,16 @@ export const PRESETS: Readonly<Record<string, StudySpecInput>> = Object.freeze({
   quick: {
     name: 'quick',
     description:
-      'A first look: two small classifiers at 112×112, fp32 without graph optimizations vs optimized.',
+      'A first look: two small classifiers at 112×112, fp32 without graph optimizations vs optimized fp32 and calibrated INT8.',
     models: [
       { ref: 'zoo:resnet18?classes=2&input=1x3x112x112', name: 'resnet18' },
       { ref: 'zoo:mobilenet_v2?classes=2&input=1x3x112x112', name: 'mobilenet_v2' },
     ],
     baseline: { name: 'fp32', recipes: [], graphOptLevel: 'disabled' },
-    optimized: [{ name: 'optimized', recipes: ['fuse', 'ort-all'], graphOptLevel: 'all' }],
+    optimized: [
+      { name: 'optimized', recipes: ['fuse', 'ort-all'], graphOptLevel: 'all' },
+      { name: 'int8', recipes: ['fuse', 'int8-static'], graphOptLevel: 'all' },
+    ],
     rounds: 3,
     stopRules: { warmupTimeMs: 200, warmupCount: 5, minTimeMs: 600, minCount: 20, maxTimeMs: 4000 },
     fidelity: { count: 4 },
