@@ -18,15 +18,36 @@ export function formatStages(s: StageSummary, itemName: string): string {
   const count =
     s.unit === itemName ? `${s.units} ${s.unit}s` : `${s.units} ${s.unit}es, ${s.items} ${itemName}s`;
   lines.push(`per-stage time per ${s.unit} (${count})`);
-  lines.push(
-    table([
-      ['stage', 'median ms', 'mean ms', 'p95 ms', 'max ms', 'share'],
-      ...STAGE_LABELS.map(([key, label]) => {
-        const st = s.stats[key];
-        return [label, ms(st.medianMs), ms(st.meanMs), ms(st.p95Ms), ms(st.maxMs), percent(s.share[key])];
-      }),
-    ]),
-  );
+  const e2eTotal = s.totalMs.endToEnd;
+  const rows = STAGE_LABELS.map(([key, label]) => {
+    const st = s.stats[key];
+    const name = key === 'decode' && s.decode === 'wait' ? 'decode (waiting for frames)' : label;
+    return [name, ms(st.medianMs), ms(st.meanMs), ms(st.p95Ms), ms(st.maxMs), percent(s.share[key])];
+  });
+  // The glue between stages, so that the shares add up to end-to-end.
+  const perUnitOther = s.otherMs / Math.max(1, s.units);
+  rows.splice(rows.length - 1, 0, [
+    'other (between stages)',
+    '',
+    ms(perUnitOther),
+    '',
+    '',
+    percent(e2eTotal > 0 ? s.otherMs / e2eTotal : 0),
+  ]);
+  lines.push(table([['stage', 'median ms', 'mean ms', 'p95 ms', 'max ms', 'share'], ...rows]));
+  for (const work of s.overlapped ?? []) {
+    const perUnit =
+      work.stats.count > 0
+        ? `${ms(work.stats.medianMs)} ms CPU per ${s.unit} (median of ${work.stats.count}), `
+        : '';
+    lines.push(
+      `${work.stage}, overlapped (${work.where}; not inside end-to-end): ${perUnit}${ms(work.perFrameMs)} ms CPU per frame = ${percent(work.budgetShare)} of one core's frame budget (${ms(work.framePeriodMs)} ms per frame at the source rate)`,
+    );
+  }
+  if (s.decode === 'wait' && !s.overlapped?.length)
+    lines.push(
+      'decode, overlapped: ffmpeg decodes in its own process beside the pipeline; its CPU time cannot be read here (no /proc), so only the wait for frames is shown',
+    );
   lines.push('');
   const inf = s.stats.inference;
   const e2e = s.stats.endToEnd;

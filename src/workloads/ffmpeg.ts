@@ -10,6 +10,7 @@ import { spawn } from 'node:child_process';
 import { stat } from 'node:fs/promises';
 import { createRequire } from 'node:module';
 import { messageOf, UserError } from '../errors.js';
+import { childCpuMs, reapedChildrenCpuMs } from '../telemetry/sources/children.js';
 import type { ResizeOptions } from './preprocess.js';
 import { MediaSkip } from './skips.js';
 
@@ -166,6 +167,25 @@ export interface DecodeStatus {
   frames: number;
   /** Problems ffmpeg reported that did not stop it (concealed corruption, early end). */
   warnings: string[];
+  /** The decoding ffmpeg process. */
+  pid?: number;
+  /** ffmpeg's CPU time so far, ms, at the last reading (the last one when its output ended). */
+  decoderCpuMs?: number | null;
+  /**
+   * ffmpeg's whole CPU time, ms, once it has exited: what this process's reaped-children CPU grew by
+   * over its life (clock ticks; other children ending meanwhile would be counted too).
+   */
+  decoderTotalCpuMs?: number;
+}
+
+/**
+ * ffmpeg's CPU time so far (all its threads), ms: read afresh while the process lives, else the
+ * reading taken when its output ended. Null where /proc cannot tell (not Linux).
+ */
+export function readDecoderCpuMs(status: DecodeStatus): number | null {
+  const now = childCpuMs(status.pid);
+  if (now !== null) status.decoderCpuMs = now;
+  return status.decoderCpuMs ?? null;
 }
 
 export function decodeArgs(file: string, options: DecodeOptions): string[] {
@@ -206,6 +226,8 @@ export async function* decodeFrames(
   const frameBytes = options.width * options.height * 3;
   const idleTimeoutMs = options.idleTimeoutMs ?? DEFAULT_IDLE_TIMEOUT_MS;
   const child = spawn(ffmpegPath(), decodeArgs(file, options), { stdio: ['ignore', 'pipe', 'pipe'] });
+  status.pid = child.pid;
+  const childrenCpuAtStart = reapedChildrenCpuMs();
   let stderr = '';
   child.stderr.setEncoding('utf8');
   child.stderr.on('data', (d: string) => {
@@ -236,7 +258,11 @@ export async function* decodeFrames(
       } finally {
         clearTimeout(timer);
       }
-      if (r.done) break;
+      if (r.done) {
+        // The process still exists while its output closes: its CPU time can be read one last time.
+        readDecoderCpuMs(status);
+        break;
+      }
       const chunk = r.value;
       let offset = 0;
       while (offset < chunk.length) {
@@ -254,6 +280,9 @@ export async function* decodeFrames(
       }
     }
     const code = await closed;
+    const childrenCpuNow = reapedChildrenCpuMs();
+    if (childrenCpuAtStart !== null && childrenCpuNow !== null)
+      status.decoderTotalCpuMs = childrenCpuNow - childrenCpuAtStart;
     if (spawnError) throw new UserError(`cannot start ffmpeg (${ffmpegPath()}): ${messageOf(spawnError)}`);
     if (timedOut)
       throw new MediaSkip(

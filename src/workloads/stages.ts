@@ -31,15 +31,65 @@ export class StageRecorder {
   }
 }
 
+/**
+ * Work that runs beside the stages, not inside them (ffmpeg decoding frames in its own process while
+ * the pipeline infers): not part of end-to-end, so the stages still add up, but it takes CPU from the
+ * same machine and a share of each frame's time budget.
+ */
+export interface OverlappedWork {
+  stage: 'decode';
+  /** Where it runs and how it was measured. */
+  where: string;
+  /** CPU time per unit (clip), ms, over the units it could be read for (a short-lived process may end first). */
+  stats: LatencyStats;
+  /** All of it, ms: over every frame, to the process's end. */
+  totalMs: number;
+  frames: number;
+  /** CPU ms per frame, against the source's frame period. */
+  perFrameMs: number;
+  framePeriodMs: number;
+  /** perFrameMs / framePeriodMs: the share of one core's frame budget it takes. */
+  budgetShare: number;
+}
+
+export function overlappedWork(
+  stage: OverlappedWork['stage'],
+  where: string,
+  samplesMs: number[],
+  totalMs: number,
+  frames: number,
+  budgetMs: number,
+): OverlappedWork {
+  const perFrameMs = frames > 0 ? totalMs / frames : 0;
+  const framePeriodMs = frames > 0 ? budgetMs / frames : 0;
+  return {
+    stage,
+    where,
+    stats: summarize(samplesMs),
+    totalMs,
+    frames,
+    perFrameMs,
+    framePeriodMs,
+    budgetShare: budgetMs > 0 ? totalMs / budgetMs : 0,
+  };
+}
+
 export interface StageSummary {
   /** What one sample covers. */
   unit: 'image' | 'batch' | 'clip';
+  /**
+   * What the decode stage holds: `inline` — decoding itself (images, in this process); `wait` — the
+   * time spent waiting for frames another process decodes (video: ffmpeg), its work in `overlapped`.
+   */
+  decode: 'inline' | 'wait';
   units: number;
   items: number;
   stats: Record<Stage, LatencyStats>;
   totalMs: Record<Stage, number>;
   /** Each stage's share of the end-to-end total. */
   share: Record<Stage, number>;
+  /** End-to-end time outside the four stages (glue between them), so that the rows add up. */
+  otherMs: number;
   /** End-to-end time not spent decoding or in inference: the pipeline's own work (pre/post-processing, glue). */
   overheadMs: number;
   overheadShare: number;
@@ -47,9 +97,16 @@ export interface StageSummary {
   pureInferenceItemsPerSec: number;
   endToEndItemsPerSec: number;
   samplesMs: Record<Stage, number[]>;
+  /** Work beside the stages (video decoding in ffmpeg), when it could be measured. */
+  overlapped?: OverlappedWork[];
 }
 
-export function summarizeStages(recorder: StageRecorder, unit: StageSummary['unit']): StageSummary {
+export function summarizeStages(
+  recorder: StageRecorder,
+  unit: StageSummary['unit'],
+  decode: StageSummary['decode'] = 'inline',
+  overlapped: OverlappedWork[] = [],
+): StageSummary {
   const items = recorder.items.reduce((a, b) => a + b, 0);
   const totalMs = {} as Record<Stage, number>;
   const stats = {} as Record<Stage, LatencyStats>;
@@ -61,8 +118,11 @@ export function summarizeStages(recorder: StageRecorder, unit: StageSummary['uni
   const share = {} as Record<Stage, number>;
   for (const s of STAGES) share[s] = e2e > 0 ? totalMs[s] / e2e : 0;
   const overheadMs = Math.max(0, e2e - totalMs.decode - totalMs.inference);
+  const inline = totalMs.decode + totalMs.preprocess + totalMs.inference + totalMs.postprocess;
   return {
     unit,
+    decode,
+    otherMs: Math.max(0, e2e - inline),
     units: recorder.count,
     items,
     stats,
@@ -79,5 +139,6 @@ export function summarizeStages(recorder: StageRecorder, unit: StageSummary['uni
       postprocess: [...recorder.samples.postprocess],
       endToEnd: [...recorder.samples.endToEnd],
     },
+    ...(overlapped.length > 0 ? { overlapped } : {}),
   };
 }

@@ -21,6 +21,7 @@ import {
   type DecodeStatus,
   decodeFrames,
   probeVideo,
+  readDecoderCpuMs,
   type VideoProbe,
 } from './ffmpeg.js';
 import { type ClassScore, PIPELINE_SCHEMA_VERSION } from './image-pipeline.js';
@@ -61,7 +62,7 @@ import {
   type SkippedInput,
   type SkipReason,
 } from './skips.js';
-import { StageRecorder, type StageSummary, summarizeStages } from './stages.js';
+import { overlappedWork, StageRecorder, type StageSummary, summarizeStages } from './stages.js';
 
 /** Used when the container does not declare a frame rate. */
 export const FALLBACK_FPS = 30;
@@ -224,6 +225,9 @@ export async function runVideoPipeline(options: VideoPipelineOptions): Promise<V
     const warm = await warmUp(loaded, { [spec.name]: clipTensor }, warmupRuns);
 
     const recorder = new StageRecorder();
+    // ffmpeg decodes in its own process, ahead of and beside the pipeline: its CPU time per clip is
+    // measured apart (overlapped), and the decode stage holds only the wait for frames.
+    const decoderCpu = { samplesMs: [] as number[], totalMs: 0, frames: 0, budgetMs: 0, measurable: true };
     const skipped: SkippedInput[] = [];
     const results: VideoResult[] = [];
 
@@ -270,6 +274,14 @@ export async function runVideoPipeline(options: VideoPipelineOptions): Promise<V
       const windows: ClipWindow[] = [];
       const probRows: Float32Array[] = [];
       const clips: ClipResult[] = [];
+      let decoderCpuAtLastClip = 0;
+      /** ffmpeg's CPU time since the previous clip, outside every timed stage (while ffmpeg runs). */
+      const takeDecoderCpu = () => {
+        const now = readDecoderCpuMs(status);
+        if (now === null) return;
+        decoderCpu.samplesMs.push(Math.max(0, now - decoderCpuAtLastClip));
+        decoderCpuAtLastClip = now;
+      };
       const onClip = (window: ClipWindow, probs: Float32Array, top: ClassScore[]) => {
         windows.push(window);
         probRows.push(probs);
@@ -294,6 +306,7 @@ export async function runVideoPipeline(options: VideoPipelineOptions): Promise<V
             const c = await inferClip(assembler);
             onClip(window, c.probs, c.top);
             const end = performance.now();
+            takeDecoderCpu();
             recorder.record(
               {
                 decode: decodeMs,
@@ -305,7 +318,7 @@ export async function runVideoPipeline(options: VideoPipelineOptions): Promise<V
               1,
             );
             options.onProgress?.(file, clips.length);
-            unitStart = end;
+            unitStart = performance.now();
             decodeMs = 0;
             preprocessMs = 0;
           }
@@ -330,6 +343,8 @@ export async function runVideoPipeline(options: VideoPipelineOptions): Promise<V
               if (!window) return false;
               const c = await inferClip(assembler);
               onClip(window, c.probs, c.top);
+              const end = performance.now();
+              takeDecoderCpu();
               recorder.record(
                 {
                   // The emulated camera delivers decoded frames: decoding is the source's work here.
@@ -337,7 +352,7 @@ export async function runVideoPipeline(options: VideoPipelineOptions): Promise<V
                   preprocess: preprocessMs + c.assembleMs,
                   inference: c.inferenceMs,
                   postprocess: c.postprocessMs,
-                  endToEnd: preprocessMs + (performance.now() - p1),
+                  endToEnd: preprocessMs + (end - p1),
                 },
                 1,
               );
@@ -362,6 +377,14 @@ export async function runVideoPipeline(options: VideoPipelineOptions): Promise<V
         continue;
       }
       videoWarnings.push(...status.warnings.map((w) => `${file}: ${w}`));
+      // ffmpeg's whole CPU time (all frames, to its exit) against the frames' time at the source rate.
+      const decoderTotal = status.decoderTotalCpuMs ?? readDecoderCpuMs(status);
+      if (decoderTotal === null) decoderCpu.measurable = false;
+      else {
+        decoderCpu.totalMs += decoderTotal;
+        decoderCpu.frames += status.frames;
+        decoderCpu.budgetMs += (status.frames * 1000) / fps;
+      }
       const s0 = performance.now();
       const smoothed = smoothScores(probRows, smoothing);
       const segments = actionSegments(windows, smoothed, fps, labels, segmentOptions);
@@ -422,7 +445,23 @@ export async function runVideoPipeline(options: VideoPipelineOptions): Promise<V
         skipCounts,
       },
       skipped,
-      stages: summarizeStages(recorder, 'clip'),
+      stages: summarizeStages(
+        recorder,
+        'clip',
+        'wait',
+        decoderCpu.measurable && decoderCpu.frames > 0
+          ? [
+              overlappedWork(
+                'decode',
+                "ffmpeg's own process, from /proc: its whole CPU time per frame, and per clip while it ran",
+                decoderCpu.samplesMs,
+                decoderCpu.totalMs,
+                decoderCpu.frames,
+                decoderCpu.budgetMs,
+              ),
+            ]
+          : [],
+      ),
       results,
       warnings,
     };

@@ -51,6 +51,29 @@ describe('video pipeline', () => {
     expect(r.stages.unit).toBe('clip');
     expect(r.stages.units).toBe(4);
     expect(r.stages.samplesMs.decode).toHaveLength(4);
+    // Decoding happens in ffmpeg: the decode stage is the wait for its frames, its work is measured
+    // beside the stages, and the stages of every clip add up to the clip's end-to-end time.
+    expect(r.stages.decode).toBe('wait');
+    const s = r.stages;
+    for (let i = 0; i < s.units; i++) {
+      const inline =
+        s.samplesMs.decode[i] +
+        s.samplesMs.preprocess[i] +
+        s.samplesMs.inference[i] +
+        s.samplesMs.postprocess[i];
+      expect(inline).toBeLessThanOrEqual(s.samplesMs.endToEnd[i] + 1e-9);
+    }
+    const rows =
+      s.totalMs.decode + s.totalMs.preprocess + s.totalMs.inference + s.totalMs.postprocess + s.otherMs;
+    expect(rows).toBeCloseTo(s.totalMs.endToEnd, 6);
+    if (process.platform === 'linux') {
+      const [decoder] = s.overlapped ?? [];
+      expect(decoder).toMatchObject({ stage: 'decode', frames: 20 });
+      expect(decoder.stats.count).toBeLessThanOrEqual(4);
+      expect(decoder.totalMs).toBeGreaterThan(0);
+      expect(decoder.framePeriodMs).toBeCloseTo(100, 6);
+      expect(decoder.budgetShare).toBeCloseTo(decoder.perFrameMs / 100, 9);
+    }
     expect(r.config.effective).toMatchObject({ clip: 8, stride: 4, input: { layout: 'NCTHW', frames: 8 } });
     expect(r.config.effective.preprocess.mean[0]).toBeCloseTo(0.43216);
   });
@@ -119,5 +142,6 @@ describe('video pipeline', () => {
     expect(rt.settings.deadlineMs).toBeCloseTo(100);
     expect(rt.outputs).toBe(r.results[0].clips.length);
     expect(r.stages.samplesMs.decode.every((d) => d === 0)).toBe(true);
+    if (process.platform === 'linux') expect(r.stages.overlapped?.[0].totalMs).toBeGreaterThan(0);
   });
 });

@@ -58,6 +58,9 @@ export interface ProcPidStat {
   ppid: number;
   utimeTicks: number;
   stimeTicks: number;
+  /** CPU time of its children that have ended and been waited for (proc(5) cutime, cstime). */
+  cutimeTicks: number;
+  cstimeTicks: number;
   /** Process start, ticks after boot. */
   startTimeTicks: number;
   rssPages: number;
@@ -83,6 +86,8 @@ export function parseProcPidStat(text: string): ProcPidStat | null {
     ppid: field(4),
     utimeTicks: field(14),
     stimeTicks: field(15),
+    cutimeTicks: field(16),
+    cstimeTicks: field(17),
     startTimeTicks: field(22),
     rssPages: field(24),
   };
