@@ -106,6 +106,9 @@ function upgradeGraph(
       upgradeSubgraphs(model, node, step, name, refused);
       continue;
     }
+    // consumed_inputs was only an in-place hint, and no op has it from opset 6 on; some exporters
+    // left it on version-6 nodes, which onnxruntime then rejects.
+    if (step >= 6) delete node.attributes.consumed_inputs;
     const label = node.name || node.outputs[0] || node.opType;
     const history = OP_HISTORY[node.opType];
     const version = history ? versionAt(history, step - 1) : undefined;
