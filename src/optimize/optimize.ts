@@ -146,7 +146,7 @@ function upgradeForOnnxruntime(model: Model, options: OptimizeOptions): string |
   const reason = `onnxruntime ${onnxruntimeVersion().split('.').slice(0, 2).join('.')} has no kernels for opset < ${ORT_MIN_OPSET}`;
   if (options.opsetUpgrade === false)
     throw new UserError(
-      `${options.input} imports ai.onnx opset ${opset} and ${reason}; edgebench can upgrade it exactly: leave out --no-opset-upgrade`,
+      `${options.input} imports ai.onnx opset ${opset} and ${reason}; edgebench can upgrade it exactly: leave out --no-opset-upgrade (opsetUpgrade: false in a study spec)`,
     );
   const result = upgradeOpset(model, ORT_MIN_OPSET);
   if (!result.upgraded)
