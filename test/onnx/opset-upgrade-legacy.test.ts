@@ -552,6 +552,58 @@ describe('legacy normalization, dropout and attribute-to-input changes', () => {
   });
 });
 
+describe('experimental ops of opset 1', () => {
+  it('ImageScaler, Affine, Scale, ScaledTanh, ParametricSoftplus, ThresholdedRelu: kept at 7, standard ops at 13', async () => {
+    const x = floats([1, 3, 2, 2]);
+    const m = legacyModel(
+      1,
+      [{ name: 'x', dims: x.dims }],
+      [
+        node('ImageScaler', ['x'], ['img'], { scale: attr.float(2), bias: attr.floats([1, -1, 0.5]) }),
+        node('Affine', ['x'], ['aff'], { alpha: attr.float(3), beta: attr.float(-1) }),
+        node('Scale', ['x'], ['sc'], { scale: attr.float(-2) }),
+        node('ScaledTanh', ['x'], ['st'], { alpha: attr.float(2), beta: attr.float(0.5) }),
+        node('ParametricSoftplus', ['x'], ['ps'], { alpha: attr.float(1.5), beta: attr.float(2) }),
+        node('ThresholdedRelu', ['x'], ['tr'], { alpha: attr.float(0.2) }),
+      ],
+      ['img', 'aff', 'sc', 'st', 'ps', 'tr'],
+    );
+    const f = (v: number) => Math.fround(v);
+    for (const target of [7, 13]) {
+      const copy = structuredClone(m);
+      const out = await runUpgraded(copy, { x: toHost(x) }, target);
+      const bias = [1, -1, 0.5];
+      R.expectClose(
+        out.img,
+        R.perChannel(x, (v, c) => 2 * v + bias[c]),
+      );
+      R.expectClose(
+        out.aff,
+        R.map(x, (v) => 3 * v - 1),
+      );
+      R.expectClose(
+        out.sc,
+        R.map(x, (v) => -2 * v),
+      );
+      R.expectClose(
+        out.st,
+        R.map(x, (v) => 2 * Math.tanh(0.5 * v)),
+      );
+      R.expectClose(
+        out.ps,
+        R.map(x, (v) => 1.5 * Math.log(Math.exp(2 * v) + 1)),
+      );
+      R.expectClose(
+        out.tr,
+        R.map(x, (v) => (v > f(0.2) ? v : 0)),
+      );
+      const ops = copy.graph.nodes.map((n) => n.opType);
+      if (target === 13) expect(ops).not.toContain('ImageScaler');
+      else expect(ops).toContain('ImageScaler');
+    }
+  });
+});
+
 describe('multi-op legacy graphs', () => {
   it('a Caffe2-style convnet at opset 6: Conv, Add(axis=1) bias, BatchNorm, Relu, MaxPool, Reshape, Gemm, Softmax', async () => {
     const x = floats([1, 2, 6, 6]);
