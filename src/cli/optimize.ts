@@ -30,6 +30,7 @@ interface OptimizeFlags {
   std?: string;
   fit: 'fill' | 'pad';
   fidelity: boolean;
+  opsetUpgrade: boolean;
   fidelityInputs?: string;
   fidelityCount?: number;
   labels?: string;
@@ -98,6 +99,10 @@ export function register(program: Command): void {
       'fill',
     )
     .option('--no-fidelity', 'skip the fidelity check')
+    .option(
+      '--no-opset-upgrade',
+      'refuse a model below opset 7 instead of upgrading it (exactly) before the recipes',
+    )
     .option('--fidelity-inputs <source>', 'inputs for the fidelity check (default: the calibration data)')
     .option(
       '--fidelity-count <n>',
@@ -134,6 +139,7 @@ export function register(program: Command): void {
         fidelity: flags.fidelity
           ? { inputs: flags.fidelityInputs, count: flags.fidelityCount, labels: flags.labels }
           : false,
+        opsetUpgrade: flags.opsetUpgrade,
         onLog: flags.json ? undefined : (m) => process.stderr.write(`${m}\n`),
         onWarning: (m) => process.stderr.write(`warning: ${m}\n`),
       });

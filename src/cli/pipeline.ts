@@ -44,6 +44,7 @@ interface CommonFlags {
   deadlineMs?: number;
   durationMs?: number;
   json?: string;
+  opsetUpgrade: boolean;
 }
 
 interface ImageFlags extends CommonFlags {
@@ -77,6 +78,10 @@ function commonOptions(cmd: Command): Command {
       'cpu',
     )
     .option('--threads <n>', 'intra-op threads (0 = onnxruntime decides)', intFlag('--threads'))
+    .option(
+      '--no-opset-upgrade',
+      'do not upgrade a model whose opset onnxruntime cannot run (below 7) in memory; fail instead',
+    )
     .option('--labels <file>', 'class labels: one per line, or a JSON array/object')
     .option('--top-k <k>', 'classes reported per result (default 5)', intFlag('--top-k', 1))
     .option(
@@ -204,7 +209,11 @@ async function emit(
 }
 
 function engineFlags(flags: CommonFlags): Partial<OrtEngineOptions> {
-  return dropUndefined({ executionProvider: flags.ep, intraOpThreads: flags.threads });
+  return dropUndefined({
+    executionProvider: flags.ep,
+    intraOpThreads: flags.threads,
+    opsetUpgrade: flags.opsetUpgrade,
+  });
 }
 
 export function register(program: Command): void {

@@ -13,6 +13,7 @@ import { benchmark } from '../measure/benchmark.js';
 import { SCENARIOS, type ScenarioName, type ScenarioRequest } from '../measure/scenarios/index.js';
 import { DEFAULT_STOP_RULES, type StopRules } from '../measure/settings.js';
 import { formatRunResult } from '../report/run-table.js';
+import { checkExportTarget } from '../workloads/export-outputs.js';
 import { parseShapeFlag } from '../workloads/shapes.js';
 import { parseInputFlag } from '../workloads/tensor-files.js';
 import { choiceFlag, collect, intFlag, keyValueFlag, numberFlag } from './flags.js';
@@ -56,6 +57,8 @@ interface RunFlags {
   verbose?: boolean;
   outputsOnDevice?: boolean;
   graphCapture?: boolean;
+  opsetUpgrade: boolean;
+  exportOutputs?: string;
 }
 
 export function register(program: Command): void {
@@ -167,6 +170,14 @@ export function register(program: Command): void {
       'without an energy sensor, estimate energy from --tdp-watts (labelled an estimate)',
     )
     .option('--tdp-watts <w>', "the processor's TDP in W, for --estimate-energy", numberFlag('--tdp-watts'))
+    .option(
+      '--no-opset-upgrade',
+      'do not upgrade a model whose opset onnxruntime cannot run (below 7) in memory; fail instead',
+    )
+    .option(
+      '--export-outputs <path>',
+      'write the outputs of one inference on the measured inputs: a folder of NAME.npy, or a .json file',
+    )
     .option('--json <file>', 'write the full result (every sample) as JSON to FILE ("-" for stdout)')
     .option('--verbose', "show onnxruntime's own warnings")
     .option('--debug', 'show stack traces for errors')
@@ -197,6 +208,7 @@ export function register(program: Command): void {
       const scenario = scenarioRequest(flags);
       // Checked before the run, so a long measurement is never lost to a bad --json path.
       if (flags.json && flags.json !== '-') await checkWritable(flags.json);
+      if (flags.exportOutputs) await checkExportTarget(flags.exportOutputs);
       const resolved = await resolveModelArg(model);
       const toStdout = flags.json === '-';
       const progress = toStdout ? undefined : createProgress(stopRules.minCount ?? 10);
@@ -214,7 +226,9 @@ export function register(program: Command): void {
           verbose: flags.verbose === true,
           outputsOnDevice: flags.outputsOnDevice === true,
           graphCapture: flags.graphCapture === true,
+          opsetUpgrade: flags.opsetUpgrade,
         }),
+        exportOutputs: flags.exportOutputs,
         batch: flags.batch,
         shapes,
         inputFiles,
@@ -235,6 +249,10 @@ export function register(program: Command): void {
         hooks: progress?.hooks,
       }).finally(() => progress?.stop());
       for (const warning of result.warnings) process.stderr.write(`warning: ${warning}\n`);
+      if (result.outputsExported)
+        process.stderr.write(
+          `outputs written to ${result.outputsExported.path} (${Object.keys(result.outputsExported.files).length} ${result.outputsExported.format === 'json' ? 'in JSON' : '.npy files'})\n`,
+        );
       if (toStdout) {
         process.stdout.write(`${JSON.stringify(result)}\n`);
         return;

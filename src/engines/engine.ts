@@ -42,10 +42,25 @@ export interface TensorInfo {
   shape: ReadonlyArray<number | string>;
 }
 
+/** What the engine did to a model before it could load it (results keep it as `model.opsetUpgrade`). */
+export interface OpsetUpgradeInfo {
+  domain: 'ai.onnx';
+  from: number;
+  to: number;
+  /** Why, in words: what the runtime lacks. */
+  reason: string;
+  /** Nodes rewritten (the others only changed version). */
+  rewritten: number;
+  /** Time spent reading, upgrading and re-serializing the model (and on a refused first load). */
+  durationMs: number;
+}
+
 /** A loaded model, ready to run. `run` is the only call inside the timed region. */
 export interface LoadedModel {
   readonly inputs: readonly TensorInfo[];
   readonly outputs: readonly TensorInfo[];
+  /** Set when the model was upgraded in memory to an opset the runtime implements. */
+  readonly opsetUpgrade?: OpsetUpgradeInfo;
   /** Runs one inference; resolves when the outputs are on the host (or on the device, if asked). */
   run(feeds: Readonly<Record<string, unknown>>): Promise<Record<string, unknown>>;
   /** Converts host tensors to the engine's own feed objects once, outside the timed region. */

@@ -30,6 +30,11 @@ export interface OrtEngineOptions {
   graphCapture: boolean;
   /** Where to save the graph onnxruntime optimized (onnxruntime's `optimizedModelFilePath`). */
   optimizedModelPath?: string;
+  /**
+   * Upgrade a model whose ai.onnx opset onnxruntime cannot run (below 7, or a missing old kernel)
+   * in memory, exactly, before loading it. Off, such a model fails to load with a hint.
+   */
+  opsetUpgrade: boolean;
 }
 
 export const DEFAULT_ORT_OPTIONS: Readonly<OrtEngineOptions> = Object.freeze({
@@ -43,6 +48,7 @@ export const DEFAULT_ORT_OPTIONS: Readonly<OrtEngineOptions> = Object.freeze({
   verbose: false,
   outputsOnDevice: false,
   graphCapture: false,
+  opsetUpgrade: true,
 });
 
 export function isExecutionProvider(value: string): value is OrtExecutionProvider {

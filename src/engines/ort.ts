@@ -9,9 +9,11 @@ import type {
   EngineProbe,
   HostTensor,
   LoadedModel,
+  OpsetUpgradeInfo,
   TensorElementType,
   TensorInfo,
 } from './engine.js';
+import { createOrtSession } from './ort-opset.js';
 import { DEFAULT_ORT_OPTIONS, type OrtEngineOptions, type OrtExecutionProvider } from './ort-options.js';
 import { probeExecutionProviders } from './ort-probe.js';
 
@@ -92,6 +94,7 @@ class OrtLoadedModel implements LoadedModel {
   constructor(
     private readonly session: OrtTypes.InferenceSession,
     private readonly options: OrtEngineOptions,
+    readonly opsetUpgrade?: OpsetUpgradeInfo,
   ) {
     this.inputs = session.inputMetadata.map(toTensorInfo);
     this.outputs = session.outputMetadata.map(toTensorInfo);
@@ -171,13 +174,13 @@ export class OrtEngine implements Engine<Partial<OrtEngineOptions>> {
   async load(modelPath: string, partial: Partial<OrtEngineOptions>): Promise<LoadedModel> {
     const options: OrtEngineOptions = { ...DEFAULT_ORT_OPTIONS, ...partial };
     if (options.executionProvider !== 'cpu') await assertProviderWorks(options.executionProvider);
-    let session: OrtTypes.InferenceSession;
-    try {
-      session = await ort().InferenceSession.create(modelPath, sessionOptions(options));
-    } catch (error) {
-      throw new UserError(describeLoadError(modelPath, error), { cause: error });
-    }
-    return new OrtLoadedModel(session, options);
+    const { session, opsetUpgrade } = await createOrtSession({
+      source: modelPath,
+      label: modelPath,
+      options: sessionOptions(options),
+      opsetUpgrade: options.opsetUpgrade,
+    });
+    return new OrtLoadedModel(session, options, opsetUpgrade);
   }
 
   probe(): Promise<EngineProbe[]> {

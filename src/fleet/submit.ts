@@ -146,6 +146,7 @@ export async function submitFleetStudy(options: SubmitOptions): Promise<SubmitOu
         outputPath: path.join(workDir, `${safeFileName(id)}.onnx`),
         ...(v.settings.shapes ? { shapes: v.settings.shapes } : {}),
         seed: spec.seed,
+        opsetUpgrade: spec.opsetUpgrade,
       };
       let model: PreparedModel;
       if (v.recipes.length === 0) model = await prepareRecipeModel(request);
@@ -233,7 +234,13 @@ export async function submitFleetStudy(options: SubmitOptions): Promise<SubmitOu
         const request = fidelityRequest(
           { model: base.model, ep: 'cpu' },
           { model: opt.model, ep: 'cpu' },
-          { batch: v.batch, shapes: v.settings.shapes, count: spec.fidelity.count, seed: spec.seed },
+          {
+            batch: v.batch,
+            shapes: v.settings.shapes,
+            count: spec.fidelity.count,
+            seed: spec.seed,
+            opsetUpgrade: spec.opsetUpgrade,
+          },
         );
         const outcome = await runInWorker<FidelityOutcome>(
           { kind: 'call', module: recipesModule, export: 'measureFidelity', args: [request] },
@@ -298,7 +305,7 @@ export async function submitFleetStudy(options: SubmitOptions): Promise<SubmitOu
               round,
               requirements,
               model: { sha256: prep.sha256, name: safeFileName(v.model), sizeBytes: prep.sizeBytes },
-              ...ortRoundSettings(v, v.settings, prep.model.graphOptLevel, spec.telemetry),
+              ...ortRoundSettings(v, v.settings, prep.model.graphOptLevel, spec.telemetry, spec.opsetUpgrade),
               recipes: v.recipes,
               scenarioName: v.scenario as FleetJob['scenarioName'],
               timeoutMs: spec.timeoutMs,

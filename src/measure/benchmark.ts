@@ -10,6 +10,7 @@ import path from 'node:path';
 import { performance } from 'node:perf_hooks';
 import type { HostTensor, LoadedModel } from '../engines/engine.js';
 import { OrtEngine, onnxruntimeVersion } from '../engines/ort.js';
+import { describeOpsetUpgrade } from '../engines/ort-opset.js';
 import { DEFAULT_ORT_OPTIONS, type OrtEngineOptions } from '../engines/ort-options.js';
 import { describeHost, type HostInfo } from '../env/host.js';
 import { UserError } from '../errors.js';
@@ -23,6 +24,7 @@ import {
   type TelemetrySummary,
 } from '../telemetry/index.js';
 import { EDGEBENCH_VERSION } from '../version.js';
+import { type OutputExport, writeOutputs } from '../workloads/export-outputs.js';
 import { formatShape, resolveInputShape } from '../workloads/shapes.js';
 import { synthesizeInputs } from '../workloads/synthetic.js';
 import { checkTensorMatches, readTensorFile } from '../workloads/tensor-files.js';
@@ -55,6 +57,11 @@ export interface BenchmarkOptions {
   hooks?: LoopHooks;
   /** Reuse a host description already taken (it costs a few ms and some child processes). */
   host?: HostInfo;
+  /**
+   * Write the outputs of one inference on the measured inputs here, after the measurement (outside
+   * every timed region): a folder of NAME.npy files, or a JSON file when the path ends in .json.
+   */
+  exportOutputs?: string;
 }
 
 export const DEFAULT_SEED = 42;
@@ -146,7 +153,9 @@ export async function benchmark(options: BenchmarkOptions): Promise<RunResult> {
   const engine = new OrtEngine();
   const loadStart = performance.now();
   const loaded = await engine.load(options.modelPath, engineOptions);
-  const coldStartMs = performance.now() - loadStart;
+  // Cold start is onnxruntime's: the in-memory opset upgrade is reported apart (model.opsetUpgrade).
+  const coldStartMs = performance.now() - loadStart - (loaded.opsetUpgrade?.durationMs ?? 0);
+  if (loaded.opsetUpgrade) warnings.unshift(describeOpsetUpgrade(loaded.opsetUpgrade));
   try {
     const { tensors, shapes } = await prepareInputs(loaded, options);
     const feeds = loaded.prepareFeeds(tensors);
@@ -181,6 +190,14 @@ export async function benchmark(options: BenchmarkOptions): Promise<RunResult> {
       if (trace) profile = await readProfile(path.join(profileDir, trace), 1 + raw.warmupCount);
       else warnings.push('onnxruntime wrote no profile trace');
     }
+    let outputsExported: OutputExport | undefined;
+    if (options.exportOutputs) {
+      const results = await loaded.run(feeds);
+      const outputs = Object.fromEntries(
+        loaded.outputs.map((o) => [o.name, loaded.readOutput(results[o.name])] as const),
+      );
+      outputsExported = await writeOutputs(options.exportOutputs, outputs);
+    }
     const batch = batchOf(shapes, loaded.inputs[0]?.name);
     const stats = summarize(raw.samplesMs, measured?.batchPerRun ?? batch);
     const telemetrySummary = telemetryRecord
@@ -209,6 +226,7 @@ export async function benchmark(options: BenchmarkOptions): Promise<RunResult> {
         sizeBytes: modelStat.size,
         inputs: loaded.inputs.map((i) => ({ name: i.name, type: String(i.type), shape: [...i.shape] })),
         outputs: loaded.outputs.map((o) => ({ name: o.name, type: String(o.type), shape: [...o.shape] })),
+        ...(loaded.opsetUpgrade ? { opsetUpgrade: loaded.opsetUpgrade } : {}),
       },
       config: {
         requested: options.requested ?? {},
@@ -227,6 +245,7 @@ export async function benchmark(options: BenchmarkOptions): Promise<RunResult> {
           stopRules,
           deadlineMs: options.deadlineMs ?? null,
           profile: engineOptions.profile,
+          opsetUpgrade: engineOptions.opsetUpgrade,
         },
       },
       environment: {
@@ -254,6 +273,7 @@ export async function benchmark(options: BenchmarkOptions): Promise<RunResult> {
       ...(profile ? { profile } : {}),
       ...(measured ? { scenario: measured.scenario } : {}),
       ...(telemetrySummary ? { telemetry: telemetrySummary } : {}),
+      ...(outputsExported ? { outputsExported } : {}),
       window: { startEpochMs: raw.startEpochMs, endEpochMs: raw.endEpochMs },
       warnings,
       samplesMs,

@@ -42,6 +42,15 @@ export const stopRulesSchema = z.object({
   relCi: z.number(),
 });
 
+export const opsetUpgradeSchema = z.object({
+  domain: z.literal('ai.onnx'),
+  from: z.number().int(),
+  to: z.number().int(),
+  reason: z.string(),
+  rewritten: z.number().int(),
+  durationMs: z.number(),
+});
+
 const profileEntry = z.object({
   name: z.string(),
   opType: z.string(),
@@ -61,6 +70,11 @@ export const runResultSchema = z.object({
     sizeBytes: z.number(),
     inputs: z.array(tensorInfo),
     outputs: z.array(tensorInfo),
+    /**
+     * Present when the model was upgraded in memory before onnxruntime loaded it: what ran is then
+     * not byte-identical to the file (sha256 and sizeBytes are the file's).
+     */
+    opsetUpgrade: opsetUpgradeSchema.optional(),
   }),
   config: z.object({
     /** What the user asked for (flags as given, defaults not filled in). */
@@ -82,6 +96,8 @@ export const runResultSchema = z.object({
       stopRules: stopRulesSchema,
       deadlineMs: z.number().nullable(),
       profile: z.boolean(),
+      /** Whether an in-memory opset upgrade was allowed (absent in results written before it existed). */
+      opsetUpgrade: z.boolean().optional(),
     }),
   }),
   environment: z.object({
@@ -107,6 +123,10 @@ export const runResultSchema = z.object({
   telemetry: telemetrySummarySchema.optional(),
   /** Present when a LoadGen scenario ran (`--scenario`): its metric, query latencies and validity. */
   scenario: scenarioResultSchema(latencyStatsSchema).optional(),
+  /** Present with --export-outputs: where one inference's outputs on the measured inputs went. */
+  outputsExported: z
+    .object({ path: z.string(), format: z.enum(['npy', 'json']), files: z.record(z.string(), z.string()) })
+    .optional(),
   window: z.object({ startEpochMs: z.number(), endEpochMs: z.number() }),
   warnings: z.array(z.string()),
   samplesMs: z.array(z.number()),

@@ -4,7 +4,8 @@
  * shapes read off the results. Shapes that depend on input values are those of zero inputs.
  */
 import * as ort from 'onnxruntime-node';
-import { UserError } from '../errors.js';
+import { createOrtSession } from '../engines/ort-opset.js';
+import { messageOf, UserError } from '../errors.js';
 import type { DataType } from './dtype.js';
 import { cloneModel, type Model } from './ir.js';
 import { modelToBytes } from './model-io.js';
@@ -67,14 +68,18 @@ export async function shapesFromRun(
 
 async function createSession(bytes: Uint8Array): Promise<ort.InferenceSession> {
   try {
-    return await ort.InferenceSession.create(bytes, { graphOptimizationLevel: 'disabled' });
+    // A model below the opset onnxruntime implements is upgraded in memory (value names are kept).
+    return (
+      await createOrtSession({
+        source: bytes,
+        label: 'the model',
+        options: { graphOptimizationLevel: 'disabled' },
+      })
+    ).session;
   } catch (error) {
-    throw new UserError(
-      `onnxruntime could not load the model to read its shapes: ${(error as Error).message}`,
-      {
-        cause: error,
-      },
-    );
+    throw new UserError(`onnxruntime could not load the model to read its shapes: ${messageOf(error)}`, {
+      cause: error,
+    });
   }
 }
 

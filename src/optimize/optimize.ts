@@ -6,8 +6,10 @@ import { realpath, stat } from 'node:fs/promises';
 import path from 'node:path';
 import { performance } from 'node:perf_hooks';
 import type { TensorInfo } from '../engines/engine.js';
+import { onnxruntimeVersion } from '../engines/ort.js';
+import { ORT_MIN_OPSET } from '../engines/ort-opset.js';
 import { messageOf, UserError } from '../errors.js';
-import { type Model, modelInputs } from '../onnx/ir.js';
+import { type Model, modelInputs, opsetVersion } from '../onnx/ir.js';
 import { loadModel, modelToBytes, saveModel } from '../onnx/model-io.js';
 import {
   DEFAULT_SAMPLE_COUNT,
@@ -20,6 +22,7 @@ import { compareOutputs, type FidelityReport } from './fidelity.js';
 import { convertToFloat16, type Fp16Options } from './fp16.js';
 import { fuseModel } from './fuse.js';
 import { floatWeightBytes, opCounts } from './graph-utils.js';
+import { upgradeOpset } from './opset-upgrade.js';
 import { ortOptimize } from './ort-levels.js';
 import { ModelRunner } from './ort-session.js';
 import { type CalibrationMethod, DEFAULT_PERCENTILE } from './quantize/calibration.js';
@@ -83,6 +86,11 @@ export interface OptimizeOptions {
   fp16?: Fp16Options;
   /** false skips the fidelity check. */
   fidelity?: FidelityOptions | false;
+  /**
+   * A model below the ai.onnx opset onnxruntime implements (7) is upgraded exactly before the
+   * recipes (the output then has the new opset; the input file is never written). false refuses it.
+   */
+  opsetUpgrade?: boolean;
   /** Progress lines (for stderr). */
   onLog?: (message: string) => void;
   /** Warnings as they happen (they are in the report too). */
@@ -131,6 +139,23 @@ const QUANTIZED_OPS = new Set([
   'MatMulInteger',
 ]);
 
+/** The recipes, calibration and fidelity check all run the model under onnxruntime, which needs opset ≥ 7. */
+function upgradeForOnnxruntime(model: Model, options: OptimizeOptions): string | undefined {
+  const opset = opsetVersion(model);
+  if (opset === undefined || opset >= ORT_MIN_OPSET) return undefined;
+  const reason = `onnxruntime ${onnxruntimeVersion().split('.').slice(0, 2).join('.')} has no kernels for opset < ${ORT_MIN_OPSET}`;
+  if (options.opsetUpgrade === false)
+    throw new UserError(
+      `${options.input} imports ai.onnx opset ${opset} and ${reason}; edgebench can upgrade it exactly: leave out --no-opset-upgrade (opsetUpgrade: false in a study spec)`,
+    );
+  const result = upgradeOpset(model, ORT_MIN_OPSET);
+  if (!result.upgraded)
+    throw new UserError(
+      `${options.input} imports ai.onnx opset ${opset} and ${reason}, and edgebench cannot upgrade it exactly: ${result.reason}`,
+    );
+  return `upgraded ai.onnx opset ${opset} → ${ORT_MIN_OPSET}: ${reason}`;
+}
+
 export async function optimize(options: OptimizeOptions): Promise<OptimizeReport> {
   const recipes = parseRecipes(typeof options.recipes === 'string' ? options.recipes : [...options.recipes]);
   await checkPaths(options.input, options.output);
@@ -144,6 +169,11 @@ export async function optimize(options: OptimizeOptions): Promise<OptimizeReport
   const inputBytes = (await stat(options.input)).size;
   const model = await loadModel(options.input);
   const before = summarize(model, inputBytes);
+  const upgrade = upgradeForOnnxruntime(model, options);
+  if (upgrade) {
+    notes.push(`${upgrade} before the recipes: the output imports the new opset`);
+    log(upgrade);
+  }
   const converting = recipes.filter((r) => r === 'fp16' || r.startsWith('int8'));
   const quantOps = Object.entries(opCounts(model.graph)).filter(([op]) => QUANTIZED_OPS.has(op));
   if (converting.length > 0 && quantOps.length > 0) {

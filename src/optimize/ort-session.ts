@@ -4,7 +4,8 @@
  */
 import type * as OrtTypes from 'onnxruntime-node';
 import type { HostTensor, TensorElementType, TensorInfo } from '../engines/engine.js';
-import { describeLoadError, ort } from '../engines/ort.js';
+import { ort } from '../engines/ort.js';
+import { createOrtSession } from '../engines/ort-opset.js';
 import type { GraphOptLevel } from '../engines/ort-options.js';
 import { messageOf, UserError } from '../errors.js';
 
@@ -13,6 +14,8 @@ export interface SessionOptions {
   /** Intra-op threads; 0 lets onnxruntime decide. */
   threads?: number;
   optimizedModelPath?: string;
+  /** Upgrade an opset onnxruntime cannot run, in memory (default true). */
+  opsetUpgrade?: boolean;
 }
 
 export class ModelRunner {
@@ -31,15 +34,12 @@ export class ModelRunner {
     };
     if (options.threads) opts.intraOpNumThreads = options.threads;
     if (options.optimizedModelPath) opts.optimizedModelFilePath = options.optimizedModelPath;
-    let session: OrtTypes.InferenceSession;
-    try {
-      session =
-        typeof model === 'string'
-          ? await ort().InferenceSession.create(model, opts)
-          : await ort().InferenceSession.create(model, opts);
-    } catch (error) {
-      throw new UserError(describeLoadError(label, error), { cause: error });
-    }
+    const { session } = await createOrtSession({
+      source: model,
+      label,
+      options: opts,
+      opsetUpgrade: options.opsetUpgrade,
+    });
     const info = (m: OrtTypes.InferenceSession.ValueMetadata): TensorInfo =>
       m.isTensor
         ? { name: m.name, type: m.type, shape: m.shape }

@@ -99,7 +99,11 @@ export function formatRealtime(rt: RealtimeResult, outputName: string): string {
 
 function header(r: ImagePipelineResult | VideoPipelineResult): string {
   const e = r.config.effective.engine as Record<string, unknown>;
-  return `${r.model.name}  (ort/${String(e.executionProvider)}, threads ${Number(e.intraOpThreads) || 'auto'})  cold start ${ms(r.coldStartMs)} ms, first inference ${ms(r.firstInferenceMs)} ms`;
+  const line = `${r.model.name}  (ort/${String(e.executionProvider)}, threads ${Number(e.intraOpThreads) || 'auto'})  cold start ${ms(r.coldStartMs)} ms, first inference ${ms(r.firstInferenceMs)} ms`;
+  const u = r.model.opsetUpgrade;
+  return u
+    ? `${line}\nmodel upgraded in memory, ai.onnx opset ${u.from} → ${u.to} (what ran is not byte-identical to the file)`
+    : line;
 }
 
 type Accuracy = NonNullable<ImagePipelineResult['accuracy']>;

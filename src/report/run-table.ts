@@ -15,6 +15,11 @@ export function formatRunResult(result: RunResult): string {
     `${result.model.name}  (${e.engine}/${e.executionProvider}, opt ${e.graphOptLevel}, threads ${e.intraOpThreads || 'auto'}, batch ${e.batch})`,
   );
   lines.push(`inputs ${shapes}  [${inputSourceText(e.inputSource, e.seed)}]`);
+  const upgrade = result.model.opsetUpgrade;
+  if (upgrade)
+    lines.push(
+      `model  upgraded in memory, ai.onnx opset ${upgrade.from} → ${upgrade.to} (what ran is not byte-identical to the file)`,
+    );
   lines.push('');
   lines.push(
     table([

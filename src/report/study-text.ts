@@ -450,7 +450,6 @@ export function roundCautionLines(analysis: StudyAnalysis): string[] {
   });
 }
 
-/** Notes on how recipes were applied, one line per distinct note. */
 /**
  * Where a study has INT8 variants: the CPU features that decide INT8 speed (VNNI, AVX-512, AMX, Arm
  * dot-product) and what they mean here, so an INT8 row slower than fp32 reads as the CPU's answer.
@@ -463,8 +462,16 @@ export function isaLines(analysis: StudyAnalysis): string[] {
   return [`${int8Support(cpu.features.map(String)).summary}${model}`];
 }
 
+/** Notes on how recipes were applied, one line per distinct note; models that ran upgraded in memory first. */
 export function recipeNotes(analysis: StudyAnalysis): string[] {
   const notes = new Set<string>();
+  for (const v of analysis.variants) {
+    const u = v.variant.settings.opsetUpgrade as { from?: number; to?: number; reason?: string } | undefined;
+    if (u && typeof u.from === 'number')
+      notes.add(
+        `${v.variant.model}: upgraded in memory from ai.onnx opset ${u.from} to ${u.to} (${u.reason}); what was measured is not byte-identical to the file`,
+      );
+  }
   for (const c of analysis.comparisons) for (const n of c.notes) notes.add(`${c.label}: ${n}`);
   return [...notes];
 }

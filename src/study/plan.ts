@@ -48,12 +48,14 @@ export function ortRoundSettings(
   settings: VariantSettings,
   graphOptLevel: GraphOptLevel,
   telemetry: StudySpec['telemetry'],
+  opsetUpgrade = true,
 ) {
   return {
     engine: {
       executionProvider: variant.ep as OrtExecutionProvider,
       intraOpThreads: variant.threads,
       graphOptLevel,
+      opsetUpgrade,
     },
     batch: variant.batch,
     ...(settings.shapes ? { shapes: settings.shapes } : {}),
@@ -134,11 +136,21 @@ function inSpecTerms(message: string): string {
 export function fidelityRequest(
   base: { model: PreparedModel; ep: OrtExecutionProvider },
   optimized: { model: PreparedModel; ep: OrtExecutionProvider },
-  inputs: { batch: number; shapes?: Record<string, number[]>; count: number; seed: number },
+  inputs: {
+    batch: number;
+    shapes?: Record<string, number[]>;
+    count: number;
+    seed: number;
+    opsetUpgrade?: boolean;
+  },
 ): FidelityRequest {
   const side = ({ model, ep }: { model: PreparedModel; ep: OrtExecutionProvider }): FidelitySide => ({
     path: model.path,
-    engine: { executionProvider: ep, graphOptLevel: model.graphOptLevel },
+    engine: {
+      executionProvider: ep,
+      graphOptLevel: model.graphOptLevel,
+      opsetUpgrade: inputs.opsetUpgrade ?? true,
+    },
   });
   return {
     base: side(base),

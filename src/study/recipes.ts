@@ -41,6 +41,8 @@ export interface PrepareRequest {
   /** Shapes for inputs with symbolic dimensions (calibration). */
   shapes?: Record<string, number[]>;
   seed?: number;
+  /** false: refuse a model below opset 7 instead of upgrading it before the recipes. */
+  opsetUpgrade?: boolean;
 }
 
 export interface PreparedModel {
@@ -65,6 +67,7 @@ export async function prepareRecipeModel(request: PrepareRequest): Promise<Prepa
     output: request.outputPath,
     recipes: request.recipes as RecipeName[],
     fidelity: false,
+    ...(request.opsetUpgrade === false ? { opsetUpgrade: false } : {}),
     ...(request.shapes ? { shapes: request.shapes } : {}),
     ...(request.seed !== undefined ? { calibration: { seed: request.seed } } : {}),
   });

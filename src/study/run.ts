@@ -14,6 +14,7 @@ import { mkdir } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { onnxruntimeVersion } from '../engines/ort.js';
+import { describeOpsetUpgrade } from '../engines/ort-opset.js';
 import { GRAPH_OPT_LEVELS, type GraphOptLevel, type OrtExecutionProvider } from '../engines/ort-options.js';
 import { describeHost, type HostInfo } from '../env/host.js';
 import { UserError } from '../errors.js';
@@ -281,6 +282,19 @@ export async function runStudy(options: RunStudyOptions): Promise<StudyRunOutcom
   const engineOf = (v: VariantRecord): string | undefined =>
     typeof v.settings.engine === 'string' ? v.settings.engine : undefined;
 
+  /** A variant whose model ran upgraded in memory says so in its settings and notes (reports show it). */
+  const recordOpsetUpgrade = async (v: VariantRecord, upgrade: RunResult['model']['opsetUpgrade']) => {
+    if (!upgrade || v.settings.opsetUpgrade) return;
+    const notes = Array.isArray(v.settings.notes) ? v.settings.notes.map(String) : [];
+    const settings: VariantSettings = {
+      ...(v.settings as VariantSettings),
+      opsetUpgrade: { from: upgrade.from, to: upgrade.to, reason: upgrade.reason },
+      notes: [...notes, describeOpsetUpgrade(upgrade)],
+    };
+    await store.updateVariant(v.id, { settings });
+    v.settings = settings;
+  };
+
   for (const group of plan.groups) {
     if (aborted()) break;
     const members = group.variantKeys.map((k) => byKey.get(k)!).filter(Boolean);
@@ -317,6 +331,7 @@ export async function runStudy(options: RunStudyOptions): Promise<StudyRunOutcom
         outputPath: path.join(workDir, `${safeFileName(v.key)}.onnx`),
         ...(planned.settings.shapes ? { shapes: planned.settings.shapes } : {}),
         seed: spec.seed,
+        opsetUpgrade: spec.opsetUpgrade,
       };
       let model: PreparedModel;
       const reused = await reusablePreparation(v);
@@ -398,7 +413,13 @@ export async function runStudy(options: RunStudyOptions): Promise<StudyRunOutcom
               {
                 modelPath: prep.model.path,
                 modelName: v.model,
-                ...ortRoundSettings(v, planned.settings, prep.model.graphOptLevel, spec.telemetry),
+                ...ortRoundSettings(
+                  v,
+                  planned.settings,
+                  prep.model.graphOptLevel,
+                  spec.telemetry,
+                  spec.opsetUpgrade,
+                ),
                 requested: {
                   study: studyId,
                   variant: v.key,
@@ -429,6 +450,7 @@ export async function runStudy(options: RunStudyOptions): Promise<StudyRunOutcom
             // An external engine's result is a RunResult whose model hash/size may be null (torch).
             result: outcome.value as RunResult,
           });
+          await recordOpsetUpgrade(v, (outcome.value as RunResult).model.opsetUpgrade);
           done.add(`${v.id}:${round}`);
           emit({
             type: 'measurement-stored',
@@ -463,7 +485,13 @@ export async function runStudy(options: RunStudyOptions): Promise<StudyRunOutcom
       const request = fidelityRequest(
         { model: base.model, ep: baseline.ep as OrtExecutionProvider },
         { model: opt.model, ep: v.ep as OrtExecutionProvider },
-        { batch: v.batch, shapes: planned.settings.shapes, count: spec.fidelity.count, seed: spec.seed },
+        {
+          batch: v.batch,
+          shapes: planned.settings.shapes,
+          count: spec.fidelity.count,
+          seed: spec.seed,
+          opsetUpgrade: spec.opsetUpgrade,
+        },
       );
       const outcome = await runInWorker<FidelityOutcome>(
         { kind: 'call', module: recipesModule, export: 'measureFidelity', args: [request] },

@@ -20,6 +20,7 @@
  * stopRules: { minTimeMs: 1000, minCount: 20 }
  * telemetry: true               # or false, or { intervalMs: 100, estimateEnergy: true, tdpWatts: 15 }
  * engines: [torch, trtexec, ort] # optional; absent = [ort] (see STUDY_ENGINE_NAMES and docs/study.md)
+ * opsetUpgrade: true            # upgrade models below opset 7 in memory, exactly (false: fail them)
  * ```
  */
 import { readFile } from 'node:fs/promises';
@@ -189,6 +190,11 @@ export const studySpecSchema = z.strictObject({
       }),
     ])
     .default(true),
+  /**
+   * Upgrade a model below the opset onnxruntime implements (7) exactly, in memory (default true);
+   * false fails its variants with onnxruntime's error instead.
+   */
+  opsetUpgrade: z.boolean().default(true),
   fidelity: z
     .strictObject({
       enabled: z.boolean().default(DEFAULT_FIDELITY.enabled),

@@ -3,8 +3,10 @@
  * inference → softmax and top-k → labels and accuracy, every stage timed per batch.
  * With `realtime`, images arrive as camera frames at a fixed rate instead (batch 1).
  */
+
 import { performance } from 'node:perf_hooks';
 import type { HostTensor } from '../engines/engine.js';
+import { describeOpsetUpgrade } from '../engines/ort-opset.js';
 import type { OrtEngineOptions } from '../engines/ort-options.js';
 import type { HostInfo } from '../env/host.js';
 import { UserError } from '../errors.js';
@@ -191,6 +193,7 @@ export async function runImagePipeline(options: ImagePipelineOptions): Promise<I
 
   const model = await openPipelineModel(options.modelPath, options.modelName, options.engine);
   const { loaded } = model;
+  if (loaded.opsetUpgrade) warnings.unshift(describeOpsetUpgrade(loaded.opsetUpgrade));
   try {
     const spec = imageInputSpec(loaded.inputs[0], { size: options.size, layout: options.preprocess?.layout });
     const preprocess = validatePreprocess({

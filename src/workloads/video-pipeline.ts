@@ -3,7 +3,9 @@
  * → sliding-window clips of T frames every S frames → inference → per-clip scores → temporal smoothing →
  * action segments. Stages are timed per clip. With `realtime`, decoded frames arrive at the source rate.
  */
+
 import { performance } from 'node:perf_hooks';
+import { describeOpsetUpgrade } from '../engines/ort-opset.js';
 import type { OrtEngineOptions } from '../engines/ort-options.js';
 import type { HostInfo } from '../env/host.js';
 import { UserError } from '../errors.js';
@@ -193,6 +195,7 @@ export async function runVideoPipeline(options: VideoPipelineOptions): Promise<V
 
   const model = await openPipelineModel(options.modelPath, options.modelName, options.engine);
   const { loaded } = model;
+  if (loaded.opsetUpgrade) warnings.unshift(describeOpsetUpgrade(loaded.opsetUpgrade));
   try {
     const spec = clipInputSpec(loaded.inputs[0], {
       size: options.size,

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { attr, float32Tensor } from '../../src/onnx/ir.js';
+import { attr, float32Tensor, int64Tensor } from '../../src/onnx/ir.js';
 import { upgradeOpset } from '../../src/optimize/opset-upgrade.js';
 import { emptyModel, floatInput, maxAbsDiff, node, runModel } from './helpers.js';
 
@@ -31,11 +31,26 @@ describe('opset upgrade to 13', () => {
   });
 
   it('leaves a model with ops it does not know alone', () => {
-    const m = emptyModel('loop', 9);
-    m.graph.nodes.push(node('Scatter', ['a', 'b', 'c'], ['y']));
+    const m = emptyModel('unknown', 9);
+    m.graph.nodes.push(node('ATen', ['a', 'b', 'c'], ['y']));
     const result = upgradeOpset(m);
     expect(result.upgraded).toBe(false);
-    expect(result.reason).toContain('Scatter');
+    expect(result.reason).toContain('ATen');
     expect(m.opsetImports[0].version).toBe(9);
+  });
+
+  it('renames the deprecated Scatter to ScatterElements, the same operator at 11', async () => {
+    const m = emptyModel('scatter', 9);
+    const g = m.graph;
+    g.inputs.push({ name: 'data', dataType: 'float32', shape: [2, 3] });
+    g.initializers.set('idx', int64Tensor('idx', [1, 2], [2, 0]));
+    g.initializers.set('upd', float32Tensor('upd', [1, 2], [7, 8]));
+    g.nodes.push(node('Scatter', ['data', 'idx', 'upd'], ['y'], { axis: attr.int(1) }));
+    g.outputs.push({ name: 'y', dataType: 'float32' });
+    const feeds = { data: floatInput([2, 3], 3) };
+    const before = (await runModel(m, feeds, 'disabled')).y;
+    expect(upgradeOpset(m).upgraded).toBe(true);
+    expect(g.nodes[0].opType).toBe('ScatterElements');
+    expect(maxAbsDiff(before, (await runModel(m, feeds, 'disabled')).y)).toBe(0);
   });
 });

@@ -2,7 +2,7 @@
 import type * as OrtTypes from 'onnxruntime-node';
 import { messageOf } from '../../errors.js';
 import type { TensorInfo } from '../engine.js';
-import { ort } from '../ort.js';
+import { createOrtSession } from '../ort-opset.js';
 
 function toInfo(meta: OrtTypes.InferenceSession.ValueMetadata): TensorInfo {
   if (!meta.isTensor) return { name: meta.name, type: 'non-tensor', shape: [] };
@@ -14,11 +14,12 @@ export type OnnxIo = { inputs: TensorInfo[]; outputs: TensorInfo[] } | { error: 
 export async function readOnnxIo(modelPath: string): Promise<OnnxIo> {
   let session: OrtTypes.InferenceSession;
   try {
-    session = await ort().InferenceSession.create(modelPath, {
-      executionProviders: ['cpu'],
-      graphOptimizationLevel: 'disabled',
-      logSeverityLevel: 3,
-    });
+    // Only the declared inputs and outputs are read here; an opset upgrade keeps them as they are.
+    ({ session } = await createOrtSession({
+      source: modelPath,
+      label: modelPath,
+      options: { executionProviders: ['cpu'], graphOptimizationLevel: 'disabled', logSeverityLevel: 3 },
+    }));
   } catch (error) {
     return { error: messageOf(error).replace(/\s+/g, ' ').slice(0, 300) };
   }
