@@ -22,6 +22,7 @@ import {
   type TelemetrySampler,
   type TelemetrySummary,
 } from '../telemetry/index.js';
+import { guarded } from '../util/abort.js';
 import { EDGEBENCH_VERSION } from '../version.js';
 import { formatShape, resolveInputShape } from '../workloads/shapes.js';
 import { synthesizeInputs } from '../workloads/synthetic.js';
@@ -55,6 +56,11 @@ export interface BenchmarkOptions {
   hooks?: LoopHooks;
   /** Reuse a host description already taken (it costs a few ms and some child processes). */
   host?: HostInfo;
+  /**
+   * Aborting stops the measurement after the model run in hand (a run in progress cannot be cut
+   * short) and rejects with the signal's reason; telemetry stops and the session is released.
+   */
+  signal?: AbortSignal;
 }
 
 export const DEFAULT_SEED = 42;
@@ -115,6 +121,8 @@ export async function prepareInputs(
 }
 
 export async function benchmark(options: BenchmarkOptions): Promise<RunResult> {
+  const signal = options.signal;
+  signal?.throwIfAborted();
   const stopRules = validateStopRules({ ...DEFAULT_STOP_RULES, ...options.stopRules });
   const engineOptions: OrtEngineOptions = { ...DEFAULT_ORT_OPTIONS, ...options.engine };
   const warnings: string[] = [];
@@ -148,6 +156,7 @@ export async function benchmark(options: BenchmarkOptions): Promise<RunResult> {
   const loaded = await engine.load(options.modelPath, engineOptions);
   const coldStartMs = performance.now() - loadStart;
   try {
+    signal?.throwIfAborted();
     const { tensors, shapes } = await prepareInputs(loaded, options);
     const feeds = loaded.prepareFeeds(tensors);
     const run = () => loaded.run(feeds);
@@ -161,16 +170,17 @@ export async function benchmark(options: BenchmarkOptions): Promise<RunResult> {
       measured = options.scenario
         ? await measureScenario(
             {
-              run,
+              run: guarded(run, signal),
               batch: batchOf(shapes, loaded.inputs[0]?.name),
-              runnerForBatch: (n) => runnerForBatch(loaded, options, n),
+              runnerForBatch: async (n) => guarded(await runnerForBatch(loaded, options, n), signal),
             },
             options.scenario,
             stopRules,
             options.hooks,
+            signal,
           )
         : undefined;
-      raw = measured ? measured.raw : await timeLoop(run, stopRules, options.hooks);
+      raw = measured ? measured.raw : await timeLoop(run, stopRules, options.hooks, signal);
     } finally {
       telemetryRecord = await sampler?.stop();
     }

@@ -4,12 +4,16 @@
  * only through this file.
  *
  * Never a hang: the probe has a time limit, and decoding stops (and the process is killed) when ffmpeg
- * sends nothing for `idleTimeoutMs` while the pipeline is waiting for a frame.
+ * sends nothing for `idleTimeoutMs` while the pipeline is waiting for a frame. Both take an AbortSignal:
+ * aborting kills ffmpeg and rejects with the signal's reason. No ffmpeg outlives this process
+ * (util/children.ts).
  */
 import { spawn } from 'node:child_process';
 import { stat } from 'node:fs/promises';
 import { createRequire } from 'node:module';
 import { messageOf, UserError } from '../errors.js';
+import { abortable, abortReason } from '../util/abort.js';
+import { trackChild } from '../util/children.js';
 import type { ResizeOptions } from './preprocess.js';
 import { MediaSkip } from './skips.js';
 
@@ -51,9 +55,13 @@ interface Completed {
   timedOut: boolean;
 }
 
-function runToCompletion(args: string[], timeoutMs: number): Promise<Completed> {
+function runToCompletion(args: string[], timeoutMs: number, signal?: AbortSignal): Promise<Completed> {
   return new Promise((resolve, reject) => {
-    const child = spawn(ffmpegPath(), args, { stdio: ['ignore', 'ignore', 'pipe'] });
+    if (signal?.aborted) {
+      reject(abortReason(signal));
+      return;
+    }
+    const child = trackChild(spawn(ffmpegPath(), args, { stdio: ['ignore', 'ignore', 'pipe'] }));
     let stderr = '';
     let timedOut = false;
     child.stderr.setEncoding('utf8');
@@ -64,13 +72,20 @@ function runToCompletion(args: string[], timeoutMs: number): Promise<Completed> 
       timedOut = true;
       child.kill('SIGKILL');
     }, timeoutMs);
+    const onAbort = () => {
+      child.kill('SIGKILL');
+      reject(abortReason(signal as AbortSignal));
+    };
+    signal?.addEventListener('abort', onAbort, { once: true });
     child.on('error', (error) => {
       clearTimeout(timer);
+      signal?.removeEventListener('abort', onAbort);
       reject(new UserError(`cannot start ffmpeg (${ffmpegPath()}): ${messageOf(error)}`));
     });
-    child.on('close', (code, signal) => {
+    child.on('close', (code, exitSignal) => {
       clearTimeout(timer);
-      resolve({ code, signal, stderr, timedOut });
+      signal?.removeEventListener('abort', onAbort);
+      resolve({ code, signal: exitSignal, stderr, timedOut });
     });
   });
 }
@@ -119,14 +134,18 @@ export function parseProbe(stderr: string): VideoProbe | null {
 }
 
 /** Reads a video's stream description; raises a MediaSkip for files ffmpeg cannot use. */
-export async function probeVideo(file: string, timeoutMs = DEFAULT_PROBE_TIMEOUT_MS): Promise<VideoProbe> {
+export async function probeVideo(
+  file: string,
+  timeoutMs = DEFAULT_PROBE_TIMEOUT_MS,
+  signal?: AbortSignal,
+): Promise<VideoProbe> {
   // ffmpeg calls an empty file "invalid data"; the skip reasons name it apart, as for images.
   const size = await stat(file).then(
     (st) => (st.isFile() ? st.size : undefined),
     () => undefined,
   );
   if (size === 0) throw new MediaSkip('empty-file', 'the file is empty');
-  const r = await runToCompletion(['-nostdin', '-hide_banner', '-i', file], timeoutMs);
+  const r = await runToCompletion(['-nostdin', '-hide_banner', '-i', file], timeoutMs, signal);
   if (r.timedOut)
     throw new MediaSkip('decode-timeout', `ffmpeg took over ${timeoutMs} ms to read the header`);
   const probe = parseProbe(r.stderr);
@@ -160,6 +179,8 @@ export interface DecodeOptions extends ResizeOptions {
   maxFrames?: number;
   /** ffmpeg decoder threads (0 = ffmpeg decides). */
   threads?: number;
+  /** Aborting kills ffmpeg; the generator then throws the signal's reason. */
+  signal?: AbortSignal;
 }
 
 export interface DecodeStatus {
@@ -205,7 +226,10 @@ export async function* decodeFrames(
 ): AsyncGenerator<Uint8Array, void, undefined> {
   const frameBytes = options.width * options.height * 3;
   const idleTimeoutMs = options.idleTimeoutMs ?? DEFAULT_IDLE_TIMEOUT_MS;
-  const child = spawn(ffmpegPath(), decodeArgs(file, options), { stdio: ['ignore', 'pipe', 'pipe'] });
+  options.signal?.throwIfAborted();
+  const child = trackChild(
+    spawn(ffmpegPath(), decodeArgs(file, options), { stdio: ['ignore', 'pipe', 'pipe'] }),
+  );
   let stderr = '';
   child.stderr.setEncoding('utf8');
   child.stderr.on('data', (d: string) => {
@@ -232,7 +256,7 @@ export async function* decodeFrames(
       arm();
       let r: IteratorResult<Buffer>;
       try {
-        r = await stdout.next();
+        r = await abortable(stdout.next(), options.signal);
       } finally {
         clearTimeout(timer);
       }
