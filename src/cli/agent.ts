@@ -103,7 +103,7 @@ export function register(program: Command): void {
         };
         const shutdown = handleStopSignals({
           log,
-          stopping: 'no new job; the job in hand finishes or goes back to the queue',
+          stopping: 'no new job; a job in hand finishes soon or goes back to the queue',
           onStop: () => void stop(),
           beforeForcedExit: () =>
             agent && agent.activeJobs() > 0

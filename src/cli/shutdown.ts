@@ -86,6 +86,12 @@ export function handleStopSignals(options: ShutdownOptions = {}): Shutdown {
     controller.abort(new InterruptedError(signal));
     options.onStop?.(request);
   };
+  // Work left waiting on something that can no longer happen (nothing keeps the process alive) must
+  // not end it with Node's "unsettled await" code: a stop ends with the stop's code.
+  const onDrained = () => {
+    if (request) process.exit(typeof process.exitCode === 'number' ? process.exitCode : request.exitCode);
+  };
+  process.on('beforeExit', onDrained);
   for (const signal of STOP_SIGNALS) process.on(signal, onSignal);
 
   const shutdown: Shutdown = {
@@ -96,6 +102,7 @@ export function handleStopSignals(options: ShutdownOptions = {}): Shutdown {
     remainingMs: () => (request ? Math.max(0, request.deadline - Date.now()) : Number.POSITIVE_INFINITY),
     dispose: () => {
       for (const signal of STOP_SIGNALS) process.off(signal, onSignal);
+      if (!request) process.off('beforeExit', onDrained);
     },
   };
   latest = shutdown;

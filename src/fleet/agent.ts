@@ -340,7 +340,7 @@ export class FleetAgent {
       // A store write given up because the agent stopped: the job goes back, to be done elsewhere
       // (a result stored meanwhile is kept once: results are stored idempotently).
       if (this.abort.signal.aborted && !(error instanceof WaitingError))
-        return this.handBack(job, token, `the agent stopped before it was done (${messageOf(error)})`);
+        return this.handBack(job, token, `stopped before it was done: ${messageOf(error)}`);
       throw error;
     } finally {
       this.slots.release();
@@ -536,8 +536,7 @@ export class FleetAgent {
   private abandon(reason: string): void {
     if (this.abort.signal.aborted) return;
     this.abandonReason = reason;
-    if (this.active.size > 0)
-      this.log(`stopping: abandoning ${this.active.size} job(s) in hand (${reason}): measurements killed`);
+    if (this.active.size > 0) this.log(`stopping: abandoning ${this.active.size} job(s) in hand (${reason})`);
     this.abort.abort(new Error(reason));
   }
 

@@ -297,6 +297,8 @@ export async function* decodeFrames(
   } finally {
     clearTimeout(timer);
     if (child.exitCode === null && child.signalCode === null) child.kill('SIGKILL');
+    // Frames left unread would keep the pipe open, and 'close' from coming, for ever.
+    child.stdout.destroy();
     // A process that failed to start may never emit 'close'; do not wait on it for long.
     await Promise.race([closed, new Promise((resolve) => setTimeout(resolve, 2000).unref())]);
   }
