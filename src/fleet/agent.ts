@@ -53,8 +53,8 @@ export const DEFAULT_MAX_STARTS = 5;
 const HAND_BACK_TIMEOUT_MS = 750;
 /** Bound on each step of closing a connection while stopping (its server may be gone). */
 const CLOSE_TIMEOUT_MS = 500;
-/** What `stop()` needs after the jobs in hand are abandoned: handing back, then closing. */
-export const STOP_RESERVE_MS = HAND_BACK_TIMEOUT_MS + 3 * CLOSE_TIMEOUT_MS;
+/** What `stop()` needs after the jobs in hand are abandoned: handing back, recording endings, closing. */
+export const STOP_RESERVE_MS = HAND_BACK_TIMEOUT_MS + 4 * CLOSE_TIMEOUT_MS;
 
 export interface StopOptions {
   /**
@@ -164,6 +164,9 @@ export class FleetAgent {
   private readonly abort = new AbortController();
   /** The jobs being processed (from delivery to hand-back or result). */
   private readonly inFlight = new Set<Promise<unknown>>();
+  /** Jobs processed whose ending BullMQ has yet to record in Redis. */
+  private readonly finalizing = new Set<string>();
+  private readonly finalizingDone: Array<() => void> = [];
   private readonly heartbeatMs: number;
   private heartbeatTimer: NodeJS.Timeout | undefined;
   private discoverTimer: NodeJS.Timeout | undefined;
@@ -288,7 +291,11 @@ export class FleetAgent {
       name: this.id,
     });
     worker.on('error', (error) => this.redisError(error));
-    worker.on('failed', (job, error) => void this.onFailed(job, error));
+    worker.on('failed', (job, error) => {
+      this.finalized(job);
+      void this.onFailed(job, error);
+    });
+    worker.on('completed', (job) => this.finalized(job));
     this.workers.set(name, worker);
     this.log(`serving queue ${name}`);
     void this.beat();
@@ -309,9 +316,30 @@ export class FleetAgent {
   private process(job: Job, token: string | undefined): Promise<JobOutcome> {
     const processing = this.processJob(job, token);
     this.inFlight.add(processing);
+    const id = String(job.id);
+    // Until BullMQ has recorded the ending in Redis (completed, failed), a close would lose it.
+    processing.then(
+      () => this.finalizing.add(id),
+      (error: unknown) => {
+        if (!(error instanceof WaitingError || error instanceof DelayedError)) this.finalizing.add(id);
+      },
+    );
     const untrack = () => this.inFlight.delete(processing);
     processing.then(untrack, untrack);
     return processing;
+  }
+
+  /** A job's ending is in Redis: it no longer holds up a stop. */
+  private finalized(job: Job | undefined): void {
+    if (job && this.finalizing.delete(String(job.id)) && this.finalizing.size === 0) {
+      for (const resolve of this.finalizingDone.splice(0)) resolve();
+    }
+  }
+
+  /** Resolves once BullMQ has recorded the ending of every job processed here. */
+  private allFinalized(): Promise<void> {
+    if (this.finalizing.size === 0) return Promise.resolve();
+    return new Promise((resolve) => this.finalizingDone.push(resolve));
   }
 
   private async processJob(job: Job, token: string | undefined): Promise<JobOutcome> {
@@ -572,6 +600,7 @@ export class FleetAgent {
       // Abandoned jobs end quickly: their workers are killed, their hand-back is bounded.
       if (this.inFlight.size > 0)
         await settlesWithin(Promise.allSettled([...this.inFlight]), HAND_BACK_TIMEOUT_MS + CLOSE_TIMEOUT_MS);
+      await settlesWithin(this.allFinalized(), CLOSE_TIMEOUT_MS);
       await told;
       // Forced closes: a disconnect never waits on a Redis that went away.
       await Promise.all([
