@@ -16,7 +16,7 @@ export { TorchEngine } from './engines/torch/engine.js';
 export { TrtexecEngine } from './engines/trtexec/engine.js';
 export { describeEnvironment, type EnvironmentReport } from './env/environment.js';
 export { describeHost, type HostInfo } from './env/host.js';
-export { EngineUnavailableError, UserError } from './errors.js';
+export { EngineUnavailableError, InterruptedError, isInterruptedError, UserError } from './errors.js';
 export * as fleet from './fleet/index.js';
 export { type BenchmarkOptions, benchmark, type TelemetryRunOptions } from './measure/benchmark.js';
 export { type RawMeasurement, timeLoop } from './measure/loop.js';

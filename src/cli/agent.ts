@@ -1,14 +1,18 @@
 /**
  * `edgebench agent --queue redis://HOST:PORT --store postgres://… [--tags a,b] [--concurrency 1]`:
  * runs on a device of a fleet, takes the jobs it can run, measures them and stores the results.
- * SIGTERM or Ctrl-C: finish the job in hand, take no new one, exit; a second signal hands the job back.
+ * SIGTERM or Ctrl-C: take no new job; the job in hand may finish within the stop's grace, else it is
+ * abandoned and handed back to the queue; exit 0 within 5 s whatever the state of Redis and
+ * PostgreSQL. A second signal exits at once (the job is then left to BullMQ's stalled-job check).
  */
 import type { Command } from 'commander';
 import { isUserError, messageOf, UserError } from '../errors.js';
+import type { FleetAgent } from '../fleet/agent.js';
 import { fleetRedactor, resolveFleetStoreUrl, resolveQueueUrl } from '../fleet/connection.js';
 import { parseTags } from '../fleet/devices.js';
 import type { Redactor } from '../util/redact.js';
 import { intFlag } from './flags.js';
+import { handleStopSignals } from './shutdown.js';
 
 interface AgentFlags {
   queue?: string;
@@ -87,35 +91,52 @@ export function register(program: Command): void {
           log(`internal error: ${messageOf(error)}`);
           process.exit(1);
         });
-        const { FleetAgent } = await import('../fleet/agent.js');
-        const agent = await FleetAgent.start({
-          queueUrl,
-          storeUrl,
-          tags,
-          redactor,
+        const fleet = await import('../fleet/agent.js');
+        let agent: FleetAgent | undefined;
+        let stopped: Promise<void> | undefined;
+        // The job in hand gets what is left of the grace once handing back and closing are set aside.
+        const stop = () => {
+          stopped ??= agent?.stop({
+            finishWithinMs: Math.max(0, shutdown.remainingMs() - fleet.STOP_RESERVE_MS),
+          });
+          return stopped;
+        };
+        const shutdown = handleStopSignals({
           log,
-          ...(flags.concurrency !== undefined ? { concurrency: flags.concurrency } : {}),
-          ...(flags.cache ? { cacheDir: flags.cache } : {}),
-          ...(flags.id ? { id: flags.id } : {}),
-          ...(flags.heartbeatMs !== undefined ? { heartbeatMs: flags.heartbeatMs } : {}),
-          ...(flags.discoverMs !== undefined ? { discoverMs: flags.discoverMs } : {}),
-          ...(flags.lockDurationMs !== undefined ? { lockDurationMs: flags.lockDurationMs } : {}),
-          ...(flags.stalledIntervalMs !== undefined ? { stalledIntervalMs: flags.stalledIntervalMs } : {}),
-          ...(flags.maxStarts !== undefined ? { maxStarts: flags.maxStarts } : {}),
+          stopping: 'no new job; a job in hand finishes soon or goes back to the queue',
+          onStop: () => void stop(),
+          beforeForcedExit: () =>
+            agent && agent.activeJobs() > 0
+              ? `${agent.activeJobs()} job(s) left to BullMQ's stalled-job check`
+              : undefined,
         });
-        await new Promise<void>((resolve) => {
-          let signals = 0;
-          const onSignal = (signal: NodeJS.Signals) => {
-            signals++;
-            if (signals > 2) process.exit(130);
-            log(`${signal}: ${signals === 1 ? 'stopping' : 'handing back the job in hand'}`);
-            agent.stop({ handBack: signals > 1 }).then(resolve, resolve);
-          };
-          process.on('SIGTERM', onSignal);
-          process.on('SIGINT', onSignal);
-        });
-        // Everything is closed; should a connection linger, it does not keep a stopped agent alive.
-        setTimeout(() => process.exit(), 2000).unref();
+        try {
+          agent = await fleet.FleetAgent.start({
+            queueUrl,
+            storeUrl,
+            tags,
+            redactor,
+            log,
+            ...(flags.concurrency !== undefined ? { concurrency: flags.concurrency } : {}),
+            ...(flags.cache ? { cacheDir: flags.cache } : {}),
+            ...(flags.id ? { id: flags.id } : {}),
+            ...(flags.heartbeatMs !== undefined ? { heartbeatMs: flags.heartbeatMs } : {}),
+            ...(flags.discoverMs !== undefined ? { discoverMs: flags.discoverMs } : {}),
+            ...(flags.lockDurationMs !== undefined ? { lockDurationMs: flags.lockDurationMs } : {}),
+            ...(flags.stalledIntervalMs !== undefined ? { stalledIntervalMs: flags.stalledIntervalMs } : {}),
+            ...(flags.maxStarts !== undefined ? { maxStarts: flags.maxStarts } : {}),
+          });
+          // Runs until the first signal (or stops at once, when one came while it started).
+          if (!shutdown.request)
+            await new Promise<void>((resolve) =>
+              shutdown.signal.addEventListener('abort', () => resolve(), { once: true }),
+            );
+          await stop();
+          // Stopping is how an agent ends: a clean stop exits 0.
+          process.exitCode = 0;
+        } finally {
+          shutdown.dispose();
+        }
       } catch (error) {
         throw redactedError(redactor, error);
       }

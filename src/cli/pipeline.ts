@@ -2,7 +2,7 @@
 import { writeFile } from 'node:fs/promises';
 import type { Command } from 'commander';
 import { ORT_EXECUTION_PROVIDERS, type OrtEngineOptions } from '../engines/ort-options.js';
-import { UserError } from '../errors.js';
+import { InterruptedError, isInterruptedError, UserError } from '../errors.js';
 import { DROP_POLICIES, type DropPolicy, type RealtimeSettings } from '../measure/realtime.js';
 import { formatImagePipelineResult, formatVideoPipelineResult } from '../report/pipeline-table.js';
 import { runImagePipeline } from '../workloads/image-pipeline.js';
@@ -22,6 +22,7 @@ import { SMOOTHING_METHODS, type SmoothingMethod } from '../workloads/segments.j
 import { runVideoPipeline } from '../workloads/video-pipeline.js';
 import { resolveModel } from '../zoo/resolve.js';
 import { choiceFlag, intFlag, numberFlag } from './flags.js';
+import { handleStopSignals } from './shutdown.js';
 
 interface CommonFlags {
   model: string;
@@ -246,26 +247,33 @@ export function register(program: Command): void {
     )
     .option('--repeat <n>', 'passes over the images (default 1)', intFlag('--repeat', 1))
     .action(async (flags: ImageFlags) => {
-      const model = await resolveModel(flags.model);
       const progress = process.stderr.isTTY && flags.json !== '-';
-      const result = await runImagePipeline({
-        modelPath: model.path,
-        modelName: model.name,
-        engine: engineFlags(flags),
-        inputs: flags.images,
-        batch: flags.batch,
-        size: flags.size !== undefined ? parseSize('--size', flags.size) : undefined,
-        preprocess: { ...preprocessFlags(flags), layout: flags.layout },
-        labelsFile: flags.labels,
-        topK: flags.topK,
-        softmax: flags.softmax,
-        warmupRuns: flags.warmup,
-        repeat: flags.repeat,
-        realtime: realtimeFlags(flags, 30) as (Partial<RealtimeSettings> & { fps: number }) | undefined,
-        requested: { ...flags },
-        onProgress: progress ? (done, total) => process.stderr.write(`\r${done}/${total} images`) : undefined,
+      const result = await untilStopped(async (signal) => {
+        const model = await resolveModel(flags.model);
+        signal.throwIfAborted();
+        return runImagePipeline({
+          modelPath: model.path,
+          modelName: model.name,
+          engine: engineFlags(flags),
+          inputs: flags.images,
+          batch: flags.batch,
+          size: flags.size !== undefined ? parseSize('--size', flags.size) : undefined,
+          preprocess: { ...preprocessFlags(flags), layout: flags.layout },
+          labelsFile: flags.labels,
+          topK: flags.topK,
+          softmax: flags.softmax,
+          warmupRuns: flags.warmup,
+          repeat: flags.repeat,
+          realtime: realtimeFlags(flags, 30) as (Partial<RealtimeSettings> & { fps: number }) | undefined,
+          requested: { ...flags },
+          onProgress: progress
+            ? (done, total) => process.stderr.write(`\r${done}/${total} images`)
+            : undefined,
+          signal,
+        }).finally(() => {
+          if (progress) process.stderr.write('\r\x1b[K');
+        });
       });
-      if (progress) process.stderr.write('\r\x1b[K');
       await emit(result, formatImagePipelineResult(result), result.warnings, flags.json);
     });
 
@@ -316,30 +324,51 @@ export function register(program: Command): void {
       intFlag('--decode-timeout-ms', 1),
     )
     .action(async (flags: VideoFlags) => {
-      const model = await resolveModel(flags.model);
-      const result = await runVideoPipeline({
-        modelPath: model.path,
-        modelName: model.name,
-        engine: engineFlags(flags),
-        videos: flags.video,
-        clip: flags.clip,
-        stride: flags.stride,
-        clipLayout: flags.clipLayout,
-        size: flags.size !== undefined ? parseSize('--size', flags.size) : undefined,
-        preprocess: preprocessFlags(flags),
-        labelsFile: flags.labels,
-        topK: flags.topK,
-        softmax: flags.softmax,
-        smoothing: { method: flags.smoothing, window: flags.smoothingWindow, alpha: flags.emaAlpha },
-        segments: { minScore: flags.minScore, minClips: flags.minClips },
-        warmupRuns: flags.warmup,
-        maxFrames: flags.maxFrames,
-        idleTimeoutMs: flags.decodeTimeoutMs,
-        realtime: realtimeFlags(flags, undefined),
-        requested: { ...flags },
+      const result = await untilStopped(async (signal) => {
+        const model = await resolveModel(flags.model);
+        signal.throwIfAborted();
+        return runVideoPipeline({
+          modelPath: model.path,
+          modelName: model.name,
+          engine: engineFlags(flags),
+          videos: flags.video,
+          clip: flags.clip,
+          stride: flags.stride,
+          clipLayout: flags.clipLayout,
+          size: flags.size !== undefined ? parseSize('--size', flags.size) : undefined,
+          preprocess: preprocessFlags(flags),
+          labelsFile: flags.labels,
+          topK: flags.topK,
+          softmax: flags.softmax,
+          smoothing: { method: flags.smoothing, window: flags.smoothingWindow, alpha: flags.emaAlpha },
+          segments: { minScore: flags.minScore, minClips: flags.minClips },
+          warmupRuns: flags.warmup,
+          maxFrames: flags.maxFrames,
+          idleTimeoutMs: flags.decodeTimeoutMs,
+          realtime: realtimeFlags(flags, undefined),
+          requested: { ...flags },
+          signal,
+        });
       });
       await emit(result, formatVideoPipelineResult(result), result.warnings, flags.json);
     });
+}
+
+/**
+ * Runs a pipeline under the shared stop handling: Ctrl-C or SIGTERM stops it after the item in hand,
+ * kills ffmpeg, and prints and writes nothing (a partial run is not a result).
+ */
+async function untilStopped<T>(work: (signal: AbortSignal) => Promise<T>): Promise<T> {
+  const shutdown = handleStopSignals({ stopping: 'the run is abandoned, nothing is written' });
+  try {
+    return await work(shutdown.signal);
+  } catch (error) {
+    if (isInterruptedError(error))
+      throw new InterruptedError(error.signal, `interrupted by ${error.signal}: no result written`);
+    throw error;
+  } finally {
+    shutdown.dispose();
+  }
 }
 
 function dropUndefined<T extends object>(value: T): Partial<T> {

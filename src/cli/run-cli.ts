@@ -1,6 +1,7 @@
 /** Runs the commander program with edgebench's error contract: one line and exit 2 for bad input. */
 import { type Command, CommanderError } from 'commander';
-import { isUserError, messageOf } from '../errors.js';
+import { isInterruptedError, isUserError, messageOf } from '../errors.js';
+import { exitIfStopRequested } from './shutdown.js';
 
 export function debugEnabled(argv: readonly string[]): boolean {
   return argv.includes('--debug') || process.env.EDGEBENCH_DEBUG === '1';
@@ -30,6 +31,11 @@ export async function runCli(program: Command, argv: readonly string[]): Promise
       process.exitCode = error.exitCode === 0 ? 0 : 2;
       return;
     }
+    if (isInterruptedError(error)) {
+      process.stderr.write(`edgebench: ${error.message}\n`);
+      process.exitCode = error.exitCode;
+      return;
+    }
     if (isUserError(error)) {
       process.stderr.write(`edgebench: ${error.message}\n`);
       if (debug && error.cause)
@@ -41,5 +47,7 @@ export async function runCli(program: Command, argv: readonly string[]): Promise
     if (debug) process.stderr.write(`${(error as Error)?.stack ?? ''}\n`);
     else process.stderr.write('edgebench: run again with --debug for details, and please report it\n');
     process.exitCode = 1;
+  } finally {
+    exitIfStopRequested();
   }
 }

@@ -8,8 +8,9 @@ import {
   ORT_EXECUTION_PROVIDERS,
   type OrtEngineOptions,
 } from '../engines/ort-options.js';
-import { UserError } from '../errors.js';
+import { InterruptedError, isInterruptedError, UserError } from '../errors.js';
 import { benchmark } from '../measure/benchmark.js';
+import type { LoopHooks, LoopPhase } from '../measure/loop.js';
 import { SCENARIOS, type ScenarioName, type ScenarioRequest } from '../measure/scenarios/index.js';
 import { DEFAULT_STOP_RULES, type StopRules } from '../measure/settings.js';
 import { formatRunResult } from '../report/run-table.js';
@@ -19,6 +20,7 @@ import { parseInputFlag } from '../workloads/tensor-files.js';
 import { choiceFlag, collect, intFlag, keyValueFlag, numberFlag } from './flags.js';
 import { resolveModelArg } from './model-arg.js';
 import { createProgress } from './progress.js';
+import { handleStopSignals } from './shutdown.js';
 
 interface RunFlags {
   ep: OrtEngineOptions['executionProvider'];
@@ -209,61 +211,121 @@ export function register(program: Command): void {
       // Checked before the run, so a long measurement is never lost to a bad --json path.
       if (flags.json && flags.json !== '-') await checkWritable(flags.json);
       if (flags.exportOutputs) await checkExportTarget(flags.exportOutputs);
-      const resolved = await resolveModelArg(model);
-      const toStdout = flags.json === '-';
-      const progress = toStdout ? undefined : createProgress(stopRules.minCount ?? 10);
-      const result = await benchmark({
-        modelPath: resolved.path,
-        modelName: resolved.name,
-        engine: dropUndefined({
-          executionProvider: flags.ep,
-          intraOpThreads: flags.threads,
-          interOpThreads: flags.interOpThreads,
-          graphOptLevel: flags.optLevel,
-          executionMode: flags.executionMode,
-          providerOptions: flags.providerOption,
-          profile: flags.profile === true,
-          verbose: flags.verbose === true,
-          outputsOnDevice: flags.outputsOnDevice === true,
-          graphCapture: flags.graphCapture === true,
-          opsetUpgrade: flags.opsetUpgrade,
-        }),
-        exportOutputs: flags.exportOutputs,
-        batch: flags.batch,
-        shapes,
-        inputFiles,
-        seed: flags.seed,
-        stopRules,
-        deadlineMs: flags.deadlineMs,
-        scenario,
-        telemetry:
-          flags.telemetryInterval > 0
-            ? dropUndefined({
-                intervalMs: flags.telemetryInterval,
-                gridIntensityGPerKWh: flags.gridIntensity,
-                estimateEnergy: flags.estimateEnergy,
-                tdpWatts: flags.tdpWatts,
-              })
-            : false,
-        requested: { model, ...givenFlags(flags, command) },
-        hooks: progress?.hooks,
-      }).finally(() => progress?.stop());
-      for (const warning of result.warnings) process.stderr.write(`warning: ${warning}\n`);
-      if (result.outputsExported)
-        process.stderr.write(
-          `outputs written to ${result.outputsExported.path} (${Object.keys(result.outputsExported.files).length} ${result.outputsExported.format === 'json' ? 'in JSON' : '.npy files'})\n`,
-        );
-      if (toStdout) {
-        process.stdout.write(`${JSON.stringify(result)}\n`);
-        return;
-      }
-      process.stdout.write(formatRunResult(result));
-      if (flags.json) {
-        await writeFile(flags.json, `${JSON.stringify(result, null, 1)}\n`);
-        process.stderr.write(`result written to ${flags.json}\n`);
+      // Ctrl-C or SIGTERM: the measurement stops after the model run in hand; a partial run is not a
+      // result, so nothing is printed or written.
+      const shutdown = handleStopSignals({ stopping: 'the measurement is abandoned, nothing is written' });
+      try {
+        await measureAndReport({
+          model,
+          flags,
+          command,
+          shapes,
+          inputFiles,
+          stopRules,
+          scenario,
+          signal: shutdown.signal,
+        });
+      } finally {
+        shutdown.dispose();
       }
     });
 }
+
+interface RunRequest {
+  model: string;
+  flags: RunFlags;
+  command: Command;
+  shapes: Record<string, number[]>;
+  inputFiles: Record<string, string>;
+  stopRules: Partial<StopRules>;
+  scenario: ScenarioRequest | undefined;
+  signal: AbortSignal;
+}
+
+/** The measurement and its output; interrupted, it throws an InterruptedError saying where it was. */
+async function measureAndReport(request: RunRequest): Promise<void> {
+  const { model, flags, command, shapes, inputFiles, stopRules, scenario, signal } = request;
+  const resolved = await resolveModelArg(model);
+  signal.throwIfAborted();
+  const toStdout = flags.json === '-';
+  const progress = toStdout ? undefined : createProgress(stopRules.minCount ?? 10);
+  let phase: LoopPhase | 'loading' = 'loading';
+  const hooks: LoopHooks = {
+    ...progress?.hooks,
+    onPhase: (p) => {
+      phase = p;
+      progress?.hooks.onPhase?.(p);
+    },
+  };
+  const result = await benchmark({
+    modelPath: resolved.path,
+    modelName: resolved.name,
+    engine: dropUndefined({
+      executionProvider: flags.ep,
+      intraOpThreads: flags.threads,
+      interOpThreads: flags.interOpThreads,
+      graphOptLevel: flags.optLevel,
+      executionMode: flags.executionMode,
+      providerOptions: flags.providerOption,
+      profile: flags.profile === true,
+      verbose: flags.verbose === true,
+      outputsOnDevice: flags.outputsOnDevice === true,
+      graphCapture: flags.graphCapture === true,
+      opsetUpgrade: flags.opsetUpgrade,
+    }),
+    exportOutputs: flags.exportOutputs,
+    batch: flags.batch,
+    shapes,
+    inputFiles,
+    seed: flags.seed,
+    stopRules,
+    deadlineMs: flags.deadlineMs,
+    scenario,
+    telemetry:
+      flags.telemetryInterval > 0
+        ? dropUndefined({
+            intervalMs: flags.telemetryInterval,
+            gridIntensityGPerKWh: flags.gridIntensity,
+            estimateEnergy: flags.estimateEnergy,
+            tdpWatts: flags.tdpWatts,
+          })
+        : false,
+    requested: { model, ...givenFlags(flags, command) },
+    hooks,
+    signal,
+  })
+    .catch((error: unknown) => {
+      if (!isInterruptedError(error)) throw error;
+      throw new InterruptedError(
+        error.signal,
+        `interrupted by ${error.signal} ${PHASE_WORDS[phase]}: no result written`,
+      );
+    })
+    .finally(() => progress?.stop());
+  for (const warning of result.warnings) process.stderr.write(`warning: ${warning}\n`);
+  if (result.outputsExported)
+    process.stderr.write(
+      `outputs written to ${result.outputsExported.path} (${Object.keys(result.outputsExported.files).length} ${result.outputsExported.format === 'json' ? 'in JSON' : '.npy files'})\n`,
+    );
+  if (toStdout) {
+    process.stdout.write(`${JSON.stringify(result)}\n`);
+    return;
+  }
+  process.stdout.write(formatRunResult(result));
+  if (flags.json) {
+    await writeFile(flags.json, `${JSON.stringify(result, null, 1)}\n`);
+    process.stderr.write(`result written to ${flags.json}\n`);
+  }
+}
+
+/** Where a run was when it was interrupted, for the one line that says so. */
+const PHASE_WORDS: Readonly<Record<LoopPhase | 'loading', string>> = {
+  loading: 'while loading the model',
+  first: 'during the first inference',
+  warmup: 'during warm-up',
+  steady: 'during the steady state',
+  done: 'while summarizing',
+};
 
 const SCENARIO_FLAG_NAMES: Readonly<Record<keyof Omit<ScenarioRequest, 'scenario'>, string>> = {
   samplesPerQuery: '--samples-per-query',

@@ -7,7 +7,7 @@ import { existsSync } from 'node:fs';
 import { mkdir, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import type { Command } from 'commander';
-import { UserError } from '../errors.js';
+import { signalExitCode, UserError } from '../errors.js';
 import { REPORT_FILE_NAMES, REPORT_FORMATS, renderStudyReport } from '../report/study-report.js';
 import { formatStudyTable } from '../report/study-table.js';
 import {
@@ -23,6 +23,7 @@ import { PRESET_NAMES, presetSpec } from '../study/presets.js';
 import type { StudyEvent } from '../study/run.js';
 import { type LoadedSpec, loadSpec, validateSpec } from '../study/spec.js';
 import { choiceFlag, intFlag } from './flags.js';
+import { handleStopSignals } from './shutdown.js';
 
 interface StudyFlags {
   preset?: string;
@@ -33,6 +34,10 @@ interface StudyFlags {
   json?: boolean;
   dryRun?: boolean;
   engines?: string;
+}
+
+function countOk(stored: { measurements: { status: string }[] }): number {
+  return stored.measurements.filter((m) => m.status === 'ok').length;
 }
 
 function describeVariant(e: { variant: { model: string; label: string } }): string {
@@ -148,18 +153,11 @@ export function register(program: Command): void {
       const { runStudy } = await import('../study/run.js');
       const store =
         resume !== undefined ? await openStoreToResume(flags.store, resume) : await openStore(flags.store);
-      const controller = new AbortController();
-      let interrupts = 0;
-      const onSignal = (signal: NodeJS.Signals) => {
-        interrupts++;
-        if (interrupts > 1) process.exit(130);
-        process.stderr.write(
-          `\n${signal}: stopping; finished measurements are stored (resume with \`edgebench study --resume\`)\n`,
-        );
-        controller.abort();
-      };
-      process.on('SIGINT', onSignal);
-      process.on('SIGTERM', onSignal);
+      // Ctrl-C or SIGTERM: the round in progress is abandoned (its worker killed, nothing of it
+      // stored); finished rounds stay stored and `--resume` continues.
+      const shutdown = handleStopSignals({
+        stopping: 'the round in progress is abandoned; finished rounds are stored',
+      });
       let rounds = flags.rounds ?? loaded?.spec.rounds ?? 0;
       try {
         const outcome = await runStudy({
@@ -167,7 +165,7 @@ export function register(program: Command): void {
           ...(loaded ? { spec: loaded } : {}),
           ...(resume !== undefined ? { resume } : {}),
           ...(flags.rounds !== undefined ? { rounds: flags.rounds } : {}),
-          signal: controller.signal,
+          signal: shutdown.signal,
           onEvent: (event) => {
             if (event.type === 'study-started')
               rounds = (event.study.spec as { rounds?: number }).rounds ?? rounds;
@@ -175,6 +173,16 @@ export function register(program: Command): void {
             if (line) process.stderr.write(`${line}\n`);
           },
         });
+        if (outcome.status === 'interrupted') {
+          // No reports from a part of a study: they would read as its results. They can be built
+          // from the store at any time (`edgebench report ID`).
+          const storeFlag = flags.store ? ` --store ${flags.store}` : '';
+          process.stderr.write(
+            `study ${outcome.studyId} interrupted: ${countOk(outcome.stored)} measurement(s) stored; continue it with: edgebench study --resume ${outcome.studyId}${storeFlag}\n`,
+          );
+          process.exitCode = shutdown.request?.exitCode ?? signalExitCode('SIGINT');
+          return;
+        }
         const analysis = analyzeStudy(outcome.stored);
         const outDir = path.resolve(flags.out ?? path.join('edgebench-report', outcome.studyId));
         await mkdir(outDir, { recursive: true });
@@ -190,15 +198,8 @@ export function register(program: Command): void {
           process.stdout.write(`\nreports:\n${written.map((f) => `  ${f}`).join('\n')}\n`);
           process.stdout.write(`store: ${store.location} (study ${outcome.studyId})\n`);
         }
-        if (outcome.status === 'interrupted') {
-          process.stderr.write(
-            `study ${outcome.studyId} interrupted; continue it with: edgebench study --resume ${outcome.studyId}${flags.store ? ` --store ${flags.store}` : ''}\n`,
-          );
-          process.exitCode = 130;
-        }
       } finally {
-        process.off('SIGINT', onSignal);
-        process.off('SIGTERM', onSignal);
+        shutdown.dispose();
         await store.close();
       }
     });

@@ -4,6 +4,7 @@
  * rather than thrown, so callers can turn it into a reason a user can act on.
  */
 import { spawn } from 'node:child_process';
+import { trackChild } from '../util/children.js';
 
 export interface RunProcessOptions {
   env?: NodeJS.ProcessEnv;
@@ -79,11 +80,13 @@ export function runProcess(
     const outLines = lineSplitter(options.onStdoutLine);
     const errLines = lineSplitter(options.onStderrLine);
 
-    const child = spawn(command, [...args], {
-      cwd: options.cwd,
-      env: options.env ?? process.env,
-      stdio: ['pipe', 'pipe', 'pipe'],
-    });
+    const child = trackChild(
+      spawn(command, [...args], {
+        cwd: options.cwd,
+        env: options.env ?? process.env,
+        stdio: ['pipe', 'pipe', 'pipe'],
+      }),
+    );
 
     let killTimer: NodeJS.Timeout | undefined;
     const stop = () => {

@@ -14,8 +14,12 @@
  *   its last try, recorded as a failed round, so a study never waits for ever.
  * - Reliability: a killed agent's job is retried by another agent once its lock expires (BullMQ's
  *   stalled-job check); Redis connections retry for ever; store writes retry through PostgreSQL restarts.
- * - Shutdown: `stop()` finishes the jobs in hand and takes no new one; `stop({ handBack: true })` kills
- *   the measurements and hands their jobs back to the queue.
+ * - Shutdown: `stop()` takes no new job and lets the jobs in hand finish — for at most `finishWithinMs`:
+ *   a measurement still running then is abandoned (its worker killed) and its job handed back to the
+ *   queue; so is a job whose result cannot be stored in time (PostgreSQL down). When Redis is down too,
+ *   a job cannot be handed back: BullMQ's stalled-job check returns it once its lock expires, and the
+ *   agent says so. Every connection is then closed with a bound on the wait, so a dead Redis or
+ *   PostgreSQL never holds a stop up. `stop({ handBack: true })` abandons at once.
  */
 import { randomBytes } from 'node:crypto';
 import os from 'node:os';
@@ -25,6 +29,7 @@ import { messageOf } from '../errors.js';
 import { measureInWorker, type WorkerFailureKind } from '../measure/worker.js';
 import { PostgresStudyStore } from '../store/postgres.js';
 import type { Failure } from '../store/types.js';
+import { settlesWithin } from '../util/abort.js';
 import type { Redactor } from '../util/redact.js';
 import { type AgentCapabilities, capabilitiesFrom } from './capabilities.js';
 import { queueError, redisOptions } from './connection.js';
@@ -44,6 +49,22 @@ export const DEFAULT_STALLED_INTERVAL_MS = 30_000;
  * number, so this check (which tells the agent, and so the store) always comes first.
  */
 export const DEFAULT_MAX_STARTS = 5;
+/** Bound on handing a job back to Redis while stopping (Redis may be gone). */
+const HAND_BACK_TIMEOUT_MS = 750;
+/** Bound on each step of closing a connection while stopping (its server may be gone). */
+const CLOSE_TIMEOUT_MS = 500;
+/** What `stop()` needs after the jobs in hand are abandoned: handing back, recording endings, closing. */
+export const STOP_RESERVE_MS = HAND_BACK_TIMEOUT_MS + 4 * CLOSE_TIMEOUT_MS;
+
+export interface StopOptions {
+  /**
+   * How long the jobs in hand may go on, ms (default: until they end). Then their measurements are
+   * killed, store writes in flight abandoned, and the jobs handed back to their queues.
+   */
+  finishWithinMs?: number;
+  /** Abandon the jobs in hand now (finishWithinMs 0). */
+  handBack?: boolean;
+}
 
 export interface AgentOptions {
   queueUrl: string;
@@ -88,22 +109,37 @@ function agentIdFor(hostname: string): string {
   return `${host}-${randomBytes(3).toString('hex')}`;
 }
 
+/** Measurement slots (the agent's concurrency across all its queues). */
 class Slots {
   private free: number;
-  private readonly waiting: Array<() => void> = [];
+  private readonly waiting: Array<{ grant: () => void; refuse: (reason: unknown) => void }> = [];
   constructor(size: number) {
     this.free = size;
   }
-  async acquire(): Promise<void> {
+  /** Waits for a slot; rejects with the signal's reason when it aborts first (a stop). */
+  async acquire(signal: AbortSignal): Promise<void> {
+    signal.throwIfAborted();
     if (this.free > 0) {
       this.free--;
       return;
     }
-    await new Promise<void>((resolve) => this.waiting.push(resolve));
+    await new Promise<void>((grant, refuse) => {
+      const waiter = { grant, refuse };
+      this.waiting.push(waiter);
+      signal.addEventListener(
+        'abort',
+        () => {
+          const at = this.waiting.indexOf(waiter);
+          if (at >= 0) this.waiting.splice(at, 1);
+          refuse(signal.reason);
+        },
+        { once: true },
+      );
+    });
   }
   release(): void {
     const next = this.waiting.shift();
-    if (next) next();
+    if (next) next.grant();
     else this.free++;
   }
 }
@@ -122,7 +158,15 @@ export class FleetAgent {
   private readonly active = new Map<string, ActiveJob>();
   private readonly devicesRecorded = new Set<string>();
   private readonly slots: Slots;
+  /** Aborted when a stop begins: no job starts after it. */
+  private readonly stopRequest = new AbortController();
+  /** Aborted when the jobs in hand are abandoned: measurements killed, store retries given up. */
   private readonly abort = new AbortController();
+  /** The jobs being processed (from delivery to hand-back or result). */
+  private readonly inFlight = new Set<Promise<unknown>>();
+  /** Jobs processed whose ending BullMQ has yet to record in Redis. */
+  private readonly finalizing = new Set<string>();
+  private readonly finalizingDone: Array<() => void> = [];
   private readonly heartbeatMs: number;
   private heartbeatTimer: NodeJS.Timeout | undefined;
   private discoverTimer: NodeJS.Timeout | undefined;
@@ -178,6 +222,11 @@ export class FleetAgent {
     agent.heartbeatTimer = setInterval(() => void agent.beat(), agent.heartbeatMs);
     agent.discoverTimer = setInterval(() => void agent.discover(), options.discoverMs ?? DEFAULT_DISCOVER_MS);
     return agent;
+  }
+
+  /** Jobs being measured now. */
+  activeJobs(): number {
+    return this.active.size;
   }
 
   /** The queues this agent consumes now. */
@@ -242,7 +291,11 @@ export class FleetAgent {
       name: this.id,
     });
     worker.on('error', (error) => this.redisError(error));
-    worker.on('failed', (job, error) => void this.onFailed(job, error));
+    worker.on('failed', (job, error) => {
+      this.finalized(job);
+      void this.onFailed(job, error);
+    });
+    worker.on('completed', (job) => this.finalized(job));
     this.workers.set(name, worker);
     this.log(`serving queue ${name}`);
     void this.beat();
@@ -251,6 +304,7 @@ export class FleetAgent {
   private retryStore<T>(what: string, fn: () => Promise<T>): Promise<T> {
     return retryTransient(fn, {
       timeoutMs: this.options.storeRetryMs ?? DEFAULT_STORE_RETRY_MS,
+      signal: this.abort.signal,
       onRetry: (error, attempt) => {
         if (attempt === 1 || attempt % 10 === 0)
           this.log(`store unreachable while ${what}: ${messageOf(error)} (retrying)`);
@@ -258,7 +312,38 @@ export class FleetAgent {
     });
   }
 
-  private async process(job: Job, token: string | undefined): Promise<JobOutcome> {
+  /** BullMQ's processor: every job is tracked from delivery to its end, so a stop can wait for it. */
+  private process(job: Job, token: string | undefined): Promise<JobOutcome> {
+    const processing = this.processJob(job, token);
+    this.inFlight.add(processing);
+    const id = String(job.id);
+    // Until BullMQ has recorded the ending in Redis (completed, failed), a close would lose it.
+    processing.then(
+      () => this.finalizing.add(id),
+      (error: unknown) => {
+        if (!(error instanceof WaitingError || error instanceof DelayedError)) this.finalizing.add(id);
+      },
+    );
+    const untrack = () => this.inFlight.delete(processing);
+    processing.then(untrack, untrack);
+    return processing;
+  }
+
+  /** A job's ending is in Redis: it no longer holds up a stop. */
+  private finalized(job: Job | undefined): void {
+    if (job && this.finalizing.delete(String(job.id)) && this.finalizing.size === 0) {
+      for (const resolve of this.finalizingDone.splice(0)) resolve();
+    }
+  }
+
+  /** Resolves once BullMQ has recorded the ending of every job processed here. */
+  private allFinalized(): Promise<void> {
+    if (this.finalizing.size === 0) return Promise.resolve();
+    return new Promise((resolve) => this.finalizingDone.push(resolve));
+  }
+
+  private async processJob(job: Job, token: string | undefined): Promise<JobOutcome> {
+    if (this.state !== 'running') return this.handBack(job, token, 'the agent is stopping');
     const parsed = parseFleetJob(job.data);
     if (!parsed.ok) {
       this.log(`job ${job.id} refused: invalid job payload: ${parsed.error}`);
@@ -272,9 +357,19 @@ export class FleetAgent {
       await job.moveToDelayed(Date.now() + 5000, token);
       throw new DelayedError();
     }
-    await this.slots.acquire();
+    try {
+      await this.slots.acquire(this.stopRequest.signal);
+    } catch {
+      return this.handBack(job, token, 'the agent is stopping');
+    }
     try {
       return await this.measure(job, token, data);
+    } catch (error) {
+      // A store write given up because the agent stopped: the job goes back, to be done elsewhere
+      // (a result stored meanwhile is kept once: results are stored idempotently).
+      if (this.abort.signal.aborted && !(error instanceof WaitingError))
+        return this.handBack(job, token, `stopped before it was done: ${messageOf(error)}`);
+      throw error;
     } finally {
       this.slots.release();
     }
@@ -288,9 +383,13 @@ export class FleetAgent {
       );
     const base = { agent: this.id, variantKey: variant.key, round: data.round };
     if (variant.status === 'failed') return { ...base, result: 'skipped' };
-    if (await this.retryStore('checking the round', () => this.store.hasMeasurement(variant.id, data.round)))
+    if (
+      await this.retryStore('checking the round', () => this.store.hasMeasurement(variant.id, data.round))
+    ) {
+      // Stored by a try that stopped before it could mark the study finished: this try does it.
+      await this.retryStore('finishing the study', () => this.store.finishIfComplete(data.studyId));
       return { ...base, result: 'duplicate' };
-    if (this.state !== 'running' && this.abort.signal.aborted) return this.handBack(job, token);
+    }
 
     const modelPath = await this.retryStore('fetching the model', () =>
       ensureModel(this.store, data.model.sha256, this.options.cacheDir ?? defaultCacheDir()),
@@ -308,6 +407,8 @@ export class FleetAgent {
       this.devicesRecorded.add(data.studyId);
     }
 
+    // A stop that came while the job was being set up: it goes back before it starts measuring.
+    if (this.state !== 'running') return this.handBack(job, token, 'the agent is stopping');
     const attempt = Math.max(job.attemptsStarted ?? 0, job.attemptsMade + 1, 1);
     this.active.set(String(job.id), {
       id: String(job.id),
@@ -350,7 +451,8 @@ export class FleetAgent {
         },
       );
       const endedAt = new Date().toISOString();
-      if (!outcome.ok && outcome.kind === 'aborted') return this.handBack(job, token);
+      if (!outcome.ok && outcome.kind === 'aborted')
+        return this.handBack(job, token, this.abandonReason ?? 'its measurement was interrupted');
       const common = {
         variantId: variant.id,
         round: data.round,
@@ -391,10 +493,28 @@ export class FleetAgent {
     }
   }
 
-  /** Gives a job back to its queue untouched (shutdown): another agent, or this one later, takes it. */
-  private async handBack(job: Job, token: string | undefined): Promise<never> {
-    this.log(`handing job ${job.id} back to the queue`);
-    await job.moveToWait(token);
+  /**
+   * Gives a job back to its queue untouched (shutdown): another agent, or this one later, takes it.
+   * With Redis unreachable that cannot be done now: the job stays active under this agent's lock,
+   * which is no longer renewed, and BullMQ's stalled-job check puts it back once the lock expires.
+   * Either way, one line says which and why.
+   */
+  private async handBack(job: Job, token: string | undefined, why: string): Promise<never> {
+    let failure: unknown;
+    const moved = await settlesWithin(
+      job.moveToWait(token).catch((error: unknown) => {
+        failure = error;
+      }),
+      HAND_BACK_TIMEOUT_MS,
+    );
+    if (moved && failure === undefined) this.log(`job ${job.id} handed back to the queue: ${why}`);
+    else {
+      const lockS = (this.options.lockDurationMs ?? DEFAULT_LOCK_DURATION_MS) / 1000;
+      this.log(
+        `job ${job.id} not handed back (${failure !== undefined ? messageOf(failure) : 'Redis did not answer'}): ${why}; BullMQ's stalled-job check returns it to the queue within ${lockS} s of its lock's last renewal`,
+      );
+    }
+    // BullMQ must neither complete nor fail it: as far as this agent is concerned, it was given back.
     throw new WaitingError();
   }
 
@@ -438,29 +558,59 @@ export class FleetAgent {
     }
   }
 
+  /** Why the jobs in hand were abandoned (for the hand-back line). */
+  private abandonReason: string | undefined;
+
+  private abandon(reason: string): void {
+    if (this.abort.signal.aborted) return;
+    this.abandonReason = reason;
+    if (this.active.size > 0) this.log(`stopping: abandoning ${this.active.size} job(s) in hand (${reason})`);
+    this.abort.abort(new Error(reason));
+  }
+
   /**
-   * Stops taking jobs. By default the jobs in hand are finished first; with `handBack`, their
-   * measurements are killed and the jobs go back to their queues for another agent.
+   * Stops: takes no new job, lets the jobs in hand finish within `finishWithinMs` (else abandons them
+   * and hands them back), then closes the queue and store connections. Bounded whatever the state of
+   * Redis and PostgreSQL: each step that talks to them has a deadline.
    */
-  stop(options: { handBack?: boolean } = {}): Promise<void> {
-    if (options.handBack) this.abort.abort();
+  stop(options: StopOptions = {}): Promise<void> {
+    const finishWithinMs = options.handBack ? 0 : (options.finishWithinMs ?? Number.POSITIVE_INFINITY);
+    if (finishWithinMs <= 0) this.abandon('asked to hand them back');
     if (this.stopping) return this.stopping;
     this.state = 'stopping';
+    this.stopRequest.abort(new Error('the agent is stopping'));
     if (this.discoverTimer) clearInterval(this.discoverTimer);
+    if (this.heartbeatTimer) clearInterval(this.heartbeatTimer);
     this.stopping = (async () => {
-      await this.beat();
+      // No new delivery; what was fetched meanwhile is handed back by the processor.
+      for (const worker of this.workers.values()) worker.pause(true).catch(() => {});
+      // Tell `fleet status` (best effort: Redis may be gone).
+      const told = settlesWithin(this.beat(), CLOSE_TIMEOUT_MS);
       const busy = this.active.size;
-      if (busy > 0)
+      if (busy > 0 && Number.isFinite(finishWithinMs) && finishWithinMs > 0)
         this.log(
-          options.handBack
-            ? `stopping: handing back ${busy} job(s)`
-            : `stopping: finishing ${busy} job(s) in hand (signal again to hand them back)`,
+          `stopping: ${busy} job(s) in hand may finish within ${(finishWithinMs / 1000).toFixed(1)} s, else they are handed back`,
         );
-      await Promise.all([...this.workers.values()].map((w) => w.close().catch(() => {})));
-      if (this.heartbeatTimer) clearInterval(this.heartbeatTimer);
-      await this.registry.removeAgent(this.id).catch(() => {});
-      await this.registry.close().catch(() => {});
-      await this.store.close().catch(() => {});
+      else if (busy > 0 && finishWithinMs > 0) this.log(`stopping: finishing ${busy} job(s) in hand`);
+      if (this.inFlight.size > 0 && finishWithinMs > 0) {
+        const finished = await settlesWithin(Promise.allSettled([...this.inFlight]), finishWithinMs);
+        if (!finished)
+          this.abandon(`still running ${(finishWithinMs / 1000).toFixed(1)} s after the stop began`);
+      }
+      // Abandoned jobs end quickly: their workers are killed, their hand-back is bounded.
+      if (this.inFlight.size > 0)
+        await settlesWithin(Promise.allSettled([...this.inFlight]), HAND_BACK_TIMEOUT_MS + CLOSE_TIMEOUT_MS);
+      await settlesWithin(this.allFinalized(), CLOSE_TIMEOUT_MS);
+      await told;
+      // Forced closes: a disconnect never waits on a Redis that went away.
+      await Promise.all([
+        ...[...this.workers.values()].map((w) => settlesWithin(w.close(true), CLOSE_TIMEOUT_MS)),
+        settlesWithin(this.registry.removeAgent(this.id), CLOSE_TIMEOUT_MS),
+      ]);
+      await Promise.all([
+        settlesWithin(this.registry.close({ force: true }), CLOSE_TIMEOUT_MS),
+        settlesWithin(this.store.close(), CLOSE_TIMEOUT_MS),
+      ]);
       this.log(`agent ${this.id} stopped (${this.stored} measurement(s) stored)`);
     })();
     return this.stopping;

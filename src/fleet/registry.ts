@@ -116,7 +116,11 @@ export class FleetRegistry {
     return beats;
   }
 
-  async close(): Promise<void> {
-    await this.connection.close();
+  /**
+   * Closes the connection: politely (QUIT, waiting for the replies in flight), or with `force` at once
+   * (a disconnect), which never waits on a Redis that went away.
+   */
+  async close(options: { force?: boolean } = {}): Promise<void> {
+    await this.connection.close(options.force === true);
   }
 }

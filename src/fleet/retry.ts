@@ -1,9 +1,11 @@
 /**
  * Going on through a restart: a store operation that fails because PostgreSQL is restarting or a
  * connection dropped is tried again, with a capped back-off, until it works or `timeoutMs` passes.
- * Other failures (a constraint, a bug) are not retried.
+ * Other failures (a constraint, a bug) are not retried. Aborting `signal` ends the wait at once — the
+ * try in flight too, which may hang on a server that stopped answering — and rejects with its reason.
  */
 import { isTransientStoreError } from '../store/postgres.js';
+import { abortable, abortReason, sleep } from '../util/abort.js';
 
 export const DEFAULT_STORE_RETRY_MS = 120_000;
 
@@ -20,14 +22,17 @@ export interface RetryOptions {
 export async function retryTransient<T>(fn: () => Promise<T>, options: RetryOptions = {}): Promise<T> {
   const deadline = Date.now() + (options.timeoutMs ?? DEFAULT_STORE_RETRY_MS);
   const transient = options.isTransient ?? isTransientStoreError;
+  const signal = options.signal;
   for (let attempt = 1; ; attempt++) {
+    signal?.throwIfAborted();
     try {
-      return await fn();
+      return await abortable(fn(), signal);
     } catch (error) {
+      if (signal?.aborted) throw abortReason(signal);
       const delayMs = Math.min(200 * 2 ** Math.min(attempt - 1, 4), 3000);
-      if (!transient(error) || Date.now() + delayMs > deadline || options.signal?.aborted) throw error;
+      if (!transient(error) || Date.now() + delayMs > deadline) throw error;
       options.onRetry?.(error, attempt, delayMs);
-      await new Promise((resolve) => setTimeout(resolve, delayMs));
+      await sleep(delayMs, signal);
     }
   }
 }

@@ -23,6 +23,7 @@ import {
   type TelemetrySampler,
   type TelemetrySummary,
 } from '../telemetry/index.js';
+import { guarded } from '../util/abort.js';
 import { EDGEBENCH_VERSION } from '../version.js';
 import { type OutputExport, writeOutputs } from '../workloads/export-outputs.js';
 import { formatShape, resolveInputShape } from '../workloads/shapes.js';
@@ -62,6 +63,11 @@ export interface BenchmarkOptions {
    * every timed region): a folder of NAME.npy files, or a JSON file when the path ends in .json.
    */
   exportOutputs?: string;
+  /**
+   * Aborting stops the measurement after the model run in hand (a run in progress cannot be cut
+   * short) and rejects with the signal's reason; telemetry stops and the session is released.
+   */
+  signal?: AbortSignal;
 }
 
 export const DEFAULT_SEED = 42;
@@ -122,6 +128,8 @@ export async function prepareInputs(
 }
 
 export async function benchmark(options: BenchmarkOptions): Promise<RunResult> {
+  const signal = options.signal;
+  signal?.throwIfAborted();
   const stopRules = validateStopRules({ ...DEFAULT_STOP_RULES, ...options.stopRules });
   const engineOptions: OrtEngineOptions = { ...DEFAULT_ORT_OPTIONS, ...options.engine };
   const warnings: string[] = [];
@@ -157,6 +165,7 @@ export async function benchmark(options: BenchmarkOptions): Promise<RunResult> {
   const coldStartMs = performance.now() - loadStart - (loaded.opsetUpgrade?.durationMs ?? 0);
   if (loaded.opsetUpgrade) warnings.unshift(describeOpsetUpgrade(loaded.opsetUpgrade));
   try {
+    signal?.throwIfAborted();
     const { tensors, shapes } = await prepareInputs(loaded, options);
     const feeds = loaded.prepareFeeds(tensors);
     const run = () => loaded.run(feeds);
@@ -170,16 +179,17 @@ export async function benchmark(options: BenchmarkOptions): Promise<RunResult> {
       measured = options.scenario
         ? await measureScenario(
             {
-              run,
+              run: guarded(run, signal),
               batch: batchOf(shapes, loaded.inputs[0]?.name),
-              runnerForBatch: (n) => runnerForBatch(loaded, options, n),
+              runnerForBatch: async (n) => guarded(await runnerForBatch(loaded, options, n), signal),
             },
             options.scenario,
             stopRules,
             options.hooks,
+            signal,
           )
         : undefined;
-      raw = measured ? measured.raw : await timeLoop(run, stopRules, options.hooks);
+      raw = measured ? measured.raw : await timeLoop(run, stopRules, options.hooks, signal);
     } finally {
       telemetryRecord = await sampler?.stop();
     }

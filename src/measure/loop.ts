@@ -26,9 +26,11 @@ export interface RawMeasurement {
   stopReason: StopReason;
 }
 
+export type LoopPhase = 'first' | 'warmup' | 'steady' | 'done';
+
 export interface LoopHooks {
   /** Called between phases, outside any timed region. */
-  onPhase?(phase: 'first' | 'warmup' | 'steady' | 'done'): void;
+  onPhase?(phase: LoopPhase): void;
   /** Called every few runs with progress in steady state (outside the timed region). */
   onProgress?(count: number, elapsedMs: number): void;
 }
@@ -37,11 +39,14 @@ export type Runner = () => Promise<unknown>;
 
 const PROGRESS_EVERY = 32;
 
+/** Aborting `signal` stops the loop after the run in hand: it rejects with the signal's reason. */
 export async function timeLoop(
   run: Runner,
   rules: StopRules,
   hooks: LoopHooks = {},
+  signal?: AbortSignal,
 ): Promise<RawMeasurement> {
+  signal?.throwIfAborted();
   hooks.onPhase?.('first');
   const firstStart = performance.now();
   await run();
@@ -57,6 +62,7 @@ export async function timeLoop(
   ) {
     await run();
     warmupCount++;
+    signal?.throwIfAborted();
     now = performance.now();
   }
   const warmupTimeMs = now - warmupStart;
@@ -77,6 +83,7 @@ export async function timeLoop(
       samples = grown;
     }
     samples[count++] = t1 - t0;
+    signal?.throwIfAborted();
     const elapsed = t1 - steadyStart;
     if (rules.maxCount > 0 && count >= rules.maxCount) {
       stopReason = 'max-count';

@@ -16,6 +16,7 @@
  * holds the thread (onnxruntime-node's CPU `run` does) delays the reads, not the source.
  */
 import { performance } from 'node:perf_hooks';
+import { abortable } from '../util/abort.js';
 
 export const DROP_POLICIES = ['drop-oldest', 'drop-newest'] as const;
 /** drop-oldest: a full queue discards its oldest frame (freshest data wins, as camera drivers do); drop-newest: the arriving frame is discarded. */
@@ -87,6 +88,8 @@ export interface PacedOptions<T> {
   /** Asynchronous sources are read ahead at most this many items. */
   readAheadItems?: number;
   clock?: Clock;
+  /** Aborting stops the run at once (waits included): it rejects with the signal's reason. */
+  signal?: AbortSignal;
 }
 
 interface Pending<T> {
@@ -225,6 +228,8 @@ class ReadAhead<T> {
 
 export async function runPaced<T>(options: PacedOptions<T>): Promise<PacedRun> {
   const clock = options.clock ?? realClock;
+  const signal = options.signal;
+  signal?.throwIfAborted();
   const maxDurationMs = options.maxDurationMs ?? 0;
   const t0 = clock.now();
   const now = () => clock.now() - t0;
@@ -313,10 +318,11 @@ export async function runPaced<T>(options: PacedOptions<T>): Promise<PacedRun> {
 
   try {
     for (;;) {
+      signal?.throwIfAborted();
       if (readAhead?.error) throw readAhead.error;
       // Items that fell due while the consumer worked (and maybe held the thread) are read before the
       // queue is updated; an item due since then that the source has not delivered is not waited for.
-      if (readAhead) await readAhead.catchUp(consumerFreeMs);
+      if (readAhead) await abortable(readAhead.catchUp(consumerFreeMs), signal);
       const t = now();
       if (maxDurationMs > 0 && t >= maxDurationMs) {
         admit(maxDurationMs);
@@ -343,9 +349,9 @@ export async function runPaced<T>(options: PacedOptions<T>): Promise<PacedRun> {
       if (p) {
         let wake = scheduled(next, p);
         if (maxDurationMs > 0) wake = Math.min(wake, maxDurationMs);
-        await clock.sleepUntil(t0 + wake);
+        await abortable(clock.sleepUntil(t0 + wake), signal);
       } else if (readAhead) {
-        await readAhead.changed();
+        await abortable(readAhead.changed(), signal);
       }
     }
   } finally {

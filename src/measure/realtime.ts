@@ -109,6 +109,8 @@ export interface RealtimeOptions<T> {
   settings: RealtimeSettings;
   clock?: Clock;
   readAheadFrames?: number;
+  /** Aborting stops the run at once: it rejects with the signal's reason. */
+  signal?: AbortSignal;
 }
 
 export async function runRealtime<T>(options: RealtimeOptions<T>): Promise<RealtimeResult> {
@@ -123,6 +125,7 @@ export async function runRealtime<T>(options: RealtimeOptions<T>): Promise<Realt
     maxDurationMs: settings.maxDurationMs,
     readAheadItems: options.readAheadFrames ?? Math.max(2 * settings.queueCapacity, Math.ceil(settings.fps)),
     clock: options.clock,
+    signal: options.signal,
   });
   return summarizeRealtime(run, settings);
 }

@@ -11,20 +11,25 @@
  * - `error`: the job threw (the message is the error's);
  * - `unavailable`: the job's engine cannot run on this machine (an EngineUnavailableError: no trtexec,
  *   no torch, no GPU…); callers record the variant as skipped with the reason;
- * - `aborted`: the caller's AbortSignal fired, or the worker died of SIGINT/SIGTERM/SIGHUP (Ctrl-C
- *   reaches the whole process group) — not a property of the job, so callers should not record it.
+ * - `aborted`: the caller's AbortSignal fired (the worker and its process group are killed), or the
+ *   worker died of SIGINT/SIGTERM/SIGHUP sent to it — not a property of the job, so callers should
+ *   not record it.
+ *
+ * Each worker leads its own process group: a kill takes what it started (python, trtexec) with it,
+ * and every worker still running when this process exits is killed (util/children.ts).
  */
-import { type ChildProcess, fork } from 'node:child_process';
+import { fork } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import type { EngineRunResult } from '../engines/external.js';
 import type { MeasureWithEngineSettings } from '../engines/measure-with-engine.js';
+import { killChild, killLeftovers, trackChild } from '../util/children.js';
 import type { BenchmarkOptions } from './benchmark.js';
 import type { RunResult } from './result.js';
 
-/** `benchmark()` options that can cross a process boundary (no hooks). */
-export type WorkerBenchmarkOptions = Omit<BenchmarkOptions, 'hooks'>;
+/** `benchmark()` options that can cross a process boundary (no hooks; the limits carry the signal). */
+export type WorkerBenchmarkOptions = Omit<BenchmarkOptions, 'hooks' | 'signal'>;
 
 export type WorkerJob =
   | { kind: 'benchmark'; options: WorkerBenchmarkOptions }
@@ -74,18 +79,6 @@ const V8_HEAP_OOM = /JavaScript heap out of memory|Reached heap limit|CALL_AND_R
 /** Signals that mean "someone stopped us" (Ctrl-C, kill, a closed terminal). */
 const INTERRUPT_SIGNALS = new Set<string>(['SIGINT', 'SIGTERM', 'SIGHUP']);
 
-const active = new Set<ChildProcess>();
-let exitHookInstalled = false;
-
-/** A worker must not outlive the process that started it. */
-function installExitHook(): void {
-  if (exitHookInstalled) return;
-  exitHookInstalled = true;
-  process.on('exit', () => {
-    for (const child of active) child.kill('SIGKILL');
-  });
-}
-
 /** The built child (`worker-child.js`), or its TypeScript source run through tsx's loader. */
 function childEntry(): { file: string; execArgv: string[] } {
   const built = fileURLToPath(new URL('./worker-child.js', import.meta.url));
@@ -118,7 +111,6 @@ function lastLine(text: string): string {
 
 /** Runs one job in a fresh worker process. Never rejects: every ending is an outcome. */
 export function runInWorker<T>(job: WorkerJob, limits: WorkerLimits = {}): Promise<WorkerOutcome<T>> {
-  installExitHook();
   const started = Date.now();
   const timeoutMs = limits.timeoutMs ?? DEFAULT_WORKER_TIMEOUT_MS;
   const entry = childEntry();
@@ -130,13 +122,18 @@ export function runInWorker<T>(job: WorkerJob, limits: WorkerLimits = {}): Promi
       resolve({ ok: false, kind: 'aborted', reason: 'aborted before start', wallMs: 0, stderrTail: '' });
       return;
     }
-    const child = fork(entry.file, [], {
-      execArgv,
-      env: { ...process.env, ...limits.env },
-      stdio: ['ignore', 'pipe', 'pipe', 'ipc'],
-      serialization: 'advanced',
-    });
-    active.add(child);
+    // Its own process group: killing the worker kills what it started (python, trtexec) too, and a
+    // terminal's Ctrl-C reaches only us, so that the caller decides what an interruption means.
+    const child = trackChild(
+      fork(entry.file, [], {
+        execArgv,
+        env: { ...process.env, ...limits.env },
+        stdio: ['ignore', 'pipe', 'pipe', 'ipc'],
+        serialization: 'advanced',
+        detached: true,
+      }),
+      { group: true },
+    );
     let stderrTail = '';
     let stdoutTail = '';
     child.stderr?.on('data', (chunk: Buffer) => {
@@ -152,7 +149,7 @@ export function runInWorker<T>(job: WorkerJob, limits: WorkerLimits = {}): Promi
     const kill = (why: 'timeout' | 'aborted') => {
       if (killedFor || child.exitCode !== null || child.signalCode !== null) return;
       killedFor = why;
-      child.kill('SIGKILL');
+      killChild(child, 'SIGKILL');
     };
     const timer = timeoutMs > 0 ? setTimeout(() => kill('timeout'), timeoutMs) : undefined;
     const onAbort = () => kill('aborted');
@@ -163,7 +160,7 @@ export function runInWorker<T>(job: WorkerJob, limits: WorkerLimits = {}): Promi
       settled = true;
       if (timer) clearTimeout(timer);
       limits.signal?.removeEventListener('abort', onAbort);
-      active.delete(child);
+      killLeftovers(child);
       resolve(outcome);
     };
 
@@ -188,8 +185,8 @@ export function runInWorker<T>(job: WorkerJob, limits: WorkerLimits = {}): Promi
         return;
       }
       if (!reply && signal && INTERRUPT_SIGNALS.has(signal)) {
-        // Ctrl-C reaches the whole process group: the worker may die of it before the caller's own
-        // handler runs. That is an interruption, not a property of the job.
+        // Someone stopped the worker itself (a kill of its process group): an interruption, not a
+        // property of the job.
         finish({ ok: false, kind: 'aborted', reason: `interrupted (${signal})`, wallMs, stderrTail });
         return;
       }

@@ -9,6 +9,7 @@ import { createRequire } from 'node:module';
 import path from 'node:path';
 import type { HostTensor, TensorInfo } from '../engines/engine.js';
 import { messageOf, UserError } from '../errors.js';
+import { trackChild } from '../util/children.js';
 import { resolveInputShape } from '../workloads/shapes.js';
 import { synthesizeInputs } from '../workloads/synthetic.js';
 import { checkTensorMatches, readTensorFile } from '../workloads/tensor-files.js';
@@ -339,7 +340,7 @@ export function decodeFrames(file: string, width: number, height: number, count:
   const args = ['-v', 'error', '-i', file, '-vf', filters.join(','), '-vsync', '0'];
   args.push('-frames:v', String(count), '-f', 'rawvideo', '-pix_fmt', 'rgb24', 'pipe:1');
   return new Promise<Uint8Array[]>((resolve, reject) => {
-    const child = spawn(ffmpegPath(), args, { stdio: ['ignore', 'pipe', 'pipe'] });
+    const child = trackChild(spawn(ffmpegPath(), args, { stdio: ['ignore', 'pipe', 'pipe'] }));
     const chunks: Buffer[] = [];
     let stderr = '';
     child.stdout.on('data', (d: Buffer) => chunks.push(d));

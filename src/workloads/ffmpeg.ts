@@ -4,13 +4,17 @@
  * only through this file.
  *
  * Never a hang: the probe has a time limit, and decoding stops (and the process is killed) when ffmpeg
- * sends nothing for `idleTimeoutMs` while the pipeline is waiting for a frame.
+ * sends nothing for `idleTimeoutMs` while the pipeline is waiting for a frame. Both take an AbortSignal:
+ * aborting kills ffmpeg and rejects with the signal's reason. No ffmpeg outlives this process
+ * (util/children.ts).
  */
 import { spawn } from 'node:child_process';
 import { stat } from 'node:fs/promises';
 import { createRequire } from 'node:module';
 import { messageOf, UserError } from '../errors.js';
 import { childCpuMs, reapedChildrenCpuMs } from '../telemetry/sources/children.js';
+import { abortable, abortReason } from '../util/abort.js';
+import { trackChild } from '../util/children.js';
 import type { ResizeOptions } from './preprocess.js';
 import { MediaSkip } from './skips.js';
 
@@ -52,9 +56,13 @@ interface Completed {
   timedOut: boolean;
 }
 
-function runToCompletion(args: string[], timeoutMs: number): Promise<Completed> {
+function runToCompletion(args: string[], timeoutMs: number, signal?: AbortSignal): Promise<Completed> {
   return new Promise((resolve, reject) => {
-    const child = spawn(ffmpegPath(), args, { stdio: ['ignore', 'ignore', 'pipe'] });
+    if (signal?.aborted) {
+      reject(abortReason(signal));
+      return;
+    }
+    const child = trackChild(spawn(ffmpegPath(), args, { stdio: ['ignore', 'ignore', 'pipe'] }));
     let stderr = '';
     let timedOut = false;
     child.stderr.setEncoding('utf8');
@@ -65,13 +73,20 @@ function runToCompletion(args: string[], timeoutMs: number): Promise<Completed> 
       timedOut = true;
       child.kill('SIGKILL');
     }, timeoutMs);
+    const onAbort = () => {
+      child.kill('SIGKILL');
+      reject(abortReason(signal as AbortSignal));
+    };
+    signal?.addEventListener('abort', onAbort, { once: true });
     child.on('error', (error) => {
       clearTimeout(timer);
+      signal?.removeEventListener('abort', onAbort);
       reject(new UserError(`cannot start ffmpeg (${ffmpegPath()}): ${messageOf(error)}`));
     });
-    child.on('close', (code, signal) => {
+    child.on('close', (code, exitSignal) => {
       clearTimeout(timer);
-      resolve({ code, signal, stderr, timedOut });
+      signal?.removeEventListener('abort', onAbort);
+      resolve({ code, signal: exitSignal, stderr, timedOut });
     });
   });
 }
@@ -120,14 +135,18 @@ export function parseProbe(stderr: string): VideoProbe | null {
 }
 
 /** Reads a video's stream description; raises a MediaSkip for files ffmpeg cannot use. */
-export async function probeVideo(file: string, timeoutMs = DEFAULT_PROBE_TIMEOUT_MS): Promise<VideoProbe> {
+export async function probeVideo(
+  file: string,
+  timeoutMs = DEFAULT_PROBE_TIMEOUT_MS,
+  signal?: AbortSignal,
+): Promise<VideoProbe> {
   // ffmpeg calls an empty file "invalid data"; the skip reasons name it apart, as for images.
   const size = await stat(file).then(
     (st) => (st.isFile() ? st.size : undefined),
     () => undefined,
   );
   if (size === 0) throw new MediaSkip('empty-file', 'the file is empty');
-  const r = await runToCompletion(['-nostdin', '-hide_banner', '-i', file], timeoutMs);
+  const r = await runToCompletion(['-nostdin', '-hide_banner', '-i', file], timeoutMs, signal);
   if (r.timedOut)
     throw new MediaSkip('decode-timeout', `ffmpeg took over ${timeoutMs} ms to read the header`);
   const probe = parseProbe(r.stderr);
@@ -161,6 +180,8 @@ export interface DecodeOptions extends ResizeOptions {
   maxFrames?: number;
   /** ffmpeg decoder threads (0 = ffmpeg decides). */
   threads?: number;
+  /** Aborting kills ffmpeg; the generator then throws the signal's reason. */
+  signal?: AbortSignal;
 }
 
 export interface DecodeStatus {
@@ -225,7 +246,10 @@ export async function* decodeFrames(
 ): AsyncGenerator<Uint8Array, void, undefined> {
   const frameBytes = options.width * options.height * 3;
   const idleTimeoutMs = options.idleTimeoutMs ?? DEFAULT_IDLE_TIMEOUT_MS;
-  const child = spawn(ffmpegPath(), decodeArgs(file, options), { stdio: ['ignore', 'pipe', 'pipe'] });
+  options.signal?.throwIfAborted();
+  const child = trackChild(
+    spawn(ffmpegPath(), decodeArgs(file, options), { stdio: ['ignore', 'pipe', 'pipe'] }),
+  );
   status.pid = child.pid;
   const childrenCpuAtStart = reapedChildrenCpuMs();
   let stderr = '';
@@ -254,7 +278,7 @@ export async function* decodeFrames(
       arm();
       let r: IteratorResult<Buffer>;
       try {
-        r = await stdout.next();
+        r = await abortable(stdout.next(), options.signal);
       } finally {
         clearTimeout(timer);
       }
@@ -302,6 +326,8 @@ export async function* decodeFrames(
   } finally {
     clearTimeout(timer);
     if (child.exitCode === null && child.signalCode === null) child.kill('SIGKILL');
+    // Frames left unread would keep the pipe open, and 'close' from coming, for ever.
+    child.stdout.destroy();
     // A process that failed to start may never emit 'close'; do not wait on it for long.
     await Promise.race([closed, new Promise((resolve) => setTimeout(resolve, 2000).unref())]);
   }

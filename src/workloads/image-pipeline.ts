@@ -80,6 +80,8 @@ export interface ImagePipelineOptions {
   requested?: Record<string, unknown>;
   host?: HostInfo;
   onProgress?(done: number, total: number): void;
+  /** Aborting stops the run after the image (or batch) in hand: it rejects with the signal's reason. */
+  signal?: AbortSignal;
 }
 
 export interface ClassScore {
@@ -255,6 +257,7 @@ export async function runImagePipeline(options: ImagePipelineOptions): Promise<I
     const infer = async (
       pictures: { item: { file: string; truth?: string }; pixels: Uint8Array }[],
     ): Promise<{ preprocessMs: number; inferenceMs: number; postprocessMs: number }> => {
+      options.signal?.throwIfAborted();
       const t0 = performance.now();
       const n = spec.fixedBatch ?? pictures.length;
       const b = batchFor(n);
@@ -305,6 +308,7 @@ export async function runImagePipeline(options: ImagePipelineOptions): Promise<I
           let decodeMs = 0;
           const pictures: { item: (typeof items)[number]; pixels: Uint8Array }[] = [];
           while (pictures.length < batch && next < items.length) {
+            options.signal?.throwIfAborted();
             const item = items[next++];
             done++;
             if (badFiles.has(item.file)) continue;
@@ -352,6 +356,7 @@ export async function runImagePipeline(options: ImagePipelineOptions): Promise<I
       realtime = await runRealtime({
         source: source(),
         settings: rtSettings,
+        signal: options.signal,
         serve: async (frame) => {
           if (badFiles.has(frame.item.file)) return false;
           const startMs = performance.now();

@@ -100,6 +100,8 @@ export interface VideoPipelineOptions {
   requested?: Record<string, unknown>;
   host?: HostInfo;
   onProgress?(file: string, clips: number): void;
+  /** Aborting kills ffmpeg and stops after the clip in hand: the run rejects with the signal's reason. */
+  signal?: AbortSignal;
 }
 
 export interface ClipResult extends ClipWindow {
@@ -236,6 +238,7 @@ export async function runVideoPipeline(options: VideoPipelineOptions): Promise<V
 
     /** Inference and post-processing of the clip the assembler holds. */
     const inferClip = async (assembler: ClipAssembler) => {
+      options.signal?.throwIfAborted();
       const p0 = performance.now();
       assembler.writeClip(clipData, 0);
       const feeds = loaded.prepareFeeds({ [spec.name]: clipTensor });
@@ -258,7 +261,7 @@ export async function runVideoPipeline(options: VideoPipelineOptions): Promise<V
       const videoWarnings: string[] = [];
       let probe: VideoProbe;
       try {
-        probe = await probeVideo(file, options.probeTimeoutMs ?? DEFAULT_PROBE_TIMEOUT_MS);
+        probe = await probeVideo(file, options.probeTimeoutMs ?? DEFAULT_PROBE_TIMEOUT_MS, options.signal);
       } catch (error) {
         if (!isMediaSkip(error)) throw error;
         skipped.push({ file, reason: error.reason, detail: error.detail });
@@ -271,7 +274,7 @@ export async function runVideoPipeline(options: VideoPipelineOptions): Promise<V
       const status: DecodeStatus = { frames: 0, warnings: [] };
       const frames = decodeFrames(
         file,
-        { ...preprocess, idleTimeoutMs, maxFrames, threads: options.decoderThreads },
+        { ...preprocess, idleTimeoutMs, maxFrames, threads: options.decoderThreads, signal: options.signal },
         status,
       );
       const windows: ClipWindow[] = [];
@@ -337,6 +340,7 @@ export async function runVideoPipeline(options: VideoPipelineOptions): Promise<V
           realtime = await runRealtime({
             source: frames,
             settings,
+            signal: options.signal,
             serve: async (frame, index) => {
               const p0 = performance.now();
               writeNormalized(frame, preprocess, assembler.nextSlot(), 0);
@@ -370,6 +374,9 @@ export async function runVideoPipeline(options: VideoPipelineOptions): Promise<V
         const reason = error.reason === 'corrupt' && status.frames === 0 ? 'zero-frames' : error.reason;
         skipped.push({ file, reason, detail: error.detail });
         continue;
+      } finally {
+        // However the loop ended (an error, an abort), ffmpeg goes: the generator's cleanup kills it.
+        await frames.return(undefined);
       }
       if (clips.length === 0) {
         const skip = new MediaSkip(

@@ -197,6 +197,12 @@ export interface FleetServices {
   stopPostgres(): Promise<void>;
   startPostgres(): Promise<void>;
   restartPostgres(): Promise<void>;
+  /** Freezes redis-server (SIGSTOP): connections stay open, nothing answers — a hung server. */
+  pauseRedis(): void;
+  resumeRedis(): void;
+  /** Freezes PostgreSQL, the postmaster and every backend (SIGSTOP). */
+  pausePostgres(): void;
+  resumePostgres(): void;
   /** The tail of a service's log (for failure messages). */
   logTail(service: 'redis' | 'postgres'): string;
   /** Stops both and removes the folder. */
@@ -331,6 +337,46 @@ export async function startServices(options: ServiceOptions = {}): Promise<Fleet
     running.delete(killPostgres);
   };
 
+  const signalRedis = (signal: NodeJS.Signals) => {
+    const child = redis;
+    if (child?.pid && child.exitCode === null && child.signalCode === null) process.kill(child.pid, signal);
+  };
+  /** The postmaster and its backends (read from /proc: their parent is the postmaster). */
+  const postgresPids = (): number[] => {
+    let postmaster: number;
+    try {
+      postmaster = Number(readFileSync(path.join(pgData, 'postmaster.pid'), 'utf8').split('\n')[0]);
+    } catch {
+      return [];
+    }
+    const backends = readdirSync('/proc')
+      .filter((name) => /^\d+$/.test(name))
+      .filter((name) => {
+        try {
+          const stat = readFileSync(`/proc/${name}/stat`, 'utf8');
+          return Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[1]) === postmaster;
+        } catch {
+          return false;
+        }
+      })
+      .map(Number);
+    return [postmaster, ...backends];
+  };
+  const signalPostgres = (signal: NodeJS.Signals) => {
+    for (const pid of postgresPids()) {
+      try {
+        process.kill(pid, signal);
+      } catch {
+        // Gone meanwhile.
+      }
+    }
+  };
+  // A frozen server would not stop, nor let the test process end: thawed first, whatever happens.
+  running.add(() => {
+    signalRedis('SIGCONT');
+    signalPostgres('SIGCONT');
+  });
+
   const services: FleetServices = {
     dir,
     redisPort,
@@ -351,6 +397,10 @@ export async function startServices(options: ServiceOptions = {}): Promise<Fleet
       await stopPostgres();
       await startPostgres();
     },
+    pauseRedis: () => signalRedis('SIGSTOP'),
+    resumeRedis: () => signalRedis('SIGCONT'),
+    pausePostgres: () => signalPostgres('SIGSTOP'),
+    resumePostgres: () => signalPostgres('SIGCONT'),
     logTail: (service) => {
       try {
         return readFileSync(service === 'redis' ? redisLog : pgLog, 'utf8').slice(-3000);
@@ -359,6 +409,8 @@ export async function startServices(options: ServiceOptions = {}): Promise<Fleet
       }
     },
     stop: async () => {
+      signalRedis('SIGCONT');
+      signalPostgres('SIGCONT');
       await stopRedis().catch(() => {});
       await stopPostgres().catch(() => {});
       rmSync(dir, { recursive: true, force: true });

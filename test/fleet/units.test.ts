@@ -127,6 +127,28 @@ describe('connections', () => {
     ).rejects.toThrow('syntax error');
     expect(calls).toBe(1);
   });
+
+  it('gives up at once when its signal aborts: between tries, and during a try that never answers', async () => {
+    const stop = new AbortController();
+    let calls = 0;
+    const waiting = retryTransient(
+      async () => {
+        calls++;
+        throw Object.assign(new Error('connect ECONNREFUSED'), { code: 'ECONNREFUSED' });
+      },
+      { signal: stop.signal },
+    );
+    await new Promise((resolve) => setTimeout(resolve, 50));
+    stop.abort(new Error('stopping'));
+    await expect(waiting).rejects.toThrow('stopping');
+    expect(calls).toBe(1);
+
+    // A server frozen mid-query: the try itself hangs.
+    const frozen = new AbortController();
+    const hung = retryTransient(() => new Promise<never>(() => {}), { signal: frozen.signal });
+    frozen.abort(new Error('stopping'));
+    await expect(hung).rejects.toThrow('stopping');
+  });
 });
 
 describe('device classes and queues', () => {

@@ -9,6 +9,7 @@ import { fileURLToPath, pathToFileURL } from 'node:url';
 import Database from 'better-sqlite3';
 import { afterAll, describe, expect, it } from 'vitest';
 import { SqliteStudyStore, type StoredStudy } from '../../src/store/index.js';
+import { descendants, waitGone } from '../helpers/procs.js';
 import { fakeResult, fakeStudy, fakeTelemetry } from '../report/fixture.js';
 import { removeTempDirs, tempDir, writeTinyModel } from './tiny-model.js';
 
@@ -176,6 +177,55 @@ describe('edgebench study, history, show, report', () => {
     expect(resumed.code).toBe(0);
     expect(resumed.stderr).toContain(`resuming`);
     expect(countMeasurements(store)).toBe(6);
+  });
+});
+
+describe('a study stopped mid-round', () => {
+  it('SIGTERM abandons the round in progress within 5 s (exit 143), keeps finished rounds, and --resume completes the study', async () => {
+    const dir = tempDir('edgebench-stop-');
+    writeTinyModel('tiny', { width: 16, depth: 1 }, dir);
+    const spec = path.join(dir, 'study.yaml');
+    writeFileSync(
+      spec,
+      `name: stop\nmodels: [tiny.onnx]\noptimized: [{ name: fused, recipes: [fuse] }]\nrounds: 1\n${FAST}\nfidelity: { enabled: false }\n`,
+    );
+    const store = path.join(dir, 'store.db');
+    // Round 1 measures the baseline, then the fused model (written to the work folder), whose worker hangs.
+    const child = start(['study', spec, '--store', store, '--out', path.join(dir, 'out')], dir, {
+      EDGEBENCH_TEST_WORKER_FAULT: `hang:benchmark tiny ${path.join(dir, 'work')}`,
+    });
+    let roundStored = false;
+    const ended = finish(child, (stderr) => {
+      roundStored ||= stderr.includes('[1/2]');
+    });
+    // Once the baseline is stored, the fused model's worker starts (and hangs): then the signal.
+    let workers: number[] = [];
+    for (let i = 0; i < 600 && workers.length === 0 && child.exitCode === null; i++) {
+      await new Promise((resolve) => setTimeout(resolve, 100));
+      if (roundStored) workers = descendants(child.pid!);
+    }
+    expect(workers.length).toBeGreaterThan(0);
+    const sentAt = Date.now();
+    // To the command alone, as a service manager sends it (not to its process group).
+    child.kill('SIGTERM');
+    const run = await ended;
+    const tookMs = Date.now() - sentAt;
+    expect(run.code, run.stderr).toBe(143);
+    expect(tookMs).toBeLessThan(5000);
+    expect(run.stderr).toMatch(
+      /interrupted: 1 measurement\(s\) stored; continue it with: edgebench study --resume \d{8}-/,
+    );
+    expect(run.stdout).toBe('');
+    expect(countMeasurements(store)).toBe(1);
+    expect(await waitGone(workers)).toEqual([]);
+
+    const resumed = await edgebench(
+      ['study', '--resume', '--store', store, '--out', path.join(dir, 'out')],
+      dir,
+    );
+    expect(resumed.code, resumed.stderr).toBe(0);
+    expect(resumed.stderr).toContain('1 measurements to take');
+    expect(countMeasurements(store)).toBe(2);
   });
 });
 

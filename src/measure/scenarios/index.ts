@@ -84,15 +84,19 @@ async function sutFor(
 /**
  * First query and warm-up (by the stop rules' warm-up settings), then the scenario. The steady-state
  * samples are the model runs' times (pure inference); the scenario result holds the query latencies.
+ * Aborting `signal` stops it (the model's runners should refuse to start once it aborted, see
+ * util/abort.ts `guarded`; the server scenario's waits end at once).
  */
 export async function measureScenario(
   model: ScenarioModel,
   request: ScenarioRequest,
   stopRules: StopRules,
   hooks: LoopHooks = {},
+  signal?: AbortSignal,
 ): Promise<ScenarioMeasurement> {
   const settings = scenarioSettings(request);
   const sut = await sutFor(model, request, settings.samplesPerQuery);
+  signal?.throwIfAborted();
   hooks.onPhase?.('first');
   const firstStart = performance.now();
   await sut.issueQuery();
@@ -112,7 +116,7 @@ export async function measureScenario(
   sut.runTimesMs.length = 0;
   hooks.onPhase?.('steady');
   const startEpochMs = performance.timeOrigin + performance.now();
-  const raw = await runScenarioLoad(sut, settings);
+  const raw = await runScenarioLoad(sut, settings, undefined, signal);
   const endEpochMs = performance.timeOrigin + performance.now();
   hooks.onPhase?.('done');
   return {

@@ -81,6 +81,7 @@ export async function runServer(
   sut: SystemUnderTest,
   s: ScenarioSettings,
   clock: Clock = realClock,
+  signal?: AbortSignal,
 ): Promise<ScenarioRaw> {
   const schedule = poissonSchedule(s.targetQps, s.minDurationMs, s.minQueryCount, s.seed);
   const last = schedule[schedule.length - 1];
@@ -92,6 +93,7 @@ export async function runServer(
     dropPolicy: 'drop-newest',
     maxDurationMs: cap,
     clock,
+    signal,
     serve: async () => {
       await sut.issueQuery();
       return true;
@@ -143,13 +145,14 @@ export function runScenarioLoad(
   sut: SystemUnderTest,
   s: ScenarioSettings,
   clock?: Clock,
+  signal?: AbortSignal,
 ): Promise<ScenarioRaw> {
   switch (s.scenario) {
     case 'single-stream':
     case 'multi-stream':
       return runStreaming(sut, s, clock);
     case 'server':
-      return runServer(sut, s, clock);
+      return runServer(sut, s, clock, signal);
     case 'offline':
       return runOffline(sut, s, clock);
   }
