@@ -23,9 +23,10 @@ import {
   type TelemetrySummary,
 } from '../telemetry/index.js';
 import { EDGEBENCH_VERSION } from '../version.js';
-import { formatShape, resolveInputShape } from '../workloads/shapes.js';
+import { readInputValue, valuesText } from '../workloads/input-values.js';
+import { formatShape, type GivenShapes, resolveInputShapes } from '../workloads/shapes.js';
 import { synthesizeInputs } from '../workloads/synthetic.js';
-import { checkTensorMatches, readTensorFile } from '../workloads/tensor-files.js';
+import { checkTensorMatches } from '../workloads/tensor-files.js';
 import { type LoopHooks, type RawMeasurement, timeLoop } from './loop.js';
 import { readProfile } from './profile.js';
 import { type RunResult, SCHEMA_VERSION } from './result.js';
@@ -77,41 +78,58 @@ export async function sha256File(file: string): Promise<string> {
   return hash.digest('hex');
 }
 
+export interface PreparedInputs {
+  tensors: Record<string, HostTensor>;
+  shapes: Record<string, number[]>;
+  /** Inputs given by --input (a file or a value), by name. */
+  given: string[];
+  /** Values of the small inputs (scalars, literals) as text, e.g. { sr: '16000' }, for reports. */
+  values: Record<string, string>;
+}
+
 export async function prepareInputs(
   loaded: LoadedModel,
   options: Pick<BenchmarkOptions, 'batch' | 'shapes' | 'inputFiles' | 'seed'>,
-): Promise<{ tensors: Record<string, HostTensor>; shapes: Record<string, number[]> }> {
+): Promise<PreparedInputs> {
   const known = new Set(loaded.inputs.map((i) => i.name));
   for (const name of [...Object.keys(options.shapes ?? {}), ...Object.keys(options.inputFiles ?? {})]) {
     if (!known.has(name))
       throw new UserError(`the model has no input named '${name}'; its inputs are: ${[...known].join(', ')}`);
   }
   const fromFiles: Record<string, HostTensor> = {};
+  const given: GivenShapes = {};
+  const values: Record<string, string> = {};
   for (const [name, file] of Object.entries(options.inputFiles ?? {})) {
     const info = loaded.inputs.find((i) => i.name === name)!;
-    const tensor = await readTensorFile(file);
-    checkTensorMatches(info, tensor, file);
+    const { tensor, literal } = await readInputValue(info, file);
+    const what = literal ? `--input ${name}=${file}` : `input file ${file}`;
+    if (literal) values[name] = valuesText(tensor) ?? file;
+    else checkTensorMatches(info, tensor, file);
     // A file fixes its own shape: a --shape or --batch that says otherwise would be silently ignored.
     const asked = options.shapes?.[name];
     if (asked && asked.join('x') !== tensor.dims.join('x'))
       throw new UserError(
-        `--shape ${name}=${asked.join('x')} contradicts input file ${file} of shape ${formatShape(tensor.dims)}: drop the --shape (a file's shape is used as it is)`,
+        `--shape ${name}=${asked.join('x')} contradicts ${what} of shape ${formatShape(tensor.dims)}: drop the --shape (${literal ? "a value's" : "a file's"} shape is used as it is)`,
       );
-    if (options.batch !== undefined && tensor.dims.length > 0 && tensor.dims[0] !== options.batch)
+    if (
+      !literal &&
+      options.batch !== undefined &&
+      tensor.dims.length > 0 &&
+      tensor.dims[0] !== options.batch &&
+      !(typeof info.shape[0] === 'number' && info.shape[0] > 0)
+    )
       throw new UserError(
         `--batch ${options.batch} contradicts input file ${file} of shape ${formatShape(tensor.dims)} (batch ${tensor.dims[0]}): drop --batch, or give a file with batch ${options.batch}`,
       );
     fromFiles[name] = tensor;
+    given[name] = { dims: tensor.dims, source: what };
   }
-  const shapes: Record<string, number[]> = {};
-  for (const info of loaded.inputs) {
-    shapes[info.name] = fromFiles[info.name]
-      ? [...fromFiles[info.name].dims]
-      : resolveInputShape(info, options);
-  }
+  const shapes = resolveInputShapes(loaded.inputs, options, given);
   const toSynthesize = loaded.inputs.filter((i) => !fromFiles[i.name]);
   const synthesized = synthesizeInputs(toSynthesize, shapes, options.seed ?? DEFAULT_SEED);
-  return { tensors: { ...synthesized, ...fromFiles }, shapes };
+  for (const [name, tensor] of Object.entries(synthesized))
+    if (tensor.dims.length === 0) values[name] = valuesText(tensor) ?? '';
+  return { tensors: { ...synthesized, ...fromFiles }, shapes, given: Object.keys(fromFiles), values };
 }
 
 export async function benchmark(options: BenchmarkOptions): Promise<RunResult> {
@@ -148,7 +166,7 @@ export async function benchmark(options: BenchmarkOptions): Promise<RunResult> {
   const loaded = await engine.load(options.modelPath, engineOptions);
   const coldStartMs = performance.now() - loadStart;
   try {
-    const { tensors, shapes } = await prepareInputs(loaded, options);
+    const { tensors, shapes, given, values } = await prepareInputs(loaded, options);
     const feeds = loaded.prepareFeeds(tensors);
     const run = () => loaded.run(feeds);
     const sampler: TelemetrySampler | undefined = telemetry
@@ -222,7 +240,8 @@ export async function benchmark(options: BenchmarkOptions): Promise<RunResult> {
           providerOptions: engineOptions.providerOptions,
           batch,
           shapes,
-          inputSource: inputSourceOf(loaded.inputs.length, Object.keys(options.inputFiles ?? {}).length),
+          inputSource: inputSourceOf(loaded.inputs.length, given.length),
+          ...(Object.keys(values).length > 0 ? { inputValues: values } : {}),
           seed: options.seed ?? DEFAULT_SEED,
           stopRules,
           deadlineMs: options.deadlineMs ?? null,
@@ -304,7 +323,7 @@ function summarizeRunTelemetry(
   return summary;
 }
 
-/** `files` only when every input came from a file: then the seed played no part. */
+/** `files` only when every input came from --input (a file or a value): then the seed played no part. */
 function inputSourceOf(inputs: number, fromFiles: number): RunResult['config']['effective']['inputSource'] {
   if (fromFiles === 0) return 'synthetic';
   return fromFiles >= inputs ? 'files' : 'mixed';

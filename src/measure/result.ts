@@ -78,6 +78,8 @@ export const runResultSchema = z.object({
       shapes: z.record(z.string(), z.array(z.number())),
       /** Where the inputs came from: all synthesized (from `seed`), all from files, or some of each. */
       inputSource: z.enum(['synthetic', 'files', 'mixed']),
+      /** Values of the scalar inputs and of those given as values (`--input sr=16000`), as text. */
+      inputValues: z.record(z.string(), z.string()).optional(),
       seed: z.number(),
       stopRules: stopRulesSchema,
       deadlineMs: z.number().nullable(),

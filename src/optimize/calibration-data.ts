@@ -9,7 +9,7 @@ import { createRequire } from 'node:module';
 import path from 'node:path';
 import type { HostTensor, TensorInfo } from '../engines/engine.js';
 import { messageOf, UserError } from '../errors.js';
-import { resolveInputShape } from '../workloads/shapes.js';
+import { resolveInputShape, resolveInputShapes } from '../workloads/shapes.js';
 import { synthesizeInputs } from '../workloads/synthetic.js';
 import { checkTensorMatches, readTensorFile } from '../workloads/tensor-files.js';
 
@@ -72,9 +72,7 @@ export async function loadSamples(
   if (!Number.isInteger(count) || count < 1)
     throw new UserError(`the sample count must be ≥ 1, got ${count}`);
   if (source === 'synthetic') {
-    const shapes = Object.fromEntries(
-      inputs.map((i) => [i.name, resolveInputShape(i, { batch: 1, shapes: options.shapes })]),
-    );
+    const shapes = resolveInputShapes(inputs, { defaultBatch: 1, shapes: options.shapes });
     const seed = options.seed ?? 42;
     const samples = Array.from({ length: count }, (_, k) => synthesizeInputs(inputs, shapes, seed + k));
     return { samples, description: `${count} synthetic samples (uniform in [-1, 1), seed ${seed})` };
@@ -195,7 +193,7 @@ function imageInput(inputs: readonly TensorInfo[], options: SampleOptions): { na
     throw new UserError(
       `images can feed only a model with one float32 input; this one has ${inputs.map((i) => `${i.name} (${i.type})`).join(', ')}: give tensor files instead`,
     );
-  const dims = resolveInputShape(floats[0], { batch: 1, shapes: options.shapes });
+  const dims = resolveInputShape(floats[0], { defaultBatch: 1, shapes: options.shapes });
   if (dims.length !== 4 || (dims[1] !== 3 && dims[1] !== 1))
     throw new UserError(
       `input '${floats[0].name}' has shape ${dims.join('x')}; images need an NCHW input with 1 or 3 channels`,
@@ -295,7 +293,7 @@ async function videoSamples(
   const floats = inputs.filter((i) => i.type === 'float32');
   if (inputs.length !== 1 || floats.length !== 1)
     throw new UserError('a video can feed only a model with one float32 input');
-  const dims = resolveInputShape(floats[0], { batch: 1, shapes: options.shapes });
+  const dims = resolveInputShape(floats[0], { defaultBatch: 1, shapes: options.shapes });
   const isClip = dims.length === 5;
   if (!(dims.length === 4 || isClip) || dims[1] !== 3)
     throw new UserError(

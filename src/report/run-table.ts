@@ -8,7 +8,7 @@ export function formatRunResult(result: RunResult): string {
   const e = result.config.effective;
   const s = result.stats;
   const shapes = Object.entries(e.shapes)
-    .map(([n, d]) => `${n}=${d.join('x')}`)
+    .map(([n, d]) => inputText(n, d, e.inputValues?.[n]))
     .join(' ');
   const lines: string[] = [];
   lines.push(
@@ -83,6 +83,14 @@ export function formatRunResult(result: RunResult): string {
     );
   }
   return `${lines.join('\n')}\n`;
+}
+
+/** `x=1x3x224x224`; a scalar with its value, `sr=16000 (scalar)`; a 1-D value list, `ids=1,2,3 (3 values)`. */
+export function inputText(name: string, dims: readonly number[], value: string | undefined): string {
+  if (dims.length === 0) return `${name}=${value ?? '?'} (scalar)`;
+  if (value !== undefined && dims.length === 1)
+    return `${name}=${value} (${dims[0]} value${dims[0] === 1 ? '' : 's'})`;
+  return `${name}=${dims.join('x')}`;
 }
 
 /** The seed only where something was synthesized from it: inputs all read from files owe it nothing. */
