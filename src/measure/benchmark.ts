@@ -12,7 +12,7 @@ import type { HostTensor, LoadedModel } from '../engines/engine.js';
 import { OrtEngine, onnxruntimeVersion } from '../engines/ort.js';
 import { DEFAULT_ORT_OPTIONS, type OrtEngineOptions } from '../engines/ort-options.js';
 import { describeHost, type HostInfo } from '../env/host.js';
-import { UserError } from '../errors.js';
+import { messageOf, UserError } from '../errors.js';
 import {
   detectDrift,
   preRunChecks,
@@ -27,6 +27,7 @@ import { readInputValue, valuesText } from '../workloads/input-values.js';
 import { formatShape, type GivenShapes, resolveInputShapes } from '../workloads/shapes.js';
 import { synthesizeInputs } from '../workloads/synthetic.js';
 import { checkTensorMatches } from '../workloads/tensor-files.js';
+import { type ComputeCount, computeRate, countCompute, type RunCompute } from './compute.js';
 import { type LoopHooks, type RawMeasurement, timeLoop } from './loop.js';
 import { readProfile } from './profile.js';
 import { type RunResult, SCHEMA_VERSION } from './result.js';
@@ -56,6 +57,12 @@ export interface BenchmarkOptions {
   hooks?: LoopHooks;
   /** Reuse a host description already taken (it costs a few ms and some child processes). */
   host?: HostInfo;
+  /**
+   * The operations of one inference, for the compute rate: counted here after the measurement
+   * (default), given when already counted for the same model and inputs (a study's later rounds),
+   * or false to skip the figure.
+   */
+  compute?: ComputeCount | false;
 }
 
 export const DEFAULT_SEED = 42;
@@ -216,6 +223,26 @@ export async function benchmark(options: BenchmarkOptions): Promise<RunResult> {
       );
     if (engineOptions.profile) warnings.push('profiling was on: the profiler adds overhead to every run');
     const samplesMs = Array.from(raw.samplesMs);
+    // Taken before the model is parsed for counting, which would add its own memory.
+    const peakRssBytes = process.resourceUsage().maxRSS * 1024;
+    // A scenario that batches differently ran other shapes than those counted: no figure then.
+    const countedShapesRan = (measured?.batchPerRun ?? batch) === batch;
+    const compute = await runCompute(
+      countedShapesRan ? options : { ...options, compute: false },
+      shapes,
+      tensors,
+      stats.medianMs,
+      {
+        cpu: host.cpu,
+        executionProvider: engineOptions.executionProvider,
+        threads: engineOptions.intraOpThreads,
+      },
+    ).catch((error: unknown) => {
+      warnings.push(
+        `the operations of the model could not be counted, so no compute rate: ${messageOf(error)}`,
+      );
+      return undefined;
+    });
     return {
       schemaVersion: SCHEMA_VERSION,
       tool: { name: 'edgebench', version: EDGEBENCH_VERSION },
@@ -258,7 +285,8 @@ export async function benchmark(options: BenchmarkOptions): Promise<RunResult> {
       warmup: { count: raw.warmupCount, timeMs: raw.warmupTimeMs },
       stopReason: raw.stopReason,
       stats,
-      peakRssBytes: process.resourceUsage().maxRSS * 1024,
+      peakRssBytes,
+      ...(compute ? { compute } : {}),
       ...(options.deadlineMs !== undefined
         ? {
             deadline: {
@@ -280,6 +308,18 @@ export async function benchmark(options: BenchmarkOptions): Promise<RunResult> {
   } finally {
     await loaded.dispose();
   }
+}
+
+async function runCompute(
+  options: BenchmarkOptions,
+  shapes: Record<string, number[]>,
+  tensors: Record<string, HostTensor>,
+  medianMs: number,
+  context: Parameters<typeof computeRate>[2],
+): Promise<RunCompute | undefined> {
+  if (options.compute === false) return undefined;
+  const count = options.compute ?? (await countCompute(options.modelPath, shapes, tensors));
+  return computeRate(count, medianMs, context);
 }
 
 /** A runner whose inputs have leading dimension `n` (scenarios that batch differently); throws if impossible. */

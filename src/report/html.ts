@@ -21,6 +21,7 @@ import {
   frameworkNoteLines,
   frameworkRows,
   leftColumns,
+  peakNotes,
   recipeNotes,
   roundCautionLines,
   telemetryWarningLines,
@@ -118,7 +119,7 @@ export function renderHtml(analysis: StudyAnalysis, assets: VegaAssets): string 
       ({ measurements: _m, ...rest }) => rest,
     ),
   };
-  const notes = recipeNotes(analysis);
+  const notes = [...recipeNotes(analysis), ...peakNotes(analysis)];
   const byDevice = deviceRows(analysis);
   const byEp = epRows(analysis);
   const byFramework = frameworkRows(analysis);

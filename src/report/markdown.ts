@@ -14,6 +14,7 @@ import {
   frameworkNoteLines,
   frameworkRows,
   leftColumns,
+  peakNotes,
   recipeNotes,
   roundCautionLines,
   telemetryWarningLines,
@@ -56,7 +57,7 @@ export function renderMarkdown(analysis: StudyAnalysis): string {
     out.push('');
     for (const n of spread) out.push(`> Caution — ${n}`);
   }
-  const notes = recipeNotes(analysis);
+  const notes = [...recipeNotes(analysis), ...peakNotes(analysis)];
   if (notes.length > 0) {
     out.push('');
     for (const n of notes) out.push(`> Note — ${n}`);

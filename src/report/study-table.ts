@@ -11,6 +11,7 @@ import {
   frameworkNoteLines,
   frameworkRows,
   leftColumns,
+  peakNotes,
   recipeNotes,
   roundCautionLines,
   telemetryWarningLines,
@@ -59,7 +60,7 @@ export function formatStudyTable(analysis: StudyAnalysis): string {
     lines.push('');
     for (const n of spread) lines.push(`caution: ${n}`);
   }
-  const notes = recipeNotes(analysis);
+  const notes = [...recipeNotes(analysis), ...peakNotes(analysis)];
   if (notes.length > 0) {
     lines.push('');
     for (const n of notes) lines.push(`note: ${n}`);
