@@ -15,10 +15,13 @@ export { engineNames, getEngine, probeAllEngines, registerEngine } from './engin
 export { TorchEngine } from './engines/torch/engine.js';
 export { TrtexecEngine } from './engines/trtexec/engine.js';
 export { describeEnvironment, type EnvironmentReport } from './env/environment.js';
-export { describeHost, type HostInfo } from './env/host.js';
+export { type CpuInfo, describeHost, type HostInfo } from './env/host.js';
+export { estimatePeak, type PeakEstimate, type PeakPrecision, type PeakResult } from './env/peak.js';
 export { EngineUnavailableError, InterruptedError, isInterruptedError, UserError } from './errors.js';
 export * as fleet from './fleet/index.js';
 export { type BenchmarkOptions, benchmark, type TelemetryRunOptions } from './measure/benchmark.js';
+export { type ComputeCount, computeRate, countCompute, type RunCompute } from './measure/compute.js';
+export { rateAtMedian, ratePerSecond } from './measure/compute-schema.js';
 export { type RawMeasurement, timeLoop } from './measure/loop.js';
 export { type RunResult, runResultSchema, SCHEMA_VERSION } from './measure/result.js';
 export { DEFAULT_STOP_RULES, type StopRules } from './measure/settings.js';

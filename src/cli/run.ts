@@ -97,9 +97,21 @@ export function register(program: Command): void {
       'passed to the execution provider (repeatable)',
       keyValueFlag('--provider-option'),
     )
-    .option('--batch <n>', 'batch size: sets a symbolic leading dimension', intFlag('--batch', 1))
-    .option('--shape <name=dims>', 'input shape, e.g. input=1x3x224x224 (repeatable)', collect)
-    .option('--input <name=file>', 'input tensor from a .npy or .pb file (repeatable)', collect)
+    .option(
+      '--batch <n>',
+      "batch size: sets a symbolic leading dimension (and that dimension's name in every input)",
+      intFlag('--batch', 1),
+    )
+    .option(
+      '--shape <name=dims>',
+      'input shape, e.g. input=1x3x224x224 (repeatable); its dimension names bind across inputs',
+      collect,
+    )
+    .option(
+      '--input <name=file|value>',
+      'input tensor from a .npy or .pb file, or a value for a scalar/1-D input, e.g. sr=16000 (repeatable)',
+      collect,
+    )
     .option('--seed <n>', 'seed for synthetic inputs', intFlag('--seed'))
     .option('--warmup-time <ms>', 'minimum warm-up time in ms', numberFlag('--warmup-time'))
     .option('--warmup-count <n>', 'minimum warm-up runs', intFlag('--warmup-count'))
@@ -185,7 +197,6 @@ export function register(program: Command): void {
     .option('--debug', 'show stack traces for errors')
     .action(async (model: string, flags: RunFlags, command: Command) => {
       const shapes = Object.fromEntries((flags.shape ?? []).map(parseShapeFlag));
-      checkBatchAgainstShapes(flags.batch, shapes);
       const inputFiles = Object.fromEntries((flags.input ?? []).map(parseInputFlag));
       const stopRules: Partial<StopRules> = dropUndefined({
         warmupTimeMs: flags.warmupTime,
@@ -368,17 +379,6 @@ function givenFlags(flags: RunFlags, command: Command): Partial<RunFlags> {
   return Object.fromEntries(
     Object.entries(flags).filter(([key]) => command.getOptionValueSource(key) !== 'default'),
   ) as Partial<RunFlags>;
-}
-
-/** --batch sets the leading dimension; a --shape that says otherwise for the same run is a contradiction. */
-function checkBatchAgainstShapes(batch: number | undefined, shapes: Record<string, number[]>): void {
-  if (batch === undefined) return;
-  for (const [name, dims] of Object.entries(shapes)) {
-    if (dims.length > 0 && dims[0] !== batch)
-      throw new UserError(
-        `--batch ${batch} contradicts --shape ${name}=${dims.join('x')} (leading dimension ${dims[0]}): give one of them, or make them agree`,
-      );
-  }
 }
 
 /** A minimum (or warm-up) above its cap would be silently cut short: refuse it and say which flag to raise. */

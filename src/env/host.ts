@@ -16,7 +16,18 @@ export interface CpuInfo {
   /** ISA features that matter for inference kernels (avx2, avx512f, avx512_vnni, amx_int8, neon, …). */
   features: string[];
   governor?: string;
+  /**
+   * The clock a peak estimate uses: cpufreq's cpuinfo_max_freq (the highest clock a core reaches)
+   * where the kernel exposes it, else /proc/cpuinfo's "cpu MHz" (the clock at the time of reading).
+   */
+  clock?: { mhz: number; source: string };
 }
+
+/** Words for where the clock came from (shown beside every peak estimate). */
+export const CLOCK_SOURCES = {
+  cpufreq: 'cpufreq cpuinfo_max_freq',
+  cpuinfo: '/proc/cpuinfo "cpu MHz", the clock when read',
+} as const;
 
 export interface GpuInfo {
   vendor: string;
@@ -91,8 +102,15 @@ export function physicalCoreCount(): number {
   }
 }
 
-export function parseCpuInfo(text: string): { model?: string; features: string[]; physicalCores?: number } {
+export function parseCpuInfo(text: string): {
+  model?: string;
+  features: string[];
+  physicalCores?: number;
+  /** The first "cpu MHz" (x86 kernels print one per CPU; Arm kernels none). */
+  mhz?: number;
+} {
   let model: string | undefined;
+  let mhz: number | undefined;
   const flags = new Set<string>();
   const cores = new Set<string>();
   let physicalId = '0';
@@ -104,10 +122,16 @@ export function parseCpuInfo(text: string): { model?: string; features: string[]
     if ((key === 'model name' || key === 'Hardware' || key === 'Model') && !model) model = value;
     if (key === 'flags' || key === 'Features') for (const f of value.split(/\s+/)) flags.add(f);
     if (key === 'physical id') physicalId = value;
+    if (key === 'cpu MHz' && mhz === undefined && Number(value) > 0) mhz = Number(value);
     if (key === 'core id') cores.add(`${physicalId}:${value}`);
   }
   const features = INTERESTING_FEATURES.filter((f) => flags.has(f)).map((f) => (f === 'asimd' ? 'neon' : f));
-  return { model, features, ...(cores.size > 0 ? { physicalCores: cores.size } : {}) };
+  return {
+    model,
+    features,
+    ...(cores.size > 0 ? { physicalCores: cores.size } : {}),
+    ...(mhz !== undefined ? { mhz } : {}),
+  };
 }
 
 function run(command: string, args: string[], timeoutMs = 5000): Promise<string | undefined> {
@@ -175,6 +199,15 @@ export async function describeHost(root = '/'): Promise<HostInfo> {
   const governor = (
     await readText(path.join(root, 'sys/devices/system/cpu/cpu0/cpufreq/scaling_governor'))
   )?.trim();
+  const maxKHz = Number(
+    (await readText(path.join(root, 'sys/devices/system/cpu/cpu0/cpufreq/cpuinfo_max_freq')))?.trim(),
+  );
+  const clock =
+    maxKHz > 0
+      ? { mhz: maxKHz / 1000, source: CLOCK_SOURCES.cpufreq }
+      : cpuinfo.mhz !== undefined
+        ? { mhz: cpuinfo.mhz, source: CLOCK_SOURCES.cpuinfo }
+        : undefined;
   const distro = /PRETTY_NAME="?([^"\n]+)"?/.exec(
     (await readText(path.join(root, 'etc/os-release'))) ?? '',
   )?.[1];
@@ -190,6 +223,7 @@ export async function describeHost(root = '/'): Promise<HostInfo> {
       architecture: os.arch(),
       features: cpuinfo.features,
       ...(governor ? { governor } : {}),
+      ...(clock ? { clock } : {}),
     },
     memoryBytes: os.totalmem(),
     gpus,

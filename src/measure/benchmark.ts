@@ -13,7 +13,7 @@ import { OrtEngine, onnxruntimeVersion } from '../engines/ort.js';
 import { describeOpsetUpgrade } from '../engines/ort-opset.js';
 import { DEFAULT_ORT_OPTIONS, type OrtEngineOptions } from '../engines/ort-options.js';
 import { describeHost, type HostInfo } from '../env/host.js';
-import { UserError } from '../errors.js';
+import { messageOf, UserError } from '../errors.js';
 import {
   detectDrift,
   preRunChecks,
@@ -26,9 +26,11 @@ import {
 import { guarded } from '../util/abort.js';
 import { EDGEBENCH_VERSION } from '../version.js';
 import { type OutputExport, writeOutputs } from '../workloads/export-outputs.js';
-import { formatShape, resolveInputShape } from '../workloads/shapes.js';
+import { readInputValue, valuesText } from '../workloads/input-values.js';
+import { formatShape, type GivenShapes, resolveInputShapes } from '../workloads/shapes.js';
 import { synthesizeInputs } from '../workloads/synthetic.js';
-import { checkTensorMatches, readTensorFile } from '../workloads/tensor-files.js';
+import { checkTensorMatches } from '../workloads/tensor-files.js';
+import { type ComputeCount, computeRate, countCompute, type RunCompute } from './compute.js';
 import { type LoopHooks, type RawMeasurement, timeLoop } from './loop.js';
 import { readProfile } from './profile.js';
 import { type RunResult, SCHEMA_VERSION } from './result.js';
@@ -68,6 +70,12 @@ export interface BenchmarkOptions {
    * short) and rejects with the signal's reason; telemetry stops and the session is released.
    */
   signal?: AbortSignal;
+  /**
+   * The operations of one inference, for the compute rate: counted here after the measurement
+   * (default), given when already counted for the same model and inputs (a study's later rounds),
+   * or false to skip the figure.
+   */
+  compute?: ComputeCount | false;
 }
 
 export const DEFAULT_SEED = 42;
@@ -90,41 +98,58 @@ export async function sha256File(file: string): Promise<string> {
   return hash.digest('hex');
 }
 
+export interface PreparedInputs {
+  tensors: Record<string, HostTensor>;
+  shapes: Record<string, number[]>;
+  /** Inputs given by --input (a file or a value), by name. */
+  given: string[];
+  /** Values of the small inputs (scalars, literals) as text, e.g. { sr: '16000' }, for reports. */
+  values: Record<string, string>;
+}
+
 export async function prepareInputs(
   loaded: LoadedModel,
   options: Pick<BenchmarkOptions, 'batch' | 'shapes' | 'inputFiles' | 'seed'>,
-): Promise<{ tensors: Record<string, HostTensor>; shapes: Record<string, number[]> }> {
+): Promise<PreparedInputs> {
   const known = new Set(loaded.inputs.map((i) => i.name));
   for (const name of [...Object.keys(options.shapes ?? {}), ...Object.keys(options.inputFiles ?? {})]) {
     if (!known.has(name))
       throw new UserError(`the model has no input named '${name}'; its inputs are: ${[...known].join(', ')}`);
   }
   const fromFiles: Record<string, HostTensor> = {};
+  const given: GivenShapes = {};
+  const values: Record<string, string> = {};
   for (const [name, file] of Object.entries(options.inputFiles ?? {})) {
     const info = loaded.inputs.find((i) => i.name === name)!;
-    const tensor = await readTensorFile(file);
-    checkTensorMatches(info, tensor, file);
+    const { tensor, literal } = await readInputValue(info, file);
+    const what = literal ? `--input ${name}=${file}` : `input file ${file}`;
+    if (literal) values[name] = valuesText(tensor) ?? file;
+    else checkTensorMatches(info, tensor, file);
     // A file fixes its own shape: a --shape or --batch that says otherwise would be silently ignored.
     const asked = options.shapes?.[name];
     if (asked && asked.join('x') !== tensor.dims.join('x'))
       throw new UserError(
-        `--shape ${name}=${asked.join('x')} contradicts input file ${file} of shape ${formatShape(tensor.dims)}: drop the --shape (a file's shape is used as it is)`,
+        `--shape ${name}=${asked.join('x')} contradicts ${what} of shape ${formatShape(tensor.dims)}: drop the --shape (${literal ? "a value's" : "a file's"} shape is used as it is)`,
       );
-    if (options.batch !== undefined && tensor.dims.length > 0 && tensor.dims[0] !== options.batch)
+    if (
+      !literal &&
+      options.batch !== undefined &&
+      tensor.dims.length > 0 &&
+      tensor.dims[0] !== options.batch &&
+      !(typeof info.shape[0] === 'number' && info.shape[0] > 0)
+    )
       throw new UserError(
         `--batch ${options.batch} contradicts input file ${file} of shape ${formatShape(tensor.dims)} (batch ${tensor.dims[0]}): drop --batch, or give a file with batch ${options.batch}`,
       );
     fromFiles[name] = tensor;
+    given[name] = { dims: tensor.dims, source: what };
   }
-  const shapes: Record<string, number[]> = {};
-  for (const info of loaded.inputs) {
-    shapes[info.name] = fromFiles[info.name]
-      ? [...fromFiles[info.name].dims]
-      : resolveInputShape(info, options);
-  }
+  const shapes = resolveInputShapes(loaded.inputs, options, given);
   const toSynthesize = loaded.inputs.filter((i) => !fromFiles[i.name]);
   const synthesized = synthesizeInputs(toSynthesize, shapes, options.seed ?? DEFAULT_SEED);
-  return { tensors: { ...synthesized, ...fromFiles }, shapes };
+  for (const [name, tensor] of Object.entries(synthesized))
+    if (tensor.dims.length === 0) values[name] = valuesText(tensor) ?? '';
+  return { tensors: { ...synthesized, ...fromFiles }, shapes, given: Object.keys(fromFiles), values };
 }
 
 export async function benchmark(options: BenchmarkOptions): Promise<RunResult> {
@@ -166,7 +191,7 @@ export async function benchmark(options: BenchmarkOptions): Promise<RunResult> {
   if (loaded.opsetUpgrade) warnings.unshift(describeOpsetUpgrade(loaded.opsetUpgrade));
   try {
     signal?.throwIfAborted();
-    const { tensors, shapes } = await prepareInputs(loaded, options);
+    const { tensors, shapes, given, values } = await prepareInputs(loaded, options);
     const feeds = loaded.prepareFeeds(tensors);
     const run = () => loaded.run(feeds);
     const sampler: TelemetrySampler | undefined = telemetry
@@ -225,6 +250,26 @@ export async function benchmark(options: BenchmarkOptions): Promise<RunResult> {
       );
     if (engineOptions.profile) warnings.push('profiling was on: the profiler adds overhead to every run');
     const samplesMs = Array.from(raw.samplesMs);
+    // Taken before the model is parsed for counting, which would add its own memory.
+    const peakRssBytes = process.resourceUsage().maxRSS * 1024;
+    // A scenario that batches differently ran other shapes than those counted: no figure then.
+    const countedShapesRan = (measured?.batchPerRun ?? batch) === batch;
+    const compute = await runCompute(
+      countedShapesRan ? options : { ...options, compute: false },
+      shapes,
+      tensors,
+      stats.medianMs,
+      {
+        cpu: host.cpu,
+        executionProvider: engineOptions.executionProvider,
+        threads: engineOptions.intraOpThreads,
+      },
+    ).catch((error: unknown) => {
+      warnings.push(
+        `the operations of the model could not be counted, so no compute rate: ${messageOf(error)}`,
+      );
+      return undefined;
+    });
     return {
       schemaVersion: SCHEMA_VERSION,
       tool: { name: 'edgebench', version: EDGEBENCH_VERSION },
@@ -250,7 +295,8 @@ export async function benchmark(options: BenchmarkOptions): Promise<RunResult> {
           providerOptions: engineOptions.providerOptions,
           batch,
           shapes,
-          inputSource: inputSourceOf(loaded.inputs.length, Object.keys(options.inputFiles ?? {}).length),
+          inputSource: inputSourceOf(loaded.inputs.length, given.length),
+          ...(Object.keys(values).length > 0 ? { inputValues: values } : {}),
           seed: options.seed ?? DEFAULT_SEED,
           stopRules,
           deadlineMs: options.deadlineMs ?? null,
@@ -268,7 +314,8 @@ export async function benchmark(options: BenchmarkOptions): Promise<RunResult> {
       warmup: { count: raw.warmupCount, timeMs: raw.warmupTimeMs },
       stopReason: raw.stopReason,
       stats,
-      peakRssBytes: process.resourceUsage().maxRSS * 1024,
+      peakRssBytes,
+      ...(compute ? { compute } : {}),
       ...(options.deadlineMs !== undefined
         ? {
             deadline: {
@@ -291,6 +338,18 @@ export async function benchmark(options: BenchmarkOptions): Promise<RunResult> {
   } finally {
     await loaded.dispose();
   }
+}
+
+async function runCompute(
+  options: BenchmarkOptions,
+  shapes: Record<string, number[]>,
+  tensors: Record<string, HostTensor>,
+  medianMs: number,
+  context: Parameters<typeof computeRate>[2],
+): Promise<RunCompute | undefined> {
+  if (options.compute === false) return undefined;
+  const count = options.compute ?? (await countCompute(options.modelPath, shapes, tensors));
+  return computeRate(count, medianMs, context);
 }
 
 /** A runner whose inputs have leading dimension `n` (scenarios that batch differently); throws if impossible. */
@@ -334,7 +393,7 @@ function summarizeRunTelemetry(
   return summary;
 }
 
-/** `files` only when every input came from a file: then the seed played no part. */
+/** `files` only when every input came from --input (a file or a value): then the seed played no part. */
 function inputSourceOf(inputs: number, fromFiles: number): RunResult['config']['effective']['inputSource'] {
   if (fromFiles === 0) return 'synthetic';
   return fromFiles >= inputs ? 'files' : 'mixed';

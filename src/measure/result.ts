@@ -4,6 +4,7 @@
  */
 import { z } from 'zod';
 import { telemetrySummarySchema } from '../telemetry/schema.js';
+import { runComputeSchema } from './compute-schema.js';
 import { scenarioResultSchema } from './scenarios/schema.js';
 
 export const SCHEMA_VERSION = 1;
@@ -92,6 +93,8 @@ export const runResultSchema = z.object({
       shapes: z.record(z.string(), z.array(z.number())),
       /** Where the inputs came from: all synthesized (from `seed`), all from files, or some of each. */
       inputSource: z.enum(['synthetic', 'files', 'mixed']),
+      /** Values of the scalar inputs and of those given as values (`--input sr=16000`), as text. */
+      inputValues: z.record(z.string(), z.string()).optional(),
       seed: z.number(),
       stopRules: stopRulesSchema,
       deadlineMs: z.number().nullable(),
@@ -111,6 +114,11 @@ export const runResultSchema = z.object({
   stopReason: z.enum(['min-reached', 'precision-reached', 'max-count', 'max-time']),
   stats: latencyStatsSchema,
   peakRssBytes: z.number(),
+  /**
+   * Achieved compute rate: operations of one inference (counted for the graph and shapes that ran)
+   * per median latency, and the fraction of the CPU's estimated peak. Absent where not counted.
+   */
+  compute: runComputeSchema.optional(),
   deadline: z.object({ deadlineMs: z.number(), misses: z.number(), missFraction: z.number() }).optional(),
   profile: z
     .object({

@@ -4,6 +4,9 @@
  * Conventions (those of torch.utils.flop_counter and torchvision's published figures):
  *  - Conv/ConvTranspose/Gemm/MatMul (and their integer/QLinear forms): MACs from the shapes,
  *    2 FLOPs per MAC; bias additions are not counted.
+ *  - LSTM/GRU/RNN: the gate matrix products, seq × batch × directions × gates × hidden ×
+ *    (input + hidden) MACs (+ 3 × hidden per step for LSTM peepholes), 2 FLOPs each, plus the
+ *    pointwise work per hidden unit and step: LSTM 9, GRU 8, RNN 1 (activations, gating, cell update).
  *  - Everything else has 0 MACs. FLOPs: 1 per output element for elementwise ops and activations,
  *    2 per element for BatchNormalization (scale and shift), kernel volume per output element for
  *    MaxPool/AveragePool, one per input element for global pooling and reductions, 3 per element for
@@ -11,7 +14,7 @@
  * Symbolic or unknown dimensions make a node's cost unknown (reported, never guessed).
  */
 import { attrInt, type Dim, elementCount, type Node } from './ir.js';
-import { type TensorFacts, windowAttributes } from './shape-rules.js';
+import { RECURRENT_GATES, recurrentSizes, type TensorFacts, windowAttributes } from './shape-rules.js';
 
 export interface NodeCost {
   macs: number;
@@ -28,7 +31,16 @@ export const MAC_OPS = new Set([
   'MatMul',
   'MatMulInteger',
   'QLinearMatMul',
+  'LSTM',
+  'GRU',
+  'RNN',
 ]);
+
+/** Ops whose multiply-accumulates are integer (8-bit) arithmetic as they stand in the graph. */
+export const INTEGER_MAC_OPS = new Set(['ConvInteger', 'QLinearConv', 'MatMulInteger', 'QLinearMatMul']);
+
+/** Pointwise FLOPs per hidden unit and time step of a recurrent op (see the header). */
+const RECURRENT_POINTWISE: Readonly<Record<string, number>> = { LSTM: 9, GRU: 8, RNN: 1 };
 
 const ONE_FLOP_PER_ELEMENT = new Set([
   'Add',
@@ -147,6 +159,24 @@ export function nodeCost(
       const outCount = staticCount(out);
       if (!a || outCount === undefined) return undefined;
       return mac(outCount * a[a.length - 1]);
+    }
+    case 'LSTM':
+    case 'GRU':
+    case 'RNN': {
+      const sizes = recurrentSizes(node, inputs[0], inputs[1]);
+      if (!sizes) return undefined;
+      const { seq, batch, input, hidden, directions } = sizes;
+      if (
+        typeof seq !== 'number' ||
+        typeof batch !== 'number' ||
+        typeof input !== 'number' ||
+        typeof hidden !== 'number'
+      )
+        return undefined;
+      const steps = seq * batch * directions;
+      const peepholes = op === 'LSTM' && node.inputs[7] ? 3 * hidden : 0;
+      const macs = steps * (RECURRENT_GATES[op] * hidden * (input + hidden) + peepholes);
+      return { macs, flops: 2 * macs + steps * hidden * RECURRENT_POINTWISE[op] };
     }
     case 'BatchNormalization': {
       const count = staticCount(out);

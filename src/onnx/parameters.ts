@@ -12,7 +12,7 @@
  * folded into Conv, BN's γ/β no longer exist, so the count is lower than the source model's.
  */
 import { bytesPerElement, isFloatType } from './dtype.js';
-import { elementCount, type Graph, type Node, subgraphsOf } from './ir.js';
+import { elementCount, type Graph, type Node, subgraphsOf, type Tensor } from './ir.js';
 
 /** Input slots that never hold parameters, per op type. */
 const NON_PARAMETER_SLOTS: Record<string, readonly number[]> = {
@@ -89,7 +89,10 @@ export interface ParameterCount {
 
 export function countParameters(graph: Graph): ParameterCount {
   const uses = new Map<string, { node: Node; slot: number }[]>();
+  // Subgraphs (If branches, Loop/Scan bodies) hold initializers of their own: they count too.
+  const initializers: Tensor[] = [];
   const visit = (g: Graph) => {
+    initializers.push(...g.initializers.values());
     for (const node of g.nodes) {
       node.inputs.forEach((name, slot) => {
         if (!name) return;
@@ -105,7 +108,7 @@ export function countParameters(graph: Graph): ParameterCount {
   let parameters = 0;
   let parameterBytes = 0;
   const names: string[] = [];
-  for (const tensor of graph.initializers.values()) {
+  for (const tensor of initializers) {
     const tensorUses = uses.get(tensor.name) ?? [];
     const count = elementCount(tensor.dims);
     const asQuantizedWeight = tensorUses.some((u) => QUANTIZED_WEIGHT_SLOTS[u.node.opType]?.includes(u.slot));

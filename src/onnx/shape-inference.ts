@@ -2,18 +2,26 @@
  * Static shape inference over a whole graph: initializers and declared inputs seed the facts, each
  * node's rule (shape-rules.ts) derives its outputs, and declared value_info fills what rules cannot.
  */
+import { controlFlowOutputs, isControlFlow, type SubgraphInference } from './control-flow.js';
 import { type Dim, type Graph, type Model, opsetVersion, topologicalSort } from './ir.js';
-import { factsOfTensor, inferNodeOutputs, type TensorFacts } from './shape-rules.js';
+import { factsOfTensor, inferNodeOutputs, MAX_CONSTANT_ELEMENTS, type TensorFacts } from './shape-rules.js';
 
 export interface ShapeInferenceOptions {
   /** Overrides for graph input shapes (e.g. a symbolic batch set to 1). */
   inputShapes?: Record<string, Dim[]>;
+  /**
+   * Known values of small graph inputs (a sample rate, a flag), so that what depends on them folds:
+   * an If whose condition they decide is then known to take one branch.
+   */
+  inputValues?: Record<string, number[]>;
 }
 
 export interface ShapeInferenceResult {
   /** Facts for every value the inference reached (inputs, initializers, node outputs). */
   facts: Map<string, TensorFacts>;
-  /** Node outputs whose shape is unknown or has unknown (null) dimensions. */
+  /** Facts inside each subgraph (If branches, Loop and Scan bodies), enclosing scopes' values included. */
+  subgraphFacts: Map<Graph, Map<string, TensorFacts>>;
+  /** Node outputs whose shape is unknown or has unknown (null) dimensions (main graph only). */
   unresolved: string[];
   /** Op types without a shape rule (their outputs are unresolved unless value_info declared them). */
   unsupportedOps: string[];
@@ -24,36 +32,79 @@ export function isResolved(shape: Dim[] | undefined): shape is (number | string)
   return shape?.every((d) => d !== null) ?? false;
 }
 
+interface InferenceState {
+  opset: number;
+  subgraphFacts: Map<Graph, Map<string, TensorFacts>>;
+  unsupported: Set<string>;
+}
+
 export function inferShapes(model: Model, options: ShapeInferenceOptions = {}): ShapeInferenceResult {
   const graph = model.graph;
-  const opset = opsetVersion(model) ?? 17;
-  const facts = new Map<string, TensorFacts>();
+  const state: InferenceState = {
+    opset: opsetVersion(model) ?? 17,
+    subgraphFacts: new Map(),
+    unsupported: new Set(),
+  };
+  const inputs = new Map<string, TensorFacts>();
+  for (const input of graph.inputs) {
+    if (graph.initializers.has(input.name)) continue;
+    const value = options.inputValues?.[input.name];
+    inputs.set(input.name, {
+      dataType: input.dataType,
+      shape: options.inputShapes?.[input.name] ?? input.shape,
+      ...(value && value.length <= MAX_CONSTANT_ELEMENTS ? { value } : {}),
+    });
+  }
+  const unresolved: string[] = [];
+  const facts = inferGraph(graph, new Map(), inputs, state, unresolved);
+  return {
+    facts,
+    subgraphFacts: state.subgraphFacts,
+    unresolved,
+    unsupportedOps: [...state.unsupported],
+  };
+}
+
+/**
+ * Facts of one graph's values: the enclosing scope's, then its initializers and inputs, then each
+ * node's outputs in order. Control-flow nodes infer their subgraphs on the way (control-flow.ts).
+ */
+function inferGraph(
+  graph: Graph,
+  scope: ReadonlyMap<string, TensorFacts>,
+  inputs: ReadonlyMap<string, TensorFacts>,
+  state: InferenceState,
+  unresolved?: string[],
+): Map<string, TensorFacts> {
+  const facts = new Map<string, TensorFacts>(scope);
   for (const tensor of graph.initializers.values()) facts.set(tensor.name, factsOfTensor(tensor));
   for (const input of graph.inputs) {
     if (graph.initializers.has(input.name)) continue;
-    facts.set(input.name, {
-      dataType: input.dataType,
-      shape: options.inputShapes?.[input.name] ?? input.shape,
-    });
+    facts.set(input.name, inputs.get(input.name) ?? { dataType: input.dataType, shape: input.shape });
   }
   const declared = new Map<string, TensorFacts>();
   for (const v of [...graph.valueInfo, ...graph.outputs])
     declared.set(v.name, { dataType: v.dataType, shape: v.shape });
-
-  const unsupported = new Set<string>();
-  const unresolved: string[] = [];
+  const inferSubgraph: SubgraphInference = (sub, subInputs) => {
+    const subFacts = inferGraph(sub, facts, subInputs, state);
+    state.subgraphFacts.set(sub, subFacts);
+    return subFacts;
+  };
   for (const node of sortedNodes(graph)) {
-    const inputs = node.inputs.map((name) => (name ? facts.get(name) : undefined));
-    const outputs = inferNodeOutputs(node, inputs, { opset });
-    if (outputs.length === 0) unsupported.add(node.domain ? `${node.domain}.${node.opType}` : node.opType);
+    const inputFacts = node.inputs.map((name) => (name ? facts.get(name) : undefined));
+    const outputs = isControlFlow(node)
+      ? controlFlowOutputs(node, inputFacts, inferSubgraph, state.opset)
+      : inferNodeOutputs(node, inputFacts, { opset: state.opset });
+    if (outputs.length === 0)
+      state.unsupported.add(node.domain ? `${node.domain}.${node.opType}` : node.opType);
     node.outputs.forEach((name, i) => {
       if (!name) return;
       const merged = mergeFacts(outputs[i], declared.get(name));
       facts.set(name, merged);
-      if (!isResolved(merged.shape)) unresolved.push(name);
+      if (unresolved && !isResolved(merged.shape)) unresolved.push(name);
     });
   }
-  return { facts, unresolved, unsupportedOps: [...unsupported] };
+  return facts;
 }
 
 /** Nodes in topological order, without reordering the caller's graph. */

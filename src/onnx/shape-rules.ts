@@ -170,6 +170,14 @@ function foldElementwise(opType: string, inputs: TensorFacts[]): number[] | unde
     Div: (x, y) => (integer ? Math.trunc(x / y) : x / y),
     Max: Math.max,
     Min: Math.min,
+    Equal: (x, y) => (x === y ? 1 : 0),
+    Greater: (x, y) => (x > y ? 1 : 0),
+    Less: (x, y) => (x < y ? 1 : 0),
+    GreaterOrEqual: (x, y) => (x >= y ? 1 : 0),
+    LessOrEqual: (x, y) => (x <= y ? 1 : 0),
+    And: (x, y) => (x && y ? 1 : 0),
+    Or: (x, y) => (x || y ? 1 : 0),
+    Xor: (x, y) => (x ? 1 : 0) ^ (y ? 1 : 0),
   };
   const f = op[opType];
   if (!f) return undefined;
@@ -317,7 +325,8 @@ const reshape: Rule = (node, [x, shapeInput], ctx) => {
       const known = out.filter((_, i) => i !== inferred && !copied.has(i));
       const total = product(rest);
       const part = product(known);
-      if (typeof total === 'number' && typeof part === 'number' && part !== 0) out[inferred] = total / part;
+      if (typeof total === 'number' && typeof part === 'number' && part !== 0 && total % part === 0)
+        out[inferred] = total / part;
     }
   }
   const facts: TensorFacts = { dataType, shape: out };
@@ -593,7 +602,13 @@ const topK: Rule = (node, [x, k], ctx) => {
 const cast: Rule = (node, [x]) => {
   const to = dataTypeFromCode(attrInt(node, 'to'));
   const facts: TensorFacts = { dataType: to, shape: x?.shape };
-  if (x?.value) facts.value = to && !to.startsWith('float') ? x.value.map(Math.trunc) : x.value;
+  if (x?.value)
+    facts.value =
+      to === 'bool'
+        ? x.value.map((v) => (v ? 1 : 0))
+        : to && !to.startsWith('float')
+          ? x.value.map(Math.trunc)
+          : x.value;
   return [facts];
 };
 
@@ -656,6 +671,39 @@ const size: Rule = (_n, [x]) => {
   return [facts];
 };
 
+/** Gate blocks per recurrent op: LSTM i, o, f, c; GRU z, r, h; RNN one. */
+export const RECURRENT_GATES: Readonly<Record<string, number>> = { LSTM: 4, GRU: 3, RNN: 1 };
+
+/** Sizes of a recurrent op (LSTM/GRU/RNN) from X [seq, batch, input] (layout 1: [batch, seq, input]) and W. */
+export function recurrentSizes(
+  node: Node,
+  x: TensorFacts | undefined,
+  w: TensorFacts | undefined,
+): { seq: Dim; batch: Dim; input: Dim; hidden: Dim; directions: number } | undefined {
+  const shape = x?.shape;
+  if (shape?.length !== 3) return undefined;
+  const layout = attrInt(node, 'layout', 0);
+  const [seq, batch] = layout === 1 ? [shape[1], shape[0]] : [shape[0], shape[1]];
+  const direction = attrString(node, 'direction', 'forward');
+  const directions = direction === 'bidirectional' ? 2 : 1;
+  const gates = RECURRENT_GATES[node.opType] ?? 1;
+  const fromW = w?.shape?.[1];
+  const hidden: Dim = attrInt(node, 'hidden_size') ?? (typeof fromW === 'number' ? fromW / gates : null);
+  return { seq, batch, input: shape[2], hidden, directions };
+}
+
+/** LSTM/GRU/RNN outputs: Y [seq, dirs, batch, hidden] and Y_h (and LSTM's Y_c) [dirs, batch, hidden]; layout 1 puts batch first. */
+const recurrent: Rule = (node, [x, w]) => {
+  const sizes = recurrentSizes(node, x, w);
+  const dataType = x?.dataType;
+  if (!sizes) return node.outputs.map(() => ({ dataType }));
+  const { seq, batch, hidden, directions } = sizes;
+  const layout = attrInt(node, 'layout', 0);
+  const y: Dim[] = layout === 1 ? [batch, seq, directions, hidden] : [seq, directions, batch, hidden];
+  const state: Dim[] = layout === 1 ? [batch, directions, hidden] : [directions, batch, hidden];
+  return node.outputs.map((_, i) => ({ dataType, shape: i === 0 ? y : state }));
+};
+
 const identity: Rule = sameKeepValue;
 
 const SAME_SHAPE_OPS = [
@@ -707,7 +755,9 @@ const RULES: Record<string, Rule> = {
   Dropout: dropout,
   Cast: cast,
   CastLike: (_n, [x, like]) => [{ dataType: like?.dataType, shape: x?.shape, value: x?.value }],
-  Not: (_n, [x]) => [{ dataType: 'bool', shape: x?.shape }],
+  Not: (_n, [x]) => [
+    { dataType: 'bool', shape: x?.shape, ...(x?.value ? { value: x.value.map((v) => (v ? 0 : 1)) } : {}) },
+  ],
   IsNaN: (_n, [x]) => [{ dataType: 'bool', shape: x?.shape }],
   IsInf: (_n, [x]) => [{ dataType: 'bool', shape: x?.shape }],
   Add: elementwise(),
@@ -783,5 +833,8 @@ const RULES: Record<string, Rule> = {
   LayerNormalization: layerNorm,
   DepthToSpace: depthToSpace,
   SpaceToDepth: depthToSpace,
+  LSTM: recurrent,
+  GRU: recurrent,
+  RNN: recurrent,
 };
 for (const op of SAME_SHAPE_OPS) RULES[op] = same;

@@ -9,8 +9,9 @@ import { createRequire } from 'node:module';
 import path from 'node:path';
 import type { HostTensor, TensorInfo } from '../engines/engine.js';
 import { messageOf, UserError } from '../errors.js';
+import { float32ToFloat16 } from '../onnx/float16.js';
 import { trackChild } from '../util/children.js';
-import { resolveInputShape } from '../workloads/shapes.js';
+import { resolveInputShape, resolveInputShapes } from '../workloads/shapes.js';
 import { synthesizeInputs } from '../workloads/synthetic.js';
 import { checkTensorMatches, readTensorFile } from '../workloads/tensor-files.js';
 
@@ -73,9 +74,7 @@ export async function loadSamples(
   if (!Number.isInteger(count) || count < 1)
     throw new UserError(`the sample count must be ≥ 1, got ${count}`);
   if (source === 'synthetic') {
-    const shapes = Object.fromEntries(
-      inputs.map((i) => [i.name, resolveInputShape(i, { batch: 1, shapes: options.shapes })]),
-    );
+    const shapes = resolveInputShapes(inputs, { defaultBatch: 1, shapes: options.shapes });
     const seed = options.seed ?? 42;
     const samples = Array.from({ length: count }, (_, k) => synthesizeInputs(inputs, shapes, seed + k));
     return { samples, description: `${count} synthetic samples (uniform in [-1, 1), seed ${seed})` };
@@ -102,7 +101,9 @@ export async function loadSamples(
   const input = imageInput(inputs, options);
   const samples: Sample[] = [];
   for (const file of chosen)
-    samples.push({ [input.name]: await imageTensor(file, input.dims, options.preprocess) });
+    samples.push({
+      [input.name]: inInputType(await imageTensor(file, input.dims, options.preprocess), input.type),
+    });
   return { samples, description: `${samples.length} images from ${source}` };
 }
 
@@ -133,7 +134,9 @@ export async function loadLabelledImages(
       IMAGE_EXTENSIONS.has(path.extname(f).toLowerCase()),
     );
     for (const file of files) {
-      samples.push({ [input.name]: await imageTensor(file, input.dims, options.preprocess) });
+      samples.push({
+        [input.name]: inInputType(await imageTensor(file, input.dims, options.preprocess), input.type),
+      });
       labels.push(numeric ? Number(name) : index);
     }
   }
@@ -190,18 +193,31 @@ function spread<T>(items: T[], count: number): T[] {
 }
 
 /** The one float input an image feeds, with its resolved [N, C, H, W] (or [N, C, T, H, W]) dims. */
-function imageInput(inputs: readonly TensorInfo[], options: SampleOptions): { name: string; dims: number[] } {
-  const floats = inputs.filter((i) => i.type === 'float32');
+/** Pictures feed float inputs: float32, or float16 (a model shipped in half precision). */
+const PICTURE_TYPES = new Set(['float32', 'float16']);
+
+/** A float32 picture tensor in the input's float type. */
+function inInputType(tensor: HostTensor, type: string): HostTensor {
+  return type === 'float16'
+    ? { type: 'float16', dims: tensor.dims, data: float32ToFloat16(tensor.data as Float32Array) }
+    : tensor;
+}
+
+function imageInput(
+  inputs: readonly TensorInfo[],
+  options: SampleOptions,
+): { name: string; dims: number[]; type: string } {
+  const floats = inputs.filter((i) => PICTURE_TYPES.has(String(i.type)));
   if (inputs.length !== 1 || floats.length !== 1)
     throw new UserError(
-      `images can feed only a model with one float32 input; this one has ${inputs.map((i) => `${i.name} (${i.type})`).join(', ')}: give tensor files instead`,
+      `images can feed only a model with one float32 (or float16) input; this one has ${inputs.map((i) => `${i.name} (${i.type})`).join(', ')}: give tensor files instead`,
     );
-  const dims = resolveInputShape(floats[0], { batch: 1, shapes: options.shapes });
+  const dims = resolveInputShape(floats[0], { defaultBatch: 1, shapes: options.shapes });
   if (dims.length !== 4 || (dims[1] !== 3 && dims[1] !== 1))
     throw new UserError(
       `input '${floats[0].name}' has shape ${dims.join('x')}; images need an NCHW input with 1 or 3 channels`,
     );
-  return { name: floats[0].name, dims };
+  return { name: floats[0].name, dims, type: String(floats[0].type) };
 }
 
 /** One image → a [1, C, H, W] float32 tensor (batch > 1 repeats it). */
@@ -293,10 +309,10 @@ async function videoSamples(
   count: number,
   options: SampleOptions,
 ): Promise<LoadedSamples> {
-  const floats = inputs.filter((i) => i.type === 'float32');
+  const floats = inputs.filter((i) => PICTURE_TYPES.has(String(i.type)));
   if (inputs.length !== 1 || floats.length !== 1)
-    throw new UserError('a video can feed only a model with one float32 input');
-  const dims = resolveInputShape(floats[0], { batch: 1, shapes: options.shapes });
+    throw new UserError('a video can feed only a model with one float32 (or float16) input');
+  const dims = resolveInputShape(floats[0], { defaultBatch: 1, shapes: options.shapes });
   const isClip = dims.length === 5;
   if (!(dims.length === 4 || isClip) || dims[1] !== 3)
     throw new UserError(
@@ -322,7 +338,7 @@ async function videoSamples(
         data.set(frame.subarray(c * plane, (c + 1) * plane), (c * frames + t) * plane);
     }
     for (let b = 1; b < dims[0]; b++) data.copyWithin(b * (data.length / dims[0]), 0, data.length / dims[0]);
-    samples.push({ [floats[0].name]: { type: 'float32', dims, data } });
+    samples.push({ [floats[0].name]: inInputType({ type: 'float32', dims, data }, String(floats[0].type)) });
   }
   return { samples, description: `${samples.length} ${isClip ? 'clips' : 'frames'} from ${file}` };
 }

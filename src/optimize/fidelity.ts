@@ -66,6 +66,8 @@ export interface AccuracyReport {
 export interface FidelityReport {
   samples: number;
   inputs: string;
+  /** What the optimized outputs were compared with, when it needs saying (e.g. "the float16 original"). */
+  against?: string;
   outputs: OutputFidelity[];
   accuracy?: AccuracyReport;
 }

@@ -27,7 +27,7 @@ function nanMeaning(o: OutputFidelity): 'NaN' | 'n/a' {
 }
 
 export function formatFidelity(report: FidelityReport): string {
-  const lines = [`fidelity over ${report.inputs}:`];
+  const lines = [`fidelity over ${report.inputs}${report.against ? `, against ${report.against}` : ''}:`];
   const header = ['output', 'max |err|', 'mean |err|', 'cosine', 'SNR dB', 'top-1', 'top-5'];
   const rows = report.outputs.map((o) => [
     o.name,

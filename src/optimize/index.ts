@@ -51,3 +51,4 @@ export {
   type RecipeInfo,
   type RecipeName,
 } from './recipes.js';
+export { hasFloat16Weights, type UpcastReport, upcastFloat16 } from './upcast.js';

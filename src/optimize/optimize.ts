@@ -30,6 +30,7 @@ import { quantizeDynamic } from './quantize/dynamic.js';
 import type { QuantType } from './quantize/quant-math.js';
 import { quantizeStatic } from './quantize/static.js';
 import { parseRecipes, type RecipeName } from './recipes.js';
+import { hasFloat16Weights, type UpcastReport, upcastFloat16 } from './upcast.js';
 
 export interface CalibrationOptions {
   /** 'synthetic' (default), a folder of images or .npy/.pb tensors, a video, or ready samples. */
@@ -182,9 +183,27 @@ export async function optimize(options: OptimizeOptions): Promise<OptimizeReport
       `${options.input} is already quantized (${quantOps.map(([op, n]) => `${op}×${n}`).join(', ')}), so ${converting.join(', ')} would only add nodes around it: optimize the float32 model instead`,
     );
   }
+  const float16 = converting.length > 0 && quantOps.length === 0 && hasFloat16Weights(model);
+  if (float16 && recipes.includes('fp16'))
+    throw new UserError(
+      `${options.input} already has float16 weights, so fp16 has nothing to convert: drop it from the recipes${converting.length > 1 ? ` (${converting.filter((r) => r !== 'fp16').join(', ')} quantize from float16 on their own)` : ''}`,
+    );
+  // Apps ship float16 models: int8 starts from them with the weights widened to float32 (exact).
+  let upcast: UpcastReport | undefined;
+  if (float16) {
+    upcast = upcastFloat16(model);
+    const io =
+      upcast.boundaryCasts > 0
+        ? `; its float16 inputs/outputs stay float16 (a Cast each), so the result replaces the original as it is`
+        : '';
+    notes.push(
+      `float16 model: ${upcast.tensors} float16 weights and constants widened to float32${upcast.retargeted > 0 ? ` and ${upcast.retargeted} Casts to float16 retargeted to float32` : ''} before quantizing${io}; fidelity is measured against the float16 original`,
+    );
+    log(`float16 model: upcast ${upcast.tensors} weights to float32 before quantizing`);
+  }
   if (converting.length > 0 && floatWeightBytes(model) === 0) {
     throw new UserError(
-      `${options.input} has no float32 weights, so ${recipes.filter((r) => r === 'fp16' || r.startsWith('int8')).join(', ')} has nothing to convert (is it already quantized or float16?)`,
+      `${options.input} has no float32 weights, so ${recipes.filter((r) => r === 'fp16' || r.startsWith('int8')).join(', ')} has nothing to convert (is it already quantized?)`,
     );
   }
 
@@ -338,6 +357,7 @@ export async function optimize(options: OptimizeOptions): Promise<OptimizeReport
       shapes: options.shapes,
       preprocess: options.calibration?.preprocess,
     });
+    if (upcast) fidelity.against = 'the float16 original';
   }
   return {
     input: options.input,

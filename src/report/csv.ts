@@ -7,7 +7,9 @@
  * (columns appended, so the earlier ones keep their positions): `reference_ep_*`, the variant against
  * the same variant on the reference EP (studies over several EPs), and `framework_*`, an onnxruntime
  * variant against the framework baseline (e.g. PyTorch eager) of its model; speedup = reference
- * median / this variant's median. Pure.
+ * median / this variant's median. Then the compute rate (`compute_rate` in `compute_unit`, GFLOP/s or
+ * GOP/s: operations per inference / median latency) and its fraction of the CPU's estimated peak
+ * (`*_estimated`: estimates, with the formula); empty where not counted. Pure.
  */
 import { fidelityIdentical } from '../store/types.js';
 import type { CrossComparison, StudyAnalysis } from '../study/compare.js';
@@ -72,6 +74,13 @@ export const CSV_COLUMNS = [
   'framework_speedup_ci_low',
   'framework_speedup_ci_high',
   'framework_verdict',
+  'compute_ops_per_inference',
+  'compute_integer_ops_per_inference',
+  'compute_unit',
+  'compute_rate',
+  'peak_rate_estimated',
+  'fraction_of_peak_estimated',
+  'peak_formula',
 ] as const;
 
 type Cell = string | number | null | undefined;
@@ -162,6 +171,13 @@ export function renderCsv(analysis: StudyAnalysis): string {
       framework_speedup_ci_low: fw?.estimate?.speedupCi[0],
       framework_speedup_ci_high: fw?.estimate?.speedupCi[1],
       framework_verdict: verdictCell(fw),
+      compute_ops_per_inference: v.compute?.flops,
+      compute_integer_ops_per_inference: v.compute?.integerOps,
+      compute_unit: v.compute?.unit,
+      compute_rate: v.compute?.gflopsPerSec,
+      peak_rate_estimated: v.compute?.peak?.gflopsPerSec,
+      fraction_of_peak_estimated: v.compute?.fractionOfPeak,
+      peak_formula: v.compute?.peak?.formula,
     };
     lines.push(CSV_COLUMNS.map((col) => csvCell(row[col])).join(','));
   }

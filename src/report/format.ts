@@ -24,6 +24,20 @@ export function bytes(value: number | undefined): string {
   return `${v.toFixed(u === 0 ? 0 : 1)} ${units[u]}`;
 }
 
+/** A count with an SI prefix and 3 significant digits: `1.81G`, `42.0M`, `512`. */
+export function siCount(value: number | null | undefined): string {
+  if (value === null || value === undefined || !Number.isFinite(value)) return '—';
+  const prefixes: [number, string][] = [
+    [1e12, 'T'],
+    [1e9, 'G'],
+    [1e6, 'M'],
+    [1e3, 'k'],
+  ];
+  for (const [scale, prefix] of prefixes)
+    if (Math.abs(value) >= scale) return `${(value / scale).toPrecision(3)}${prefix}`;
+  return String(Math.round(value));
+}
+
 /** A plain-text table: first row is the header; columns right-aligned except the first. */
 export function table(rows: readonly (readonly string[])[], options: { alignLeft?: number[] } = {}): string {
   if (rows.length === 0) return '';

@@ -22,6 +22,7 @@ import {
   frameworkRows,
   isaLines,
   leftColumns,
+  peakNotes,
   recipeNotes,
   roundCautionLines,
   telemetryWarningLines,
@@ -119,7 +120,7 @@ export function renderHtml(analysis: StudyAnalysis, assets: VegaAssets): string 
       ({ measurements: _m, ...rest }) => rest,
     ),
   };
-  const notes = [...isaLines(analysis), ...recipeNotes(analysis)];
+  const notes = [...isaLines(analysis), ...recipeNotes(analysis), ...peakNotes(analysis)];
   const byDevice = deviceRows(analysis);
   const byEp = epRows(analysis);
   const byFramework = frameworkRows(analysis);

@@ -15,6 +15,7 @@ import {
   frameworkRows,
   isaLines,
   leftColumns,
+  peakNotes,
   recipeNotes,
   roundCautionLines,
   telemetryWarningLines,
@@ -57,7 +58,7 @@ export function renderMarkdown(analysis: StudyAnalysis): string {
     out.push('');
     for (const n of spread) out.push(`> Caution — ${n}`);
   }
-  const notes = [...isaLines(analysis), ...recipeNotes(analysis)];
+  const notes = [...isaLines(analysis), ...recipeNotes(analysis), ...peakNotes(analysis)];
   if (notes.length > 0) {
     out.push('');
     for (const n of notes) out.push(`> Note — ${n}`);

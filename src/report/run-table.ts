@@ -1,6 +1,8 @@
 /** The terminal view of one `run` result: a pure function from result to text. */
+
+import type { RunCompute } from '../measure/compute-schema.js';
 import type { RunResult } from '../measure/result.js';
-import { bytes, ms, percent, table } from './format.js';
+import { bytes, ms, percent, siCount, table } from './format.js';
 import { formatScenario } from './scenario-table.js';
 import { formatTelemetry } from './telemetry-table.js';
 
@@ -8,7 +10,7 @@ export function formatRunResult(result: RunResult): string {
   const e = result.config.effective;
   const s = result.stats;
   const shapes = Object.entries(e.shapes)
-    .map(([n, d]) => `${n}=${d.join('x')}`)
+    .map(([n, d]) => inputText(n, d, e.inputValues?.[n]))
     .join(' ');
   const lines: string[] = [];
   lines.push(
@@ -48,10 +50,12 @@ export function formatRunResult(result: RunResult): string {
       ['stdev ms (CV)', `${ms(s.stdevMs)} (${percent(s.cv)})`],
       ['inferences/s', s.throughputPerSec.toFixed(1)],
       ['samples/s', s.samplesPerSec.toFixed(1)],
+      ...(result.compute ? [[result.compute.unit, computeCell(result.compute)]] : []),
       ['peak RSS', bytes(result.peakRssBytes)],
       ['stopped because', result.stopReason],
     ]),
   );
+  if (result.compute) lines.push(...computeLines(result.compute));
   if (result.deadline) {
     lines.push('');
     lines.push(
@@ -88,6 +92,40 @@ export function formatRunResult(result: RunResult): string {
     );
   }
   return `${lines.join('\n')}\n`;
+}
+
+/** The rate with its fraction of the estimated peak: `12.3 (4.6% of peak, est.)`. */
+export function computeCell(c: RunCompute): string {
+  const rate = rateText(c.gflopsPerSec);
+  return c.fractionOfPeak === null ? rate : `${rate} (${percent(c.fractionOfPeak)} of peak, est.)`;
+}
+
+/** A rate in G/s with 3 significant digits (more for large ones). */
+export function rateText(gPerSec: number): string {
+  return gPerSec >= 100 ? gPerSec.toFixed(0) : gPerSec.toPrecision(3);
+}
+
+/** How the rate and the peak were obtained, in a line or two under the table. */
+function computeLines(c: RunCompute): string[] {
+  const what = c.unit === 'GOP/s' ? 'operations (integer MACs × 2 and FLOPs)' : 'FLOPs';
+  const lines = [
+    `compute: ${siCount(c.flops)} ${what} per inference / median latency${c.unknownNodes > 0 ? `; ${c.unknownNodes} nodes of unknown cost left out, so a lower bound` : ''}`,
+  ];
+  for (const note of c.notes) lines.push(`  ${note}`);
+  lines.push(
+    c.peak
+      ? `peak (estimate): ${c.peak.formula}`
+      : `peak: not estimated (${c.peakAbsentReason ?? 'unknown'})`,
+  );
+  return lines;
+}
+
+/** `x=1x3x224x224`; a scalar with its value, `sr=16000 (scalar)`; a 1-D value list, `ids=1,2,3 (3 values)`. */
+export function inputText(name: string, dims: readonly number[], value: string | undefined): string {
+  if (dims.length === 0) return `${name}=${value ?? '?'} (scalar)`;
+  if (value !== undefined && dims.length === 1)
+    return `${name}=${value} (${dims[0]} value${dims[0] === 1 ? '' : 's'})`;
+  return `${name}=${dims.join('x')}`;
 }
 
 /** The seed only where something was synthesized from it: inputs all read from files owe it nothing. */

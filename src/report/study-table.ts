@@ -12,6 +12,7 @@ import {
   frameworkRows,
   isaLines,
   leftColumns,
+  peakNotes,
   recipeNotes,
   roundCautionLines,
   telemetryWarningLines,
@@ -60,7 +61,7 @@ export function formatStudyTable(analysis: StudyAnalysis): string {
     lines.push('');
     for (const n of spread) lines.push(`caution: ${n}`);
   }
-  const notes = [...isaLines(analysis), ...recipeNotes(analysis)];
+  const notes = [...isaLines(analysis), ...recipeNotes(analysis), ...peakNotes(analysis)];
   if (notes.length > 0) {
     lines.push('');
     for (const n of notes) lines.push(`note: ${n}`);

@@ -88,6 +88,14 @@ export const DEFINITIONS: ReadonlyArray<readonly [string, string]> = [
     'over models: the arithmetic mean of % speed improvement (what the study reports) and the geometric mean of speedups (the right average of ratios).',
   ],
   [
+    'GFLOP/s, GOP/s',
+    'operations of one inference (FLOPs counted for the graph and input shapes that ran; an int8 model, whose integer multiply-accumulates are most of its work, in GOP/s with 2 operations per MAC) / median latency in s / 1e9; with batch N that is operations per sample × samples per second.',
+  ],
+  [
+    '% of peak (est.)',
+    "the rate / the CPU's estimated peak, cores × clock × operations per cycle per core for its widest vector instructions (the formula is shown with the figure): an estimate, and only for CPU execution.",
+  ],
+  [
     'energy per inference',
     'median over rounds of the energy measured during the round (RAPL, nvidia-smi or Jetson rails) / inferences, in mJ; "(est.)": a TDP-based estimate, not a measurement; "—": not measured.',
   ],
@@ -129,6 +137,32 @@ export function fidelityText(c: Comparison): string {
   ];
   if (m.top1Agreement !== null) parts.push(`top-1 ${(m.top1Agreement * 100).toFixed(0)}%`);
   return parts.join(', ');
+}
+
+/** The variant's compute rate with its unit (`8.40 GFLOP/s`), "—" where not counted. */
+export function computeText(v: VariantAnalysis | undefined): string {
+  const c = v?.compute;
+  return c
+    ? `${c.gflopsPerSec >= 100 ? c.gflopsPerSec.toFixed(0) : c.gflopsPerSec.toPrecision(3)} ${c.unit}`
+    : '—';
+}
+
+/** The rate's fraction of the estimated peak (`3.1%`), "—" where there is no estimate. */
+export function peakFractionText(v: VariantAnalysis | undefined): string {
+  const f = v?.compute?.fractionOfPeak;
+  return f === null || f === undefined ? '—' : `${(f * 100).toFixed(1)}%`;
+}
+
+/** Whether any variant has a compute rate (older stores have none: their reports go without the columns). */
+export function hasCompute(analysis: StudyAnalysis): boolean {
+  return analysis.variants.some((v) => v.compute);
+}
+
+/** The peak estimates behind the "% of peak" figures, one line per distinct formula. */
+export function peakNotes(analysis: StudyAnalysis): string[] {
+  const formulas = new Set<string>();
+  for (const v of analysis.variants) if (v.compute?.peak) formulas.add(v.compute.peak.formula);
+  return [...formulas].map((f) => `peak (estimate): ${f}`);
 }
 
 /** Energy per inference in mJ, "(est.)" when estimated, "—" when not measured. */
@@ -203,6 +237,7 @@ export function ciHeader(analysis: StudyAnalysis): string {
 export function comparisonRows(analysis: StudyAnalysis): string[][] {
   const axes = varyingAxes(analysis);
   const energy = hasEnergy(analysis);
+  const compute = hasCompute(analysis);
   const header = [
     'model',
     ...axes,
@@ -216,6 +251,7 @@ export function comparisonRows(analysis: StudyAnalysis): string[][] {
     '% speed improvement',
     'verdict',
     'fidelity',
+    ...(compute ? ['optimized compute', 'optimized % of peak (est.)'] : []),
     ...(energy ? ['optimized mJ/inference'] : []),
   ];
   const byKey = new Map(analysis.variants.map((v) => [v.variant.key, v]));
@@ -232,6 +268,7 @@ export function comparisonRows(analysis: StudyAnalysis): string[][] {
     signedPct(c.estimate?.improvementPct),
     c.estimate ? c.estimate.verdict : `${c.status}: ${c.reason ?? ''}`.trim(),
     fidelityText(c),
+    ...(compute ? [computeText(byKey.get(c.variantKey)), peakFractionText(byKey.get(c.variantKey))] : []),
     ...(energy ? [energyText(byKey.get(c.variantKey))] : []),
   ]);
   return [header, ...rows];
@@ -253,6 +290,7 @@ export function averageLines(analysis: StudyAnalysis): string[] {
 /** Per-variant details: rounds, samples, latency distribution, drift between rounds (fleet: device and agents too). */
 export function variantRows(analysis: StudyAnalysis): string[][] {
   const fleet = hasDevices(analysis);
+  const compute = hasCompute(analysis);
   const axes = varyingAxes(analysis).filter((a) => a !== 'device') as Array<
     'ep' | 'threads' | 'batch' | 'scenario'
   >;
@@ -270,6 +308,7 @@ export function variantRows(analysis: StudyAnalysis): string[][] {
     'CV',
     'round medians ms',
     'cold start ms',
+    ...(compute ? ['compute', '% of peak (est.)'] : []),
     'energy mJ/inference',
     'avg power W',
     'status',
@@ -289,6 +328,7 @@ export function variantRows(analysis: StudyAnalysis): string[][] {
     v.stats ? `${(v.stats.cv * 100).toFixed(1)}%` : '—',
     v.roundMedians.map((r) => ms(r.medianMs)).join(' / ') || '—',
     ms(v.coldStartMs, 1),
+    ...(compute ? [computeText(v), peakFractionText(v)] : []),
     energyText(v),
     powerText(v),
     v.failure

@@ -10,6 +10,7 @@
  * - averages over models: the arithmetic mean of % improvements (what the study reports) and the
  *   geometric mean of speedups (the right average of ratios), also as a %.
  */
+import { type RunCompute, rateAtMedian, runComputeSchema } from '../measure/compute-schema.js';
 import { type LatencyStats, summarize } from '../measure/stats.js';
 import type {
   DeviceRecord,
@@ -113,6 +114,11 @@ export interface VariantAnalysis {
   measurements: MeasurementRecord[];
   /** What the rounds' telemetry says (null when no round stored telemetry). */
   telemetry: VariantTelemetry | null;
+  /**
+   * Compute rate at the pooled median latency, from the operations and peak estimate stored with the
+   * rounds; null where no round counted them (older stores, other engines).
+   */
+  compute: RunCompute | null;
 }
 
 /** Energy per inference of a variant: medians over the rounds that have a figure (never invented). */
@@ -366,7 +372,17 @@ export function analyzeVariant(variant: VariantRecord, measurements: Measurement
     scenarioValidity,
     measurements: measurements.filter((m) => m.variantId === variant.id),
     telemetry: analyzeTelemetry(ok),
+    compute: stats ? variantCompute(ok, stats.medianMs) : null,
   };
+}
+
+/** The first round's stored count (every round ran the same graph and inputs), at `medianMs`. */
+function variantCompute(ok: readonly MeasurementRecord[], medianMs: number): RunCompute | null {
+  for (const m of ok) {
+    const parsed = runComputeSchema.safeParse(m.result?.compute);
+    if (parsed.success) return rateAtMedian(parsed.data, medianMs);
+  }
+  return null;
 }
 
 function notesOf(variant: VariantRecord): string[] {

@@ -19,6 +19,7 @@ import { GRAPH_OPT_LEVELS, type GraphOptLevel, type OrtExecutionProvider } from 
 import { describeHost, type HostInfo } from '../env/host.js';
 import { UserError } from '../errors.js';
 import { sha256File } from '../measure/benchmark.js';
+import type { ComputeCount } from '../measure/compute-schema.js';
 import type { RunResult } from '../measure/result.js';
 import {
   measureEngineInWorker,
@@ -310,6 +311,8 @@ export async function runStudy(options: RunStudyOptions): Promise<StudyRunOutcom
 
     // 1. Prepare each variant's model (optimizer recipes run in a worker too).
     const prepared = new Map<number, Prepared>();
+    // Operations per inference, counted in a variant's first round and reused by its later ones.
+    const counted = new Map<number, ComputeCount>();
     for (const v of members) {
       if (aborted()) break;
       if (failed.has(v.id)) continue;
@@ -420,6 +423,7 @@ export async function runStudy(options: RunStudyOptions): Promise<StudyRunOutcom
                   spec.telemetry,
                   spec.opsetUpgrade,
                 ),
+                ...(counted.has(v.id) ? { compute: counted.get(v.id) } : {}),
                 requested: {
                   study: studyId,
                   variant: v.key,
@@ -442,6 +446,14 @@ export async function runStudy(options: RunStudyOptions): Promise<StudyRunOutcom
           continue;
         }
         if (outcome.ok) {
+          const compute = (outcome.value as RunResult).compute;
+          if (compute && !engine)
+            counted.set(v.id, {
+              flops: compute.flops,
+              integerOps: compute.integerOps,
+              unknownNodes: compute.unknownNodes,
+              notes: compute.notes,
+            });
           await store.recordMeasurement({
             variantId: v.id,
             round,

@@ -31,6 +31,13 @@ export {
   PIPELINE_SCHEMA_VERSION,
   runImagePipeline,
 } from './image-pipeline.js';
+export {
+  literalTensor,
+  looksLikeLiteral,
+  readInputValue,
+  tensorNumbers,
+  valuesText,
+} from './input-values.js';
 export { classIndexOfFolder, labelFor, parseLabels, readLabelsFile } from './labels.js';
 export {
   CLIP_LAYOUTS,
@@ -68,6 +75,14 @@ export {
   type SmoothingOptions,
   smoothScores,
 } from './segments.js';
+export {
+  bindDimensionNames,
+  type DimensionBinding,
+  type GivenShapes,
+  resolveInputShape,
+  resolveInputShapes,
+  type ShapeRequest,
+} from './shapes.js';
 export { MediaSkip, SKIP_REASONS, type SkippedInput, type SkipReason } from './skips.js';
 export { STAGES, type Stage, StageRecorder, type StageSummary, summarizeStages } from './stages.js';
 export {

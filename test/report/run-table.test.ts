@@ -58,4 +58,58 @@ describe('formatRunResult', () => {
     expect(inputsLine(withInputSource('synthetic'))).toMatch(/\[synthetic, seed 42\]$/);
     expect(inputsLine(withInputSource('mixed'))).toMatch(/\[files \+ synthetic, seed 42\]$/);
   });
+
+  it('prints scalar inputs with their value, and the compute rate with the peak as an estimate', () => {
+    const base = fakeResult([10, 10, 10]);
+    const result: RunResult = {
+      ...base,
+      config: {
+        ...base.config,
+        effective: {
+          ...base.config.effective,
+          shapes: { input: [1, 512], sr: [] },
+          inputValues: { sr: '16000' },
+          inputSource: 'mixed',
+        },
+      },
+      compute: {
+        flops: 2e9,
+        integerOps: 0,
+        unknownNodes: 0,
+        notes: [],
+        unit: 'GFLOP/s',
+        gflopsPerSec: 200,
+        peak: {
+          gflopsPerSec: 800,
+          estimated: true,
+          precision: 'fp32',
+          cores: 4,
+          coresSource: 'physical cores',
+          clockMHz: 3125,
+          clockSource: 'cpufreq cpuinfo_max_freq',
+          opsPerCycle: 64,
+          isa: 'AVX-512 FMA',
+          formula:
+            '4 cores × 3.13 GHz (cpufreq cpuinfo_max_freq) × 64 FLOP/cycle (AVX-512 FMA) = 800.0 GFLOP/s',
+        },
+        fractionOfPeak: 0.25,
+      },
+    };
+    const text = formatRunResult(result);
+    expect(text.split('\n')[1]).toBe('inputs input=1x512 sr=16000 (scalar)  [files + synthetic, seed 42]');
+    expect(text).toMatch(/^GFLOP\/s +200 \(25\.0% of peak, est\.\)$/m);
+    expect(text).toMatch(/^compute: 2\.00G FLOPs per inference \/ median latency$/m);
+    expect(text).toMatch(/^peak \(estimate\): 4 cores × 3\.13 GHz \(cpufreq cpuinfo_max_freq\)/m);
+    const noPeak = formatRunResult({
+      ...result,
+      compute: {
+        ...result.compute!,
+        peak: null,
+        fractionOfPeak: null,
+        peakAbsentReason: 'the CPU clock is unknown',
+      },
+    });
+    expect(noPeak).toMatch(/^GFLOP\/s +200$/m);
+    expect(noPeak).toMatch(/^peak: not estimated \(the CPU clock is unknown\)$/m);
+  });
 });

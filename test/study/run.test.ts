@@ -50,6 +50,14 @@ describe('runStudy', () => {
       true,
     );
     expect(stored.environment?.onnxruntime).toMatch(/^\d+\.\d+/);
+    // Every round stores the operations of its graph; later rounds reuse the first round's count.
+    for (const v of stored.variants) {
+      const counts = stored.measurements
+        .filter((m) => m.variantId === v.id)
+        .map((m) => m.result?.compute?.flops);
+      expect(counts[0]).toBeGreaterThan(0);
+      expect(new Set(counts).size).toBe(1);
+    }
     // The fused variant is a new file written by the optimizer into the work folder.
     const fused = stored.variants.find((v) => v.label === 'fused' && v.model === 'alpha')!;
     expect(fused.modelPath).toContain(path.join(dir, 'work', stored.study.id));

@@ -1,7 +1,14 @@
 import { describe, expect, it } from 'vitest';
 import { UserError } from '../../src/errors.js';
+import { literalTensor, looksLikeLiteral, valuesText } from '../../src/workloads/input-values.js';
 import { encodeNpy, parseNpy } from '../../src/workloads/npy.js';
-import { parseDims, parseShapeFlag, resolveInputShape } from '../../src/workloads/shapes.js';
+import {
+  bindDimensionNames,
+  parseDims,
+  parseShapeFlag,
+  resolveInputShape,
+  resolveInputShapes,
+} from '../../src/workloads/shapes.js';
 import { synthesizeInputs } from '../../src/workloads/synthetic.js';
 import { parseTensorProtoFile } from '../../src/workloads/tensor-proto.js';
 
@@ -56,6 +63,95 @@ describe('shapes', () => {
     const fixed = { name: 'y', type: 'float32', shape: [1, 3] };
     expect(() => resolveInputShape(fixed, { batch: 4 })).toThrow(/fixed batch dimension of 1/);
     expect(resolveInputShape({ name: 'z', type: 'float32', shape: ['N', 5] }, { batch: 4 })).toEqual([4, 5]);
+  });
+});
+
+describe('dimension names bind across inputs', () => {
+  const vad = [
+    { name: 'input', type: 'float32', shape: ['batch', 'sequence'] },
+    { name: 'sr', type: 'int64', shape: [] },
+    { name: 'h', type: 'float32', shape: [2, 'batch', 64] },
+    { name: 'c', type: 'float32', shape: [2, 'batch', 64] },
+  ];
+  it('a --shape of one input sets the name everywhere', () => {
+    expect(resolveInputShapes(vad, { shapes: { input: [1, 512] } })).toEqual({
+      input: [1, 512],
+      sr: [],
+      h: [2, 1, 64],
+      c: [2, 1, 64],
+    });
+    expect(resolveInputShapes(vad, { shapes: { h: [2, 3, 64], input: [3, 160] } }).c).toEqual([2, 3, 64]);
+  });
+  it("--batch binds the leading dimension's name, past inputs whose lead is fixed", () => {
+    const shapes = resolveInputShapes(vad, { batch: 4, shapes: { input: [4, 512] } });
+    expect(shapes.h).toEqual([2, 4, 64]);
+    expect(bindDimensionNames(vad, { batch: 4 }).get('batch')).toEqual({
+      size: 4,
+      source: '--batch 4',
+      batch: true,
+    });
+  });
+  it('refuses one name given two sizes, naming both inputs', () => {
+    expect(() => resolveInputShapes(vad, { shapes: { input: [1, 512], h: [2, 3, 64] } })).toThrow(
+      /dimension 'batch' is 1 in --shape input=1x512 but 3 in --shape h=2x3x64/,
+    );
+    expect(() => resolveInputShapes(vad, { batch: 2, shapes: { h: [2, 3, 64] } })).toThrow(
+      /dimension 'batch' is 3 in --shape h=2x3x64 but 2 in --batch 2/,
+    );
+    expect(() =>
+      resolveInputShapes(
+        vad,
+        { shapes: { input: [1, 512] } },
+        { h: { dims: [2, 5, 64], source: 'input file h.npy' } },
+      ),
+    ).toThrow(/'batch' is 1 in --shape input=1x512 but 5 in input file h.npy/);
+  });
+  it('says which name is missing, and a default batch fills a lead only', () => {
+    expect(() => resolveInputShapes(vad, { batch: 1 })).toThrow(
+      /input 'input' has symbolic dimension 'sequence' at position 1 that nothing resolves; set it with --shape input=1xN.*giving it on any input sets it here/,
+    );
+    expect(resolveInputShapes(vad, { defaultBatch: 1, shapes: { input: [2, 64] } }).h).toEqual([2, 2, 64]);
+  });
+});
+
+describe('input values on the command line', () => {
+  const scalar = (type: string) => ({ name: 'sr', type, shape: [] });
+  it('tell literals from file names', () => {
+    expect(looksLikeLiteral('16000')).toBe(true);
+    expect(looksLikeLiteral('-1.5e3,2,true')).toBe(true);
+    expect(looksLikeLiteral('x.npy')).toBe(false);
+    expect(looksLikeLiteral('16000.npy')).toBe(false);
+  });
+  it('build the declared type: int64 scalars, float16, bool, 1-D lists', () => {
+    const sr = literalTensor(scalar('int64'), '16000');
+    expect(sr.dims).toEqual([]);
+    expect(Array.from(sr.data as BigInt64Array)).toEqual([16000n]);
+    expect(valuesText(sr)).toBe('16000');
+    const big = literalTensor(scalar('int64'), '9223372036854775807');
+    expect((big.data as BigInt64Array)[0]).toBe(9223372036854775807n);
+    expect(valuesText(literalTensor(scalar('float16'), '0.1'))).toBe('0.099976');
+    expect(Array.from(literalTensor(scalar('bool'), 'true').data as Uint8Array)).toEqual([1]);
+    const list = literalTensor({ name: 'ids', type: 'int32', shape: ['n'] }, '1,2,3');
+    expect(list.dims).toEqual([3]);
+    expect(list.data).toBeInstanceOf(Int32Array);
+    expect(valuesText(literalTensor(scalar('float32'), '0.1'))).toBe('0.1');
+  });
+  it('refuse what the type cannot hold, in one line', () => {
+    expect(() => literalTensor(scalar('int64'), '16000.5')).toThrow(
+      /--input sr=16000.5: '16000.5' is not an integer for input 'sr' \(int64\)/,
+    );
+    expect(() => literalTensor(scalar('uint8'), '256')).toThrow(/out of range \[0, 255\]/);
+    expect(() => literalTensor(scalar('int64'), '9223372036854775808')).toThrow(/out of range/);
+    expect(() => literalTensor(scalar('float16'), '70000')).toThrow(/out of range \(±65504\)/);
+    expect(() => literalTensor(scalar('bool'), '2')).toThrow(/not true\/false\/1\/0/);
+    expect(() => literalTensor(scalar('int64'), '1,2')).toThrow(/is a scalar; give one value, not 2/);
+    expect(() => literalTensor({ name: 'k', type: 'int64', shape: [2] }, '1,2,3')).toThrow(
+      /holds 2 values, got 3/,
+    );
+    expect(() => literalTensor({ name: 'x', type: 'float32', shape: [1, 3, 8, 8] }, '1')).toThrow(
+      /a value fills a scalar or 1-D input, and 'x' is 1x3x8x8: give a .npy or .pb file/,
+    );
+    expect(() => literalTensor({ name: 's', type: 'string', shape: [] }, '1')).toThrow(/numeric or bool/);
   });
 });
 

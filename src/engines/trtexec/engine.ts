@@ -10,7 +10,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { detectGpus, detectJetson } from '../../env/host.js';
 import { EngineUnavailableError, UserError } from '../../errors.js';
-import { resolveInputShape } from '../../workloads/shapes.js';
+import { resolveInputShapes } from '../../workloads/shapes.js';
 import type { Engine, EngineProbe, LoadedModel, TensorInfo } from '../engine.js';
 import type {
   ExternalEngineProbe,
@@ -200,8 +200,9 @@ export class TrtexecEngine
     const shapes: Record<string, number[]> = {};
     const dynamicShapes: Record<string, number[]> = {};
     if (inputs.length > 0) {
+      const resolved = resolveInputShapes(inputs, { batch: settings.batch, shapes: settings.shapes });
       for (const info of inputs) {
-        const dims = resolveInputShape(info, { batch: settings.batch, shapes: settings.shapes });
+        const dims = resolved[info.name];
         shapes[info.name] = dims;
         if (info.shape.some((d) => typeof d !== 'number' || d <= 0)) dynamicShapes[info.name] = dims;
       }
