@@ -4,6 +4,7 @@ import { analyzeModel, type ModelAnalysis } from '../onnx/analysis.js';
 import { loadModel } from '../onnx/model-io.js';
 import { bytes, table } from '../report/format.js';
 import { resolveModel } from '../zoo/resolve.js';
+import { printableText } from './terminal.js';
 
 export function register(program: Command): void {
   program
@@ -15,12 +16,12 @@ export function register(program: Command): void {
     .action(async (spec: string, flags: { json?: boolean; run: boolean }) => {
       const resolved = await resolveModel(spec);
       const model = await loadModel(resolved.path);
-      const analysis = await analyzeModel(model, { allowRun: flags.run });
+      const analysis = await analyzeModel(model, { allowRun: flags.run, source: resolved.path });
       if (flags.json) {
         process.stdout.write(`${JSON.stringify({ model: resolved, ...analysis }, null, 2)}\n`);
         return;
       }
-      process.stdout.write(`${formatAnalysis(resolved.path, analysis)}\n`);
+      process.stdout.write(`${printableText(formatAnalysis(resolved.path, analysis))}\n`);
     });
 }
 

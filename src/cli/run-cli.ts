@@ -1,6 +1,7 @@
 /** Runs the commander program with edgebench's error contract: one line and exit 2 for bad input. */
 import { type Command, CommanderError } from 'commander';
 import { isUserError, messageOf } from '../errors.js';
+import { printableLine, printableText, writeError } from './terminal.js';
 
 export function debugEnabled(argv: readonly string[]): boolean {
   return argv.includes('--debug') || process.env.EDGEBENCH_DEBUG === '1';
@@ -12,7 +13,7 @@ export function applyErrorContract(program: Command): void {
     cmd.exitOverride();
     cmd.configureOutput({
       writeErr: (str) => process.stderr.write(str),
-      outputError: (str, write) => write(`edgebench: ${str.replace(/^error: /, '').trim()}\n`),
+      outputError: (str, write) => write(`edgebench: ${printableLine(str.replace(/^error: /, ''))}\n`),
     });
     for (const sub of cmd.commands) visit(sub);
   };
@@ -31,14 +32,14 @@ export async function runCli(program: Command, argv: readonly string[]): Promise
       return;
     }
     if (isUserError(error)) {
-      process.stderr.write(`edgebench: ${error.message}\n`);
+      writeError(error.message);
       if (debug && error.cause)
-        process.stderr.write(`${(error.cause as Error).stack ?? String(error.cause)}\n`);
+        process.stderr.write(`${printableText((error.cause as Error).stack ?? String(error.cause))}\n`);
       process.exitCode = error.exitCode;
       return;
     }
-    process.stderr.write(`edgebench: internal error: ${messageOf(error)}\n`);
-    if (debug) process.stderr.write(`${(error as Error)?.stack ?? ''}\n`);
+    writeError(`internal error: ${messageOf(error)}`);
+    if (debug) process.stderr.write(`${printableText((error as Error)?.stack ?? '')}\n`);
     else process.stderr.write('edgebench: run again with --debug for details, and please report it\n');
     process.exitCode = 1;
   }

@@ -15,9 +15,10 @@ import { DEFAULT_STOP_RULES, type StopRules } from '../measure/settings.js';
 import { formatRunResult } from '../report/run-table.js';
 import { parseShapeFlag } from '../workloads/shapes.js';
 import { parseInputFlag } from '../workloads/tensor-files.js';
-import { choiceFlag, collect, intFlag, keyValueFlag, numberFlag } from './flags.js';
+import { choiceFlag, collect, intFlag, keyValueFlag, numberFlag, threadsFlag } from './flags.js';
 import { resolveModelArg } from './model-arg.js';
 import { createProgress } from './progress.js';
+import { printableText, writeWarning } from './terminal.js';
 
 interface RunFlags {
   ep: OrtEngineOptions['executionProvider'];
@@ -69,11 +70,11 @@ export function register(program: Command): void {
       choiceFlag('--ep', ORT_EXECUTION_PROVIDERS),
       'cpu',
     )
-    .option('--threads <n>', 'intra-op threads (0 = onnxruntime decides)', intFlag('--threads'))
+    .option('--threads <n>', 'intra-op threads (0 = onnxruntime decides)', threadsFlag('--threads'))
     .option(
       '--inter-op-threads <n>',
       'inter-op threads (parallel execution mode)',
-      intFlag('--inter-op-threads'),
+      threadsFlag('--inter-op-threads'),
     )
     .option(
       '--opt-level <level>',
@@ -234,12 +235,12 @@ export function register(program: Command): void {
         requested: { model, ...givenFlags(flags, command) },
         hooks: progress?.hooks,
       }).finally(() => progress?.stop());
-      for (const warning of result.warnings) process.stderr.write(`warning: ${warning}\n`);
+      for (const warning of result.warnings) writeWarning(warning);
       if (toStdout) {
         process.stdout.write(`${JSON.stringify(result)}\n`);
         return;
       }
-      process.stdout.write(formatRunResult(result));
+      process.stdout.write(printableText(formatRunResult(result)));
       if (flags.json) {
         await writeFile(flags.json, `${JSON.stringify(result, null, 1)}\n`);
         process.stderr.write(`result written to ${flags.json}\n`);

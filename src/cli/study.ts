@@ -23,6 +23,7 @@ import { PRESET_NAMES, presetSpec } from '../study/presets.js';
 import type { StudyEvent } from '../study/run.js';
 import { type LoadedSpec, loadSpec, validateSpec } from '../study/spec.js';
 import { choiceFlag, intFlag } from './flags.js';
+import { printableLine } from './terminal.js';
 
 interface StudyFlags {
   preset?: string;
@@ -172,7 +173,7 @@ export function register(program: Command): void {
             if (event.type === 'study-started')
               rounds = (event.study.spec as { rounds?: number }).rounds ?? rounds;
             const line = progressLine(event, rounds);
-            if (line) process.stderr.write(`${line}\n`);
+            if (line) process.stderr.write(`${printableLine(line)}\n`);
           },
         });
         const analysis = analyzeStudy(outcome.stored);

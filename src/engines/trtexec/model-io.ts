@@ -2,7 +2,7 @@
 import type * as OrtTypes from 'onnxruntime-node';
 import { messageOf } from '../../errors.js';
 import type { TensorInfo } from '../engine.js';
-import { ort } from '../ort.js';
+import { onnxruntimeLogSeverity, ort } from '../ort.js';
 
 function toInfo(meta: OrtTypes.InferenceSession.ValueMetadata): TensorInfo {
   if (!meta.isTensor) return { name: meta.name, type: 'non-tensor', shape: [] };
@@ -17,7 +17,7 @@ export async function readOnnxIo(modelPath: string): Promise<OnnxIo> {
     session = await ort().InferenceSession.create(modelPath, {
       executionProviders: ['cpu'],
       graphOptimizationLevel: 'disabled',
-      logSeverityLevel: 3,
+      logSeverityLevel: onnxruntimeLogSeverity(),
     });
   } catch (error) {
     return { error: messageOf(error).replace(/\s+/g, ' ').slice(0, 300) };
