@@ -1,5 +1,6 @@
 /** Runs the commander program with edgebench's error contract: one line and exit 2 for bad input. */
 import { type Command, CommanderError } from 'commander';
+import { VERBOSE_ENV_VAR } from '../engines/ort.js';
 import { isUserError, messageOf } from '../errors.js';
 import { printableLine, printableText, writeError } from './terminal.js';
 
@@ -23,6 +24,8 @@ export function applyErrorContract(program: Command): void {
 export async function runCli(program: Command, argv: readonly string[]): Promise<void> {
   applyErrorContract(program);
   const debug = debugEnabled(argv);
+  // onnxruntime's own log stays hidden unless asked for; worker processes inherit the setting.
+  if (argv.includes('--verbose')) process.env[VERBOSE_ENV_VAR] = '1';
   try {
     await program.parseAsync([...argv]);
   } catch (error) {

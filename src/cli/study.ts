@@ -68,7 +68,7 @@ export function progressLine(event: StudyEvent, rounds: number): string | undefi
     case 'variant-failed':
       // A round that failed counts as done: the counter goes on from it, and the total drops by the
       // rounds the variant will not take, so the last line reads N/N.
-      return `${event.round !== null ? `[${event.index}/${event.total}] ` : ''}${describeVariant(event)} FAILED (${event.failure.kind}): ${event.failure.reason}`;
+      return `${event.round !== null ? `[${event.index}/${event.total}] ` : ''}${describeVariant(event)} FAILED (${event.failure.kind}): ${event.failure.reason}${event.incomplete ? `; the rounds it finished are kept (incomplete: ${event.incomplete.rounds} of ${event.incomplete.plannedRounds} rounds)` : ''}`;
     case 'measurement-started':
       return undefined;
     case 'measurement-stored':
