@@ -4,7 +4,7 @@ import { analyzeModel, type ModelAnalysis } from '../onnx/analysis.js';
 import { loadModel } from '../onnx/model-io.js';
 import { bytes, table } from '../report/format.js';
 import { resolveModel } from '../zoo/resolve.js';
-import { printableText } from './terminal.js';
+import { printableText, terminalJson } from './terminal.js';
 
 export function register(program: Command): void {
   program
@@ -18,7 +18,7 @@ export function register(program: Command): void {
       const model = await loadModel(resolved.path);
       const analysis = await analyzeModel(model, { allowRun: flags.run, source: resolved.path });
       if (flags.json) {
-        process.stdout.write(`${JSON.stringify({ model: resolved, ...analysis }, null, 2)}\n`);
+        process.stdout.write(`${terminalJson({ model: resolved, ...analysis }, 2)}\n`);
         return;
       }
       process.stdout.write(`${printableText(formatAnalysis(resolved.path, analysis))}\n`);

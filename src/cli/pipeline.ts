@@ -22,7 +22,7 @@ import { SMOOTHING_METHODS, type SmoothingMethod } from '../workloads/segments.j
 import { runVideoPipeline } from '../workloads/video-pipeline.js';
 import { resolveModel } from '../zoo/resolve.js';
 import { choiceFlag, intFlag, numberFlag, threadsFlag } from './flags.js';
-import { printableText, writeWarning } from './terminal.js';
+import { printableText, terminalJson, writeWarning } from './terminal.js';
 
 interface CommonFlags {
   model: string;
@@ -194,7 +194,7 @@ async function emit(
 ): Promise<void> {
   for (const w of warnings) writeWarning(w);
   if (json === '-') {
-    process.stdout.write(`${JSON.stringify(result)}\n`);
+    process.stdout.write(`${terminalJson(result)}\n`);
     return;
   }
   process.stdout.write(printableText(text));

@@ -18,7 +18,7 @@ import { parseInputFlag } from '../workloads/tensor-files.js';
 import { choiceFlag, collect, intFlag, keyValueFlag, numberFlag, threadsFlag } from './flags.js';
 import { resolveModelArg } from './model-arg.js';
 import { createProgress } from './progress.js';
-import { printableText, writeWarning } from './terminal.js';
+import { printableText, terminalJson, writeWarning } from './terminal.js';
 
 interface RunFlags {
   ep: OrtEngineOptions['executionProvider'];
@@ -237,7 +237,7 @@ export function register(program: Command): void {
       }).finally(() => progress?.stop());
       for (const warning of result.warnings) writeWarning(warning);
       if (toStdout) {
-        process.stdout.write(`${JSON.stringify(result)}\n`);
+        process.stdout.write(`${terminalJson(result)}\n`);
         return;
       }
       process.stdout.write(printableText(formatRunResult(result)));

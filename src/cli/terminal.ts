@@ -34,3 +34,15 @@ export function writeError(message: string): void {
 export function writeWarning(message: string): void {
   process.stderr.write(`warning: ${printableLine(message)}\n`);
 }
+
+/**
+ * JSON for stdout: JSON.stringify escapes C0 controls but leaves DEL, C1 controls and bidi
+ * overrides raw; those can only sit inside strings, where `\uXXXX` means the same, so the
+ * document is unchanged for a parser and inert on a terminal.
+ */
+export function terminalJson(value: unknown, indent?: number): string {
+  return JSON.stringify(value, null, indent).replace(
+    /[\u007f-\u009f\u202a-\u202e\u2066-\u2069]/g,
+    (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`,
+  );
+}
