@@ -6,6 +6,12 @@
 import { open, stat } from 'node:fs/promises';
 import { UserError } from '../errors.js';
 
+/**
+ * The largest image file read (512 MiB): far above any picture under the pipelines' pixel limit in
+ * a compressed format, and a bound on what a wrong path (a disk image, a log) costs before it is refused.
+ */
+export const MAX_IMAGE_FILE_BYTES = 512 * 1024 ** 2;
+
 export type FileReadProblem = 'missing' | 'not-regular' | 'too-large' | 'unreadable';
 
 /** Why a file could not be read: a kind callers map to their own error, and a detail to show. */

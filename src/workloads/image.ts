@@ -7,7 +7,7 @@ import { readdir, stat } from 'node:fs/promises';
 import path from 'node:path';
 import sharp, { type Metadata, type OutputInfo, type Sharp } from 'sharp';
 import { messageOf } from '../errors.js';
-import { FileReadError, readRegularFile } from '../util/files.js';
+import { FileReadError, MAX_IMAGE_FILE_BYTES, readRegularFile } from '../util/files.js';
 import { type ResizeOptions, resizePlan } from './preprocess.js';
 import { MediaSkip, type SkippedInput } from './skips.js';
 
@@ -47,11 +47,7 @@ export const IMAGE_EXTENSIONS: readonly string[] = [
   '.avif',
 ];
 
-/**
- * The largest image file read (512 MiB): far above any picture under `maxPixels` in a compressed
- * format, and a bound on what a wrong path (a disk image, a log) costs before it is skipped.
- */
-export const MAX_IMAGE_FILE_BYTES = 512 * 1024 ** 2;
+export { MAX_IMAGE_FILE_BYTES };
 
 /** Reads a regular file of at most `maxBytes`, naming what went wrong as a skip reason. */
 export async function readMediaFile(file: string, maxBytes = MAX_IMAGE_FILE_BYTES): Promise<Buffer> {
