@@ -4,7 +4,7 @@ import { compareOutputs } from '../optimize/fidelity.js';
 import { formatFidelity, toJson } from '../optimize/format.js';
 import { parseShapeFlag } from '../workloads/shapes.js';
 import { resolveModel } from '../zoo/resolve.js';
-import { choiceFlag, collect, intFlag } from './flags.js';
+import { choiceFlag, collect, intFlag, threadsFlag } from './flags.js';
 import { parsePreprocess } from './optimize.js';
 
 interface CompareFlags {
@@ -32,7 +32,7 @@ export function register(program: Command): void {
     .option('--mean <r,g,b>', 'image normalization mean (default ImageNet)')
     .option('--std <r,g,b>', 'image normalization std (default ImageNet)')
     .option('--fit <mode>', 'image resize: fill | pad', choiceFlag('--fit', ['fill', 'pad'] as const), 'fill')
-    .option('--threads <n>', 'intra-op threads (0 = onnxruntime decides)', intFlag('--threads'))
+    .option('--threads <n>', 'intra-op threads (0 = onnxruntime decides)', threadsFlag('--threads'))
     .option('--json', 'print the report as JSON on stdout')
     .option('--debug', 'show stack traces for errors')
     .action(async (baseArg: string, optArg: string, flags: CompareFlags) => {

@@ -1,4 +1,5 @@
 /** Flag parsers shared by commands: each names the flag and the allowed values when it refuses one. */
+import { threadCountProblem } from '../engines/ort-options.js';
 import { UserError } from '../errors.js';
 
 export function intFlag(flag: string, min = 0) {
@@ -6,6 +7,17 @@ export function intFlag(flag: string, min = 0) {
     const n = Number(value);
     if (!Number.isInteger(n) || n < min)
       throw new UserError(`${flag} must be an integer ≥ ${min}, got '${value}'`);
+    return n;
+  };
+}
+
+/** A thread count: an integer ≥ 0 (0 = the runtime decides), bounded by this machine's CPUs. */
+export function threadsFlag(flag: string) {
+  const integer = intFlag(flag);
+  return (value: string): number => {
+    const n = integer(value);
+    const problem = threadCountProblem(flag, n);
+    if (problem) throw new UserError(problem);
     return n;
   };
 }

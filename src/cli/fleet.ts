@@ -96,7 +96,9 @@ export function register(program: Command): void {
           const queueUrl = resolveQueueUrl(flags.queue);
           const storeUrl = resolveFleetStoreUrl(flags.store);
           const devices = parseDeviceClasses(flags.devices);
-          const loaded: LoadedSpec = specFile ? await loadSpec(specFile) : presetSpec(flags.preset!);
+          const loaded: LoadedSpec = specFile
+            ? await loadSpec(specFile, { localMachine: false })
+            : presetSpec(flags.preset!);
           const { PostgresStudyStore } = await import('../store/postgres.js');
           const { submitFleetStudy } = await import('../fleet/submit.js');
           const store = await PostgresStudyStore.open(storeUrl, {

@@ -11,6 +11,7 @@ import { bindDimensionNames, type GivenShapes, parseShapeFlag } from '../workloa
 import { parseInputFlag } from '../workloads/tensor-files.js';
 import { resolveModel } from '../zoo/resolve.js';
 import { collect, intFlag } from './flags.js';
+import { printableText, terminalJson } from './terminal.js';
 
 export function register(program: Command): void {
   program
@@ -37,12 +38,16 @@ export function register(program: Command): void {
     .action(async (spec: string, flags: InspectFlags) => {
       const resolved = await resolveModel(spec);
       const model = await loadModel(resolved.path);
-      const analysis = await analyzeModel(model, { allowRun: flags.run, ...requestedInputs(model, flags) });
+      const analysis = await analyzeModel(model, {
+        allowRun: flags.run,
+        source: resolved.path,
+        ...requestedInputs(model, flags),
+      });
       if (flags.json) {
-        process.stdout.write(`${JSON.stringify({ model: resolved, ...analysis }, null, 2)}\n`);
+        process.stdout.write(`${terminalJson({ model: resolved, ...analysis }, 2)}\n`);
         return;
       }
-      process.stdout.write(`${formatAnalysis(resolved.path, analysis)}\n`);
+      process.stdout.write(`${printableText(formatAnalysis(resolved.path, analysis))}\n`);
     });
 }
 

@@ -9,6 +9,7 @@ import { RECIPES } from '../optimize/recipes.js';
 import { parseShapeFlag } from '../workloads/shapes.js';
 import { resolveModel } from '../zoo/resolve.js';
 import { choiceFlag, collect, intFlag, numberFlag } from './flags.js';
+import { printableLine, writeWarning } from './terminal.js';
 
 interface OptimizeFlags {
   recipe: string;
@@ -140,8 +141,8 @@ export function register(program: Command): void {
           ? { inputs: flags.fidelityInputs, count: flags.fidelityCount, labels: flags.labels }
           : false,
         opsetUpgrade: flags.opsetUpgrade,
-        onLog: flags.json ? undefined : (m) => process.stderr.write(`${m}\n`),
-        onWarning: (m) => process.stderr.write(`warning: ${m}\n`),
+        onLog: flags.json ? undefined : (m) => process.stderr.write(`${printableLine(m)}\n`),
+        onWarning: writeWarning,
       });
       process.stdout.write(flags.json ? `${toJson(report, 1)}\n` : formatOptimizeReport(report));
     });

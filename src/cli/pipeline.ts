@@ -21,8 +21,9 @@ import {
 import { SMOOTHING_METHODS, type SmoothingMethod } from '../workloads/segments.js';
 import { runVideoPipeline } from '../workloads/video-pipeline.js';
 import { resolveModel } from '../zoo/resolve.js';
-import { choiceFlag, intFlag, numberFlag } from './flags.js';
+import { choiceFlag, intFlag, numberFlag, threadsFlag } from './flags.js';
 import { handleStopSignals } from './shutdown.js';
+import { printableText, terminalJson, writeWarning } from './terminal.js';
 
 interface CommonFlags {
   model: string;
@@ -78,7 +79,7 @@ function commonOptions(cmd: Command): Command {
       choiceFlag('--ep', ORT_EXECUTION_PROVIDERS),
       'cpu',
     )
-    .option('--threads <n>', 'intra-op threads (0 = onnxruntime decides)', intFlag('--threads'))
+    .option('--threads <n>', 'intra-op threads (0 = onnxruntime decides)', threadsFlag('--threads'))
     .option(
       '--no-opset-upgrade',
       'do not upgrade a model whose opset onnxruntime cannot run (below 7) in memory; fail instead',
@@ -197,12 +198,12 @@ async function emit(
   warnings: readonly string[],
   json: string | undefined,
 ): Promise<void> {
-  for (const w of warnings) process.stderr.write(`warning: ${w}\n`);
+  for (const w of warnings) writeWarning(w);
   if (json === '-') {
-    process.stdout.write(`${JSON.stringify(result)}\n`);
+    process.stdout.write(`${terminalJson(result)}\n`);
     return;
   }
-  process.stdout.write(text);
+  process.stdout.write(printableText(text));
   if (json) {
     await writeFile(json, `${JSON.stringify(result, null, 1)}\n`);
     process.stderr.write(`result written to ${json}\n`);

@@ -1,7 +1,9 @@
 /** Runs the commander program with edgebench's error contract: one line and exit 2 for bad input. */
 import { type Command, CommanderError } from 'commander';
+import { VERBOSE_ENV_VAR } from '../engines/ort.js';
 import { isInterruptedError, isUserError, messageOf } from '../errors.js';
 import { exitIfStopRequested } from './shutdown.js';
+import { printableLine, printableText, writeError } from './terminal.js';
 
 export function debugEnabled(argv: readonly string[]): boolean {
   return argv.includes('--debug') || process.env.EDGEBENCH_DEBUG === '1';
@@ -13,7 +15,7 @@ export function applyErrorContract(program: Command): void {
     cmd.exitOverride();
     cmd.configureOutput({
       writeErr: (str) => process.stderr.write(str),
-      outputError: (str, write) => write(`edgebench: ${str.replace(/^error: /, '').trim()}\n`),
+      outputError: (str, write) => write(`edgebench: ${printableLine(str.replace(/^error: /, ''))}\n`),
     });
     for (const sub of cmd.commands) visit(sub);
   };
@@ -23,6 +25,8 @@ export function applyErrorContract(program: Command): void {
 export async function runCli(program: Command, argv: readonly string[]): Promise<void> {
   applyErrorContract(program);
   const debug = debugEnabled(argv);
+  // onnxruntime's own log stays hidden unless asked for; worker processes inherit the setting.
+  if (argv.includes('--verbose')) process.env[VERBOSE_ENV_VAR] = '1';
   try {
     await program.parseAsync([...argv]);
   } catch (error) {
@@ -37,14 +41,14 @@ export async function runCli(program: Command, argv: readonly string[]): Promise
       return;
     }
     if (isUserError(error)) {
-      process.stderr.write(`edgebench: ${error.message}\n`);
+      writeError(error.message);
       if (debug && error.cause)
-        process.stderr.write(`${(error.cause as Error).stack ?? String(error.cause)}\n`);
+        process.stderr.write(`${printableText((error.cause as Error).stack ?? String(error.cause))}\n`);
       process.exitCode = error.exitCode;
       return;
     }
-    process.stderr.write(`edgebench: internal error: ${messageOf(error)}\n`);
-    if (debug) process.stderr.write(`${(error as Error)?.stack ?? ''}\n`);
+    writeError(`internal error: ${messageOf(error)}`);
+    if (debug) process.stderr.write(`${printableText((error as Error)?.stack ?? '')}\n`);
     else process.stderr.write('edgebench: run again with --debug for details, and please report it\n');
     process.exitCode = 1;
   } finally {

@@ -17,10 +17,11 @@ import { formatRunResult } from '../report/run-table.js';
 import { checkExportTarget } from '../workloads/export-outputs.js';
 import { parseShapeFlag } from '../workloads/shapes.js';
 import { parseInputFlag } from '../workloads/tensor-files.js';
-import { choiceFlag, collect, intFlag, keyValueFlag, numberFlag } from './flags.js';
+import { choiceFlag, collect, intFlag, keyValueFlag, numberFlag, threadsFlag } from './flags.js';
 import { resolveModelArg } from './model-arg.js';
 import { createProgress } from './progress.js';
 import { handleStopSignals } from './shutdown.js';
+import { printableText, terminalJson, writeWarning } from './terminal.js';
 
 interface RunFlags {
   ep: OrtEngineOptions['executionProvider'];
@@ -74,11 +75,11 @@ export function register(program: Command): void {
       choiceFlag('--ep', ORT_EXECUTION_PROVIDERS),
       'cpu',
     )
-    .option('--threads <n>', 'intra-op threads (0 = onnxruntime decides)', intFlag('--threads'))
+    .option('--threads <n>', 'intra-op threads (0 = onnxruntime decides)', threadsFlag('--threads'))
     .option(
       '--inter-op-threads <n>',
       'inter-op threads (parallel execution mode)',
-      intFlag('--inter-op-threads'),
+      threadsFlag('--inter-op-threads'),
     )
     .option(
       '--opt-level <level>',
@@ -313,16 +314,16 @@ async function measureAndReport(request: RunRequest): Promise<void> {
       );
     })
     .finally(() => progress?.stop());
-  for (const warning of result.warnings) process.stderr.write(`warning: ${warning}\n`);
+  for (const warning of result.warnings) writeWarning(warning);
   if (result.outputsExported)
     process.stderr.write(
       `outputs written to ${result.outputsExported.path} (${Object.keys(result.outputsExported.files).length} ${result.outputsExported.format === 'json' ? 'in JSON' : '.npy files'})\n`,
     );
   if (toStdout) {
-    process.stdout.write(`${JSON.stringify(result)}\n`);
+    process.stdout.write(`${terminalJson(result)}\n`);
     return;
   }
-  process.stdout.write(formatRunResult(result));
+  process.stdout.write(printableText(formatRunResult(result)));
   if (flags.json) {
     await writeFile(flags.json, `${JSON.stringify(result, null, 1)}\n`);
     process.stderr.write(`result written to ${flags.json}\n`);

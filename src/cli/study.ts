@@ -24,6 +24,7 @@ import type { StudyEvent } from '../study/run.js';
 import { type LoadedSpec, loadSpec, validateSpec } from '../study/spec.js';
 import { choiceFlag, intFlag } from './flags.js';
 import { handleStopSignals } from './shutdown.js';
+import { printableLine } from './terminal.js';
 
 interface StudyFlags {
   preset?: string;
@@ -72,7 +73,7 @@ export function progressLine(event: StudyEvent, rounds: number): string | undefi
     case 'variant-failed':
       // A round that failed counts as done: the counter goes on from it, and the total drops by the
       // rounds the variant will not take, so the last line reads N/N.
-      return `${event.round !== null ? `[${event.index}/${event.total}] ` : ''}${describeVariant(event)} FAILED (${event.failure.kind}): ${event.failure.reason}`;
+      return `${event.round !== null ? `[${event.index}/${event.total}] ` : ''}${describeVariant(event)} FAILED (${event.failure.kind}): ${event.failure.reason}${event.incomplete ? `; the rounds it finished are kept (incomplete: ${event.incomplete.rounds} of ${event.incomplete.plannedRounds} rounds)` : ''}`;
     case 'measurement-started':
       return undefined;
     case 'measurement-stored':
@@ -170,7 +171,7 @@ export function register(program: Command): void {
             if (event.type === 'study-started')
               rounds = (event.study.spec as { rounds?: number }).rounds ?? rounds;
             const line = progressLine(event, rounds);
-            if (line) process.stderr.write(`${line}\n`);
+            if (line) process.stderr.write(`${printableLine(line)}\n`);
           },
         });
         if (outcome.status === 'interrupted') {

@@ -1,4 +1,5 @@
 /** onnxruntime-node settings as edgebench exposes them: typed, with allowed values listed once. */
+import os from 'node:os';
 
 export const ORT_EXECUTION_PROVIDERS = ['cpu', 'webgpu', 'cuda', 'tensorrt'] as const;
 export type OrtExecutionProvider = (typeof ORT_EXECUTION_PROVIDERS)[number];
@@ -57,4 +58,29 @@ export function isExecutionProvider(value: string): value is OrtExecutionProvide
 
 export function isGraphOptLevel(value: string): value is GraphOptLevel {
   return (GRAPH_OPT_LEVELS as readonly string[]).includes(value);
+}
+
+/**
+ * Oversubscription bound on thread counts: 4 threads per logical CPU. More never speeds up CPU
+ * inference (threads only queue for the same cores), and onnxruntime creates every thread it is
+ * asked for up front, with its stack: an absurd count exhausts memory before the first run.
+ */
+export const THREADS_PER_LOGICAL_CPU = 4;
+
+/** The largest intra-/inter-op thread count edgebench accepts on this machine. */
+export function maxThreads(logicalCpus = availableLogicalCpus()): number {
+  return Math.max(1, logicalCpus) * THREADS_PER_LOGICAL_CPU;
+}
+
+function availableLogicalCpus(): number {
+  return os.availableParallelism?.() ?? os.cpus().length;
+}
+
+/** Why `threads` is refused on this machine (`label` names the flag or field), or undefined when it is fine. */
+export function threadCountProblem(label: string, threads: number): string | undefined {
+  if (!Number.isInteger(threads) || threads < 0) return `${label} must be an integer ≥ 0, got ${threads}`;
+  const cap = maxThreads();
+  if (threads <= cap) return undefined;
+  const cpus = cap / THREADS_PER_LOGICAL_CPU;
+  return `${label} ${threads} is more than this machine's ${cpus} logical CPU${cpus === 1 ? '' : 's'} ×${THREADS_PER_LOGICAL_CPU} (${cap}): more threads than that only queue for the same cores; use at most ${cap} (0 lets onnxruntime choose)`;
 }

@@ -14,7 +14,12 @@ import type {
   TensorInfo,
 } from './engine.js';
 import { createOrtSession } from './ort-opset.js';
-import { DEFAULT_ORT_OPTIONS, type OrtEngineOptions, type OrtExecutionProvider } from './ort-options.js';
+import {
+  DEFAULT_ORT_OPTIONS,
+  type OrtEngineOptions,
+  type OrtExecutionProvider,
+  threadCountProblem,
+} from './ort-options.js';
 import { probeExecutionProviders } from './ort-probe.js';
 
 // onnxruntime-node is CommonJS; loading it lazily keeps `edgebench --help` fast.
@@ -23,10 +28,27 @@ let ortModule: typeof OrtTypes | undefined;
 export function ort(): typeof OrtTypes {
   if (!ortModule) {
     ortModule = require('onnxruntime-node') as typeof OrtTypes;
-    // Native warnings (e.g. "some nodes were not assigned to the preferred EP") stay out of the terminal.
-    ortModule.env.logLevel = 'error';
+    // onnxruntime's own log stays out of the terminal (see onnxruntimeLogSeverity).
+    ortModule.env.logLevel = onnxruntimeVerbose() ? 'warning' : 'fatal';
   }
   return ortModule;
+}
+
+/** Set by the CLI's --verbose (an environment variable, so that worker processes inherit it). */
+export const VERBOSE_ENV_VAR = 'EDGEBENCH_VERBOSE';
+
+export function onnxruntimeVerbose(): boolean {
+  return process.env[VERBOSE_ENV_VAR] === '1';
+}
+
+/**
+ * Session `logSeverityLevel`: onnxruntime prints its errors itself, in red, before it throws them; at
+ * level 3 a bad model shows two messages, one of them raw. Every such error also comes back as an
+ * exception that edgebench words in one line, so only fatal ones are let through unless `verbose`
+ * asks for onnxruntime's own log (warnings and info).
+ */
+export function onnxruntimeLogSeverity(verbose = onnxruntimeVerbose()): 1 | 4 {
+  return verbose ? 1 : 4;
 }
 
 export function onnxruntimeVersion(): string {
@@ -53,7 +75,7 @@ export function sessionOptions(options: OrtEngineOptions): OrtTypes.InferenceSes
     executionProviders: executionProviderConfig(options),
     graphOptimizationLevel: options.graphOptLevel,
     executionMode: options.executionMode,
-    logSeverityLevel: options.verbose ? 1 : 3,
+    logSeverityLevel: onnxruntimeLogSeverity(options.verbose || onnxruntimeVerbose()),
     enableProfiling: options.profile,
   };
   if (options.intraOpThreads > 0) sessionOpts.intraOpNumThreads = options.intraOpThreads;
@@ -91,17 +113,23 @@ export function typedArrayFor(type: TensorElementType, length: number): HostTens
 class OrtLoadedModel implements LoadedModel {
   readonly inputs: TensorInfo[];
   readonly outputs: TensorInfo[];
+  private readonly onRunError: (error: unknown) => never;
   constructor(
     private readonly session: OrtTypes.InferenceSession,
     private readonly options: OrtEngineOptions,
+    modelPath: string,
     readonly opsetUpgrade?: OpsetUpgradeInfo,
   ) {
     this.inputs = session.inputMetadata.map(toTensorInfo);
     this.outputs = session.outputMetadata.map(toTensorInfo);
+    this.onRunError = (error) => {
+      throw new UserError(describeRunError(modelPath, error), { cause: error });
+    };
   }
 
   run(feeds: Readonly<Record<string, unknown>>): Promise<Record<string, unknown>> {
-    return this.session.run(feeds as OrtTypes.InferenceSession.FeedsType);
+    // A rejection handler only: the timed call stays one native call and one promise.
+    return this.session.run(feeds as OrtTypes.InferenceSession.FeedsType).catch(this.onRunError);
   }
 
   prepareFeeds(feeds: Readonly<Record<string, HostTensor>>): Record<string, unknown> {
@@ -160,12 +188,37 @@ export function describeLoadError(modelPath: string, error: unknown): string {
   if (/ModelProto does not have a graph/i.test(raw)) {
     return `${modelPath} is not a valid ONNX model (it has no graph: empty, truncated or not an ONNX file): check that the file is complete and really ONNX`;
   }
-  // Drop onnxruntime's C++ source location and function signature: they say nothing to a user.
-  const detail = raw
+  return `onnxruntime could not load ${modelPath}: ${withoutSourceLocations(raw).slice(0, 400)}`;
+}
+
+/** onnxruntime's message without its C++ source locations and function signatures: they say nothing to a user. */
+function withoutSourceLocations(raw: string): string {
+  return raw
     .replace(/^.*?\] : \d+ : [A-Z_]+ : /, '')
     .replace(/\s*\/?onnxruntime_src\/\S+:\d+ (?:[\w:~<>]+\([^)]*\)\s*)?/g, ' ')
     .trim();
-  return `onnxruntime could not load ${modelPath}: ${detail.slice(0, 400)}`;
+}
+
+/**
+ * One line for a failed `session.run`: a kernel that refused its inputs (`Non-zero status code
+ * returned while running Conv node…`) is named with its node, so the user knows where to look.
+ */
+export function describeRunError(modelPath: string, error: unknown): string {
+  const raw = messageOf(error).replace(/\s+/g, ' ').trim();
+  const kernel =
+    /Non-zero status code returned while running (\S+) node\. Name:'([^']*)' Status Message: (.*)$/.exec(raw);
+  const detail = kernel
+    ? `node '${kernel[2]}' (${kernel[1]}) failed: ${withoutSourceLocations(kernel[3])}`
+    : withoutSourceLocations(raw);
+  return `onnxruntime could not run ${modelPath}: ${detail.slice(0, 400)} (the model contradicts itself, or the input shapes do not fit it)`;
+}
+
+/** A session with nothing to compute cannot be run or timed: say so instead of failing at the first run. */
+export function assertHasOutputs(modelPath: string, outputs: readonly unknown[]): void {
+  if (outputs.length === 0)
+    throw new UserError(
+      `${modelPath} declares no graph outputs, so there is nothing to run: check the model's export`,
+    );
 }
 
 export class OrtEngine implements Engine<Partial<OrtEngineOptions>> {
@@ -173,6 +226,11 @@ export class OrtEngine implements Engine<Partial<OrtEngineOptions>> {
 
   async load(modelPath: string, partial: Partial<OrtEngineOptions>): Promise<LoadedModel> {
     const options: OrtEngineOptions = { ...DEFAULT_ORT_OPTIONS, ...partial };
+    // onnxruntime creates every thread it is asked for: bound them before it tries.
+    const threads =
+      threadCountProblem('intra-op threads', options.intraOpThreads) ??
+      threadCountProblem('inter-op threads', options.interOpThreads);
+    if (threads) throw new UserError(threads);
     if (options.executionProvider !== 'cpu') await assertProviderWorks(options.executionProvider);
     const { session, opsetUpgrade } = await createOrtSession({
       source: modelPath,
@@ -180,7 +238,13 @@ export class OrtEngine implements Engine<Partial<OrtEngineOptions>> {
       options: sessionOptions(options),
       opsetUpgrade: options.opsetUpgrade,
     });
-    return new OrtLoadedModel(session, options, opsetUpgrade);
+    try {
+      assertHasOutputs(modelPath, session.outputMetadata);
+    } catch (error) {
+      await session.release();
+      throw error;
+    }
+    return new OrtLoadedModel(session, options, modelPath, opsetUpgrade);
   }
 
   probe(): Promise<EngineProbe[]> {

@@ -9,15 +9,22 @@ import type { WorkerJob, WorkerReplyMessage, WorkerRequestMessage } from './work
 /**
  * Test-only fault injection: EDGEBENCH_TEST_WORKER_FAULT=KIND[:TEXT][,KIND[:TEXT]…] makes the jobs
  * whose description (`benchmark NAME PATH`, `engine NAME MODEL` or `call FUNCTION ARGS`) contains TEXT (every job when TEXT
- * is absent) crash, hang, exhaust the heap, exit or throw, so tests can check that a study records the
- * failure and goes on. KIND: crash | hang | oom | exit | throw. Never set outside tests.
+ * is absent) crash, hang, exhaust the heap, exit, throw or die of a SIGKILL (as an outside kill would), so
+ * tests can check that a study records the failure and goes on. KIND: crash | hang | oom | exit | throw
+ * | sigkill. A benchmark job's description ends in `round N` when it is a study's round. Never set
+ * outside tests.
  */
 const FAULT_ENV = 'EDGEBENCH_TEST_WORKER_FAULT';
 
 function describeJob(job: WorkerJob): string {
-  if (job.kind === 'benchmark') return `benchmark ${job.options.modelName ?? ''} ${job.options.modelPath}`;
-  if (job.kind === 'engine') return `engine ${job.engine} ${job.model}`;
+  if (job.kind === 'benchmark')
+    return `benchmark ${job.options.modelName ?? ''} ${job.options.modelPath}${roundOf(job.options.requested)}`;
+  if (job.kind === 'engine') return `engine ${job.engine} ${job.model}${roundOf(job.settings.requested)}`;
   return `call ${job.export} ${JSON.stringify(job.args)}`;
+}
+
+function roundOf(requested: Record<string, unknown> | undefined): string {
+  return typeof requested?.round === 'number' ? ` round ${requested.round}` : '';
 }
 
 async function injectFault(job: WorkerJob): Promise<void> {
@@ -50,6 +57,10 @@ async function injectFault(job: WorkerJob): Promise<void> {
     }
     case 'exit':
       process.exit(3);
+      return;
+    case 'sigkill':
+      process.kill(process.pid, 'SIGKILL');
+      await new Promise(() => {});
       return;
     case 'throw':
       throw new Error('injected failure (test)');

@@ -6,7 +6,10 @@
  * way a child can end without an answer:
  * - `timeout`: no answer within `timeoutMs` → the child is killed (SIGKILL);
  * - `oom`: V8 heap exhausted (`--max-old-space-size`), an allocation failure reported by the runtime,
- *   or a SIGKILL we did not send (on Linux, the kernel's out-of-memory killer);
+ *   or a SIGKILL we did not send while the kernel counted an out-of-memory kill (the cgroup's
+ *   memory.events or /proc/vmstat `oom_kill` rose during the job);
+ * - `killed`: a SIGKILL we did not send, with no out-of-memory kill on record: something outside
+ *   stopped the worker (the reason says what is known, and never guesses);
  * - `crash`: any other signal or non-zero exit;
  * - `error`: the job threw (the message is the error's);
  * - `unavailable`: the job's engine cannot run on this machine (an EngineUnavailableError: no trtexec,
@@ -19,7 +22,7 @@
  * and every worker still running when this process exits is killed (util/children.ts).
  */
 import { fork } from 'node:child_process';
-import { existsSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import type { EngineRunResult } from '../engines/external.js';
@@ -45,7 +48,7 @@ export type WorkerJob =
 /** measureWithEngine settings that can cross a process boundary (no hooks, callbacks or signal). */
 export type WorkerEngineSettings = Omit<MeasureWithEngineSettings, 'hooks' | 'onLog' | 'signal'>;
 
-export type WorkerFailureKind = 'crash' | 'timeout' | 'oom' | 'error' | 'unavailable' | 'aborted';
+export type WorkerFailureKind = 'crash' | 'timeout' | 'oom' | 'killed' | 'error' | 'unavailable' | 'aborted';
 
 export type WorkerOutcome<T> =
   | { ok: true; value: T; wallMs: number }
@@ -96,6 +99,87 @@ export function siblingModuleUrl(importMetaUrl: string, relative: string): strin
   return existsSync(fileURLToPath(ts)) ? ts.href : js.href;
 }
 
+/**
+ * The kernel's out-of-memory kill counters, where they can be read: `cgroup` for this process's
+ * cgroup (v2 memory.events, v1 memory.oom_control), `system` for the whole machine (/proc/vmstat,
+ * Linux 4.13+). A worker inherits its parent's cgroup, so a rise during a job is evidence about it.
+ */
+export interface OomKillCounters {
+  cgroup?: { file: string; count: number };
+  system?: { file: string; count: number };
+}
+
+function counterIn(file: string, key: string): number | undefined {
+  try {
+    const match = new RegExp(`^${key}\\s+(\\d+)$`, 'm').exec(readFileSync(file, 'utf8'));
+    return match ? Number(match[1]) : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+function cgroupOomFile(): string | undefined {
+  let lines: string[];
+  try {
+    lines = readFileSync('/proc/self/cgroup', 'utf8').split('\n');
+  } catch {
+    return undefined;
+  }
+  for (const line of lines) {
+    const [, controllers, cgroupPath] = line.split(':');
+    if (cgroupPath === undefined) continue;
+    // The root cgroup has no memory.events; the system counter covers it.
+    if (controllers === '' && cgroupPath !== '/') return `/sys/fs/cgroup${cgroupPath}/memory.events`;
+    if (controllers.split(',').includes('memory'))
+      return `/sys/fs/cgroup/memory${cgroupPath === '/' ? '' : cgroupPath}/memory.oom_control`;
+  }
+  return undefined;
+}
+
+export function readOomKillCounters(): OomKillCounters {
+  const counters: OomKillCounters = {};
+  const cgroupFile = cgroupOomFile();
+  const cgroupCount = cgroupFile ? counterIn(cgroupFile, 'oom_kill') : undefined;
+  if (cgroupFile && cgroupCount !== undefined) counters.cgroup = { file: cgroupFile, count: cgroupCount };
+  const systemCount = counterIn('/proc/vmstat', 'oom_kill');
+  if (systemCount !== undefined) counters.system = { file: '/proc/vmstat', count: systemCount };
+  return counters;
+}
+
+/**
+ * A SIGKILL the parent did not send, classified on evidence only: `oom` where an out-of-memory kill
+ * counter rose while the worker ran, `killed` otherwise — saying whether the counters could be read.
+ */
+export function classifyOutsideKill(
+  before: OomKillCounters,
+  after: OomKillCounters,
+): { kind: 'oom' | 'killed'; reason: string } {
+  const rose = (k: 'cgroup' | 'system') => {
+    const [a, b] = [before[k], after[k]];
+    return a !== undefined && b !== undefined && b.count > a.count ? b : undefined;
+  };
+  const cgroup = rose('cgroup');
+  if (cgroup)
+    return {
+      kind: 'oom',
+      reason: `killed by SIGKILL from the kernel's out-of-memory killer (oom_kill in ${cgroup.file} rose by ${cgroup.count - before.cgroup!.count} during the job)`,
+    };
+  const system = rose('system');
+  if (system)
+    return {
+      kind: 'oom',
+      reason: `killed by SIGKILL while the kernel's out-of-memory killer acted (oom_kill in ${system.file} rose by ${system.count - before.system!.count} during the job)`,
+    };
+  const readable = [after.cgroup?.file, after.system?.file].filter((f) => f !== undefined);
+  return {
+    kind: 'killed',
+    reason:
+      readable.length > 0
+        ? `killed by SIGKILL from outside (not by edgebench; no out-of-memory kill was counted in ${readable.join(' or ')})`
+        : 'killed by SIGKILL from outside (not by edgebench; no out-of-memory counter is readable here, so whether memory ran out is unknown)',
+  };
+}
+
 function appendTail(tail: string, chunk: Buffer): string {
   const next = tail + chunk.toString('utf8');
   return next.length > TAIL_BYTES ? next.slice(next.length - TAIL_BYTES) : next;
@@ -134,6 +218,7 @@ export function runInWorker<T>(job: WorkerJob, limits: WorkerLimits = {}): Promi
       }),
       { group: true },
     );
+    const oomBefore = readOomKillCounters();
     let stderrTail = '';
     let stdoutTail = '';
     child.stderr?.on('data', (chunk: Buffer) => {
@@ -229,13 +314,8 @@ export function runInWorker<T>(job: WorkerJob, limits: WorkerLimits = {}): Promi
         return;
       }
       if (signal === 'SIGKILL') {
-        finish({
-          ok: false,
-          kind: 'oom',
-          reason: 'killed by SIGKILL from outside (most likely the system ran out of memory)',
-          wallMs,
-          stderrTail,
-        });
+        const { kind, reason } = classifyOutsideKill(oomBefore, readOomKillCounters());
+        finish({ ok: false, kind, reason, wallMs, stderrTail });
         return;
       }
       const how = signal ? `crashed (signal ${signal})` : `exited with code ${code} without a result`;

@@ -7,6 +7,7 @@
  * once in onnxruntime to read them (see run-shapes.ts).
  */
 
+import { maxTensorBytes } from '../util/memory-limits.js';
 import { INTEGER_MAC_OPS, MAC_OPS, type NodeCost, nodeCost } from './compute-cost.js';
 import { ifBranchTaken, isControlFlow, loopTrips, scanLength } from './control-flow.js';
 import { bytesPerElement, type DataType } from './dtype.js';
@@ -26,6 +27,7 @@ import {
 import { countParameters } from './parameters.js';
 import { inferShapes, isResolved } from './shape-inference.js';
 import type { TensorFacts } from './shape-rules.js';
+import { checkGraph } from './validate.js';
 
 export interface TensorSummary {
   name: string;
@@ -114,17 +116,24 @@ export interface AnalyzeOptions {
   inputShapes?: Record<string, Dim[]>;
   /** Values of small inputs (a scalar that selects an If branch), so what depends on them is known. */
   inputValues?: Record<string, number[]>;
+  /** Names the model in errors (its path); default 'the model'. */
+  source?: string;
 }
 
 /** Analyses a model: static inference first, one onnxruntime run only if shapes remain unknown. */
 export async function analyzeModel(model: Model, options: AnalyzeOptions = {}): Promise<ModelAnalysis> {
+  const source = options.source ?? 'the model';
+  checkGraph(model, source);
   const { inputShapes, notes } = concreteInputShapes(model.graph, options.inputShapes);
   const inputValues = options.inputValues;
-  let result = inferShapes(model, { inputShapes, inputValues });
+  let result = inferShapes(model, { inputShapes, inputValues, source });
   let shapeSource: ModelAnalysis['shapeSource'] = 'static';
-  if (result.unresolved.length > 0 && options.allowRun !== false) {
+  const cannotRun = result.unresolved.length > 0 ? whyNotRunnable(model.graph, inputShapes) : undefined;
+  if (cannotRun && options.allowRun !== false)
+    notes.push(`not run to find the shapes static inference left unknown: ${cannotRun}`);
+  if (result.unresolved.length > 0 && options.allowRun !== false && !cannotRun) {
     const { shapesFromRun } = await import('./run-shapes.js');
-    const measured = await shapesFromRun(model, result.unresolved, inputShapes);
+    const measured = await shapesFromRun(model, result.unresolved, inputShapes, source);
     const withShapes: Model = {
       ...model,
       graph: {
@@ -135,7 +144,7 @@ export async function analyzeModel(model: Model, options: AnalyzeOptions = {}): 
         ],
       },
     };
-    result = inferShapes(withShapes, { inputShapes, inputValues });
+    result = inferShapes(withShapes, { inputShapes, inputValues, source });
     shapeSource = 'static+run';
     notes.push('shapes of some values were read from one onnxruntime run on zero inputs');
   }
@@ -145,10 +154,12 @@ export async function analyzeModel(model: Model, options: AnalyzeOptions = {}): 
 /** Static-only analysis (synchronous; unknown shapes stay unknown). */
 export function analyzeModelStatic(
   model: Model,
-  options: Pick<AnalyzeOptions, 'inputShapes' | 'inputValues'> = {},
+  options: Pick<AnalyzeOptions, 'inputShapes' | 'inputValues' | 'source'> = {},
 ): ModelAnalysis {
+  const source = options.source ?? 'the model';
+  checkGraph(model, source);
   const { inputShapes, notes } = concreteInputShapes(model.graph, options.inputShapes);
-  const result = inferShapes(model, { inputShapes, inputValues: options.inputValues });
+  const result = inferShapes(model, { inputShapes, inputValues: options.inputValues, source });
   return summarize(model, result.facts, { shapeSource: 'static', notes, ...result });
 }
 
@@ -156,7 +167,12 @@ function concreteInputShapes(graph: Graph, given: Record<string, Dim[]> = {}) {
   const inputShapes: Record<string, number[]> = {};
   const notes: string[] = [];
   for (const input of modelInputs(graph)) {
-    const shape = given[input.name] ?? input.shape ?? [];
+    const shape = given[input.name] ?? input.shape;
+    if (!shape) {
+      // Not a scalar: the rank is unknown, and so are the shapes that follow from it.
+      notes.push(`input '${input.name}' declares no shape: shapes that depend on it are unknown`);
+      continue;
+    }
     inputShapes[input.name] = shape.map((d) => (typeof d === 'number' ? d : 1));
     const symbolic = shape.filter((d) => typeof d !== 'number');
     if (symbolic.length > 0) {
@@ -166,6 +182,20 @@ function concreteInputShapes(graph: Graph, given: Record<string, Dim[]> = {}) {
     }
   }
   return { inputShapes, notes };
+}
+
+/** Why the model cannot be run on zero inputs to read shapes (an input without a shape, or too big), if it cannot. */
+function whyNotRunnable(graph: Graph, inputShapes: Record<string, number[]>): string | undefined {
+  for (const input of modelInputs(graph)) {
+    const dims = inputShapes[input.name];
+    if (!dims) return `input '${input.name}' declares no shape`;
+    if (dims.some((d) => !Number.isSafeInteger(d) || d < 0))
+      return `input '${input.name}' declares the shape [${dims.join(', ')}]`;
+    const bytes = elementCount(dims) * (input.dataType ? bytesPerElement(input.dataType) : 1);
+    if (bytes > maxTensorBytes())
+      return `input '${input.name}' of shape ${dims.join('x')} would not fit in memory`;
+  }
+  return undefined;
 }
 
 function summarize(

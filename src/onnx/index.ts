@@ -12,4 +12,5 @@ export * from './proto.js';
 export * from './random.js';
 export * from './shape-inference.js';
 export * from './shape-rules.js';
+export * from './validate.js';
 export * from './weight-init.js';

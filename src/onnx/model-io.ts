@@ -3,9 +3,10 @@
  * file, as models over protobuf's 2 GiB limit must be) on both paths.
  */
 import { closeSync, openSync, readSync, statSync } from 'node:fs';
-import { type FileHandle, mkdir, open, readFile, rename, rm, writeFile } from 'node:fs/promises';
+import { type FileHandle, mkdir, open, rename, rm, writeFile } from 'node:fs/promises';
 import { basename, dirname, isAbsolute, join, resolve } from 'node:path';
 import { UserError } from '../errors.js';
+import { readUserFile } from '../util/files.js';
 import type { Model, Tensor } from './ir.js';
 import { modelFromProto, modelToProto, tensorBytes } from './ir-proto.js';
 import {
@@ -15,6 +16,7 @@ import {
   type StringStringEntryProto,
   type TensorProto,
 } from './proto.js';
+import { checkGraph } from './validate.js';
 
 /** Parses model bytes into the IR. `source` names the model in errors; `baseDir` resolves external data. */
 export function modelFromBytes(bytes: Uint8Array, source = 'input', baseDir?: string): Model {
@@ -34,15 +36,11 @@ export function modelToBytes(model: Model): Uint8Array {
 
 /** Reads and parses an ONNX file (external data is read from beside it). */
 export async function loadModel(path: string): Promise<Model> {
-  let bytes: Buffer;
-  try {
-    bytes = await readFile(path);
-  } catch (error) {
-    throw new UserError(`cannot read model ${path}: ${(error as NodeJS.ErrnoException).code ?? error}`, {
-      cause: error,
-    });
-  }
-  return modelFromBytes(bytes, path, dirname(resolve(path)));
+  // Protobuf cannot exceed 2 GiB; bigger models keep their weights in external data.
+  const bytes = await readUserFile(path, 2 * 1024 ** 3, 'model');
+  const model = modelFromBytes(bytes, path, dirname(resolve(path)));
+  checkGraph(model, path);
+  return model;
 }
 
 export interface SaveModelOptions {

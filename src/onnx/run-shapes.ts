@@ -3,10 +3,12 @@
  * re-emitted with those values as extra graph outputs, run once on zero-filled inputs, and the
  * shapes read off the results. Shapes that depend on input values are those of zero inputs.
  */
-import * as ort from 'onnxruntime-node';
+import type * as OrtTypes from 'onnxruntime-node';
+import { describeRunError, onnxruntimeLogSeverity, ort } from '../engines/ort.js';
 import { createOrtSession } from '../engines/ort-opset.js';
 import { messageOf, UserError } from '../errors.js';
-import type { DataType } from './dtype.js';
+import { checkedElementCount } from '../util/memory-limits.js';
+import { bytesPerElement, type DataType } from './dtype.js';
 import { cloneModel, type Model } from './ir.js';
 import { modelToBytes } from './model-io.js';
 
@@ -15,7 +17,7 @@ export interface RunShape {
   shape: number[];
 }
 
-const ORT_TYPES: Partial<Record<DataType, ort.Tensor.Type>> = {
+const ORT_TYPES: Partial<Record<DataType, OrtTypes.Tensor.Type>> = {
   float32: 'float32',
   float16: 'float16',
   float64: 'float64',
@@ -38,23 +40,29 @@ export async function shapesFromRun(
   model: Model,
   values: string[],
   inputShapes: Record<string, number[]>,
+  source = model.graph.name || 'the model',
 ): Promise<Map<string, RunShape>> {
   const probe = cloneModel(model);
   const declared = new Set(probe.graph.outputs.map((o) => o.name));
   for (const name of values) if (!declared.has(name)) probe.graph.outputs.push({ name });
-  const session = await createSession(modelToBytes(probe));
+  const session = await createSession(modelToBytes(probe), source);
   try {
-    const feeds: Record<string, ort.Tensor> = {};
+    const feeds: Record<string, OrtTypes.Tensor> = {};
     for (const input of probe.graph.inputs) {
       if (probe.graph.initializers.has(input.name)) continue;
       const type = input.dataType && ORT_TYPES[input.dataType];
       if (!type)
         throw new UserError(
-          `cannot run ${model.graph.name}: input '${input.name}' has type ${input.dataType}`,
+          `cannot run ${source} to read its shapes: input '${input.name}' has type ${input.dataType ?? 'unknown'}`,
         );
-      feeds[input.name] = zeroTensor(type, inputShapes[input.name]);
+      feeds[input.name] = zeroTensor(type, inputShapes[input.name], `input '${input.name}'`);
     }
-    const results = await session.run(feeds);
+    let results: OrtTypes.InferenceSession.ReturnType;
+    try {
+      results = await session.run(feeds);
+    } catch (error) {
+      throw new UserError(describeRunError(source, error), { cause: error });
+    }
     const shapes = new Map<string, RunShape>();
     for (const name of values) {
       const value = results[name];
@@ -66,46 +74,50 @@ export async function shapesFromRun(
   }
 }
 
-async function createSession(bytes: Uint8Array): Promise<ort.InferenceSession> {
+async function createSession(bytes: Uint8Array, source: string): Promise<OrtTypes.InferenceSession> {
   try {
     // A model below the opset onnxruntime implements is upgraded in memory (value names are kept).
     return (
       await createOrtSession({
         source: bytes,
-        label: 'the model',
-        options: { graphOptimizationLevel: 'disabled' },
+        label: source,
+        options: { graphOptimizationLevel: 'disabled', logSeverityLevel: onnxruntimeLogSeverity() },
       })
     ).session;
   } catch (error) {
-    throw new UserError(`onnxruntime could not load the model to read its shapes: ${messageOf(error)}`, {
-      cause: error,
-    });
+    // createOrtSession's errors already say what onnxruntime refused, in one line.
+    throw new UserError(
+      `${messageOf(error)} (while running it once to read the shapes static inference could not find; --no-run skips that)`,
+      { cause: error },
+    );
   }
 }
 
-function zeroTensor(type: ort.Tensor.Type, dims: number[]): ort.Tensor {
-  const count = dims.reduce((a, b) => a * b, 1);
+function zeroTensor(type: OrtTypes.Tensor.Type, dims: number[], label: string): OrtTypes.Tensor {
+  const elementBytes = type === 'bool' ? 1 : bytesPerElement(type as DataType);
+  const count = checkedElementCount(label, dims, elementBytes);
+  const { Tensor } = ort();
   switch (type) {
     case 'float32':
-      return new ort.Tensor(type, new Float32Array(count), dims);
+      return new Tensor(type, new Float32Array(count), dims);
     case 'float64':
-      return new ort.Tensor(type, new Float64Array(count), dims);
+      return new Tensor(type, new Float64Array(count), dims);
     case 'float16':
     case 'uint16':
-      return new ort.Tensor(type, new Uint16Array(count), dims);
+      return new Tensor(type, new Uint16Array(count), dims);
     case 'int8':
-      return new ort.Tensor(type, new Int8Array(count), dims);
+      return new Tensor(type, new Int8Array(count), dims);
     case 'int16':
-      return new ort.Tensor(type, new Int16Array(count), dims);
+      return new Tensor(type, new Int16Array(count), dims);
     case 'int32':
-      return new ort.Tensor(type, new Int32Array(count), dims);
+      return new Tensor(type, new Int32Array(count), dims);
     case 'uint32':
-      return new ort.Tensor(type, new Uint32Array(count), dims);
+      return new Tensor(type, new Uint32Array(count), dims);
     case 'int64':
-      return new ort.Tensor(type, new BigInt64Array(count), dims);
+      return new Tensor(type, new BigInt64Array(count), dims);
     case 'uint64':
-      return new ort.Tensor(type, new BigUint64Array(count), dims);
+      return new Tensor(type, new BigUint64Array(count), dims);
     default:
-      return new ort.Tensor(type, new Uint8Array(count), dims);
+      return new Tensor(type, new Uint8Array(count), dims);
   }
 }

@@ -2,9 +2,17 @@
  * Static shape inference over a whole graph: initializers and declared inputs seed the facts, each
  * node's rule (shape-rules.ts) derives its outputs, and declared value_info fills what rules cannot.
  */
+import { UserError } from '../errors.js';
 import { controlFlowOutputs, isControlFlow, type SubgraphInference } from './control-flow.js';
 import { type Dim, type Graph, type Model, opsetVersion, topologicalSort } from './ir.js';
-import { factsOfTensor, inferNodeOutputs, MAX_CONSTANT_ELEMENTS, type TensorFacts } from './shape-rules.js';
+import {
+  factsOfTensor,
+  InvalidNodeError,
+  inferNodeOutputs,
+  MAX_CONSTANT_ELEMENTS,
+  MAX_RANK,
+  type TensorFacts,
+} from './shape-rules.js';
 
 export interface ShapeInferenceOptions {
   /** Overrides for graph input shapes (e.g. a symbolic batch set to 1). */
@@ -14,6 +22,8 @@ export interface ShapeInferenceOptions {
    * an If whose condition they decide is then known to take one branch.
    */
   inputValues?: Record<string, number[]>;
+  /** Names the model in errors (its path). */
+  source?: string;
 }
 
 export interface ShapeInferenceResult {
@@ -34,6 +44,8 @@ export function isResolved(shape: Dim[] | undefined): shape is (number | string)
 
 interface InferenceState {
   opset: number;
+  /** Names the model in errors. */
+  source: string;
   subgraphFacts: Map<Graph, Map<string, TensorFacts>>;
   unsupported: Set<string>;
 }
@@ -42,6 +54,7 @@ export function inferShapes(model: Model, options: ShapeInferenceOptions = {}): 
   const graph = model.graph;
   const state: InferenceState = {
     opset: opsetVersion(model) ?? 17,
+    source: options.source ?? 'the model',
     subgraphFacts: new Map(),
     unsupported: new Set(),
   };
@@ -80,11 +93,14 @@ function inferGraph(
   for (const tensor of graph.initializers.values()) facts.set(tensor.name, factsOfTensor(tensor));
   for (const input of graph.inputs) {
     if (graph.initializers.has(input.name)) continue;
-    facts.set(input.name, inputs.get(input.name) ?? { dataType: input.dataType, shape: input.shape });
+    facts.set(
+      input.name,
+      plausible(inputs.get(input.name) ?? { dataType: input.dataType, shape: input.shape }),
+    );
   }
   const declared = new Map<string, TensorFacts>();
   for (const v of [...graph.valueInfo, ...graph.outputs])
-    declared.set(v.name, { dataType: v.dataType, shape: v.shape });
+    declared.set(v.name, plausible({ dataType: v.dataType, shape: v.shape }));
   const inferSubgraph: SubgraphInference = (sub, subInputs) => {
     const subFacts = inferGraph(sub, facts, subInputs, state);
     state.subgraphFacts.set(sub, subFacts);
@@ -92,19 +108,48 @@ function inferGraph(
   };
   for (const node of sortedNodes(graph)) {
     const inputFacts = node.inputs.map((name) => (name ? facts.get(name) : undefined));
-    const outputs = isControlFlow(node)
-      ? controlFlowOutputs(node, inputFacts, inferSubgraph, state.opset)
-      : inferNodeOutputs(node, inputFacts, { opset: state.opset });
+    let outputs: (TensorFacts | undefined)[];
+    try {
+      outputs = isControlFlow(node)
+        ? controlFlowOutputs(node, inputFacts, inferSubgraph, state.opset)
+        : inferNodeOutputs(node, inputFacts, { opset: state.opset });
+    } catch (error) {
+      if (!(error instanceof InvalidNodeError)) throw error;
+      throw new UserError(
+        `${state.source} is not a valid ONNX model: node '${node.name || '(unnamed)'}' (${node.opType}): ${error.message}`,
+        { cause: error },
+      );
+    }
     if (outputs.length === 0)
       state.unsupported.add(node.domain ? `${node.domain}.${node.opType}` : node.opType);
     node.outputs.forEach((name, i) => {
       if (!name) return;
-      const merged = mergeFacts(outputs[i], declared.get(name));
+      const inferred = outputs[i];
+      const merged = mergeFacts(inferred && plausible(inferred), declared.get(name));
       facts.set(name, merged);
       if (unresolved && !isResolved(merged.shape)) unresolved.push(name);
     });
   }
   return facts;
+}
+
+/**
+ * Facts as far as they are plausible: a dimension that is not a whole number ≥ 0 (a corrupt
+ * declaration, or arithmetic on dims taken as 1 for symbolic ones) is unknown, and so is a rank over
+ * MAX_RANK. Keeps costs and memory estimates from being computed on nonsense.
+ */
+function plausible(facts: TensorFacts): TensorFacts {
+  const shape = facts.shape;
+  if (!shape) return facts;
+  if (shape.length > MAX_RANK) return { dataType: facts.dataType };
+  if (shape.every((d) => typeof d === 'string' || d === null || (Number.isSafeInteger(d) && d >= 0)))
+    return facts;
+  return {
+    ...facts,
+    shape: shape.map((d) =>
+      typeof d === 'string' || (typeof d === 'number' && Number.isSafeInteger(d) && d >= 0) ? d : null,
+    ),
+  };
 }
 
 /** Nodes in topological order, without reordering the caller's graph. */

@@ -3,6 +3,7 @@
  * constant integer values (Shape → Gather → Concat → Reshape chains that exporters emit).
  * Dimensions are numbers, symbolic names, or null when unknown.
  */
+import { UserError } from '../errors.js';
 import { type DataType, dataTypeFromCode } from './dtype.js';
 import {
   attrFloat,
@@ -32,6 +33,23 @@ export interface InferenceContext {
 
 /** Constants larger than this are not tracked by value (only shapes/indices need values). */
 export const MAX_CONSTANT_ELEMENTS = 1024;
+
+/**
+ * Ranks above this are taken as unknown (numpy's own limit is 64 dimensions): a rank that large only
+ * comes from a corrupt shape, and walking it would cost as much as its length.
+ */
+export const MAX_RANK = 64;
+
+/**
+ * A node whose attributes or inputs break its operator's definition (an axis outside the rank, a
+ * Conv on a vector…): the model is invalid. inferShapes adds the model and node to the message.
+ */
+export class InvalidNodeError extends UserError {
+  constructor(message: string) {
+    super(message);
+    this.name = 'InvalidNodeError';
+  }
+}
 
 type Inputs = (TensorFacts | undefined)[];
 type Rule = (node: Node, inputs: Inputs, ctx: InferenceContext) => (TensorFacts | undefined)[];
@@ -79,8 +97,33 @@ function product(dims: Dim[]): Dim {
   return p;
 }
 
-function normalizeAxis(axis: number, rank: number): number {
+/**
+ * `axis` as an index in [0, rank) — or [0, rank] where the operator allows the end (`endInclusive`,
+ * e.g. Flatten) — after checking it against the operator's allowed range.
+ */
+function normalizeAxis(axis: number, rank: number, what = 'axis', endInclusive = false): number {
+  const last = endInclusive ? rank : rank - 1;
+  if (!Number.isInteger(axis) || axis < -rank || axis > last)
+    throw new InvalidNodeError(
+      `${what} ${axis} is out of range for ${rank === 0 ? 'a scalar' : `rank-${rank} input`} (allowed: ${-rank} to ${last})`,
+    );
   return axis < 0 ? axis + rank : axis;
+}
+
+/** `rank` unknown dimensions, or an unknown rank when `rank` is not a plausible one. */
+function unknownDims(rank: Dim | undefined): Dim[] | undefined {
+  return typeof rank === 'number' && Number.isInteger(rank) && rank >= 0 && rank <= MAX_RANK
+    ? new Array(rank).fill(null)
+    : undefined;
+}
+
+/** Conv/pool inputs are [N, C, spatial…]: at least one spatial axis. */
+function spatialAxes(node: Node, rank: number): number {
+  if (rank < 3)
+    throw new InvalidNodeError(
+      `${node.opType} needs an input of rank 3 or more ([N, C, spatial…]), got rank ${rank}`,
+    );
+  return rank - 2;
 }
 
 /** Numpy-style broadcasting of any number of shapes. */
@@ -187,7 +230,7 @@ function foldElementwise(opType: string, inputs: TensorFacts[]): number[] | unde
 const conv: Rule = (node, [x, w]) => {
   const dataType = x?.dataType;
   if (!x?.shape || !w?.shape) return [{ dataType }];
-  const spatial = x.shape.length - 2;
+  const spatial = spatialAxes(node, x.shape.length);
   const a = windowAttributes(
     node,
     spatial,
@@ -240,7 +283,7 @@ const convTranspose: Rule = (node, [x, w]) => {
 const pool: Rule = (node, [x]) => {
   const dataType = x?.dataType;
   if (!x?.shape) return [{ dataType }, { dataType: 'int64' }];
-  const spatial = x.shape.length - 2;
+  const spatial = spatialAxes(node, x.shape.length);
   const a = windowAttributes(node, spatial);
   const dims: Dim[] = [x.shape[0], x.shape[1]];
   for (let i = 0; i < spatial; i++) {
@@ -301,7 +344,7 @@ function matMul(resultType?: DataType, aIndex = 0, bIndex = 1, typeIndex = 0): R
 
 const flatten: Rule = (node, [x]) => {
   if (!x?.shape) return [{ dataType: x?.dataType }];
-  const axis = normalizeAxis(attrInt(node, 'axis', 1), x.shape.length);
+  const axis = normalizeAxis(attrInt(node, 'axis', 1), x.shape.length, 'axis', true);
   return [{ dataType: x.dataType, shape: [product(x.shape.slice(0, axis)), product(x.shape.slice(axis))] }];
 };
 
@@ -310,7 +353,7 @@ const reshape: Rule = (node, [x, shapeInput], ctx) => {
   const target = ctx.opset >= 5 ? shapeInput?.value : attrInts(node, 'shape');
   if (!target) {
     const rank = shapeInput?.shape?.[0];
-    return [{ dataType, shape: typeof rank === 'number' ? new Array(rank).fill(null) : undefined }];
+    return [{ dataType, shape: unknownDims(rank) }];
   }
   const allowZero = attrInt(node, 'allowzero', 0) === 1;
   const inShape = x?.shape;
@@ -338,6 +381,13 @@ const transpose: Rule = (node, [x]) => {
   if (!x?.shape) return [{ dataType: x?.dataType }];
   const shape = x.shape;
   const perm = attrInts(node, 'perm') ?? shape.map((_, i) => shape.length - 1 - i);
+  if (
+    perm.length !== shape.length ||
+    new Set(perm.map((p) => normalizeAxis(p, shape.length, 'perm entry'))).size !== perm.length
+  )
+    throw new InvalidNodeError(
+      `perm [${perm.join(', ')}] is not a permutation of the ${shape.length} axes of its input`,
+    );
   return [{ dataType: x.dataType, shape: perm.map((p) => shape[p]) }];
 };
 
@@ -382,7 +432,7 @@ function axesOf(node: Node, axesInput: TensorFacts | undefined, ctx: InferenceCo
 const squeeze: Rule = (node, [x, axesInput], ctx) => {
   if (!x?.shape) return [{ dataType: x?.dataType }];
   const shape = x.shape;
-  const axes = axesOf(node, axesInput, ctx, 13)?.map((a) => normalizeAxis(a, shape.length));
+  const axes = axesOf(node, axesInput, ctx, 13)?.map((a) => normalizeAxis(a, shape.length, 'axes entry'));
   if (!axes && axesInput && ctx.opset >= 13) return [{ dataType: x.dataType }];
   const out = shape.filter((d, i) => (axes ? !axes.includes(i) : d !== 1));
   return [{ dataType: x.dataType, shape: out, value: x.value }];
@@ -392,7 +442,7 @@ const unsqueeze: Rule = (node, [x, axesInput], ctx) => {
   const axes = axesOf(node, axesInput, ctx, 13);
   if (!x?.shape || !axes) return [{ dataType: x?.dataType }];
   const rank = x.shape.length + axes.length;
-  const normalized = axes.map((a) => normalizeAxis(a, rank));
+  const normalized = axes.map((a) => normalizeAxis(a, rank, 'axes entry'));
   const out: Dim[] = [];
   let next = 0;
   for (let i = 0; i < rank; i++) out.push(normalized.includes(i) ? 1 : x.shape[next++]);
@@ -412,7 +462,8 @@ const slice: Rule = (node, inputs, ctx) => {
   const out = [...shape];
   const ranges: [number, number, number][] = [];
   axes.forEach((rawAxis, i) => {
-    const axis = normalizeAxis(rawAxis, shape.length);
+    const axis = normalizeAxis(rawAxis, shape.length, 'axes entry');
+    if (steps[i] === 0) throw new InvalidNodeError('a Slice step of 0 never advances');
     const size = shape[axis];
     if (typeof size !== 'number') {
       out[axis] = null;
@@ -457,8 +508,14 @@ const gather: Rule = (node, [data, indices]) => {
 const shapeOp: Rule = (node, [x]) => {
   if (!x?.shape) return [{ dataType: 'int64', shape: [null] }];
   const rank = x.shape.length;
-  const start = normalizeAxis(Math.max(-rank, Math.min(attrInt(node, 'start', 0), rank)), rank);
-  const end = normalizeAxis(Math.max(-rank, Math.min(attrInt(node, 'end', rank), rank)), rank);
+  // start and end are clamped to the rank (as the operator defines), so never out of range.
+  const start = normalizeAxis(
+    Math.max(-rank, Math.min(attrInt(node, 'start', 0), rank)),
+    rank,
+    'start',
+    true,
+  );
+  const end = normalizeAxis(Math.max(-rank, Math.min(attrInt(node, 'end', rank), rank)), rank, 'end', true);
   const dims = x.shape.slice(start, Math.max(start, end));
   const facts: TensorFacts = { dataType: 'int64', shape: [dims.length] };
   if (isKnown(dims)) facts.value = dims;
@@ -527,7 +584,7 @@ function reduce(axesInputSince: number): Rule {
     const noopWhenEmpty = attrInt(node, 'noop_with_empty_axes', 0) === 1;
     if (!axes?.length && noopWhenEmpty) return [{ dataType: x.dataType, shape }];
     const reduced = new Set(
-      (axes?.length ? axes : shape.map((_, i) => i)).map((a) => normalizeAxis(a, shape.length)),
+      (axes?.length ? axes : shape.map((_, i) => i)).map((a) => normalizeAxis(a, shape.length, 'axes entry')),
     );
     const out = keepDims
       ? shape.map((d, i) => (reduced.has(i) ? 1 : d))
@@ -567,13 +624,12 @@ const constantOfShape: Rule = (node, [shapeInput]) => {
     return [
       {
         dataType,
-        shape:
-          typeof shapeInput?.shape?.[0] === 'number' ? new Array(shapeInput.shape[0]).fill(null) : undefined,
+        shape: unknownDims(shapeInput?.shape?.[0]),
       },
     ];
   const facts: TensorFacts = { dataType, shape };
   const count = elementCount(shape);
-  if (count <= MAX_CONSTANT_ELEMENTS)
+  if (Number.isSafeInteger(count) && count >= 0 && count <= MAX_CONSTANT_ELEMENTS)
     facts.value = new Array(count).fill(fill ? tensorToNumbers(fill)[0] : 0);
   return [facts];
 };
@@ -584,7 +640,8 @@ const range: Rule = (_n, [start, limit, delta]) => {
   const [s, l, d] = [start.value[0], limit.value[0], delta.value[0]];
   const count = Math.max(Math.ceil((l - s) / d), 0);
   const facts: TensorFacts = { dataType, shape: [count] };
-  if (count <= MAX_CONSTANT_ELEMENTS) facts.value = Array.from({ length: count }, (_, i) => s + i * d);
+  if (Number.isSafeInteger(count) && count <= MAX_CONSTANT_ELEMENTS)
+    facts.value = Array.from({ length: count }, (_, i) => s + i * d);
   return [facts];
 };
 

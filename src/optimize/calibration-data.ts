@@ -11,6 +11,8 @@ import type { HostTensor, TensorInfo } from '../engines/engine.js';
 import { messageOf, UserError } from '../errors.js';
 import { float32ToFloat16 } from '../onnx/float16.js';
 import { trackChild } from '../util/children.js';
+import { MAX_IMAGE_FILE_BYTES, readUserFile } from '../util/files.js';
+import { checkedElementCount } from '../util/memory-limits.js';
 import { resolveInputShape, resolveInputShapes } from '../workloads/shapes.js';
 import { synthesizeInputs } from '../workloads/synthetic.js';
 import { checkTensorMatches, readTensorFile } from '../workloads/tensor-files.js';
@@ -227,15 +229,18 @@ export async function imageTensor(
   preprocess: ImagePreprocess = IMAGENET_PREPROCESS,
 ): Promise<HostTensor> {
   const sharp = (await import('sharp')).default;
+  checkedElementCount('an image tensor', dims, 4);
+  // Regular files only, bounded: a FIFO or a device named like an image would never end.
+  const bytes = typeof file === 'string' ? await readUserFile(file, MAX_IMAGE_FILE_BYTES, 'image') : file;
   const [batch, channels, height, width] = dims;
   let rgb: Buffer;
   let resizedWidth = width;
   try {
-    const image = sharp(file).removeAlpha().toColourspace('srgb');
+    const image = sharp(bytes).removeAlpha().toColourspace('srgb');
     if (preprocess.fit === 'fill') {
       rgb = await image.resize(width, height, { fit: 'fill' }).raw().toBuffer();
     } else {
-      const meta = await sharp(file).metadata();
+      const meta = await sharp(bytes).metadata();
       const aspect = (meta.width ?? width) / (meta.height ?? height);
       resizedWidth = Math.max(1, Math.min(width, Math.ceil(height * aspect)));
       rgb = await image.resize(resizedWidth, height, { fit: 'fill' }).raw().toBuffer();
@@ -318,6 +323,7 @@ async function videoSamples(
     throw new UserError(
       `input '${floats[0].name}' has shape ${dims.join('x')}; a video needs [N,3,H,W] or [N,3,T,H,W]`,
     );
+  const elements = checkedElementCount(`input '${floats[0].name}'`, dims, 4);
   const [height, width] = dims.slice(-2);
   const frames = isClip ? dims[2] : 1;
   const rawFrames = await decodeFrames(file, width, height, count * frames, isClip ? 1 : FRAME_STEP);
@@ -326,7 +332,7 @@ async function videoSamples(
   const preprocess = options.preprocess ?? IMAGENET_PREPROCESS;
   const samples: Sample[] = [];
   for (let s = 0; s < usable; s++) {
-    const data = new Float32Array(dims.reduce((a, b) => a * b, 1));
+    const data = new Float32Array(elements);
     const plane = height * width;
     for (let t = 0; t < frames; t++) {
       const frame = toNchw(rawFrames[s * frames + t], width, height, width, 3, 1, {

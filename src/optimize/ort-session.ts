@@ -4,10 +4,10 @@
  */
 import type * as OrtTypes from 'onnxruntime-node';
 import type { HostTensor, TensorElementType, TensorInfo } from '../engines/engine.js';
-import { ort } from '../engines/ort.js';
+import { assertHasOutputs, describeRunError, onnxruntimeLogSeverity, ort } from '../engines/ort.js';
 import { createOrtSession } from '../engines/ort-opset.js';
-import type { GraphOptLevel } from '../engines/ort-options.js';
-import { messageOf, UserError } from '../errors.js';
+import { type GraphOptLevel, threadCountProblem } from '../engines/ort-options.js';
+import { UserError } from '../errors.js';
 
 export interface SessionOptions {
   graphOptLevel?: GraphOptLevel;
@@ -21,6 +21,7 @@ export interface SessionOptions {
 export class ModelRunner {
   private constructor(
     private readonly session: OrtTypes.InferenceSession,
+    private readonly label: string,
     readonly inputs: TensorInfo[],
     readonly outputs: TensorInfo[],
   ) {}
@@ -30,8 +31,10 @@ export class ModelRunner {
     const opts: OrtTypes.InferenceSession.SessionOptions = {
       executionProviders: ['cpu'],
       graphOptimizationLevel: options.graphOptLevel ?? 'all',
-      logSeverityLevel: 3,
+      logSeverityLevel: onnxruntimeLogSeverity(),
     };
+    const threads = options.threads ? threadCountProblem('threads', options.threads) : undefined;
+    if (threads) throw new UserError(threads);
     if (options.threads) opts.intraOpNumThreads = options.threads;
     if (options.optimizedModelPath) opts.optimizedModelFilePath = options.optimizedModelPath;
     const { session } = await createOrtSession({
@@ -44,7 +47,13 @@ export class ModelRunner {
       m.isTensor
         ? { name: m.name, type: m.type, shape: m.shape }
         : { name: m.name, type: 'non-tensor', shape: [] };
-    return new ModelRunner(session, session.inputMetadata.map(info), session.outputMetadata.map(info));
+    try {
+      assertHasOutputs(label, session.outputMetadata);
+    } catch (error) {
+      await session.release();
+      throw error;
+    }
+    return new ModelRunner(session, label, session.inputMetadata.map(info), session.outputMetadata.map(info));
   }
 
   async run(feeds: Record<string, HostTensor>, outputNames?: string[]): Promise<Record<string, HostTensor>> {
@@ -61,9 +70,7 @@ export class ModelRunner {
         ? await this.session.run(prepared, outputNames)
         : await this.session.run(prepared);
     } catch (error) {
-      throw new UserError(`onnxruntime failed to run the model: ${messageOf(error).split('\n')[0]}`, {
-        cause: error,
-      });
+      throw new UserError(describeRunError(this.label, error), { cause: error });
     }
     const out: Record<string, HostTensor> = {};
     for (const [name, value] of Object.entries(results)) {

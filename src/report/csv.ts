@@ -121,9 +121,15 @@ export function renderCsv(analysis: StudyAnalysis): string {
       threads: v.variant.threads,
       batch: v.variant.batch,
       scenario: v.variant.scenario,
-      status: v.failure ? (v.failure.kind === 'unavailable' ? 'skipped' : 'failed') : v.variant.status,
-      failure_kind: v.failure?.kind,
-      failure_reason: v.failure?.reason,
+      status: v.failure
+        ? v.failure.kind === 'unavailable'
+          ? 'skipped'
+          : 'failed'
+        : v.incomplete
+          ? 'incomplete'
+          : v.variant.status,
+      failure_kind: (v.failure ?? v.incomplete?.failure)?.kind,
+      failure_reason: (v.failure ?? v.incomplete?.failure)?.reason,
       rounds: v.rounds,
       samples: v.samplesMs.length,
       median_ms: s?.medianMs,

@@ -30,6 +30,7 @@ export function studyReportObject(analysis: StudyAnalysis): Record<string, unkno
       coldStartMs: v.coldStartMs,
       peakRssBytes: v.peakRssBytes,
       failure: v.failure,
+      incomplete: v.incomplete,
       scenarioValidity: v.scenarioValidity,
       energy: v.telemetry?.energy ?? null,
       energyAbsentReasons: v.telemetry?.energyAbsentReasons ?? [],

@@ -27,6 +27,14 @@ export function failureText(failure: Failure, withReason = true): string {
   return withReason ? `failed (${failure.kind}): ${failure.reason}` : `failed (${failure.kind})`;
 }
 
+/** An incomplete variant's status: `incomplete: N of M rounds`, and why, when `withReason`. */
+export function incompleteText(v: VariantAnalysis, withReason = true): string {
+  const i = v.incomplete;
+  if (!i) return '';
+  const counted = `incomplete: ${i.rounds} of ${i.plannedRounds ?? '?'} rounds`;
+  return withReason ? `${counted} (then ${i.failure.kind}: ${i.failure.reason})` : counted;
+}
+
 /**
  * A variant as sentences name it: model and label, then what tells it apart from the study's other
  * variants of that label — a non-CPU EP, and the threads, batch and scenario when they vary.
@@ -42,13 +50,19 @@ export function variantName(analysis: StudyAnalysis, v: VariantAnalysis): string
 }
 
 /**
- * One line per failed variant; variants skipped because their engine or EP cannot run here share
+ * One line per failed or incomplete variant; variants skipped because their engine or EP cannot run here share
  * one line per reason (the reason is the same for all of them).
  */
 export function failureLines(analysis: StudyAnalysis): string[] {
   const lines: string[] = [];
   const skipped = new Map<string, string[]>();
   for (const v of analysis.variants) {
+    if (v.incomplete) {
+      lines.push(
+        `${incompleteText(v, false)}: ${variantName(analysis, v)}, figures from the finished rounds; then ${v.incomplete.failure.kind}: ${v.incomplete.failure.reason}`,
+      );
+      continue;
+    }
     const f = v.failure;
     if (!f) continue;
     const name = variantName(analysis, v);
@@ -333,7 +347,7 @@ export function variantRows(analysis: StudyAnalysis): string[][] {
     powerText(v),
     v.failure
       ? failureText(v.failure)
-      : `${v.variant.status}${v.scenarioValidity ? ` (${v.variant.scenario} ${v.scenarioValidity})` : ''}`,
+      : `${v.incomplete ? incompleteText(v) : v.variant.status}${v.scenarioValidity ? ` (${v.variant.scenario} ${v.scenarioValidity})` : ''}`,
     ...(fleet ? [agentsOf(v).join(', ') || '—'] : []),
   ]);
   return [header, ...rows];

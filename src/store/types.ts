@@ -12,7 +12,7 @@ export type VariantStatus = 'pending' | 'ok' | 'failed';
 
 /** Why a variant or a measurement failed: a kind a program can test, and a sentence a person can read. */
 export interface Failure {
-  /** crash | timeout | oom | error | prepare | unavailable */
+  /** crash | timeout | oom | killed | error | prepare | unavailable */
   kind: string;
   reason: string;
 }
@@ -55,6 +55,11 @@ export interface VariantRecord {
   settings: Record<string, unknown>;
   modelPath: string | null;
   modelSha256: string | null;
+  /**
+   * `failed` with its failure: nothing of it is usable. `ok` with a failure: stopped early (a later
+   * round failed, e.g. its worker was killed) after finishing some rounds, which stand — the variant
+   * is incomplete (see isIncomplete).
+   */
   status: VariantStatus;
   failure: Failure | null;
   /**
@@ -62,6 +67,11 @@ export interface VariantRecord {
    * group key and baseline key end in `@device`. Absent in local studies.
    */
   device?: string | null;
+}
+
+/** A variant whose finished rounds stand although a later round failed and stopped it. */
+export function isIncomplete(variant: Pick<VariantRecord, 'status' | 'failure'>): boolean {
+  return variant.status === 'ok' && variant.failure !== null;
 }
 
 export type NewVariant = Omit<

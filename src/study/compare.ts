@@ -22,6 +22,7 @@ import type {
   StudyRecord,
   VariantRecord,
 } from '../store/types.js';
+import { isIncomplete } from '../store/types.js';
 import {
   type EnergyMethod,
   type TelemetrySummary,
@@ -108,7 +109,13 @@ export interface VariantAnalysis {
   /** Median over rounds of the session-creation time. */
   coldStartMs: number | null;
   peakRssBytes: number | null;
+  /** Why nothing of the variant is usable (null when it is, incomplete ones included). */
   failure: Failure | null;
+  /**
+   * A variant stopped early whose finished rounds stand: how many of the planned ones, and the
+   * failure that stopped it. Its figures are those of the finished rounds.
+   */
+  incomplete: { rounds: number; plannedRounds: number | null; failure: Failure } | null;
   /** LoadGen validity over the rounds when a scenario ran: VALID, or INVALID with the failed checks. */
   scenarioValidity: string | null;
   measurements: MeasurementRecord[];
@@ -328,7 +335,11 @@ export function analyzeTelemetry(ok: readonly MeasurementRecord[]): VariantTelem
   return { rounds: rounds.length, energy, energyAbsentReasons, warnings: [...warnings.values()], series };
 }
 
-export function analyzeVariant(variant: VariantRecord, measurements: MeasurementRecord[]): VariantAnalysis {
+export function analyzeVariant(
+  variant: VariantRecord,
+  measurements: MeasurementRecord[],
+  plannedRounds: number | null = null,
+): VariantAnalysis {
   const ok = measurements
     .filter((m) => m.variantId === variant.id && m.status === 'ok')
     .sort((a, b) => a.round - b.round || a.id - b.id);
@@ -341,6 +352,8 @@ export function analyzeVariant(variant: VariantRecord, measurements: Measurement
     offset += m.samplesMs.length;
   }
   const stats = total > 0 ? summarize(samplesMs, variant.batch) : null;
+  // Stopped early with finished rounds: those stand (status ok, with the failure that stopped it).
+  const incomplete = isIncomplete(variant) && ok.length > 0;
   const roundMedians = ok
     .filter((m) => m.samplesMs.length > 0)
     .map((m) => ({ round: m.round, medianMs: summarize(m.samplesMs).medianMs, count: m.samplesMs.length }));
@@ -368,7 +381,8 @@ export function analyzeVariant(variant: VariantRecord, measurements: Measurement
     fps: stats ? fps(stats.medianMs, variant.batch) : null,
     coldStartMs: medianOf(cold),
     peakRssBytes: rss.length > 0 ? Math.max(...rss) : null,
-    failure: variant.failure ?? failedMeasurement?.failure ?? null,
+    failure: incomplete ? null : (variant.failure ?? failedMeasurement?.failure ?? null),
+    incomplete: incomplete ? { rounds: ok.length, plannedRounds, failure: variant.failure! } : null,
     scenarioValidity,
     measurements: measurements.filter((m) => m.variantId === variant.id),
     telemetry: analyzeTelemetry(ok),
@@ -383,6 +397,16 @@ function variantCompute(ok: readonly MeasurementRecord[], medianMs: number): Run
     if (parsed.success) return rateAtMedian(parsed.data, medianMs);
   }
   return null;
+}
+
+/** Says which side of a comparison rests on fewer rounds than planned (it was stopped early). */
+function incompleteNotes(base: VariantAnalysis | undefined, opt: VariantAnalysis): string[] {
+  return [base, opt]
+    .filter((v): v is VariantAnalysis => v?.incomplete !== null && v !== undefined)
+    .map(
+      (v) =>
+        `${v.variant.label} is incomplete: ${v.incomplete!.rounds} of ${v.incomplete!.plannedRounds ?? '?'} rounds (stopped by ${v.incomplete!.failure.kind})`,
+    );
 }
 
 function notesOf(variant: VariantRecord): string[] {
@@ -418,7 +442,10 @@ export function analyzeStudy(stored: StoredStudy, options: BootstrapOptions = {}
     seed: options.seed ?? specBootstrap.seed ?? DEFAULT_BOOTSTRAP.seed,
     confidence: options.confidence ?? specBootstrap.confidence ?? DEFAULT_BOOTSTRAP.confidence,
   };
-  const variants = stored.variants.map((v) => analyzeVariant(v, stored.measurements));
+  const plannedRounds = (stored.study.spec as { rounds?: unknown } | null)?.rounds;
+  const variants = stored.variants.map((v) =>
+    analyzeVariant(v, stored.measurements, typeof plannedRounds === 'number' ? plannedRounds : null),
+  );
   const byKey = new Map(variants.map((v) => [v.variant.key, v]));
   const fidelityById = new Map(stored.fidelity.map((f) => [f.variantId, f]));
 
@@ -448,7 +475,7 @@ export function analyzeStudy(stored: StoredStudy, options: BootstrapOptions = {}
       estimate: null,
       roundSpeedups: roundSpeedups(base, opt),
       fidelity: fidelityById.get(v.id) ?? null,
-      notes: notesOf(v),
+      notes: [...notesOf(v), ...incompleteNotes(base, opt)],
       ...(v.device ? { device: v.device } : {}),
     };
     Object.assign(comparison, comparisonOutcome(opt, base, 'baseline', bootstrap, v.key));

@@ -5,8 +5,9 @@
  *
  * Every measurement is written to the store, in its own transaction, as soon as its worker answers:
  * an interrupted study (Ctrl-C, a killed process) loses nothing that finished, and `resume` skips
- * whatever is stored. A worker that crashes, hangs or runs out of memory fails its variant with the
- * reason; the study goes on. Engine-group variants (torch, trtexec: see plan.ts) are measured by
+ * whatever is stored. A worker that crashes, hangs, is killed or runs out of memory fails its variant
+ * with the reason — or, when rounds of the variant had already finished, stops it there: those rounds
+ * stand and the variant is stored as incomplete (status ok, with the failure). The study goes on. Engine-group variants (torch, trtexec: see plan.ts) are measured by
  * measureWithEngine in the worker; an engine that cannot run here skips its variants (failure kind
  * `unavailable`, with the engine's reason) and the study goes on.
  */
@@ -38,6 +39,7 @@ import type {
   StudyStore,
   VariantRecord,
 } from '../store/types.js';
+import { isIncomplete } from '../store/types.js';
 import { EDGEBENCH_VERSION } from '../version.js';
 import { resolveStudyModel } from './models.js';
 import {
@@ -80,6 +82,11 @@ export type StudyEvent =
        */
       index: number;
       total: number;
+      /**
+       * Set when rounds of the variant had finished before it failed: they stand, and the variant is
+       * incomplete (`rounds` finished of `plannedRounds`) instead of failed.
+       */
+      incomplete?: { rounds: number; plannedRounds: number };
     }
   | { type: 'measurement-started'; variant: VariantRecord; round: number; index: number; total: number }
   | {
@@ -227,9 +234,16 @@ export async function runStudy(options: RunStudyOptions): Promise<StudyRunOutcom
   const byKey = new Map(variants.map((v) => [v.key, v]));
   const plannedByKey = new Map(plan.variants.map((v) => [v.key, v]));
   const failed = new Map<number, Failure>();
+  // Failed and incomplete variants alike take no more rounds.
   for (const v of variants)
-    if (v.status === 'failed') failed.set(v.id, v.failure ?? { kind: 'error', reason: '' });
+    if (v.status === 'failed' || isIncomplete(v))
+      failed.set(v.id, v.failure ?? { kind: 'error', reason: '' });
   const done = new Set(before.measurements.map((m) => `${m.variantId}:${m.round}`));
+  /** Rounds finished (stored ok) per variant id. */
+  const finishedRounds = new Map<number, number>();
+  const countFinished = (variantId: number) =>
+    finishedRounds.set(variantId, (finishedRounds.get(variantId) ?? 0) + 1);
+  for (const m of before.measurements) if (m.status === 'ok') countFinished(m.variantId);
   const fidelityDone = new Set(before.fidelity.map((f) => f.variantId));
 
   let total = 0;
@@ -270,8 +284,19 @@ export async function runStudy(options: RunStudyOptions): Promise<StudyRunOutcom
     // A failed variant is not measured again: its remaining rounds leave the total.
     total -= roundsLeft(variant, round);
     failed.set(variant.id, failure);
-    await store.updateVariant(variant.id, { status: 'failed', failure });
-    emit({ type: 'variant-failed', variant, round, failure, index, total });
+    // Rounds that finished before stay usable: the variant is incomplete, not failed.
+    const finished =
+      round === null || failure.kind === 'unavailable' ? 0 : (finishedRounds.get(variant.id) ?? 0);
+    await store.updateVariant(variant.id, { status: finished > 0 ? 'ok' : 'failed', failure });
+    emit({
+      type: 'variant-failed',
+      variant,
+      round,
+      failure,
+      index,
+      total,
+      ...(finished > 0 ? { incomplete: { rounds: finished, plannedRounds: spec.rounds } } : {}),
+    });
   };
 
   /** Engines found unable to run here, with why: their other variants are skipped without a worker. */
@@ -464,6 +489,7 @@ export async function runStudy(options: RunStudyOptions): Promise<StudyRunOutcom
           });
           await recordOpsetUpgrade(v, (outcome.value as RunResult).model.opsetUpgrade);
           done.add(`${v.id}:${round}`);
+          countFinished(v.id);
           emit({
             type: 'measurement-stored',
             variant: v,

@@ -23,7 +23,6 @@
  * opsetUpgrade: true            # upgrade models below opset 7 in memory, exactly (false: fail them)
  * ```
  */
-import { readFile } from 'node:fs/promises';
 import path from 'node:path';
 import {
   type Document,
@@ -35,9 +34,10 @@ import {
   type Node as YamlNode,
 } from 'yaml';
 import { z } from 'zod';
-import { GRAPH_OPT_LEVELS, ORT_EXECUTION_PROVIDERS } from '../engines/ort-options.js';
+import { GRAPH_OPT_LEVELS, ORT_EXECUTION_PROVIDERS, threadCountProblem } from '../engines/ort-options.js';
 import { messageOf, UserError } from '../errors.js';
 import { RECIPE_NAMES } from '../optimize/recipes.js';
+import { isFileReadError, readRegularFile } from '../util/files.js';
 import { findArchitecture, zooNames } from '../zoo/registry.js';
 import { parseZooSpec } from '../zoo/resolve.js';
 import { SCENARIO_NAMES } from './scenarios.js';
@@ -84,6 +84,12 @@ const variantSchema = z.strictObject({
 });
 
 const nonNegative = z.number().nonnegative();
+
+/**
+ * Thread counts any spec may name, whatever machine measures it (fleet devices are not this one);
+ * a local study also checks them against this machine's CPUs (threadCountProblem).
+ */
+const MAX_SPEC_THREADS = 4096;
 
 /**
  * Engines a study can name (as measureWithEngine takes them). `ort` and `ort/<ep>` measure the
@@ -141,7 +147,10 @@ export const studySpecSchema = z.strictObject({
     .min(1, 'list at least one engine')
     .refine((list) => new Set(list).size === list.length, 'engines must not repeat an engine')
     .optional(),
-  threads: z.array(z.number().int().nonnegative()).min(1).default([0]),
+  threads: z
+    .array(z.number().int().nonnegative().max(MAX_SPEC_THREADS, `at most ${MAX_SPEC_THREADS} threads`))
+    .min(1)
+    .default([0]),
   batches: z.array(z.number().int().positive()).min(1).default([1]),
   scenarios: z.array(oneOf('a scenario', SCENARIO_NAMES)).min(1).default(['single-stream']),
   /** LoadGen settings per scenario (e.g. server: { targetQps: 20, latencyBoundMs: 50 }). */
@@ -334,16 +343,37 @@ function batchIssues(
   return issues;
 }
 
+/** Thread counts this machine cannot run (see threadCountProblem), for a study measured here. */
+function threadIssues(spec: StudySpec): Array<{ path: PropertyKey[]; message: string }> {
+  return spec.threads.flatMap((threads, i) => {
+    const problem = threadCountProblem('threads', threads);
+    return problem ? [{ path: ['threads', i], message: problem }] : [];
+  });
+}
+
+export interface SpecCheckOptions {
+  /**
+   * Whether the study is measured on this machine (default true): its thread counts must then fit
+   * this machine's CPUs. Fleet studies, measured elsewhere, pass false.
+   */
+  localMachine?: boolean;
+}
+
 /** Validates parsed spec data; `source` names the file in errors; `doc` gives line numbers. */
 export function validateSpec(
   data: unknown,
   source: string,
   located?: { doc: Document; lines: LineCounter },
+  options: SpecCheckOptions = {},
 ): StudySpec {
   const parsed = studySpecSchema.safeParse(data ?? {}, { reportInput: true });
   const batchesGiven = typeof data === 'object' && data !== null && 'batches' in data;
   const issues: Array<{ path: PropertyKey[]; message: string; unknownKey?: string }> = parsed.success
-    ? [...zooIssues(parsed.data), ...batchIssues(parsed.data, batchesGiven)]
+    ? [
+        ...zooIssues(parsed.data),
+        ...batchIssues(parsed.data, batchesGiven),
+        ...(options.localMachine === false ? [] : threadIssues(parsed.data)),
+      ]
     : parsed.error.issues.map((issue) => ({
         path: issue.path as PropertyKey[],
         message: issueMessage(issue),
@@ -360,7 +390,7 @@ export function validateSpec(
 }
 
 /** Parses spec text (YAML, or JSON, which YAML reads too) and validates it. */
-export function parseSpec(text: string, source = 'spec'): StudySpec {
+export function parseSpec(text: string, source = 'spec', options: SpecCheckOptions = {}): StudySpec {
   const lines = new LineCounter();
   const doc = parseDocument(text, { lineCounter: lines, prettyErrors: true, uniqueKeys: true });
   if (doc.errors.length > 0) {
@@ -370,21 +400,36 @@ export function parseSpec(text: string, source = 'spec'): StudySpec {
     const message = error.message.split('\n')[0].replace(/ at line \d+, column \d+:?$/, '');
     throw new UserError(`cannot read the study spec: ${where}: ${message}`);
   }
-  return validateSpec(doc.toJS(), source, { doc, lines });
-}
-
-/** Reads and validates a spec file. */
-export async function loadSpec(file: string): Promise<LoadedSpec> {
-  let text: string;
+  let data: unknown;
   try {
-    text = await readFile(file, 'utf8');
+    // The YAML library's own guards (an alias bomb: aliases expanding to millions of nodes) throw here.
+    data = doc.toJS({ maxAliasCount: MAX_ALIAS_COUNT });
   } catch (error) {
-    const code = (error as { code?: string }).code;
     throw new UserError(
-      code === 'ENOENT'
-        ? `study spec not found: ${file} (give a YAML or JSON file, or --preset quick|paper)`
-        : `cannot read the study spec ${file}: ${(error as Error).message}`,
+      `cannot read the study spec: ${source}: ${messageOf(error).split('\n')[0]} (a spec needs few YAML aliases, if any: write the values out)`,
     );
   }
-  return { spec: parseSpec(text, file), source: file, baseDir: path.dirname(path.resolve(file)) };
+  return validateSpec(data, source, { doc, lines }, options);
+}
+
+/** YAML aliases a spec may expand (the library's limit on how much they may multiply the document). */
+const MAX_ALIAS_COUNT = 100;
+
+/** A spec is a few KiB; the bound stops a wrong path (a device, a huge log) before it is parsed. */
+const MAX_SPEC_FILE_BYTES = 4 * 1024 ** 2;
+
+/** Reads and validates a spec file. */
+export async function loadSpec(file: string, options: SpecCheckOptions = {}): Promise<LoadedSpec> {
+  let text: string;
+  try {
+    text = (await readRegularFile(file, MAX_SPEC_FILE_BYTES)).toString('utf8');
+  } catch (error) {
+    if (!isFileReadError(error)) throw error;
+    throw new UserError(
+      error.problem === 'missing'
+        ? `study spec not found: ${file} (give a YAML or JSON file, or --preset quick|paper)`
+        : `cannot read the study spec ${file}: ${error.detail}`,
+    );
+  }
+  return { spec: parseSpec(text, file, options), source: file, baseDir: path.dirname(path.resolve(file)) };
 }

@@ -3,10 +3,11 @@
  * resized and cropped by a `ResizePlan`. Bad images raise a MediaSkip with a named reason.
  * Also: finding images in folders, with one subfolder per class for accuracy.
  */
-import { readdir, readFile, stat } from 'node:fs/promises';
+import { readdir, stat } from 'node:fs/promises';
 import path from 'node:path';
 import sharp, { type Metadata, type OutputInfo, type Sharp } from 'sharp';
 import { messageOf } from '../errors.js';
+import { FileReadError, MAX_IMAGE_FILE_BYTES, readRegularFile } from '../util/files.js';
 import { type ResizeOptions, resizePlan } from './preprocess.js';
 import { MediaSkip, type SkippedInput } from './skips.js';
 
@@ -46,22 +47,17 @@ export const IMAGE_EXTENSIONS: readonly string[] = [
   '.avif',
 ];
 
-/** Reads a file, naming what went wrong as a skip reason. */
-export async function readMediaFile(file: string): Promise<Buffer> {
+export { MAX_IMAGE_FILE_BYTES };
+
+/** Reads a regular file of at most `maxBytes`, naming what went wrong as a skip reason. */
+export async function readMediaFile(file: string, maxBytes = MAX_IMAGE_FILE_BYTES): Promise<Buffer> {
   let bytes: Buffer;
   try {
-    bytes = await readFile(file);
+    bytes = await readRegularFile(file, maxBytes);
   } catch (error) {
-    const code = (error as NodeJS.ErrnoException).code;
-    const why =
-      code === 'ENOENT'
-        ? 'no such file'
-        : code === 'EACCES'
-          ? 'permission denied'
-          : code === 'EISDIR'
-            ? 'is a folder'
-            : messageOf(error);
-    throw new MediaSkip('unreadable', why);
+    if (!(error instanceof FileReadError)) throw new MediaSkip('unreadable', messageOf(error));
+    const detail = error.problem === 'missing' ? 'no such file' : error.detail;
+    throw new MediaSkip(error.problem === 'too-large' ? 'too-large' : 'unreadable', detail);
   }
   if (bytes.length === 0) throw new MediaSkip('empty-file', 'the file is empty');
   return bytes;

@@ -2,9 +2,9 @@
  * Class labels: read from a file (one label per line, a JSON array, or a JSON object keyed by index)
  * and looked up by index; a missing label is written `class N`.
  */
-import { readFile } from 'node:fs/promises';
 import path from 'node:path';
 import { messageOf, UserError } from '../errors.js';
+import { readUserFile } from '../util/files.js';
 
 /** Parses label-file text. Lines: blank trailing lines are dropped, inner blank lines keep their index. */
 export function parseLabels(text: string, source = 'labels'): string[] {
@@ -36,16 +36,11 @@ export function parseLabels(text: string, source = 'labels'): string[] {
   return lines.map((l) => l.trim());
 }
 
+/** Labels are a few hundred KiB even for 20k classes; the bound only stops a wrong path early. */
+const MAX_LABELS_FILE_BYTES = 64 * 1024 ** 2;
+
 export async function readLabelsFile(file: string): Promise<string[]> {
-  let text: string;
-  try {
-    text = await readFile(file, 'utf8');
-  } catch (error) {
-    const code = (error as NodeJS.ErrnoException).code;
-    throw new UserError(
-      `cannot read labels file ${file}: ${code === 'ENOENT' ? 'no such file' : messageOf(error)}`,
-    );
-  }
+  const text = (await readUserFile(file, MAX_LABELS_FILE_BYTES, 'labels file')).toString('utf8');
   const labels = parseLabels(text, path.basename(file));
   if (labels.length === 0) throw new UserError(`labels file ${file} is empty: write one label per line`);
   return labels;

@@ -1,20 +1,28 @@
 /** Synthetic input tensors made from a model's input metadata: seeded, so a seed reproduces the inputs. */
 import { type HostTensor, isTensorElementType, type TensorInfo } from '../engines/engine.js';
 import { UserError } from '../errors.js';
+import { bytesPerElement } from '../onnx/dtype.js';
 import { float16BitsFromNumber } from '../onnx/float16.js';
+import { checkedElementCount } from '../util/memory-limits.js';
 import { mulberry32 } from '../util/prng.js';
 
 /**
  * Values: floats uniform in [-1, 1) (the range of normalized images), integers in [0, 10) (small enough
  * to be valid indices for most embedding tables), booleans 0/1.
  */
-export function synthesizeTensor(type: string, dims: readonly number[], random: () => number): HostTensor {
+export function synthesizeTensor(
+  type: string,
+  dims: readonly number[],
+  random: () => number,
+  label = 'a synthetic input',
+): HostTensor {
   if (!isTensorElementType(type)) {
     throw new UserError(
       `cannot synthesize inputs of type ${type}; give the input as a file with --input NAME=FILE`,
     );
   }
-  const length = dims.reduce((a, b) => a * b, 1);
+  // Checked before allocating: a corrupt or absurd dimension is an error, not a RangeError or a swap storm.
+  const length = checkedElementCount(label, dims, bytesPerElement(type));
 
   switch (type) {
     case 'float32':
@@ -63,6 +71,6 @@ export function synthesizeInputs(
   const random = mulberry32(seed);
   const feeds: Record<string, HostTensor> = {};
   for (const info of inputs)
-    feeds[info.name] = synthesizeTensor(String(info.type), shapes[info.name], random);
+    feeds[info.name] = synthesizeTensor(String(info.type), shapes[info.name], random, `input '${info.name}'`);
   return feeds;
 }

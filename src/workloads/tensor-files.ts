@@ -1,21 +1,16 @@
 /** Input tensors from files: NumPy .npy, or an ONNX TensorProto (.pb) as onnx's test data uses. */
-import { readFile } from 'node:fs/promises';
 import path from 'node:path';
 import type { HostTensor, TensorInfo } from '../engines/engine.js';
 import { messageOf, UserError } from '../errors.js';
+import { readUserFile } from '../util/files.js';
+import { maxTensorBytes } from '../util/memory-limits.js';
 import { parseNpy } from './npy.js';
 import { formatShape } from './shapes.js';
 import { parseTensorProtoFile } from './tensor-proto.js';
 
 export async function readTensorFile(file: string): Promise<HostTensor> {
-  let bytes: Buffer;
-  try {
-    bytes = await readFile(file);
-  } catch (error) {
-    throw new UserError(
-      `cannot read input file ${file}: ${(error as NodeJS.ErrnoException).code === 'ENOENT' ? 'no such file' : messageOf(error)}`,
-    );
-  }
+  // A header and the data: never more than one tensor may take (see maxTensorBytes).
+  const bytes = await readUserFile(file, maxTensorBytes() + 64 * 1024, 'input file');
   const ext = path.extname(file).toLowerCase();
   try {
     if (ext === '.npy') return parseNpy(bytes);

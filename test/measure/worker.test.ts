@@ -1,6 +1,12 @@
 /** Worker processes: every way a child can end becomes an outcome with a kind and a reason. */
 import { afterAll, describe, expect, it } from 'vitest';
-import { measureInWorker, runInWorker, siblingModuleUrl } from '../../src/measure/worker.js';
+import {
+  classifyOutsideKill,
+  measureInWorker,
+  readOomKillCounters,
+  runInWorker,
+  siblingModuleUrl,
+} from '../../src/measure/worker.js';
 import { removeTempDirs, writeTinyModel } from '../study/tiny-model.js';
 
 afterAll(removeTempDirs);
@@ -70,5 +76,48 @@ describe('worker processes', () => {
       args: [[{ base: [1, 2], optimized: [1, 2], dims: [2] }]],
     });
     expect(outcome).toMatchObject({ ok: true, value: { cosine: 1, maxAbsErr: 0, snrDb: null } });
+  });
+
+  it('calls a SIGKILL it did not send "killed from outside", and out of memory only on evidence', async () => {
+    const before = readOomKillCounters();
+    const outcome = await measureInWorker(
+      { modelPath: writeTinyModel('killed'), batch: 1, stopRules: RULES },
+      fault('sigkill'),
+    );
+    const after = readOomKillCounters();
+    const oomCounted =
+      (after.cgroup?.count ?? 0) > (before.cgroup?.count ?? 0) ||
+      (after.system?.count ?? 0) > (before.system?.count ?? 0);
+    // On a machine whose kernel killed something for memory meanwhile, the evidence says oom.
+    expect(outcome).toMatchObject({ ok: false, kind: oomCounted ? 'oom' : 'killed' });
+    if (!oomCounted) {
+      expect(!outcome.ok && outcome.reason).toMatch(/^killed by SIGKILL from outside \(not by edgebench; /);
+      expect(!outcome.ok && outcome.reason).not.toMatch(/most likely|ran out of memory/);
+    }
+  });
+
+  it('classifies an outside kill by the kernel counters it can read', () => {
+    const counters = (cgroup?: number, system?: number) => ({
+      ...(cgroup !== undefined ? { cgroup: { file: '/sys/fs/cgroup/x/memory.events', count: cgroup } } : {}),
+      ...(system !== undefined ? { system: { file: '/proc/vmstat', count: system } } : {}),
+    });
+    expect(classifyOutsideKill(counters(2, 7), counters(3, 8))).toEqual({
+      kind: 'oom',
+      reason:
+        "killed by SIGKILL from the kernel's out-of-memory killer (oom_kill in /sys/fs/cgroup/x/memory.events rose by 1 during the job)",
+    });
+    expect(classifyOutsideKill(counters(undefined, 7), counters(undefined, 9))).toMatchObject({
+      kind: 'oom',
+      reason: expect.stringContaining('oom_kill in /proc/vmstat rose by 2'),
+    });
+    expect(classifyOutsideKill(counters(2, 7), counters(2, 7))).toEqual({
+      kind: 'killed',
+      reason:
+        'killed by SIGKILL from outside (not by edgebench; no out-of-memory kill was counted in /sys/fs/cgroup/x/memory.events or /proc/vmstat)',
+    });
+    expect(classifyOutsideKill({}, {})).toMatchObject({
+      kind: 'killed',
+      reason: expect.stringContaining('whether memory ran out is unknown'),
+    });
   });
 });

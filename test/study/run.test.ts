@@ -5,6 +5,8 @@
 import { writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { afterAll, afterEach, describe, expect, it } from 'vitest';
+import { renderStudyReport } from '../../src/report/study-report.js';
+import { formatStudyDetails } from '../../src/report/study-table.js';
 import { openStore, type StudyStore } from '../../src/store/index.js';
 import { analyzeStudy } from '../../src/study/compare.js';
 import { runStudy, type StudyEvent } from '../../src/study/run.js';
@@ -153,6 +155,53 @@ describe('runStudy', () => {
     expect(rounds('crashy/baseline')).toEqual(['failed']);
     const analysis = analyzeStudy(outcome.stored);
     expect(analysis.comparisons.every((c) => c.status === 'failed' && c.reason)).toBe(true);
+  });
+
+  it('keeps the finished rounds of a variant killed from outside in a later round, marked incomplete', async () => {
+    const { store, loaded } = await setup((d) => {
+      writeTinyModel('k', {}, d);
+      return `models: [k.onnx]\noptimized: [{ name: all, graphOptLevel: all }]\nrounds: 3\nfidelity: { enabled: false }\n${FAST}\n`;
+    });
+    const events: StudyEvent[] = [];
+    const outcome = await runStudy({
+      store,
+      spec: loaded,
+      onEvent: (e) => events.push(e),
+      // Round 2 of every variant dies of a SIGKILL nobody in edgebench sent.
+      workerEnv: { EDGEBENCH_TEST_WORKER_FAULT: 'sigkill:round 2' },
+    });
+    expect(outcome.status).toBe('finished');
+    const { variants, measurements } = outcome.stored;
+    for (const v of variants) {
+      expect(v.status).toBe('ok');
+      expect(v.failure?.kind).toMatch(/^(killed|oom)$/);
+      expect(v.failure?.reason).toMatch(/^round 2: killed by SIGKILL /);
+      expect(measurements.filter((m) => m.variantId === v.id).map((m) => [m.round, m.status])).toEqual([
+        [1, 'ok'],
+        [2, 'failed'],
+      ]);
+    }
+    const failed = events.filter((e) => e.type === 'variant-failed');
+    expect(failed).toHaveLength(2);
+    for (const e of failed)
+      expect(e).toMatchObject({ round: 2, incomplete: { rounds: 1, plannedRounds: 3 } });
+    expect(failed.at(-1)).toMatchObject({ index: 4, total: 4 });
+
+    const analysis = analyzeStudy(outcome.stored);
+    for (const v of analysis.variants) {
+      expect(v.failure).toBeNull();
+      expect(v.incomplete).toMatchObject({ rounds: 1, plannedRounds: 3 });
+      expect(v.rounds).toBe(1);
+      expect(v.stats?.count).toBeGreaterThanOrEqual(10);
+    }
+    const [comparison] = analysis.comparisons;
+    expect(comparison.status).toBe('ok');
+    expect(comparison.estimate).not.toBeNull();
+    expect(comparison.notes.join(' ')).toMatch(/all is incomplete: 1 of 3 rounds/);
+    const table = formatStudyDetails(analysis);
+    expect(table).toMatch(/incomplete: 1 of 3 rounds: k baseline, figures from the finished rounds; then /);
+    expect(table).not.toMatch(/failed: k/);
+    expect(await renderStudyReport(analysis, 'csv')).toMatch(/,incomplete,/);
   });
 
   it('stops on abort without storing the unfinished measurement, and resumes without re-measuring', async () => {

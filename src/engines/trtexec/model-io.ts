@@ -2,6 +2,7 @@
 import type * as OrtTypes from 'onnxruntime-node';
 import { messageOf } from '../../errors.js';
 import type { TensorInfo } from '../engine.js';
+import { onnxruntimeLogSeverity } from '../ort.js';
 import { createOrtSession } from '../ort-opset.js';
 
 function toInfo(meta: OrtTypes.InferenceSession.ValueMetadata): TensorInfo {
@@ -18,7 +19,11 @@ export async function readOnnxIo(modelPath: string): Promise<OnnxIo> {
     ({ session } = await createOrtSession({
       source: modelPath,
       label: modelPath,
-      options: { executionProviders: ['cpu'], graphOptimizationLevel: 'disabled', logSeverityLevel: 3 },
+      options: {
+        executionProviders: ['cpu'],
+        graphOptimizationLevel: 'disabled',
+        logSeverityLevel: onnxruntimeLogSeverity(),
+      },
     }));
   } catch (error) {
     return { error: messageOf(error).replace(/\s+/g, ' ').slice(0, 300) };
