@@ -59,6 +59,8 @@ export const fleetJobSchema = z
       executionProvider: z.enum(ORT_EXECUTION_PROVIDERS),
       intraOpThreads: z.number().int().min(0).max(1024),
       graphOptLevel: z.enum(GRAPH_OPT_LEVELS),
+      /** false: an old model fails with onnxruntime's reason instead of being upgraded in memory. */
+      opsetUpgrade: z.boolean().optional(),
     }),
     batch: positiveInt.max(65_536),
     shapes: z.record(z.string().min(1).max(256), z.array(positiveInt.max(1 << 24)).max(16)).optional(),
