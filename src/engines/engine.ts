@@ -63,6 +63,12 @@ export interface LoadedModel {
   readonly opsetUpgrade?: OpsetUpgradeInfo;
   /** Runs one inference; resolves when the outputs are on the host (or on the device, if asked). */
   run(feeds: Readonly<Record<string, unknown>>): Promise<Record<string, unknown>>;
+  /**
+   * The same inference, synchronously on this thread, where the engine can (onnxruntime's native
+   * binding): the timing loop calls it so that nothing but the inference lies between its clock
+   * reads, and yields to the event loop between samples itself.
+   */
+  runBlocking?(feeds: Readonly<Record<string, unknown>>): unknown;
   /** Converts host tensors to the engine's own feed objects once, outside the timed region. */
   prepareFeeds(feeds: Readonly<Record<string, HostTensor>>): Record<string, unknown>;
   /** Reads an engine output back as a host tensor (for fidelity checks, never timed). */

@@ -143,10 +143,16 @@ export interface OrtSessionRequest {
   opsetUpgrade?: boolean;
 }
 
-export interface OrtSessionResult {
-  session: OrtTypes.InferenceSession;
+export interface OrtSessionResult<Session = OrtTypes.InferenceSession> {
+  session: Session;
   opsetUpgrade?: OpsetUpgradeInfo;
 }
+
+/** How a session is made from a path or bytes: onnxruntime-node's public API unless told otherwise. */
+export type SessionFactory<Session> = (
+  source: string | Uint8Array,
+  options: OrtTypes.InferenceSession.SessionOptions,
+) => Promise<Session>;
 
 const MISSING_KERNEL = /Could not find an implementation for (\w+)\((\d+)\)/;
 
@@ -187,14 +193,21 @@ async function upgradedBytes(
   };
 }
 
-async function create(source: string | Uint8Array, options: OrtSessionRequest['options']) {
-  return typeof source === 'string'
+const publicSession: SessionFactory<OrtTypes.InferenceSession> = (source, options) =>
+  typeof source === 'string'
     ? ort().InferenceSession.create(source, options)
     : ort().InferenceSession.create(source, options);
-}
 
 /** Creates an onnxruntime session, upgrading the model's opset in memory where onnxruntime needs it. */
-export async function createOrtSession(request: OrtSessionRequest): Promise<OrtSessionResult> {
+export function createOrtSession(request: OrtSessionRequest): Promise<OrtSessionResult>;
+export function createOrtSession<Session>(
+  request: OrtSessionRequest,
+  create: SessionFactory<Session>,
+): Promise<OrtSessionResult<Session>>;
+export async function createOrtSession<Session>(
+  request: OrtSessionRequest,
+  create: SessionFactory<Session> = publicSession as SessionFactory<Session>,
+): Promise<OrtSessionResult<Session>> {
   const allow = request.opsetUpgrade !== false;
   const started = performance.now();
   const opset =
@@ -208,7 +221,7 @@ export async function createOrtSession(request: OrtSessionRequest): Promise<OrtS
         `onnxruntime could not load ${request.label}: it imports ai.onnx opset ${opset} and ${reason}; ${HINT}`,
       );
     const { bytes, info } = await upgradedBytes(request, opset, ORT_MIN_OPSET, reason, started);
-    return { session: await createOrFail(bytes, request), opsetUpgrade: info };
+    return { session: await createOrFail(bytes, request, create), opsetUpgrade: info };
   }
   try {
     return { session: await create(request.source, request.options) };
@@ -221,14 +234,15 @@ export async function createOrtSession(request: OrtSessionRequest): Promise<OrtS
     if (!allow) throw new UserError(`${describeLoadError(request.label, error)}; ${HINT}`, { cause: error });
     const reason = `onnxruntime ${ortShortVersion()} has no kernel for ${missing[1]}(${missing[2]})`;
     const { bytes, info } = await upgradedBytes(request, opset, target, reason, started);
-    return { session: await createOrFail(bytes, request), opsetUpgrade: info };
+    return { session: await createOrFail(bytes, request, create), opsetUpgrade: info };
   }
 }
 
-async function createOrFail(
+async function createOrFail<Session>(
   bytes: Uint8Array,
   request: OrtSessionRequest,
-): Promise<OrtTypes.InferenceSession> {
+  create: SessionFactory<Session>,
+): Promise<Session> {
   try {
     return await create(bytes, request.options);
   } catch (error) {

@@ -13,7 +13,8 @@ import type {
   TensorElementType,
   TensorInfo,
 } from './engine.js';
-import { createOrtSession } from './ort-opset.js';
+import { NativeSession } from './ort-native.js';
+import { createOrtSession, type SessionFactory } from './ort-opset.js';
 import {
   DEFAULT_ORT_OPTIONS,
   type OrtEngineOptions,
@@ -110,12 +111,27 @@ export function typedArrayFor(type: TensorElementType, length: number): HostTens
   return new ctor(length);
 }
 
+/** The engine's sessions: on the native binding where it is the expected one, else the public API. */
+type EngineSession = NativeSession | OrtTypes.InferenceSession;
+
+const engineSession: SessionFactory<EngineSession> = async (source, options) => {
+  // The public module first: it sets the log level the native side starts with.
+  const api = ort();
+  return (
+    NativeSession.create(source, options) ??
+    (typeof source === 'string'
+      ? api.InferenceSession.create(source, options)
+      : api.InferenceSession.create(source, options))
+  );
+};
+
 class OrtLoadedModel implements LoadedModel {
   readonly inputs: TensorInfo[];
   readonly outputs: TensorInfo[];
+  readonly runBlocking?: (feeds: Readonly<Record<string, unknown>>) => Record<string, unknown>;
   private readonly onRunError: (error: unknown) => never;
   constructor(
-    private readonly session: OrtTypes.InferenceSession,
+    private readonly session: EngineSession,
     private readonly options: OrtEngineOptions,
     modelPath: string,
     readonly opsetUpgrade?: OpsetUpgradeInfo,
@@ -125,6 +141,16 @@ class OrtLoadedModel implements LoadedModel {
     this.onRunError = (error) => {
       throw new UserError(describeRunError(modelPath, error), { cause: error });
     };
+    if (session instanceof NativeSession) {
+      const onRunError = this.onRunError;
+      this.runBlocking = (feeds) => {
+        try {
+          return session.runSync(feeds);
+        } catch (error) {
+          return onRunError(error);
+        }
+      };
+    }
   }
 
   run(feeds: Readonly<Record<string, unknown>>): Promise<Record<string, unknown>> {
@@ -232,12 +258,15 @@ export class OrtEngine implements Engine<Partial<OrtEngineOptions>> {
       threadCountProblem('inter-op threads', options.interOpThreads);
     if (threads) throw new UserError(threads);
     if (options.executionProvider !== 'cpu') await assertProviderWorks(options.executionProvider);
-    const { session, opsetUpgrade } = await createOrtSession({
-      source: modelPath,
-      label: modelPath,
-      options: sessionOptions(options),
-      opsetUpgrade: options.opsetUpgrade,
-    });
+    const { session, opsetUpgrade } = await createOrtSession(
+      {
+        source: modelPath,
+        label: modelPath,
+        options: sessionOptions(options),
+        opsetUpgrade: options.opsetUpgrade,
+      },
+      engineSession,
+    );
     try {
       assertHasOutputs(modelPath, session.outputMetadata);
     } catch (error) {

@@ -214,7 +214,9 @@ export async function benchmark(options: BenchmarkOptions): Promise<RunResult> {
             signal,
           )
         : undefined;
-      raw = measured ? measured.raw : await timeLoop(run, stopRules, options.hooks, signal);
+      // The blocking call where the engine has one: nothing but the inference between the clock reads.
+      const timed = loaded.runBlocking ? () => loaded.runBlocking!(feeds) : run;
+      raw = measured ? measured.raw : await timeLoop(timed, stopRules, options.hooks, signal);
     } finally {
       telemetryRecord = await sampler?.stop();
     }
@@ -302,6 +304,7 @@ export async function benchmark(options: BenchmarkOptions): Promise<RunResult> {
           deadlineMs: options.deadlineMs ?? null,
           profile: engineOptions.profile,
           opsetUpgrade: engineOptions.opsetUpgrade,
+          timedCall: loaded.runBlocking && !measured ? 'blocking' : 'async',
         },
       },
       environment: {

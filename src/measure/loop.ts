@@ -35,9 +35,21 @@ export interface LoopHooks {
   onProgress?(count: number, elapsedMs: number): void;
 }
 
-export type Runner = () => Promise<unknown>;
+/**
+ * One inference. A runner that blocks and returns a value (not a promise) is timed with nothing else
+ * between the clock reads; the loop then gives the event loop a turn every YIELD_EVERY_MS, between
+ * samples, so that signals, timers and I/O are still served.
+ */
+export type Runner = () => unknown;
 
 const PROGRESS_EVERY = 32;
+/** How long a blocking runner may hold the thread before the loop yields (outside any sample). */
+export const YIELD_EVERY_MS = 50;
+
+const isThenable = (value: unknown): value is PromiseLike<unknown> =>
+  typeof (value as PromiseLike<unknown> | undefined)?.then === 'function';
+
+const yieldToEventLoop = () => new Promise<void>((resolve) => setImmediate(resolve));
 
 /** Aborting `signal` stops the loop after the run in hand: it rejects with the signal's reason. */
 export async function timeLoop(
@@ -49,8 +61,10 @@ export async function timeLoop(
   signal?.throwIfAborted();
   hooks.onPhase?.('first');
   const firstStart = performance.now();
-  await run();
+  const first = run();
+  if (isThenable(first)) await first;
   const firstInferenceMs = performance.now() - firstStart;
+  let lastYield = performance.now();
 
   hooks.onPhase?.('warmup');
   const warmupStart = performance.now();
@@ -60,10 +74,15 @@ export async function timeLoop(
     (now - warmupStart < rules.warmupTimeMs || warmupCount < rules.warmupCount) &&
     !(rules.maxTimeMs > 0 && now - warmupStart >= rules.maxTimeMs)
   ) {
-    await run();
+    const r = run();
+    if (isThenable(r)) await r;
     warmupCount++;
-    signal?.throwIfAborted();
     now = performance.now();
+    if (now - lastYield >= YIELD_EVERY_MS) {
+      await yieldToEventLoop();
+      lastYield = performance.now();
+    }
+    signal?.throwIfAborted();
   }
   const warmupTimeMs = now - warmupStart;
 
@@ -75,7 +94,8 @@ export async function timeLoop(
   const steadyStart = performance.now();
   for (;;) {
     const t0 = performance.now();
-    await run();
+    const r = run();
+    if (isThenable(r)) await r;
     const t1 = performance.now();
     if (count === samples.length) {
       const grown = new Float64Array(samples.length * 2);
@@ -83,6 +103,10 @@ export async function timeLoop(
       samples = grown;
     }
     samples[count++] = t1 - t0;
+    if (t1 - lastYield >= YIELD_EVERY_MS) {
+      await yieldToEventLoop();
+      lastYield = performance.now();
+    }
     signal?.throwIfAborted();
     const elapsed = t1 - steadyStart;
     if (rules.maxCount > 0 && count >= rules.maxCount) {

@@ -101,6 +101,12 @@ export const runResultSchema = z.object({
       profile: z.boolean(),
       /** Whether an in-memory opset upgrade was allowed (absent in results written before it existed). */
       opsetUpgrade: z.boolean().optional(),
+      /**
+       * How each timed call reached the engine: `blocking` — onnxruntime's native session called
+       * synchronously, nothing else between the clock reads; `async` — its public promise API (one
+       * event-loop turn inside every sample). Absent in older results.
+       */
+      timedCall: z.enum(['blocking', 'async']).optional(),
     }),
   }),
   environment: z.object({

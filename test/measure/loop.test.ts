@@ -86,3 +86,37 @@ describe('stop rules', () => {
     expect(() => validateStopRules(rules({ relCi: 2 }))).toThrow(/relCi/);
   });
 });
+
+describe('a blocking runner', () => {
+  /** Holds the thread for `ms`, as onnxruntime's synchronous native run does. */
+  const blockFor = (ms: number) => () => {
+    const end = performance.now() + ms;
+    while (performance.now() < end) {
+      // busy: nothing else can run on this thread meanwhile
+    }
+    return 1;
+  };
+
+  it('is timed without a promise, and the loop still yields so that timers and aborts are served', async () => {
+    let fired = 0;
+    const timer = setInterval(() => fired++, 5);
+    const raw = await timeLoop(blockFor(2), rules({ minCount: 1, minTimeMs: 400, maxTimeMs: 0, relCi: 0 }));
+    clearInterval(timer);
+    expect(raw.samplesMs.length).toBeGreaterThan(20);
+    // Between samples, at least every YIELD_EVERY_MS (50 ms): several turns over 400 ms.
+    expect(fired).toBeGreaterThanOrEqual(4);
+
+    const controller = new AbortController();
+    setTimeout(() => controller.abort(new Error('stop')), 100);
+    const started = performance.now();
+    await expect(
+      timeLoop(
+        blockFor(2),
+        rules({ minCount: 1, minTimeMs: 60_000, maxTimeMs: 0, relCi: 0 }),
+        {},
+        controller.signal,
+      ),
+    ).rejects.toThrow('stop');
+    expect(performance.now() - started).toBeLessThan(30_000);
+  });
+});
