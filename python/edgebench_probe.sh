@@ -108,7 +108,7 @@ sec cuda
 show /usr/local/cuda/version.txt
 if [ -r "$R/usr/local/cuda/version.json" ]; then grep -A 3 '"cuda"' "$R/usr/local/cuda/version.json" | grep '"version"' | head -n 1; fi
 sec pythons
-for p in python3 /usr/bin/python3 python3.6 python3.8; do
+for p in python3 "$R/usr/bin/python3" python3.6 python3.8; do
   q=$(command -v "$p" 2>/dev/null) || continue
   case "$q" in /*) ;; *) continue;; esac
   r=$(readlink -f "$q" 2>/dev/null || printf '%s' "$q")

@@ -15,6 +15,7 @@ import { register as registerRun } from './run.js';
 import { runCli } from './run-cli.js';
 import { register as registerShow } from './show.js';
 import { register as registerStudy } from './study.js';
+import { register as registerTarget } from './target.js';
 import { register as registerZoo } from './zoo.js';
 
 const program = new Command('edgebench');
@@ -38,5 +39,6 @@ registerPipeline(program);
 registerCompareOutputs(program);
 registerAgent(program);
 registerFleet(program);
+registerTarget(program);
 
 await runCli(program, process.argv);

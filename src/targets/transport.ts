@@ -212,6 +212,17 @@ export function drive(
       if (child.pid === undefined) finish(null, null);
     });
     child.on('close', (code, signal) => finish(code, signal));
+    // A stopped ssh may not close its pipes: with a shared connection, ssh hands its stdio to the
+    // connection's master process, which keeps them open as long as the command runs on the device.
+    // Once the local process is gone after a stop, its ending is final.
+    child.on('exit', (code, signal) => {
+      if (killedBy === null) return;
+      setTimeout(() => {
+        child.stdout?.destroy();
+        child.stderr?.destroy();
+        finish(code, signal);
+      }, 500).unref();
+    });
   });
   return { stdin: child.stdin!, done, kill: stop };
 }

@@ -142,16 +142,23 @@ describe.skipIf(!PYTHON36)(`on a real Python 3.6 (${PYTHON36 ?? 'none installed'
       'sys/class/thermal/thermal_zone0/type': 'CPU-therm\n',
       'sys/class/thermal/thermal_zone0/temp': 41500,
     });
-    const collector = local.start([
-      PYTHON36!,
-      deviceScriptPath('telemetry'),
-      '--interval-ms',
-      '20',
-      '--root',
-      root,
-    ]);
+    // Stopped (stdin closed) after its third sample, however slowly this machine runs it.
+    let samples = 0;
+    let stop: () => void = () => {};
+    const three = new Promise<void>((resolve) => {
+      stop = resolve;
+    });
+    const collector = local.start(
+      [PYTHON36!, deviceScriptPath('telemetry'), '--interval-ms', '20', '--root', root],
+      {
+        env: { PYTHONDONTWRITEBYTECODE: '1' },
+        onStdoutLine: (line) => {
+          if (line.includes('"sample"') && ++samples === 3) stop();
+        },
+      },
+    );
     const lines: string[] = [];
-    await new Promise((resolve) => setTimeout(resolve, 400));
+    await three;
     collector.stdin.end();
     const result = await collector.done;
     for (const line of result.stdout.trim().split('\n')) lines.push(JSON.parse(line).event);
