@@ -91,7 +91,10 @@ findprog jetson_clocks /usr/bin/jetson_clocks || true
 sec node
 if p=$(command -v node 2>/dev/null); then echo "$p"; node --version 2>&1 | head -n 2; fi
 sec edgebench
-if p=$(command -v edgebench 2>/dev/null); then echo "$p"; edgebench --version 2>&1 | head -n 3; echo "status $?"; fi
+if p=$(command -v edgebench 2>/dev/null); then
+  echo "$p"; v=$(edgebench --version 2>&1); s=$?
+  printf '%s\n' "$v" | head -n 3; echo "status $s"
+fi
 sec trtexec
 for p in "$(command -v trtexec 2>/dev/null)" "$R/usr/src/tensorrt/bin/trtexec"; do
   [ -n "$p" ] && [ -f "$p" ] && [ -x "$p" ] || continue

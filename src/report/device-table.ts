@@ -17,7 +17,7 @@ export function formatDeviceDescription(d: DeviceDescription): string {
   const j = d.jetson;
   const rows: string[][] = [
     ['item', 'value'],
-    ['target', `${d.target} (${d.address})`],
+    ['target', d.target === d.address ? d.target : `${d.target} (${d.address})`],
     [
       'os',
       `${d.os.distro ?? d.os.kernel} (${d.os.kernel} ${d.os.release}, ${d.os.machine}; glibc ${orDash(d.os.glibc)})`,

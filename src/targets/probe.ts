@@ -19,6 +19,7 @@ import { type OrtProbeEvent, ortProbeEventSchema } from '../engines/ort-python/p
 import { type ProbeEvent, probeEventSchema } from '../engines/torch/protocol.js';
 import { readHelpText } from '../engines/trtexec/locate.js';
 import { parseCpuInfo } from '../env/host.js';
+import { EDGEBENCH_VERSION } from '../version.js';
 import { DeviceCache } from './cache.js';
 import { lastLines } from './errors.js';
 import {
@@ -742,6 +743,15 @@ export async function probeDevice(
     }));
 
   const engines = decideEngines(facts, pythons);
+  if (transport.kind === 'local') {
+    // This machine runs edgebench by definition: this very process.
+    const self = engines.findIndex((e) => e.id === 'edgebench');
+    engines[self] = {
+      id: 'edgebench',
+      available: true,
+      detail: `edgebench ${EDGEBENCH_VERSION} (this process, Node ${process.version})`,
+    };
+  }
   const { pythonCandidates: _candidates, ...rest } = facts;
   return deviceDescriptionSchema.parse({
     schema: DEVICE_DESCRIPTION_SCHEMA_VERSION,

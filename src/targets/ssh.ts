@@ -59,6 +59,11 @@ export class SshTransport implements Transport {
   private connecting: Promise<void> | undefined;
   private readonly marker = `edgebench-remote-pid-${randomBytes(6).toString('hex')}`;
 
+  /** The destination as ssh takes it: an IPv6 address without the brackets a URL needs. */
+  private get destination(): string {
+    return this.options.address.host.replace(/^\[(.*)\]$/, '$1');
+  }
+
   constructor(private readonly options: SshTransportOptions) {
     this.address = formatAddress(options.address);
     this.label = options.label ?? `ssh://${this.address}`;
@@ -72,7 +77,7 @@ export class SshTransport implements Transport {
       'ssh',
       ...(sshConfig ? ['-F', shellQuote(sshConfig)] : []),
       ...(address.port ? ['-p', String(address.port)] : []),
-      `${address.user ? `${address.user}@` : ''}${address.host}`,
+      `${address.user ? `${address.user}@` : ''}${this.destination}`,
     ].join(' ');
   }
 
@@ -150,7 +155,7 @@ export class SshTransport implements Transport {
       ...(options.doing ? { doing: options.doing } : {}),
     };
     const program = argv[0] ?? '';
-    return drive(this.ssh, [...this.sshArgs(), '--', this.options.address.host, command], options, {
+    return drive(this.ssh, [...this.sshArgs(), '--', this.destination, command], options, {
       stderrLine: (line) => {
         if (!line.startsWith(this.marker)) return true;
         const pid = Number(line.slice(this.marker.length + 1));
@@ -222,7 +227,7 @@ export class SshTransport implements Transport {
   private masterAlive(): Promise<boolean> {
     const check = drive(
       this.ssh,
-      [...this.sshArgs(), '-O', 'check', '--', this.options.address.host],
+      [...this.sshArgs(), '-O', 'check', '--', this.destination],
       { timeoutMs: 10_000 },
       { failure: () => undefined },
     );
@@ -248,7 +253,7 @@ export class SshTransport implements Transport {
     // Ends the shared connection (if one is open; an error just means there was none).
     const exit = drive(
       this.ssh,
-      [...this.sshArgs(), '-O', 'exit', '--', this.options.address.host],
+      [...this.sshArgs(), '-O', 'exit', '--', this.destination],
       { timeoutMs: 10_000 },
       { failure: () => undefined },
     );

@@ -277,6 +277,33 @@ describe('what runs on a device, decided from its facts', () => {
     expect(engines.trtexec.reason).toMatch(/neither on PATH nor at \/usr\/src\/tensorrt\/bin\/trtexec/);
   });
 
+  it('an edgebench command that does not run, and one that does', () => {
+    const broken = byId(
+      decideEngines(
+        facts({
+          node: '/usr/bin/node\nv20.11.1',
+          edgebench: '/usr/local/bin/edgebench\nError: Cannot find module commander\nstatus 1',
+        }),
+        [],
+      ),
+    );
+    expect(broken.edgebench.reason).toBe(
+      'edgebench at /usr/local/bin/edgebench does not run: Error: Cannot find module commander',
+    );
+    const working = byId(
+      decideEngines(
+        facts({ node: '/usr/bin/node\nv20.11.1', edgebench: '/usr/local/bin/edgebench\n0.1.0\nstatus 0' }),
+        [],
+      ),
+    );
+    expect(working.edgebench).toEqual({
+      id: 'edgebench',
+      available: true,
+      detail: 'edgebench 0.1.0 on Node v20.11.1 (/usr/local/bin/edgebench)',
+    });
+    expect(working['torch/cpu'].reason).toBe('no python3 on the device');
+  });
+
   it('a Python too old for the runners, and trtexec whose libraries are missing', () => {
     const engines = byId(
       decideEngines(
