@@ -218,7 +218,8 @@ function versionAtLeast(version: string | null, major: number, minor = 0): boole
   return maj > major || (maj === major && min >= minor);
 }
 
-interface Facts
+/** What the probe script reports, parsed: the description before Python is asked and engines decided. */
+export interface DeviceFacts
   extends Omit<
     DeviceDescription,
     | 'pythons'
@@ -235,7 +236,7 @@ interface Facts
 }
 
 /** Everything the sh sections say, parsed. Pure: exported for tests. */
-export function parseFacts(sections: Map<string, string[]>): Facts {
+export function parseFacts(sections: Map<string, string[]>): DeviceFacts {
   const get = (name: string): string[] => sections.get(name) ?? [];
   const text = (name: string): string => get(name).join('\n').trim();
   const [kernel = 'unknown', release = 'unknown', machine = 'unknown', hostname] = get('uname').map((l) =>
@@ -298,7 +299,7 @@ export function parseFacts(sections: Map<string, string[]>): Facts {
     gpu: gpuDevfreq,
   });
 
-  const gpus: Facts['gpus'] = get('nvidia-smi')
+  const gpus: DeviceFacts['gpus'] = get('nvidia-smi')
     .filter((line) => line.trim())
     .map((line) => {
       const [name, memMiB, driver] = line.split(',').map((s) => s.trim());
@@ -322,7 +323,7 @@ export function parseFacts(sections: Map<string, string[]>): Facts {
       .find((l) => l.startsWith('path '))
       ?.slice(5)
       .trim() ?? null;
-  let trtexec: Facts['trtexec'] = null;
+  let trtexec: DeviceFacts['trtexec'] = null;
   if (trtPath) {
     const body = trtLines.filter((l) => !l.startsWith('path ')).join('\n');
     const help = readHelpText(body);
@@ -363,7 +364,7 @@ export function parseFacts(sections: Map<string, string[]>): Facts {
   const ebLines = get('edgebench')
     .map((l) => l.trim())
     .filter(Boolean);
-  let edgebench: Facts['edgebench'] = null;
+  let edgebench: DeviceFacts['edgebench'] = null;
   if (ebLines[0]) {
     const status = Number(/^status (\d+)$/.exec(ebLines.at(-1) ?? '')?.[1] ?? 1);
     const output = ebLines.slice(1).filter((l) => !/^status \d+$/.test(l));
@@ -454,7 +455,7 @@ function probeLine<T>(stdout: string, schema: z.ZodType<T>): T | undefined {
 async function probePython(
   transport: Transport,
   scripts: DeviceScripts,
-  candidate: Facts['pythonCandidates'][number],
+  candidate: DeviceFacts['pythonCandidates'][number],
 ): Promise<DevicePython> {
   const base = { ...candidate, torch: null, onnxruntime: null };
   if (!candidate.version) return { ...base, problem: 'does not run (no version printed)' };
@@ -510,17 +511,10 @@ async function probePython(
 
 // ---- deciding what runs there ----------------------------------------------------------------
 
-function pickPython(
-  pythons: readonly DevicePython[],
-  usable: (p: DevicePython) => boolean,
-): DevicePython | undefined {
-  return pythons.find(usable);
-}
-
 const NODE_MAJOR = 20;
 
 /** For each engine: works there or not, and why not. Pure: exported for tests. */
-export function decideEngines(facts: Facts, pythons: readonly DevicePython[]): DeviceEngine[] {
+export function decideEngines(facts: DeviceFacts, pythons: readonly DevicePython[]): DeviceEngine[] {
   const engines: DeviceEngine[] = [];
   const gpu = facts.gpuDeviceNodes.length > 0;
   const noGpu = 'no NVIDIA GPU device node on the device (/dev/nvidia0, /dev/nvhost-ctrl-gpu)';
@@ -589,7 +583,7 @@ export function decideEngines(facts: Facts, pythons: readonly DevicePython[]): D
     pythons.length === 0
       ? 'no python3 on the device'
       : `no usable Python 3.6+ (${pythons.map((p) => `${p.candidate}: ${p.problem}`).join('; ')})`;
-  const ortPython = pickPython(pythons, (p) => Boolean(p.onnxruntime?.version && p.onnxruntime.numpy));
+  const ortPython = pythons.find((p) => Boolean(p.onnxruntime?.version && p.onnxruntime.numpy));
   for (const [id, provider] of [
     ['ort-python/tensorrt', 'TensorrtExecutionProvider'],
     ['ort-python/cuda', 'CUDAExecutionProvider'],
@@ -627,7 +621,7 @@ export function decideEngines(facts: Facts, pythons: readonly DevicePython[]): D
   }
 
   // 4. torch.
-  const torchPython = pickPython(pythons, (p) => Boolean(p.torch?.version));
+  const torchPython = pythons.find((p) => Boolean(p.torch?.version));
   for (const id of ['torch/cuda', 'torch/cpu'] as const) {
     if (!anyPython) {
       engines.push({ id, available: false, reason: noPython });
@@ -669,7 +663,7 @@ export function levelOf(engines: readonly DeviceEngine[]): DeviceLevel | null {
   return null;
 }
 
-function warningsFor(facts: Facts, pythons: readonly DevicePython[]): string[] {
+function warningsFor(facts: DeviceFacts, pythons: readonly DevicePython[]): string[] {
   const warnings: string[] = [];
   const j = facts.jetson;
   if (j?.powerMode && j.powerMode.isMax === false)
