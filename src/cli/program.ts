@@ -14,6 +14,7 @@ import { register as registerReport } from './report.js';
 import { register as registerRun } from './run.js';
 import { register as registerShow } from './show.js';
 import { register as registerStudy } from './study.js';
+import { register as registerTarget } from './target.js';
 import { register as registerZoo } from './zoo.js';
 
 /** The whole command line, every command registered (fresh each call: commander keeps parse state). */
@@ -39,5 +40,6 @@ export function buildProgram(): Command {
   registerCompareOutputs(program);
   registerAgent(program);
   registerFleet(program);
+  registerTarget(program);
   return program;
 }

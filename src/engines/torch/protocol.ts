@@ -1,7 +1,7 @@
 /**
- * The PyTorch runner's protocol: JSON lines on the runner's stdout, one event per line (documented in
- * docs/engines.md). This file validates each event and folds a run's events into its raw result.
- * Pure: lines in, state out.
+ * The Python runners' protocol (PyTorch, and onnxruntime in Python): JSON lines on the runner's stdout,
+ * one event per line (documented in docs/engines.md, "Python runner protocol"). This file validates
+ * each event and folds a run's events into its raw result. Pure: lines in, state out.
  */
 import { z } from 'zod';
 import type { StopReason } from '../../measure/loop.js';
@@ -39,13 +39,15 @@ export const runEventSchema = z.discriminatedUnion('event', [
     python: z.string(),
     pid: z.number().optional(),
   }),
-  z.object({
+  // Loose: each runner adds its own fields (the onnxruntime runner's versions and providers), kept for it to read.
+  z.looseObject({
     event: z.literal('ready'),
     coldStartMs: finite,
     importMs: finite.optional(),
     device: z.string(),
     deviceName: z.string().optional(),
-    torch: z.string().nullable(),
+    /** The torch runner's torch version (null for the null model); absent from other runners. */
+    torch: z.string().nullable().optional(),
     torchvision: z.string().nullable().optional(),
     cuda: z.string().nullable().optional(),
     cudnn: z.number().nullable().optional(),
@@ -67,6 +69,9 @@ export const runEventSchema = z.discriminatedUnion('event', [
     stopReason,
     startEpochMs: finite,
     endEpochMs: finite,
+    /** The same window on the device's monotonic clock (the clock device-side telemetry is stamped with). */
+    startMonotonicMs: finite.optional(),
+    endMonotonicMs: finite.optional(),
     outputs: z.array(z.object({ name: z.string(), shape })).optional(),
     peakRssBytes: z.number().nullable().optional(),
     cudaMaxMemoryAllocatedBytes: z.number().optional(),

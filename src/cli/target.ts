@@ -1,0 +1,123 @@
+/**
+ * `edgebench target add|list|remove|check|clean`: the devices measurements run on. A target is
+ * `local`, `ssh://[user@]host[:port]`, or a name saved with `target add` (in ~/.edgebench/targets.yaml,
+ * or $EDGEBENCH_TARGETS). Logging in is the system ssh client's business, with the user's own keys,
+ * agent and ~/.ssh/config.
+ */
+import type { Command } from 'commander';
+import { UserError } from '../errors.js';
+import { formatDeviceDescription } from '../report/device-table.js';
+import { table } from '../report/format.js';
+import { DeviceCache } from '../targets/cache.js';
+import {
+  addTarget,
+  defaultTargetsPath,
+  loadTargets,
+  removeTarget,
+  resolveTarget,
+} from '../targets/config.js';
+import { transportFor } from '../targets/open.js';
+import { probeDevice } from '../targets/probe.js';
+import { formatAddress, parseSshUrl, targetLabel, targetName } from '../targets/spec.js';
+
+export function register(program: Command): void {
+  const target = program
+    .command('target')
+    .description('the devices to measure on: this machine (local) or boards reached over SSH');
+
+  target
+    .command('add')
+    .description(
+      'save a device under a name (the address only: logging in uses your SSH keys and ~/.ssh/config)',
+    )
+    .argument('<name>', 'a short name: letters, digits, ".", "_", "-"')
+    .argument('<url>', 'ssh://[user@]host[:port] (a Host alias from ~/.ssh/config works as the host)')
+    .option(
+      '--ssh-config <file>',
+      'an ssh_config file to use for this target instead of ~/.ssh/config (ssh -F)',
+    )
+    .option('--replace', 'overwrite a target saved under the same name')
+    .action(async (name: string, url: string, flags: { sshConfig?: string; replace?: boolean }) => {
+      const entry = await addTarget(name, url, {
+        ...(flags.sshConfig ? { sshConfig: flags.sshConfig } : {}),
+        ...(flags.replace ? { replace: true } : {}),
+      });
+      process.stdout.write(
+        `saved target '${entry.name}' (${entry.url}) in ${defaultTargetsPath()}; check it with: edgebench target check ${entry.name}\n`,
+      );
+    });
+
+  target
+    .command('list')
+    .description('the saved targets')
+    .option('--json', 'print JSON')
+    .action(async (flags: { json?: boolean }) => {
+      const entries = await loadTargets();
+      if (flags.json) {
+        process.stdout.write(`${JSON.stringify(entries, null, 2)}\n`);
+        return;
+      }
+      if (entries.length === 0) {
+        process.stdout.write(
+          `no saved targets in ${defaultTargetsPath()}; add one with: edgebench target add NAME ssh://[user@]host[:port]\n`,
+        );
+        return;
+      }
+      const rows = [
+        ['name', 'address', 'ssh config'],
+        ...entries.map((e) => [e.name, formatAddress(parseSshUrl(e.url)), e.sshConfig ?? '~/.ssh/config']),
+      ];
+      process.stdout.write(`${table(rows, { alignLeft: [1, 2] })}\n`);
+    });
+
+  target
+    .command('remove')
+    .description('forget a saved target (nothing on the device is touched; see target clean)')
+    .argument('<name>')
+    .action(async (name: string) => {
+      if (!(await removeTarget(name)))
+        throw new UserError(`no target named '${name}' in ${defaultTargetsPath()}`);
+      process.stdout.write(`removed target '${name}'\n`);
+    });
+
+  target
+    .command('check')
+    .description(
+      'connect to a target and say what it is and what can measure there, and why not (exit 1 when nothing can)',
+    )
+    .argument('<target>', 'local, ssh://[user@]host[:port], or a saved name')
+    .option('--json', 'print the device description as JSON')
+    .action(async (name: string, flags: { json?: boolean }) => {
+      const spec = await resolveTarget(name);
+      const transport = transportFor(spec);
+      try {
+        const description = await probeDevice(transport, { target: targetName(spec) });
+        process.stdout.write(
+          flags.json ? `${JSON.stringify(description, null, 2)}\n` : formatDeviceDescription(description),
+        );
+        if (description.level === null) process.exitCode = 1;
+      } finally {
+        await transport.close();
+      }
+    });
+
+  target
+    .command('clean')
+    .description('remove the files edgebench copied to a target (its cache folder on the device)')
+    .argument('<target>', 'ssh://[user@]host[:port] or a saved name')
+    .action(async (name: string) => {
+      const spec = await resolveTarget(name);
+      const transport = transportFor(spec);
+      try {
+        await transport.connect();
+        const result = await new DeviceCache(transport).clean();
+        process.stdout.write(
+          result.removed
+            ? `removed ${result.path} on ${targetLabel(spec)} (${result.kilobytes} kB)\n`
+            : `nothing to remove: ${result.path} does not exist on ${targetLabel(spec)}\n`,
+        );
+      } finally {
+        await transport.close();
+      }
+    });
+}
