@@ -8,7 +8,7 @@
 import type { Command } from 'commander';
 import { isUserError, messageOf, UserError } from '../errors.js';
 import type { FleetAgent } from '../fleet/agent.js';
-import { fleetRedactor, resolveFleetStoreUrl, resolveQueueUrl } from '../fleet/connection.js';
+import { fleetRedactor, redactedError, resolveFleetStoreUrl, resolveQueueUrl } from '../fleet/connection.js';
 import { parseTags } from '../fleet/devices.js';
 import type { Redactor } from '../util/redact.js';
 import { intFlag } from './flags.js';
@@ -28,18 +28,8 @@ interface AgentFlags {
   maxStarts?: number;
 }
 
-/** Errors of fleet commands, with every credential masked (the message and what --debug prints). */
-export function redactedError(redactor: Redactor, error: unknown): Error {
-  if (isUserError(error)) return new UserError(redactor.text(error.message), { exitCode: error.exitCode });
-  return redactor.error(error);
-}
-
-export function register(program: Command): void {
-  program
-    .command('agent')
-    .description(
-      'run a fleet agent: take the queued jobs this device can run, measure them, store the results',
-    )
+export function register(command: Command): void {
+  command
     .option('--queue <url>', 'the job queue, redis://[:PASSWORD@]HOST:PORT (default $EDGEBENCH_QUEUE)')
     .option(
       '--store <url>',

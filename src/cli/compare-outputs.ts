@@ -1,9 +1,6 @@
 /** `edgebench compare-outputs BASE.onnx OPT.onnx`: how far the optimized model's outputs moved. */
 import type { Command } from 'commander';
-import { compareOutputs } from '../optimize/fidelity.js';
-import { formatFidelity, toJson } from '../optimize/format.js';
 import { parseShapeFlag } from '../workloads/shapes.js';
-import { resolveModel } from '../zoo/resolve.js';
 import { choiceFlag, collect, intFlag, threadsFlag } from './flags.js';
 import { parsePreprocess } from './optimize.js';
 
@@ -19,10 +16,8 @@ interface CompareFlags {
   json?: boolean;
 }
 
-export function register(program: Command): void {
-  program
-    .command('compare-outputs')
-    .description("compare an optimized model's outputs with its base model's on the same inputs")
+export function register(command: Command): void {
+  command
     .argument('<base>', 'the base ONNX model')
     .argument('<optimized>', 'the optimized ONNX model')
     .option('--inputs <source>', 'synthetic, a folder of images or .npy/.pb tensors, or a video', 'synthetic')
@@ -36,6 +31,11 @@ export function register(program: Command): void {
     .option('--json', 'print the report as JSON on stdout')
     .option('--debug', 'show stack traces for errors')
     .action(async (baseArg: string, optArg: string, flags: CompareFlags) => {
+      const [{ resolveModel }, { compareOutputs }, { formatFidelity, toJson }] = await Promise.all([
+        import('../zoo/resolve.js'),
+        import('../optimize/fidelity.js'),
+        import('../optimize/format.js'),
+      ]);
       const [base, opt] = [await resolveModel(baseArg), await resolveModel(optArg)];
       const report = await compareOutputs(base.path, opt.path, {
         inputs: flags.inputs,

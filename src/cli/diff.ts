@@ -4,15 +4,10 @@
  */
 import type { Command } from 'commander';
 import { UserError } from '../errors.js';
-import { formatDiff } from '../report/diff-table.js';
-import { openExistingStore } from '../store/index.js';
-import { diffStudies } from '../study/diff.js';
 import { numberFlag } from './flags.js';
 
-export function register(program: Command): void {
-  program
-    .command('diff')
-    .description('compare two stored studies variant by variant (B against A)')
+export function register(command: Command): void {
+  command
     .argument('<run-a>', 'the reference study (id, prefix, or "latest")')
     .argument('<run-b>', 'the study to check')
     .option('--store <file>', 'SQLite store (default $EDGEBENCH_STORE or ~/.edgebench/edgebench.db)')
@@ -28,6 +23,11 @@ export function register(program: Command): void {
         runB: string,
         flags: { store?: string; failOnRegression?: number; json?: boolean },
       ) => {
+        const [{ formatDiff }, { openExistingStore }, { diffStudies }] = await Promise.all([
+          import('../report/diff-table.js'),
+          import('../store/index.js'),
+          import('../study/diff.js'),
+        ]);
         const store = await openExistingStore(flags.store);
         try {
           const a = await store.findStudy(runA);

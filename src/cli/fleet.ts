@@ -10,17 +10,13 @@ import { mkdir, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import type { Command } from 'commander';
 import { UserError } from '../errors.js';
-import { fleetRedactor, resolveFleetStoreUrl, resolveQueueUrl } from '../fleet/connection.js';
+import { fleetRedactor, redactedError, resolveFleetStoreUrl, resolveQueueUrl } from '../fleet/connection.js';
 import { parseDeviceClasses } from '../fleet/devices.js';
 import type { SubmitEvent } from '../fleet/submit.js';
-import { formatFleetStatus } from '../report/fleet-status.js';
-import { REPORT_FORMATS, renderStudyReport } from '../report/study-report.js';
-import { formatStudyDetails } from '../report/study-table.js';
+import { REPORT_FORMATS } from '../report/formats.js';
 import { isPostgresUrl } from '../store/postgres.js';
-import { analyzeStudy } from '../study/compare.js';
-import { PRESET_NAMES, presetSpec } from '../study/presets.js';
-import { type LoadedSpec, loadSpec } from '../study/spec.js';
-import { redactedError } from './agent.js';
+import { PRESET_NAMES } from '../study/preset-names.js';
+import type { LoadedSpec } from '../study/spec.js';
 import { choiceFlag, intFlag } from './flags.js';
 
 function submitLine(event: SubmitEvent): string | undefined {
@@ -46,10 +42,8 @@ function submitLine(event: SubmitEvent): string | undefined {
 
 const RESULT_FORMATS = ['table', ...REPORT_FORMATS] as const;
 
-export function register(program: Command): void {
-  const fleet = program
-    .command('fleet')
-    .description('run studies across a fleet of devices (jobs on Redis, results in PostgreSQL)');
+export function register(command: Command): void {
+  const fleet = command;
 
   fleet
     .command('submit')
@@ -96,6 +90,10 @@ export function register(program: Command): void {
           const queueUrl = resolveQueueUrl(flags.queue);
           const storeUrl = resolveFleetStoreUrl(flags.store);
           const devices = parseDeviceClasses(flags.devices);
+          const [{ loadSpec }, { presetSpec }] = await Promise.all([
+            import('../study/spec.js'),
+            import('../study/presets.js'),
+          ]);
           const loaded: LoadedSpec = specFile
             ? await loadSpec(specFile, { localMachine: false })
             : presetSpec(flags.preset!);
@@ -155,6 +153,7 @@ export function register(program: Command): void {
           flags.store ??
           (isPostgresUrl(process.env.EDGEBENCH_STORE) ? process.env.EDGEBENCH_STORE : undefined);
         const { fleetStatus } = await import('../fleet/status.js');
+        const { formatFleetStatus } = await import('../report/fleet-status.js');
         const { PostgresStudyStore } = await import('../store/postgres.js');
         const store = storeUrl ? await PostgresStudyStore.open(resolveFleetStoreUrl(storeUrl)) : undefined;
         try {
@@ -186,7 +185,13 @@ export function register(program: Command): void {
       ) => {
         const redactor = fleetRedactor([flags.store, process.env.EDGEBENCH_STORE]);
         try {
-          const { PostgresStudyStore } = await import('../store/postgres.js');
+          const [{ PostgresStudyStore }, { analyzeStudy }, { formatStudyDetails }, { renderStudyReport }] =
+            await Promise.all([
+              import('../store/postgres.js'),
+              import('../study/compare.js'),
+              import('../report/study-table.js'),
+              import('../report/study-report.js'),
+            ]);
           const store = await PostgresStudyStore.open(resolveFleetStoreUrl(flags.store));
           try {
             const study = await store.findStudy(ref);

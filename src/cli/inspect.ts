@@ -2,21 +2,14 @@
 import type { Command } from 'commander';
 import type { TensorInfo } from '../engines/engine.js';
 import { UserError } from '../errors.js';
-import { type AnalyzeOptions, analyzeModel, type ModelAnalysis } from '../onnx/analysis.js';
-import { type Dim, type Model, modelInputs } from '../onnx/ir.js';
-import { loadModel } from '../onnx/model-io.js';
+import type { ModelAnalysis } from '../onnx/analysis.js';
 import { bytes, siCount, table } from '../report/format.js';
-import { literalTensor, looksLikeLiteral, tensorNumbers } from '../workloads/input-values.js';
-import { bindDimensionNames, type GivenShapes, parseShapeFlag } from '../workloads/shapes.js';
-import { parseInputFlag } from '../workloads/tensor-files.js';
-import { resolveModel } from '../zoo/resolve.js';
+import { parseInputFlag, parseShapeFlag } from '../workloads/shapes.js';
 import { collect, intFlag } from './flags.js';
 import { printableText, terminalJson } from './terminal.js';
 
-export function register(program: Command): void {
-  program
-    .command('inspect')
-    .description('show inputs/outputs, parameters, op types, MACs/FLOPs and memory of a model')
+export function register(command: Command): void {
+  command
     .argument('<model>', 'ONNX file path, or zoo:NAME[?classes=N&input=1x3x224x224&seed=S]')
     .option('--json', 'print JSON instead of text')
     .option('--no-run', 'never run the model to find shapes static inference cannot')
@@ -36,12 +29,22 @@ export function register(program: Command): void {
       collect,
     )
     .action(async (spec: string, flags: InspectFlags) => {
+      const [{ resolveModel }, { loadModel }, { analyzeModel }, { analysisInputs }] = await Promise.all([
+        import('../zoo/resolve.js'),
+        import('../onnx/model-io.js'),
+        import('../onnx/analysis.js'),
+        import('../workloads/analysis-inputs.js'),
+      ]);
       const resolved = await resolveModel(spec);
       const model = await loadModel(resolved.path);
       const analysis = await analyzeModel(model, {
         allowRun: flags.run,
         source: resolved.path,
-        ...requestedInputs(model, flags),
+        ...analysisInputs(model, {
+          batch: flags.batch,
+          shapes: Object.fromEntries((flags.shape ?? []).map(parseShapeFlag)),
+          values: (flags.input ?? []).map(parseInputFlag),
+        }),
       });
       if (flags.json) {
         process.stdout.write(`${terminalJson({ model: resolved, ...analysis }, 2)}\n`);
@@ -57,57 +60,6 @@ interface InspectFlags {
   batch?: number;
   shape?: string[];
   input?: string[];
-}
-
-/**
- * The shapes and values the flags ask the counts for: names bound across inputs as `run` binds them;
- * dimensions nothing binds stay symbolic (taken as 1 by the analysis, which says so).
- */
-function requestedInputs(
-  model: Model,
-  flags: InspectFlags,
-): Pick<AnalyzeOptions, 'inputShapes' | 'inputValues'> {
-  const infos: TensorInfo[] = modelInputs(model.graph).map((v) => ({
-    name: v.name,
-    type: v.dataType ?? 'unknown',
-    shape: (v.shape ?? []).map((d) => d ?? ''),
-  }));
-  const byName = new Map(infos.map((i) => [i.name, i]));
-  const shapes = Object.fromEntries((flags.shape ?? []).map(parseShapeFlag));
-  const inputValues: Record<string, number[]> = {};
-  const given: GivenShapes = {};
-  for (const [name, text] of (flags.input ?? []).map(parseInputFlag)) {
-    const info = byName.get(name);
-    if (!info)
-      throw new UserError(
-        `the model has no input named '${name}'; its inputs are: ${[...byName.keys()].join(', ')}`,
-      );
-    if (!looksLikeLiteral(text))
-      throw new UserError(`--input ${name}=${text}: inspect takes values (e.g. sr=16000), not files`);
-    const tensor = literalTensor(info, text);
-    inputValues[name] = tensorNumbers(tensor);
-    given[name] = { dims: tensor.dims, source: `--input ${name}=${text}` };
-  }
-  for (const name of Object.keys(shapes))
-    if (!byName.has(name))
-      throw new UserError(
-        `the model has no input named '${name}'; its inputs are: ${[...byName.keys()].join(', ')}`,
-      );
-  const bindings = bindDimensionNames(infos, { batch: flags.batch, shapes }, given);
-  const inputShapes: Record<string, Dim[]> = {};
-  for (const info of infos) {
-    const fixed = shapes[info.name] ?? given[info.name]?.dims;
-    inputShapes[info.name] = fixed
-      ? [...fixed]
-      : info.shape.map((d, i) => {
-          if (typeof d === 'number' && d > 0) return d;
-          const bound = typeof d === 'string' && d !== '' ? bindings.get(d) : undefined;
-          if (bound) return bound.size;
-          if (i === 0 && flags.batch !== undefined) return flags.batch;
-          return typeof d === 'string' && d !== '' ? d : null;
-        });
-  }
-  return { inputShapes, ...(Object.keys(inputValues).length > 0 ? { inputValues } : {}) };
 }
 
 function shapeText(shape: (number | string | null)[] | undefined): string {

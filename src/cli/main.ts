@@ -2,4 +2,4 @@
 import { buildProgram } from './program.js';
 import { runCli } from './run-cli.js';
 
-await runCli(buildProgram(), process.argv);
+await runCli(await buildProgram(process.argv.slice(2)), process.argv);

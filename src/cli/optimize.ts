@@ -1,13 +1,14 @@
 /** `edgebench optimize MODEL --recipe NAME[,NAME…] -o OUT.onnx`: apply recipes, write, check fidelity. */
 import type { Command } from 'commander';
 import { UserError } from '../errors.js';
-import { IMAGENET_PREPROCESS, type ImagePreprocess } from '../optimize/calibration-data.js';
-import { formatOptimizeReport, toJson } from '../optimize/format.js';
-import { optimize } from '../optimize/optimize.js';
-import { CALIBRATION_METHODS, type CalibrationMethod } from '../optimize/quantize/calibration.js';
 import { RECIPES } from '../optimize/recipes.js';
+import {
+  CALIBRATION_METHODS,
+  type CalibrationMethod,
+  IMAGENET_PREPROCESS,
+  type ImagePreprocess,
+} from '../optimize/settings.js';
 import { parseShapeFlag } from '../workloads/shapes.js';
-import { resolveModel } from '../zoo/resolve.js';
 import { choiceFlag, collect, intFlag, numberFlag } from './flags.js';
 import { printableLine, writeWarning } from './terminal.js';
 
@@ -38,10 +39,8 @@ interface OptimizeFlags {
   json?: boolean;
 }
 
-export function register(program: Command): void {
-  program
-    .command('optimize')
-    .description('apply optimization recipes to an ONNX model and write a new file, with its fidelity')
+export function register(command: Command): void {
+  command
     .argument('<model>', 'ONNX file path, or zoo:NAME')
     .requiredOption(
       '--recipe <names>',
@@ -116,6 +115,11 @@ export function register(program: Command): void {
     .action(async (modelArg: string, flags: OptimizeFlags) => {
       if (!flags.output.endsWith('.onnx'))
         throw new UserError(`-o ${flags.output}: the output file must end in .onnx`);
+      const [{ resolveModel }, { optimize }, { formatOptimizeReport, toJson }] = await Promise.all([
+        import('../zoo/resolve.js'),
+        import('../optimize/optimize.js'),
+        import('../optimize/format.js'),
+      ]);
       const model = await resolveModel(modelArg);
       const preprocess = parsePreprocess(flags);
       const report = await optimize({

@@ -4,8 +4,6 @@ import type { Command } from 'commander';
 import { ORT_EXECUTION_PROVIDERS, type OrtEngineOptions } from '../engines/ort-options.js';
 import { InterruptedError, isInterruptedError, UserError } from '../errors.js';
 import { DROP_POLICIES, type DropPolicy, type RealtimeSettings } from '../measure/realtime.js';
-import { formatImagePipelineResult, formatVideoPipelineResult } from '../report/pipeline-table.js';
-import { runImagePipeline } from '../workloads/image-pipeline.js';
 import { CLIP_LAYOUTS, type ClipLayout } from '../workloads/model-input.js';
 import { SOFTMAX_MODES, type SoftmaxMode } from '../workloads/postprocess.js';
 import {
@@ -19,8 +17,6 @@ import {
   type TensorLayout,
 } from '../workloads/preprocess.js';
 import { SMOOTHING_METHODS, type SmoothingMethod } from '../workloads/segments.js';
-import { runVideoPipeline } from '../workloads/video-pipeline.js';
-import { resolveModel } from '../zoo/resolve.js';
 import { choiceFlag, intFlag, numberFlag, threadsFlag } from './flags.js';
 import { handleStopSignals } from './shutdown.js';
 import { printableText, terminalJson, writeWarning } from './terminal.js';
@@ -218,12 +214,8 @@ function engineFlags(flags: CommonFlags): Partial<OrtEngineOptions> {
   });
 }
 
-export function register(program: Command): void {
-  const pipeline = program
-    .command('pipeline')
-    .description(
-      'run real images or videos through a model, timing decode, preprocess, inference and postprocess',
-    );
+export function register(command: Command): void {
+  const pipeline = command;
 
   commonOptions(
     pipeline
@@ -249,6 +241,11 @@ export function register(program: Command): void {
     .option('--repeat <n>', 'passes over the images (default 1)', intFlag('--repeat', 1))
     .action(async (flags: ImageFlags) => {
       const progress = process.stderr.isTTY && flags.json !== '-';
+      const [{ resolveModel }, { runImagePipeline }, { formatImagePipelineResult }] = await Promise.all([
+        import('../zoo/resolve.js'),
+        import('../workloads/image-pipeline.js'),
+        import('../report/pipeline-table.js'),
+      ]);
       const result = await untilStopped(async (signal) => {
         const model = await resolveModel(flags.model);
         signal.throwIfAborted();
@@ -325,6 +322,11 @@ export function register(program: Command): void {
       intFlag('--decode-timeout-ms', 1),
     )
     .action(async (flags: VideoFlags) => {
+      const [{ resolveModel }, { runVideoPipeline }, { formatVideoPipelineResult }] = await Promise.all([
+        import('../zoo/resolve.js'),
+        import('../workloads/video-pipeline.js'),
+        import('../report/pipeline-table.js'),
+      ]);
       const result = await untilStopped(async (signal) => {
         const model = await resolveModel(flags.model);
         signal.throwIfAborted();

@@ -2,20 +2,21 @@
 import { mkdir, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import type { Command } from 'commander';
-import { REPORT_FORMATS, type ReportFormat, renderStudyReport } from '../report/study-report.js';
-import { openExistingStore } from '../store/index.js';
-import { analyzeStudy } from '../study/compare.js';
+import { REPORT_FORMATS, type ReportFormat } from '../report/formats.js';
 import { choiceFlag } from './flags.js';
 
-export function register(program: Command): void {
-  program
-    .command('report')
-    .description('write a report of a stored study (Markdown, CSV, JSON, or self-contained HTML)')
+export function register(command: Command): void {
+  command
     .argument('<run>', 'study id, a unique prefix of it, or "latest"')
     .option('--format <format>', REPORT_FORMATS.join('|'), choiceFlag('--format', REPORT_FORMATS), 'md')
     .option('-o, --output <path>', 'write to PATH instead of stdout')
     .option('--store <file>', 'SQLite store (default $EDGEBENCH_STORE or ~/.edgebench/edgebench.db)')
     .action(async (run: string, flags: { format: ReportFormat; output?: string; store?: string }) => {
+      const [{ renderStudyReport }, { openExistingStore }, { analyzeStudy }] = await Promise.all([
+        import('../report/study-report.js'),
+        import('../store/index.js'),
+        import('../study/compare.js'),
+      ]);
       const store = await openExistingStore(flags.store);
       try {
         const study = await store.findStudy(run);

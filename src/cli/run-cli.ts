@@ -1,6 +1,6 @@
 /** Runs the commander program with edgebench's error contract: one line and exit 2 for bad input. */
 import { type Command, CommanderError } from 'commander';
-import { VERBOSE_ENV_VAR } from '../engines/ort.js';
+import { VERBOSE_ENV_VAR } from '../engines/ort-options.js';
 import { isInterruptedError, isUserError, messageOf } from '../errors.js';
 import { exitIfStopRequested } from './shutdown.js';
 import { printableLine, printableText, writeError } from './terminal.js';

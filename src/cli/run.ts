@@ -9,17 +9,14 @@ import {
   type OrtEngineOptions,
 } from '../engines/ort-options.js';
 import { InterruptedError, isInterruptedError, UserError } from '../errors.js';
-import { benchmark } from '../measure/benchmark.js';
 import type { LoopHooks, LoopPhase } from '../measure/loop.js';
-import { SCENARIOS, type ScenarioName, type ScenarioRequest } from '../measure/scenarios/index.js';
+import type { ScenarioRequest } from '../measure/scenarios/index.js';
+import { SCENARIOS, type ScenarioName } from '../measure/scenarios/settings.js';
 import { DEFAULT_STOP_RULES, type StopRules } from '../measure/settings.js';
 import { formatRunResult } from '../report/run-table.js';
 import { checkExportTarget } from '../workloads/export-outputs.js';
-import { parseShapeFlag } from '../workloads/shapes.js';
-import { parseInputFlag } from '../workloads/tensor-files.js';
+import { parseInputFlag, parseShapeFlag } from '../workloads/shapes.js';
 import { choiceFlag, collect, intFlag, keyValueFlag, numberFlag, threadsFlag } from './flags.js';
-import { resolveModelArg } from './model-arg.js';
-import { createProgress } from './progress.js';
 import { handleStopSignals } from './shutdown.js';
 import { printableText, terminalJson, writeWarning } from './terminal.js';
 
@@ -64,10 +61,8 @@ interface RunFlags {
   exportOutputs?: string;
 }
 
-export function register(program: Command): void {
-  program
-    .command('run')
-    .description('benchmark one ONNX model (a file, or zoo:NAME) on one engine')
+export function register(command: Command): void {
+  command
     .argument('<model>', 'ONNX file path, or zoo:NAME[?classes=N]')
     .option(
       '--ep <provider>',
@@ -257,6 +252,12 @@ interface RunRequest {
 /** The measurement and its output; interrupted, it throws an InterruptedError saying where it was. */
 async function measureAndReport(request: RunRequest): Promise<void> {
   const { model, flags, command, shapes, inputFiles, stopRules, scenario, signal } = request;
+  // What measures is loaded when a measurement runs, not when the command line is read.
+  const [{ benchmark }, { resolveModelArg }, { createProgress }] = await Promise.all([
+    import('../measure/benchmark.js'),
+    import('./model-arg.js'),
+    import('./progress.js'),
+  ]);
   const resolved = await resolveModelArg(model);
   signal.throwIfAborted();
   const toStdout = flags.json === '-';

@@ -8,20 +8,11 @@ import { mkdir, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import type { Command } from 'commander';
 import { signalExitCode, UserError } from '../errors.js';
-import { REPORT_FILE_NAMES, REPORT_FORMATS, renderStudyReport } from '../report/study-report.js';
-import { formatStudyTable } from '../report/study-table.js';
-import {
-  isPostgresUrl,
-  openStore,
-  resolveStorePath,
-  STORE_ENV_VAR,
-  type StudyStore,
-} from '../store/index.js';
-import { analyzeStudy } from '../study/compare.js';
-import { planStudy } from '../study/plan.js';
-import { PRESET_NAMES, presetSpec } from '../study/presets.js';
+import { REPORT_FILE_NAMES, REPORT_FORMATS } from '../report/formats.js';
+import type { StudyStore } from '../store/index.js';
+import { PRESET_NAMES } from '../study/preset-names.js';
 import type { StudyEvent } from '../study/run.js';
-import { type LoadedSpec, loadSpec, validateSpec } from '../study/spec.js';
+import type { LoadedSpec } from '../study/spec.js';
 import { choiceFlag, intFlag } from './flags.js';
 import { handleStopSignals } from './shutdown.js';
 import { printableLine } from './terminal.js';
@@ -50,6 +41,7 @@ function describeVariant(e: { variant: { model: string; label: string } }): stri
  * without creating it (opening an SQLite store creates the file).
  */
 async function openStoreToResume(location: string | undefined, resume: string | true): Promise<StudyStore> {
+  const { isPostgresUrl, openStore, resolveStorePath, STORE_ENV_VAR } = await import('../store/index.js');
   const given = location && location.trim() !== '' ? location : process.env[STORE_ENV_VAR];
   const file = resolveStorePath(location);
   if (!isPostgresUrl(given) && !existsSync(file))
@@ -87,10 +79,8 @@ export function progressLine(event: StudyEvent, rounds: number): string | undefi
   }
 }
 
-export function register(program: Command): void {
-  program
-    .command('study')
-    .description('measure each model non-optimized vs optimized, interleaved, with CIs; store and report it')
+export function register(command: Command): void {
+  command
     .argument('[spec]', 'study spec file (YAML or JSON)')
     .option(
       '--preset <name>',
@@ -115,6 +105,10 @@ export function register(program: Command): void {
         throw new UserError(
           '--resume continues a stored study with its own spec; drop the spec file or --preset',
         );
+      const [{ loadSpec, validateSpec }, { presetSpec }] = await Promise.all([
+        import('../study/spec.js'),
+        import('../study/presets.js'),
+      ]);
       let loaded: LoadedSpec | undefined;
       if (specFile) loaded = await loadSpec(specFile);
       else if (flags.preset) loaded = presetSpec(flags.preset);
@@ -136,6 +130,7 @@ export function register(program: Command): void {
 
       if (flags.dryRun) {
         if (!loaded) throw new UserError('--dry-run needs a spec file or --preset');
+        const { planStudy } = await import('../study/plan.js');
         const plan = planStudy(
           flags.rounds !== undefined ? { ...loaded.spec, rounds: flags.rounds } : loaded.spec,
           { baseDir: loaded.baseDir },
@@ -151,7 +146,14 @@ export function register(program: Command): void {
       }
 
       // The measuring machinery (engines, optimizer, zoo) loads only when a study really runs.
-      const { runStudy } = await import('../study/run.js');
+      const [{ runStudy }, { openStore }, { analyzeStudy }, { renderStudyReport }, { formatStudyTable }] =
+        await Promise.all([
+          import('../study/run.js'),
+          import('../store/index.js'),
+          import('../study/compare.js'),
+          import('../report/study-report.js'),
+          import('../report/study-table.js'),
+        ]);
       const store =
         resume !== undefined ? await openStoreToResume(flags.store, resume) : await openStore(flags.store);
       // Ctrl-C or SIGTERM: the round in progress is abandoned (its worker killed, nothing of it

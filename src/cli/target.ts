@@ -6,24 +6,22 @@
  */
 import type { Command } from 'commander';
 import { UserError } from '../errors.js';
-import { formatDeviceDescription } from '../report/device-table.js';
 import { table } from '../report/format.js';
-import { DeviceCache } from '../targets/cache.js';
-import {
-  addTarget,
-  defaultTargetsPath,
-  loadTargets,
-  removeTarget,
-  resolveTarget,
-} from '../targets/config.js';
-import { transportFor } from '../targets/open.js';
-import { probeDevice } from '../targets/probe.js';
 import { formatAddress, parseSshUrl, targetLabel, targetName } from '../targets/spec.js';
 
-export function register(program: Command): void {
-  const target = program
-    .command('target')
-    .description('the devices to measure on: this machine (local) or boards reached over SSH');
+/** The saved targets' file (YAML, validated): loaded by the actions that read or write it. */
+const targetsFile = () => import('../targets/config.js');
+/** The connection and what runs over it: loaded by the actions that reach a device. */
+const reach = async () => {
+  const [{ resolveTarget }, { transportFor }] = await Promise.all([
+    targetsFile(),
+    import('../targets/open.js'),
+  ]);
+  return { resolveTarget, transportFor };
+};
+
+export function register(command: Command): void {
+  const target = command;
 
   target
     .command('add')
@@ -38,6 +36,7 @@ export function register(program: Command): void {
     )
     .option('--replace', 'overwrite a target saved under the same name')
     .action(async (name: string, url: string, flags: { sshConfig?: string; replace?: boolean }) => {
+      const { addTarget, defaultTargetsPath } = await targetsFile();
       const entry = await addTarget(name, url, {
         ...(flags.sshConfig ? { sshConfig: flags.sshConfig } : {}),
         ...(flags.replace ? { replace: true } : {}),
@@ -52,6 +51,7 @@ export function register(program: Command): void {
     .description('the saved targets')
     .option('--json', 'print JSON')
     .action(async (flags: { json?: boolean }) => {
+      const { loadTargets, defaultTargetsPath } = await targetsFile();
       const entries = await loadTargets();
       if (flags.json) {
         process.stdout.write(`${JSON.stringify(entries, null, 2)}\n`);
@@ -75,6 +75,7 @@ export function register(program: Command): void {
     .description('forget a saved target (nothing on the device is touched; see target clean)')
     .argument('<name>')
     .action(async (name: string) => {
+      const { removeTarget, defaultTargetsPath } = await targetsFile();
       if (!(await removeTarget(name)))
         throw new UserError(`no target named '${name}' in ${defaultTargetsPath()}`);
       process.stdout.write(`removed target '${name}'\n`);
@@ -88,6 +89,8 @@ export function register(program: Command): void {
     .argument('<target>', 'local, ssh://[user@]host[:port], or a saved name')
     .option('--json', 'print the device description as JSON')
     .action(async (name: string, flags: { json?: boolean }) => {
+      const [{ resolveTarget, transportFor }, { probeDevice }, { formatDeviceDescription }] =
+        await Promise.all([reach(), import('../targets/probe.js'), import('../report/device-table.js')]);
       const spec = await resolveTarget(name);
       const transport = transportFor(spec);
       try {
@@ -106,6 +109,10 @@ export function register(program: Command): void {
     .description('remove the files edgebench copied to a target (its cache folder on the device)')
     .argument('<target>', 'ssh://[user@]host[:port] or a saved name')
     .action(async (name: string) => {
+      const [{ resolveTarget, transportFor }, { DeviceCache }] = await Promise.all([
+        reach(),
+        import('../targets/cache.js'),
+      ]);
       const spec = await resolveTarget(name);
       const transport = transportFor(spec);
       try {

@@ -2,9 +2,9 @@
 import { resolve } from 'node:path';
 import type { Command } from 'commander';
 import { UserError } from '../errors.js';
-import { saveModel } from '../onnx/model-io.js';
 import { table } from '../report/format.js';
-import { buildZooModel, formatShape, PRESETS, summarizeZooModel, zooNames } from '../zoo/index.js';
+import { PRESETS } from '../zoo/options.js';
+import { zooNames } from '../zoo/registry.js';
 import { choiceFlag, intFlag } from './flags.js';
 
 interface ExportFlags {
@@ -15,14 +15,15 @@ interface ExportFlags {
   output: string;
 }
 
-export function register(program: Command): void {
-  const zoo = program.command('zoo').description('built-in model architectures, generated as ONNX');
+export function register(command: Command): void {
+  const zoo = command;
 
   zoo
     .command('list')
     .description('list the architectures with their task, input, parameters and GMACs')
     .option('--json', 'print JSON instead of a table')
-    .action((flags: { json?: boolean }) => {
+    .action(async (flags: { json?: boolean }) => {
+      const { formatShape, summarizeZooModel } = await import('../zoo/index.js');
       const summaries = zooNames().map((name) => summarizeZooModel(name));
       if (flags.json) {
         process.stdout.write(`${JSON.stringify(summaries, null, 2)}\n`);
@@ -58,6 +59,10 @@ export function register(program: Command): void {
     .action(async (name: string, flags: ExportFlags) => {
       if (!flags.output.endsWith('.onnx'))
         throw new UserError(`-o ${flags.output}: the output file must end in .onnx`);
+      const [{ buildZooModel, formatShape }, { saveModel }] = await Promise.all([
+        import('../zoo/index.js'),
+        import('../onnx/model-io.js'),
+      ]);
       const started = performance.now();
       const { model, options } = buildZooModel(name, {
         classes: flags.classes,

@@ -84,3 +84,6 @@ export function threadCountProblem(label: string, threads: number): string | und
   const cpus = cap / THREADS_PER_LOGICAL_CPU;
   return `${label} ${threads} is more than this machine's ${cpus} logical CPU${cpus === 1 ? '' : 's'} ×${THREADS_PER_LOGICAL_CPU} (${cap}): more threads than that only queue for the same cores; use at most ${cap} (0 lets onnxruntime choose)`;
 }
+
+/** Set to 1 (by `--verbose`) to show onnxruntime's own log; worker processes inherit it. */
+export const VERBOSE_ENV_VAR = 'EDGEBENCH_VERBOSE';

@@ -20,6 +20,7 @@ import {
   type OrtEngineOptions,
   type OrtExecutionProvider,
   threadCountProblem,
+  VERBOSE_ENV_VAR,
 } from './ort-options.js';
 import { probeExecutionProviders } from './ort-probe.js';
 
@@ -36,7 +37,6 @@ export function ort(): typeof OrtTypes {
 }
 
 /** Set by the CLI's --verbose (an environment variable, so that worker processes inherit it). */
-export const VERBOSE_ENV_VAR = 'EDGEBENCH_VERBOSE';
 
 export function onnxruntimeVerbose(): boolean {
   return process.env[VERBOSE_ENV_VAR] === '1';

@@ -10,7 +10,7 @@
  * and submitters go on after Redis restarts; BullMQ re-issues its blocking reads on reconnection.
  */
 import type { RedisOptions } from 'bullmq';
-import { UserError } from '../errors.js';
+import { isUserError, UserError } from '../errors.js';
 import { STORE_ENV_VAR } from '../store/location.js';
 import { isPostgresUrl } from '../store/postgres.js';
 import { Redactor } from '../util/redact.js';
@@ -99,5 +99,11 @@ export function queueError(url: string, error: unknown, redactor: Redactor = new
     return new UserError(
       `cannot reach Redis at ${where} (${message}): check that it runs and that --queue is right`,
     );
+  return redactor.error(error);
+}
+
+/** Errors of fleet commands, with every credential masked (the message and what --debug prints). */
+export function redactedError(redactor: Redactor, error: unknown): Error {
+  if (isUserError(error)) return new UserError(redactor.text(error.message), { exitCode: error.exitCode });
   return redactor.error(error);
 }

@@ -6,6 +6,7 @@
  * skipped with the reason.
  */
 import { UserError } from '../errors.js';
+import { PRESET_NAMES, type PresetName } from './preset-names.js';
 import { type LoadedSpec, type StudySpecInput, validateSpec } from './spec.js';
 
 const PAPER_CLASSIFICATION = [
@@ -20,7 +21,7 @@ const PAPER_CLASSIFICATION = [
 ] as const;
 const PAPER_VIDEO = ['c3d_small', 'conv3d_autoencoder', 'densenet3d'] as const;
 
-export const PRESETS: Readonly<Record<string, StudySpecInput>> = Object.freeze({
+export const PRESETS: Readonly<Record<PresetName, StudySpecInput>> = Object.freeze({
   paper: {
     name: 'paper',
     description:
@@ -68,10 +69,10 @@ export const PRESETS: Readonly<Record<string, StudySpecInput>> = Object.freeze({
   },
 });
 
-export const PRESET_NAMES = Object.keys(PRESETS);
+export { PRESET_NAMES } from './preset-names.js';
 
 export function presetSpec(name: string): LoadedSpec {
-  const input = PRESETS[name];
+  const input = (PRESET_NAMES as readonly string[]).includes(name) ? PRESETS[name as PresetName] : undefined;
   if (!input) throw new UserError(`unknown preset '${name}'; presets are ${PRESET_NAMES.join(', ')}`);
   return { spec: validateSpec(input, `preset:${name}`), source: `preset:${name}`, baseDir: process.cwd() };
 }

@@ -180,3 +180,13 @@ export function formatShape(shape: ReadonlyArray<number | string>): string {
     ? 'scalar'
     : shape.map((d) => (typeof d === 'number' && d >= 0 ? String(d) : String(d || '?'))).join('x');
 }
+
+/** Parses `name=FILE` (or `name=VALUE`, see input-values.ts). */
+export function parseInputFlag(text: string): [string, string] {
+  const eq = text.indexOf('=');
+  if (eq <= 0 || eq === text.length - 1)
+    throw new UserError(
+      `malformed --input '${text}': expected NAME=FILE (a .npy or .pb file) or NAME=VALUE (e.g. sr=16000)`,
+    );
+  return [text.slice(0, eq), text.slice(eq + 1)];
+}

@@ -40,13 +40,3 @@ export function checkTensorMatches(info: TensorInfo, tensor: HostTensor, file: s
     );
   }
 }
-
-/** Parses `name=FILE` (or `name=VALUE`, see input-values.ts). */
-export function parseInputFlag(text: string): [string, string] {
-  const eq = text.indexOf('=');
-  if (eq <= 0 || eq === text.length - 1)
-    throw new UserError(
-      `malformed --input '${text}': expected NAME=FILE (a .npy or .pb file) or NAME=VALUE (e.g. sr=16000)`,
-    );
-  return [text.slice(0, eq), text.slice(eq + 1)];
-}

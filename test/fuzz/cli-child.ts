@@ -15,7 +15,7 @@ async function runOne(request: ChildRequest): Promise<void> {
   process.exitCode = undefined;
   let threw: string | undefined;
   try {
-    await runCli(buildProgram(), ['node', 'edgebench', ...request.argv]);
+    await runCli(await buildProgram(request.argv), ['node', 'edgebench', ...request.argv]);
   } catch (error) {
     threw = String(error);
   }

@@ -11,10 +11,10 @@ import type { DataType } from '../../onnx/dtype.js';
 import type { Model } from '../../onnx/ir.js';
 import { modelToBytes } from '../../onnx/model-io.js';
 import { ModelRunner } from '../ort-session.js';
+import type { CalibrationMethod } from '../settings.js';
 import type { Range } from './quant-math.js';
 
-export const CALIBRATION_METHODS = ['minmax', 'percentile', 'entropy'] as const;
-export type CalibrationMethod = (typeof CALIBRATION_METHODS)[number];
+export { CALIBRATION_METHODS, type CalibrationMethod } from '../settings.js';
 
 export interface CalibrationSettings {
   method: CalibrationMethod;
