@@ -6,11 +6,10 @@
  * PostgreSQL. A second signal exits at once (the job is then left to BullMQ's stalled-job check).
  */
 import type { Command } from 'commander';
-import { isUserError, messageOf, UserError } from '../errors.js';
+import { messageOf, UserError } from '../errors.js';
 import type { FleetAgent } from '../fleet/agent.js';
 import { fleetRedactor, redactedError, resolveFleetStoreUrl, resolveQueueUrl } from '../fleet/connection.js';
 import { parseTags } from '../fleet/devices.js';
-import type { Redactor } from '../util/redact.js';
 import { intFlag } from './flags.js';
 import { handleStopSignals } from './shutdown.js';
 

@@ -1,7 +1,5 @@
 /** `edgebench inspect MODEL`: what an ONNX model is and what it costs. */
 import type { Command } from 'commander';
-import type { TensorInfo } from '../engines/engine.js';
-import { UserError } from '../errors.js';
 import type { ModelAnalysis } from '../onnx/analysis.js';
 import { bytes, siCount, table } from '../report/format.js';
 import { parseInputFlag, parseShapeFlag } from '../workloads/shapes.js';
