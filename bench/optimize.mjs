@@ -17,7 +17,7 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { describeHost } from '../dist/env/host.js';
+import { describeHost } from '../dist/host/host.js';
 import { benchmark } from '../dist/measure/benchmark.js';
 import { compareOutputs, optimize } from '../dist/optimize/index.js';
 import { resolveModel } from '../dist/zoo/resolve.js';

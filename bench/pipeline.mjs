@@ -12,7 +12,7 @@ import path from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { promisify } from 'node:util';
 import sharp from 'sharp';
-import { decodeFrames, ffmpegPath, probeVideo, runImagePipeline } from '../dist/workloads/index.js';
+import { decodeFrames, ffmpegPath, probeVideo, runImagePipeline } from '../dist/pipelines/index.js';
 import { resolveModel } from '../dist/zoo/resolve.js';
 
 const IMAGES = Number(process.env.PIPELINE_BENCH_IMAGES ?? 24);

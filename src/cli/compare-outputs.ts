@@ -1,6 +1,6 @@
 /** `edgebench compare-outputs BASE.onnx OPT.onnx`: how far the optimized model's outputs moved. */
 import type { Command } from 'commander';
-import { parseShapeFlag } from '../workloads/shapes.js';
+import { parseShapeFlag } from '../onnx/shapes.js';
 import { choiceFlag, collect, intFlag, threadsFlag } from './flags.js';
 import { parsePreprocess } from './optimize.js';
 

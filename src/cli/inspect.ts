@@ -1,8 +1,8 @@
 /** `edgebench inspect MODEL`: what an ONNX model is and what it costs. */
 import type { Command } from 'commander';
 import type { ModelAnalysis } from '../onnx/analysis.js';
+import { parseInputFlag, parseShapeFlag } from '../onnx/shapes.js';
 import { bytes, siCount, table } from '../report/format.js';
-import { parseInputFlag, parseShapeFlag } from '../workloads/shapes.js';
 import { collect, intFlag } from './flags.js';
 import { printableText, terminalJson } from './terminal.js';
 
@@ -27,16 +27,19 @@ export function register(command: Command): void {
       collect,
     )
     .action(async (spec: string, flags: InspectFlags) => {
-      const [{ resolveModel }, { loadModel }, { analyzeModel }, { analysisInputs }] = await Promise.all([
-        import('../zoo/resolve.js'),
-        import('../onnx/model-io.js'),
-        import('../onnx/analysis.js'),
-        import('../workloads/analysis-inputs.js'),
-      ]);
+      const [{ resolveModel }, { loadModel }, { analyzeModel }, { analysisInputs }, { ortShapeRunner }] =
+        await Promise.all([
+          import('../zoo/resolve.js'),
+          import('../onnx/model-io.js'),
+          import('../onnx/analysis.js'),
+          import('../inputs/analysis-inputs.js'),
+          import('../engines/ort-shapes.js'),
+        ]);
       const resolved = await resolveModel(spec);
       const model = await loadModel(resolved.path);
       const analysis = await analyzeModel(model, {
         allowRun: flags.run,
+        runShapes: ortShapeRunner,
         source: resolved.path,
         ...analysisInputs(model, {
           batch: flags.batch,

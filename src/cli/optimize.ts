@@ -1,6 +1,7 @@
 /** `edgebench optimize MODEL --recipe NAME[,NAME…] -o OUT.onnx`: apply recipes, write, check fidelity. */
 import type { Command } from 'commander';
 import { UserError } from '../errors.js';
+import { parseShapeFlag } from '../onnx/shapes.js';
 import { RECIPES } from '../optimize/recipes.js';
 import {
   CALIBRATION_METHODS,
@@ -8,7 +9,6 @@ import {
   IMAGENET_PREPROCESS,
   type ImagePreprocess,
 } from '../optimize/settings.js';
-import { parseShapeFlag } from '../workloads/shapes.js';
 import { choiceFlag, collect, intFlag, numberFlag } from './flags.js';
 import { printableLine, writeWarning } from './terminal.js';
 

@@ -3,9 +3,8 @@ import { writeFile } from 'node:fs/promises';
 import type { Command } from 'commander';
 import { ORT_EXECUTION_PROVIDERS, type OrtEngineOptions } from '../engines/ort-options.js';
 import { InterruptedError, isInterruptedError, UserError } from '../errors.js';
-import { DROP_POLICIES, type DropPolicy, type RealtimeSettings } from '../measure/realtime.js';
-import { CLIP_LAYOUTS, type ClipLayout } from '../workloads/model-input.js';
-import { SOFTMAX_MODES, type SoftmaxMode } from '../workloads/postprocess.js';
+import { CLIP_LAYOUTS, type ClipLayout } from '../pipelines/model-input.js';
+import { SOFTMAX_MODES, type SoftmaxMode } from '../pipelines/postprocess.js';
 import {
   CHANNEL_ORDERS,
   type ChannelOrder,
@@ -15,8 +14,10 @@ import {
   type ResizeMode,
   TENSOR_LAYOUTS,
   type TensorLayout,
-} from '../workloads/preprocess.js';
-import { SMOOTHING_METHODS, type SmoothingMethod } from '../workloads/segments.js';
+} from '../pipelines/preprocess.js';
+import { DROP_POLICIES, type DropPolicy, type RealtimeSettings } from '../pipelines/realtime.js';
+import { SMOOTHING_METHODS, type SmoothingMethod } from '../pipelines/segments.js';
+import { dropUndefined } from '../util/objects.js';
 import { choiceFlag, intFlag, numberFlag, threadsFlag } from './flags.js';
 import { handleStopSignals } from './shutdown.js';
 import { printableText, terminalJson, writeWarning } from './terminal.js';
@@ -243,7 +244,7 @@ export function register(command: Command): void {
       const progress = process.stderr.isTTY && flags.json !== '-';
       const [{ resolveModel }, { runImagePipeline }, { formatImagePipelineResult }] = await Promise.all([
         import('../zoo/resolve.js'),
-        import('../workloads/image-pipeline.js'),
+        import('../pipelines/image-pipeline.js'),
         import('../report/pipeline-table.js'),
       ]);
       const result = await untilStopped(async (signal) => {
@@ -324,7 +325,7 @@ export function register(command: Command): void {
     .action(async (flags: VideoFlags) => {
       const [{ resolveModel }, { runVideoPipeline }, { formatVideoPipelineResult }] = await Promise.all([
         import('../zoo/resolve.js'),
-        import('../workloads/video-pipeline.js'),
+        import('../pipelines/video-pipeline.js'),
         import('../report/pipeline-table.js'),
       ]);
       const result = await untilStopped(async (signal) => {
@@ -372,8 +373,4 @@ async function untilStopped<T>(work: (signal: AbortSignal) => Promise<T>): Promi
   } finally {
     shutdown.dispose();
   }
-}
-
-function dropUndefined<T extends object>(value: T): Partial<T> {
-  return Object.fromEntries(Object.entries(value).filter(([, v]) => v !== undefined)) as Partial<T>;
 }

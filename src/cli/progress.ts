@@ -1,6 +1,6 @@
 /** A progress line on stderr, only when stderr is a terminal (nothing at all otherwise). */
 import cliProgress from 'cli-progress';
-import type { LoopHooks } from '../measure/loop.js';
+import type { LoopHooks } from '../core/loop.js';
 
 export function createProgress(expectedRuns: number): { hooks: LoopHooks; stop(): void } | undefined {
   if (!process.stderr.isTTY) return undefined;

@@ -2,6 +2,10 @@
 import { access, constants, stat, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import type { Command } from 'commander';
+import type { LoopHooks, LoopPhase } from '../core/loop.js';
+import { DEFAULT_STOP_RULES, type StopRules, stopRuleConflicts } from '../core/settings.js';
+import { EXTERNAL_PRECISIONS, type ExternalPrecision } from '../engines/external-precisions.js';
+import { ENGINE_NAMES } from '../engines/names.js';
 import {
   EXECUTION_MODES,
   GRAPH_OPT_LEVELS,
@@ -9,18 +13,21 @@ import {
   type OrtEngineOptions,
 } from '../engines/ort-options.js';
 import { InterruptedError, isInterruptedError, UserError } from '../errors.js';
-import type { LoopHooks, LoopPhase } from '../measure/loop.js';
+import { checkExportTarget } from '../inputs/export-outputs.js';
 import type { ScenarioRequest } from '../measure/scenarios/index.js';
-import { SCENARIOS, type ScenarioName } from '../measure/scenarios/settings.js';
-import { DEFAULT_STOP_RULES, type StopRules } from '../measure/settings.js';
+import { SCENARIOS, type ScenarioName, scenarioRequestOf } from '../measure/scenarios/settings.js';
+import { parseInputFlag, parseShapeFlag } from '../onnx/shapes.js';
 import { formatRunResult } from '../report/run-table.js';
-import { checkExportTarget } from '../workloads/export-outputs.js';
-import { parseInputFlag, parseShapeFlag } from '../workloads/shapes.js';
+import { dropUndefined } from '../util/objects.js';
 import { choiceFlag, collect, intFlag, keyValueFlag, numberFlag, threadsFlag } from './flags.js';
 import { handleStopSignals } from './shutdown.js';
 import { printableText, terminalJson, writeWarning } from './terminal.js';
 
 interface RunFlags {
+  engine: string;
+  python?: string;
+  trtexec?: string;
+  precision?: ExternalPrecision;
   ep: OrtEngineOptions['executionProvider'];
   threads?: number;
   interOpThreads?: number;
@@ -63,7 +70,29 @@ interface RunFlags {
 
 export function register(command: Command): void {
   command
-    .argument('<model>', 'ONNX file path, or zoo:NAME[?classes=N]')
+    .argument(
+      '<model>',
+      'ONNX file path, or zoo:NAME[?classes=N]; for torch also an architecture name or TorchScript file',
+    )
+    .option(
+      '--engine <name>',
+      `what measures: ${ENGINE_NAMES.join('|')} (torch and trtexec run in their own process)`,
+      choiceFlag('--engine', ENGINE_NAMES),
+      'ort',
+    )
+    .option(
+      '--python <path>',
+      'torch: the Python interpreter (default: $EDGEBENCH_PYTHON, python3 on PATH, then /usr/bin/python3)',
+    )
+    .option(
+      '--trtexec <path>',
+      'trtexec: the binary (default: $EDGEBENCH_TRTEXEC, PATH, then /usr/src/tensorrt/bin/trtexec)',
+    )
+    .option(
+      '--precision <p>',
+      `torch (fp32|fp16) and trtexec (${EXTERNAL_PRECISIONS.join('|')}): what the engine builds or runs in`,
+      choiceFlag('--precision', EXTERNAL_PRECISIONS),
+    )
     .option(
       '--ep <provider>',
       `execution provider: ${ORT_EXECUTION_PROVIDERS.join('|')}`,
@@ -252,13 +281,18 @@ interface RunRequest {
 /** The measurement and its output; interrupted, it throws an InterruptedError saying where it was. */
 async function measureAndReport(request: RunRequest): Promise<void> {
   const { model, flags, command, shapes, inputFiles, stopRules, scenario, signal } = request;
+  const engine = engineFlags(flags, command);
   // What measures is loaded when a measurement runs, not when the command line is read.
-  const [{ benchmark }, { resolveModelArg }, { createProgress }] = await Promise.all([
-    import('../measure/benchmark.js'),
+  const [{ measure }, { resolveModelArg }, { createProgress }] = await Promise.all([
+    import('../measure/measure.js'),
     import('./model-arg.js'),
     import('./progress.js'),
   ]);
-  const resolved = await resolveModelArg(model);
+  // onnxruntime runs the file a zoo spec generates; other engines resolve the spec their own way.
+  const resolved =
+    engine.id === 'ort'
+      ? await resolveModelArg(model)
+      : { path: model, name: undefined as string | undefined };
   signal.throwIfAborted();
   const toStdout = flags.json === '-';
   const progress = toStdout ? undefined : createProgress(stopRules.minCount ?? 10);
@@ -270,10 +304,14 @@ async function measureAndReport(request: RunRequest): Promise<void> {
       progress?.hooks.onPhase?.(p);
     },
   };
-  const result = await benchmark({
-    modelPath: resolved.path,
-    modelName: resolved.name,
-    engine: dropUndefined({
+  const result = await measure({
+    engine: engine.name,
+    model: resolved.path,
+    ...(resolved.name ? { modelName: resolved.name } : {}),
+    ...(flags.precision ? { precision: flags.precision } : {}),
+    torch: dropUndefined({ python: flags.python, threads: flags.threads }),
+    trtexec: dropUndefined({ trtexecPath: flags.trtexec, profile: flags.profile }),
+    ort: dropUndefined({
       executionProvider: flags.ep,
       intraOpThreads: flags.threads,
       interOpThreads: flags.interOpThreads,
@@ -331,6 +369,55 @@ async function measureAndReport(request: RunRequest): Promise<void> {
   }
 }
 
+/** Flags that only onnxruntime takes: given with another engine, they would be ignored unseen. */
+const ORT_ONLY: ReadonlyArray<[keyof RunFlags, string]> = [
+  ['ep', '--ep'],
+  ['interOpThreads', '--inter-op-threads'],
+  ['optLevel', '--opt-level'],
+  ['executionMode', '--execution-mode'],
+  ['providerOption', '--provider-option'],
+  ['outputsOnDevice', '--outputs-on-device'],
+  ['graphCapture', '--graph-capture'],
+  ['opsetUpgrade', '--no-opset-upgrade'],
+  ['exportOutputs', '--export-outputs'],
+  ['input', '--input'],
+  ['scenario', '--scenario'],
+];
+
+/** `--engine` with `--ep` folded in (`--engine ort --ep webgpu` is `ort/webgpu`), and what it rules out. */
+function engineFlags(flags: RunFlags, command: Command): { id: string; name: string } {
+  const given = (key: string) => command.getOptionValueSource(key) === 'cli';
+  const [id, variant] = flags.engine.split('/');
+  if (id === 'ort') {
+    if (variant && given('ep') && variant !== flags.ep)
+      throw new UserError(`--engine ${flags.engine} contradicts --ep ${flags.ep}: give one of them`);
+    if (variant) flags.ep = variant as OrtEngineOptions['executionProvider'];
+    if (flags.precision)
+      throw new UserError(
+        "--precision is for torch and trtexec: onnxruntime runs the model file's own precision (make an fp16 or int8 file with edgebench optimize)",
+      );
+    if (given('python'))
+      throw new UserError('--python is for the torch engine: drop it, or add --engine torch');
+    return { id, name: `ort/${flags.ep}` };
+  }
+  const ortOnly = ORT_ONLY.filter(([key]) => given(key)).map(([, flag]) => flag);
+  if (ortOnly.length > 0)
+    throw new UserError(
+      `${ortOnly.join(', ')} ${ortOnly.length > 1 ? 'are' : 'is'} for onnxruntime (--engine ort), not ${flags.engine}: drop ${ortOnly.length > 1 ? 'them' : 'it'}`,
+    );
+  if (given('python') && id !== 'torch')
+    throw new UserError(`--python is for the torch engine, not ${flags.engine}: drop it`);
+  if (given('trtexec') && id !== 'trtexec')
+    throw new UserError(`--trtexec is for the trtexec engine, not ${flags.engine}: drop it`);
+  if (given('profile') && id !== 'trtexec')
+    throw new UserError(
+      `--profile is onnxruntime's and trtexec's per-layer profile; ${flags.engine} has none: drop it`,
+    );
+  if (given('threads') && id === 'trtexec')
+    throw new UserError('--threads is not a trtexec setting (TensorRT runs on the GPU): drop it');
+  return { id, name: flags.engine };
+}
+
 /** Where a run was when it was interrupted, for the one line that says so. */
 const PHASE_WORDS: Readonly<Record<LoopPhase | 'loading', string>> = {
   loading: 'while loading the model',
@@ -340,22 +427,9 @@ const PHASE_WORDS: Readonly<Record<LoopPhase | 'loading', string>> = {
   done: 'while summarizing',
 };
 
-const SCENARIO_FLAG_NAMES: Readonly<Record<keyof Omit<ScenarioRequest, 'scenario'>, string>> = {
-  samplesPerQuery: '--samples-per-query',
-  targetQps: '--qps',
-  latencyBoundMs: '--latency-bound-ms',
-  latencyPercentile: '--latency-percentile',
-  minDurationMs: '--duration-ms',
-  minQueryCount: '--min-query-count',
-  minSampleCount: '--min-sample-count',
-  maxDurationMs: '--max-duration-ms',
-  earlyStoppingConfidence: 'early-stopping confidence',
-  seed: '--seed',
-};
-
 /** The scenario flags as a request; scenario-only flags without --scenario are refused. */
 function scenarioRequest(flags: RunFlags): ScenarioRequest | undefined {
-  const request = dropUndefined({
+  return scenarioRequestOf(flags.scenario, {
     samplesPerQuery: flags.samplesPerQuery,
     targetQps: flags.qps,
     latencyBoundMs: flags.latencyBoundMs,
@@ -365,15 +439,6 @@ function scenarioRequest(flags: RunFlags): ScenarioRequest | undefined {
     minSampleCount: flags.minSampleCount,
     maxDurationMs: flags.maxDurationMs,
   });
-  if (!flags.scenario) {
-    const given = Object.keys(request).map((key) => SCENARIO_FLAG_NAMES[key as keyof typeof request]);
-    if (given.length > 0)
-      throw new UserError(
-        `${given.join(', ')} ${given.length > 1 ? 'apply' : 'applies'} to a scenario only: add --scenario ${SCENARIOS.join('|')}`,
-      );
-    return undefined;
-  }
-  return { ...request, scenario: flags.scenario };
 }
 
 /** The flags as the user gave them: commander's defaults left out (results say what was asked). */
@@ -383,24 +448,25 @@ function givenFlags(flags: RunFlags, command: Command): Partial<RunFlags> {
   ) as Partial<RunFlags>;
 }
 
+const STOP_RULE_FLAGS: Readonly<Record<keyof StopRules, string>> = {
+  warmupTimeMs: '--warmup-time',
+  warmupCount: '--warmup-count',
+  minTimeMs: '--min-time',
+  minCount: '--min-count',
+  maxCount: '--max-count',
+  maxTimeMs: '--max-time',
+  relCi: '--rel-ci',
+};
+
 /** A minimum (or warm-up) above its cap would be silently cut short: refuse it and say which flag to raise. */
 function checkMinimumsUnderCaps(rules: Partial<StopRules>): void {
-  const maxCount = rules.maxCount ?? DEFAULT_STOP_RULES.maxCount;
-  if (rules.minCount !== undefined && maxCount > 0 && rules.minCount > maxCount)
-    throw new UserError(
-      `--min-count ${rules.minCount} is above --max-count ${maxCount}: the run would stop at ${maxCount}; raise --max-count (0 = unbounded) or lower --min-count`,
-    );
-  const maxTimeMs = rules.maxTimeMs ?? DEFAULT_STOP_RULES.maxTimeMs;
-  const cap = `--max-time ${maxTimeMs}${rules.maxTimeMs === undefined ? ' (the default cap)' : ''}`;
-  if (rules.minTimeMs !== undefined && maxTimeMs > 0 && rules.minTimeMs > maxTimeMs)
-    throw new UserError(
-      `--min-time ${rules.minTimeMs} is above ${cap}: the run would stop at ${maxTimeMs} ms; raise --max-time (0 = unbounded) or lower --min-time`,
-    );
-  // The loop caps warm-up at maxTimeMs too (settings.ts): a longer warm-up would be cut short unseen.
-  if (rules.warmupTimeMs !== undefined && maxTimeMs > 0 && rules.warmupTimeMs > maxTimeMs)
-    throw new UserError(
-      `--warmup-time ${rules.warmupTimeMs} is above ${cap}, which caps warm-up too: warm-up would stop at ${maxTimeMs} ms; raise --max-time (0 = unbounded) or lower --warmup-time`,
-    );
+  const [problem] = stopRuleConflicts(rules, DEFAULT_STOP_RULES, {
+    name: (key) => STOP_RULE_FLAGS[key],
+    unit: 'the run',
+    zeroCap: '0 = unbounded',
+    defaultCap: '(the default cap)',
+  });
+  if (problem) throw new UserError(problem.message);
 }
 
 /** --json FILE must be writable before the run starts. */
@@ -429,8 +495,4 @@ function positiveNumberFlag(flag: string) {
       throw new UserError(`${flag} must be a number > 0, got '${value}'`);
     return n;
   };
-}
-
-function dropUndefined<T extends object>(value: T): Partial<T> {
-  return Object.fromEntries(Object.entries(value).filter(([, v]) => v !== undefined)) as Partial<T>;
 }

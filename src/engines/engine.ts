@@ -1,46 +1,10 @@
 /**
- * The Engine contract: a runtime that loads a Model and runs it. Implementations live beside this
- * file and register by name in `registry.ts`. Kept small, like LoadGen's system under test.
+ * The Engine contract: a runtime that opens a model as a session, in this process or out of it.
+ * Implementations live beside this file and register by id in `registry.ts`. Kept small, like
+ * LoadGen's system under test; `measure/measure.ts` is the one place that drives sessions.
  */
-import type { TensorData } from '../onnx/dtype.js';
-
-/** Element types edgebench can synthesize and read; names follow onnxruntime's tensor types. */
-export const TENSOR_ELEMENT_TYPES = [
-  'float32',
-  'float16',
-  'float64',
-  'int8',
-  'uint8',
-  'int16',
-  'uint16',
-  'int32',
-  'uint32',
-  'int64',
-  'uint64',
-  'bool',
-] as const;
-export type TensorElementType = (typeof TENSOR_ELEMENT_TYPES)[number];
-
-export function isTensorElementType(type: string): type is TensorElementType {
-  return (TENSOR_ELEMENT_TYPES as readonly string[]).includes(type);
-}
-
-/** The same typed-array storage the ONNX IR uses (float16 as raw Uint16 bits, bool as Uint8). */
-export type { TensorData } from '../onnx/dtype.js';
-
-/** A host tensor: what goes into and comes out of an Engine. */
-export interface HostTensor {
-  type: TensorElementType;
-  dims: readonly number[];
-  data: TensorData;
-}
-
-/** One model input or output as the runtime declares it; symbolic dimensions stay strings. */
-export interface TensorInfo {
-  name: string;
-  type: TensorElementType | string;
-  shape: ReadonlyArray<number | string>;
-}
+import type { HostTensor, TensorInfo } from '../onnx/tensor.js';
+import type { ExternalMeasurement, ExternalMeasureSettings } from './external.js';
 
 /** What the engine did to a model before it could load it (results keep it as `model.opsetUpgrade`). */
 export interface OpsetUpgradeInfo {
@@ -55,8 +19,34 @@ export interface OpsetUpgradeInfo {
   durationMs: number;
 }
 
-/** A loaded model, ready to run. `run` is the only call inside the timed region. */
-export interface LoadedModel {
+/** Where a session's runner lives: a property of the session, never a second code path. */
+export interface RunnerLocation {
+  kind: 'this-process' | 'child-process' | 'remote';
+  /** In words: `this process`, `python3 (child process)`, `jetson@nano (ssh)`. */
+  label: string;
+}
+
+/** What an in-process session runs with, every default filled in (results keep it as `config.effective`). */
+export interface SessionSettings {
+  engine: string;
+  /** The runtime and its version, e.g. `onnxruntime 1.30.0`. */
+  engineVersion: string;
+  executionProvider: string;
+  intraOpThreads: number;
+  interOpThreads: number;
+  graphOptLevel: string;
+  executionMode: string;
+  providerOptions: Record<string, string | number | boolean>;
+  profile: boolean;
+  /** Whether an in-memory opset upgrade was allowed. */
+  opsetUpgrade?: boolean;
+}
+
+/** A session that runs inferences in this process: the timing loop calls `run` between its clock reads. */
+export interface InProcessSession {
+  readonly kind: 'in-process';
+  readonly where: RunnerLocation;
+  readonly settings: SessionSettings;
   readonly inputs: readonly TensorInfo[];
   readonly outputs: readonly TensorInfo[];
   /** Set when the model was upgraded in memory to an opset the runtime implements. */
@@ -73,19 +63,37 @@ export interface LoadedModel {
   prepareFeeds(feeds: Readonly<Record<string, HostTensor>>): Record<string, unknown>;
   /** Reads an engine output back as a host tensor (for fidelity checks, never timed). */
   readOutput(value: unknown): HostTensor;
-  /** Starts/stops the engine's own profiler, if it has one; returns the trace file path. */
-  startProfiling?(): void;
-  endProfiling?(): string | undefined;
+  /** Ends the engine's own profiler, if it has one, and says where its trace is. */
+  endProfiling?(): Promise<string | undefined>;
   dispose(): Promise<void>;
 }
 
-/** The Engine: a name, a load, and whether it can work here. */
+/**
+ * A session whose runner measures on its own (a Python subprocess, trtexec, later another machine):
+ * it runs the same warm-up and stop rules there and hands back every sample.
+ */
+export interface OutOfProcessSession {
+  readonly kind: 'out-of-process';
+  readonly where: RunnerLocation;
+  measure(settings: ExternalMeasureSettings): Promise<ExternalMeasurement>;
+  dispose(): Promise<void>;
+}
+
+export type Session = InProcessSession | OutOfProcessSession;
+
+/** @deprecated The name of an in-process session before sessions could run elsewhere. */
+export type LoadedModel = InProcessSession;
+
+/**
+ * An engine: what it is, whether it can run here (each variant, with the reason when not), and
+ * opening a model as a session. `variant` is the part after the slash of `ort/webgpu`, `torch/cuda`.
+ * Engines register once, in registry.ts; nothing else constructs one.
+ */
 export interface Engine<Options = unknown> {
-  readonly name: string;
-  /** Loads a model file with engine options; rejects with an EngineUnavailableError if it cannot. */
-  load(modelPath: string, options: Options): Promise<LoadedModel>;
-  /** Checks whether this engine (and each of its providers) can initialize on this machine. */
+  readonly id: string;
   probe(): Promise<EngineProbe[]>;
+  /** Rejects with an EngineUnavailableError when it cannot run here, a UserError for bad input. */
+  open(model: string, options?: Partial<Options>, variant?: string): Promise<Session>;
 }
 
 export interface EngineProbe {
@@ -95,4 +103,6 @@ export interface EngineProbe {
   available: boolean;
   /** Why not, when unavailable. */
   reason?: string;
+  /** What was found when it works (versions, device), for `env --json`. */
+  detail?: string;
 }

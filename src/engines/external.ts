@@ -1,24 +1,20 @@
 /**
- * Engines that measure out of process (trtexec, a PyTorch subprocess) cannot be driven by the
- * in-process timing loop: they run their own loop and hand back per-iteration times. This file is
- * the optional capability such an engine adds to the Engine contract, and the conversion of what
- * it reports into the same statistics and result shape as an in-process run.
+ * What an out-of-process session (trtexec, a PyTorch or onnxruntime Python runner, later another
+ * machine) is told and what it hands back. Such runners cannot be driven by the in-process timing
+ * loop: they run the same warm-up and stop rules themselves and return every per-iteration time;
+ * measure/measure.ts turns that into the same statistics and result as an in-process run.
  */
-import { z } from 'zod';
-import type { StopReason } from '../measure/loop.js';
-import { runResultSchema } from '../measure/result.js';
-import type { StopRules } from '../measure/settings.js';
-import { type LatencyStats, summarize } from '../measure/stats.js';
-import type { Engine, EngineProbe, TensorInfo } from './engine.js';
+import type { StopReason } from '../core/loop.js';
+import type { StopRules } from '../core/settings.js';
+import type { TensorInfo } from '../onnx/tensor.js';
+import type { EngineProbe } from './engine.js';
 
-/** A probe that also says what was found when it works (versions, device), for `env --json`. */
-export interface ExternalEngineProbe extends EngineProbe {
-  detail?: string;
-}
+/** @deprecated EngineProbe carries `detail` itself. */
+export type ExternalEngineProbe = EngineProbe;
 
-/** Numeric precision an external engine is asked to build or run in. */
-export const EXTERNAL_PRECISIONS = ['fp32', 'fp16', 'int8', 'best'] as const;
-export type ExternalPrecision = (typeof EXTERNAL_PRECISIONS)[number];
+import type { ExternalPrecision } from './external-precisions.js';
+
+export { EXTERNAL_PRECISIONS, type ExternalPrecision } from './external-precisions.js';
 
 /** What every out-of-process engine is told; engine-specific knobs travel in the engine's own options. */
 export interface ExternalMeasureSettings {
@@ -79,52 +75,3 @@ export interface ExternalMeasurement {
   extras: Record<string, unknown>;
   warnings: string[];
 }
-
-/** The optional capability: an engine that measures a model itself, out of process. */
-export interface ExternalMeasurer<Options = unknown> {
-  measure(model: string, settings: ExternalMeasureSettings, options?: Options): Promise<ExternalMeasurement>;
-}
-
-export function isExternalMeasurer(engine: Engine): engine is Engine & ExternalMeasurer {
-  return typeof (engine as Partial<ExternalMeasurer>).measure === 'function';
-}
-
-/** The same statistics an in-process run gets, from an external engine's samples. */
-export function summarizeExternal(measurement: ExternalMeasurement): LatencyStats {
-  return summarize(measurement.samplesMs, measurement.batch);
-}
-
-const nullableNumber = z.number().nullable();
-
-/**
- * A RunResult from any engine. It is the in-process RunResult with these differences, all because an
- * external engine may not report a figure (and a figure that was not measured is absent, never invented):
- * cold start, first inference, warm-up, peak RSS and the model hash/size may be null (a zoo definition
- * run by PyTorch has no file); `environment.engine` names the runtime that measured; `external` holds
- * what the external engine reported beyond samples. Every in-process RunResult is also an EngineRunResult.
- */
-export const engineRunResultSchema = runResultSchema.extend({
-  model: runResultSchema.shape.model.extend({
-    sha256: z.string().nullable(),
-    sizeBytes: nullableNumber,
-  }),
-  environment: runResultSchema.shape.environment.extend({
-    engine: z.object({ name: z.string(), version: z.string() }).optional(),
-  }),
-  coldStartMs: nullableNumber,
-  firstInferenceMs: nullableNumber,
-  warmup: z.object({ count: nullableNumber, timeMs: nullableNumber }),
-  peakRssBytes: nullableNumber,
-  external: z
-    .object({
-      engine: z.string(),
-      engineVersion: z.string(),
-      sampleMetric: z.string(),
-      device: z.string(),
-      precision: z.string(),
-      extras: z.record(z.string(), z.unknown()),
-    })
-    .optional(),
-});
-
-export type EngineRunResult = z.infer<typeof engineRunResultSchema>;

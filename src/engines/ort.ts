@@ -1,22 +1,27 @@
 /**
  * The onnxruntime-node engine. The native binding is reached only through this file.
  */
+import { mkdtemp, readdir } from 'node:fs/promises';
 import { createRequire } from 'node:module';
+import os from 'node:os';
+import path from 'node:path';
 import type * as OrtTypes from 'onnxruntime-node';
 import { EngineUnavailableError, messageOf, UserError } from '../errors.js';
+import type { HostTensor, TensorElementType, TensorInfo } from '../onnx/tensor.js';
 import type {
   Engine,
   EngineProbe,
-  HostTensor,
-  LoadedModel,
+  InProcessSession,
   OpsetUpgradeInfo,
-  TensorElementType,
-  TensorInfo,
+  RunnerLocation,
+  SessionSettings,
 } from './engine.js';
 import { NativeSession } from './ort-native.js';
 import { createOrtSession, type SessionFactory } from './ort-opset.js';
 import {
   DEFAULT_ORT_OPTIONS,
+  isExecutionProvider,
+  ORT_EXECUTION_PROVIDERS,
   type OrtEngineOptions,
   type OrtExecutionProvider,
   threadCountProblem,
@@ -125,7 +130,12 @@ const engineSession: SessionFactory<EngineSession> = async (source, options) => 
   );
 };
 
-class OrtLoadedModel implements LoadedModel {
+const THIS_PROCESS: RunnerLocation = Object.freeze({ kind: 'this-process', label: 'this process' });
+
+class OrtSession implements InProcessSession {
+  readonly kind = 'in-process';
+  readonly where = THIS_PROCESS;
+  readonly settings: SessionSettings;
   readonly inputs: TensorInfo[];
   readonly outputs: TensorInfo[];
   readonly runBlocking?: (feeds: Readonly<Record<string, unknown>>) => Record<string, unknown>;
@@ -138,6 +148,18 @@ class OrtLoadedModel implements LoadedModel {
   ) {
     this.inputs = session.inputMetadata.map(toTensorInfo);
     this.outputs = session.outputMetadata.map(toTensorInfo);
+    this.settings = {
+      engine: 'ort',
+      engineVersion: `onnxruntime ${onnxruntimeVersion()}`,
+      executionProvider: options.executionProvider,
+      intraOpThreads: options.intraOpThreads,
+      interOpThreads: options.interOpThreads,
+      graphOptLevel: options.graphOptLevel,
+      executionMode: options.executionMode,
+      providerOptions: options.providerOptions,
+      profile: options.profile,
+      opsetUpgrade: options.opsetUpgrade,
+    };
     this.onRunError = (error) => {
       throw new UserError(describeRunError(modelPath, error), { cause: error });
     };
@@ -184,14 +206,13 @@ class OrtLoadedModel implements LoadedModel {
     };
   }
 
-  startProfiling(): void {
-    // onnxruntime-node profiles from session creation; steady-state filtering happens on the trace instead.
-  }
-
-  endProfiling(): string | undefined {
-    if (!this.options.profile) return undefined;
+  /** onnxruntime-node profiles from session creation; steady-state filtering happens on the trace. */
+  async endProfiling(): Promise<string | undefined> {
+    if (!this.options.profile || !this.options.profilePrefix) return undefined;
     this.session.endProfiling();
-    return undefined;
+    const dir = path.dirname(this.options.profilePrefix);
+    const trace = (await readdir(dir)).find((f) => f.endsWith('.json'));
+    return trace ? path.join(dir, trace) : undefined;
   }
 
   async dispose(): Promise<void> {
@@ -247,11 +268,30 @@ export function assertHasOutputs(modelPath: string, outputs: readonly unknown[])
     );
 }
 
-export class OrtEngine implements Engine<Partial<OrtEngineOptions>> {
-  readonly name = 'ort';
+export class OrtEngine implements Engine<OrtEngineOptions> {
+  readonly id = 'ort';
 
-  async load(modelPath: string, partial: Partial<OrtEngineOptions>): Promise<LoadedModel> {
-    const options: OrtEngineOptions = { ...DEFAULT_ORT_OPTIONS, ...partial };
+  /** `variant` is the execution provider (`ort/webgpu`); it wins over `options.executionProvider`. */
+  async open(
+    modelPath: string,
+    partial: Partial<OrtEngineOptions> = {},
+    variant?: string,
+  ): Promise<InProcessSession> {
+    if (variant !== undefined && !isExecutionProvider(variant))
+      throw new UserError(
+        `unknown onnxruntime execution provider '${variant}' in 'ort/${variant}': use one of ${ORT_EXECUTION_PROVIDERS.join(', ')}`,
+      );
+    const options: OrtEngineOptions = {
+      ...DEFAULT_ORT_OPTIONS,
+      ...partial,
+      ...(variant ? { executionProvider: variant } : {}),
+    };
+    // The profiler writes its trace beside this prefix, in a folder of its own.
+    if (options.profile && !options.profilePrefix)
+      options.profilePrefix = path.join(
+        await mkdtemp(path.join(os.tmpdir(), 'edgebench-profile-')),
+        'ort-profile',
+      );
     // onnxruntime creates every thread it is asked for: bound them before it tries.
     const threads =
       threadCountProblem('intra-op threads', options.intraOpThreads) ??
@@ -273,7 +313,7 @@ export class OrtEngine implements Engine<Partial<OrtEngineOptions>> {
       await session.release();
       throw error;
     }
-    return new OrtLoadedModel(session, options, modelPath, opsetUpgrade);
+    return new OrtSession(session, options, modelPath, opsetUpgrade);
   }
 
   probe(): Promise<EngineProbe[]> {

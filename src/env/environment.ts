@@ -4,9 +4,9 @@ import { onnxruntimeVersion } from '../engines/ort.js';
 import { type EngineContext, probeAllEngines } from '../engines/registry.js';
 import { TorchEngine } from '../engines/torch/engine.js';
 import type { PythonSource } from '../engines/torch/python.js';
+import { describeHost, type HostInfo } from '../host/host.js';
 import { describeTelemetrySources, type SourceDetection } from '../telemetry/index.js';
 import { EDGEBENCH_VERSION } from '../version.js';
-import { describeHost, type HostInfo } from './host.js';
 
 export interface EnvironmentReport {
   edgebench: string;

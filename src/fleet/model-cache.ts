@@ -10,8 +10,8 @@ import { mkdir, rename, rm, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { UserError } from '../errors.js';
-import { sha256File } from '../measure/benchmark.js';
 import type { StoredModel } from '../store/kysely-store.js';
+import { sha256File } from '../util/hash.js';
 import { SHA256_PATTERN } from './payload.js';
 
 export function defaultCacheDir(): string {

@@ -7,7 +7,9 @@
  * a setting.
  */
 import { z } from 'zod';
+import { stopRuleFields } from '../core/settings-schema.js';
 import { GRAPH_OPT_LEVELS, ORT_EXECUTION_PROVIDERS } from '../engines/ort-options.js';
+import { scenarioSettingFields } from '../measure/scenarios/request-schema.js';
 import { SCENARIOS } from '../measure/scenarios/settings.js';
 import { TAG_PATTERN } from './devices.js';
 
@@ -24,16 +26,7 @@ const positiveInt = z.number().int().positive();
 
 const scenarioRequestSchema = z.strictObject({
   scenario: z.enum(SCENARIOS),
-  samplesPerQuery: positiveInt.max(100_000).optional(),
-  targetQps: nonNegative.optional(),
-  latencyBoundMs: nonNegative.optional(),
-  latencyPercentile: z.number().gt(0).lt(100).optional(),
-  minDurationMs: nonNegative.optional(),
-  minQueryCount: z.number().int().nonnegative().optional(),
-  minSampleCount: z.number().int().nonnegative().optional(),
-  maxDurationMs: nonNegative.optional(),
-  earlyStoppingConfidence: z.number().gt(0).lt(1).optional(),
-  seed: z.number().int().optional(),
+  ...scenarioSettingFields(1e9),
 });
 
 export const fleetJobSchema = z
@@ -65,15 +58,8 @@ export const fleetJobSchema = z
     batch: positiveInt.max(65_536),
     shapes: z.record(z.string().min(1).max(256), z.array(positiveInt.max(1 << 24)).max(16)).optional(),
     seed: z.number().int(),
-    stopRules: z.strictObject({
-      warmupTimeMs: nonNegative,
-      warmupCount: z.number().int().nonnegative(),
-      minTimeMs: nonNegative,
-      minCount: z.number().int().nonnegative(),
-      maxCount: z.number().int().nonnegative(),
-      maxTimeMs: nonNegative,
-      relCi: z.number().nonnegative().lt(1),
-    }),
+    // Jobs arrive from Redis: every rule present, and bounded.
+    stopRules: z.strictObject(stopRuleFields(1e9)),
     scenario: scenarioRequestSchema.optional(),
     telemetry: z.union([
       z.literal(false),

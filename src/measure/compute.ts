@@ -10,13 +10,15 @@
  * stored measurements. A model whose integer multiply-accumulates are most of its operations (an
  * int8 model) is reported in GOP/s against the int8 peak; others in GFLOP/s against the fp32 peak.
  */
-import type { HostTensor } from '../engines/engine.js';
-import type { CpuInfo } from '../env/host.js';
-import { estimatePeak } from '../env/peak.js';
+
+import { ortShapeRunner } from '../engines/ort-shapes.js';
+import type { CpuInfo } from '../host/host.js';
+import { estimatePeak } from '../host/peak.js';
+import { tensorNumbers } from '../inputs/input-values.js';
 import { analyzeModel } from '../onnx/analysis.js';
 import { loadModel } from '../onnx/model-io.js';
 import { MAX_CONSTANT_ELEMENTS } from '../onnx/shape-rules.js';
-import { tensorNumbers } from '../workloads/input-values.js';
+import type { HostTensor } from '../onnx/tensor.js';
 import { type ComputeCount, type RunCompute, ratePerSecond } from './compute-schema.js';
 
 export type { ComputeCount, RunCompute } from './compute-schema.js';
@@ -31,7 +33,7 @@ export async function countCompute(
   const inputValues: Record<string, number[]> = {};
   for (const [name, tensor] of Object.entries(tensors))
     if (tensor.data.length <= MAX_CONSTANT_ELEMENTS) inputValues[name] = tensorNumbers(tensor);
-  const analysis = await analyzeModel(model, { inputShapes: shapes, inputValues });
+  const analysis = await analyzeModel(model, { inputShapes: shapes, inputValues, runShapes: ortShapeRunner });
   return {
     flops: analysis.compute.flops,
     integerOps: analysis.compute.integerOps,

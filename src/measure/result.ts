@@ -1,6 +1,10 @@
 /**
- * The versioned result of one `run`: settings (requested and effective) + raw samples + summary + context.
- * docs/results.md documents every field; bump SCHEMA_VERSION on any incompatible change.
+ * The versioned result of one measurement by any engine, in this process or out of it: settings
+ * (requested and effective) + raw samples + summary + context. A figure an engine cannot report
+ * is null and named in `notReported` (a PyTorch run of a zoo definition has no model file to hash;
+ * trtexec reports no process RSS), never invented. docs/results.md documents every field; bump
+ * SCHEMA_VERSION on any incompatible change (widening a field to nullable is not one: every older
+ * result still reads).
  */
 import { z } from 'zod';
 import { telemetrySummarySchema } from '../telemetry/schema.js';
@@ -8,6 +12,8 @@ import { runComputeSchema } from './compute-schema.js';
 import { scenarioResultSchema } from './scenarios/schema.js';
 
 export const SCHEMA_VERSION = 1;
+
+const nullableNumber = z.number().nullable();
 
 const tensorInfo = z.object({
   name: z.string(),
@@ -67,8 +73,9 @@ export const runResultSchema = z.object({
   model: z.object({
     path: z.string(),
     name: z.string(),
-    sha256: z.string(),
-    sizeBytes: z.number(),
+    /** Null when what ran is not a file (a zoo definition run by PyTorch, the null engine). */
+    sha256: z.string().nullable(),
+    sizeBytes: z.number().nullable(),
     inputs: z.array(tensorInfo),
     outputs: z.array(tensorInfo),
     /**
@@ -113,13 +120,17 @@ export const runResultSchema = z.object({
     host: z.record(z.string(), z.unknown()),
     onnxruntime: z.string(),
     edgebench: z.string(),
+    /** The runtime that measured, when it is not onnxruntime in this process. */
+    engine: z.object({ name: z.string(), version: z.string() }).optional(),
   }),
-  coldStartMs: z.number(),
-  firstInferenceMs: z.number(),
-  warmup: z.object({ count: z.number(), timeMs: z.number() }),
+  /** Session creation (engine load or deserialization, not a one-time build). */
+  coldStartMs: nullableNumber,
+  firstInferenceMs: nullableNumber,
+  warmup: z.object({ count: nullableNumber, timeMs: nullableNumber }),
   stopReason: z.enum(['min-reached', 'precision-reached', 'max-count', 'max-time']),
   stats: latencyStatsSchema,
-  peakRssBytes: z.number(),
+  /** Of the measuring process. */
+  peakRssBytes: nullableNumber,
   /**
    * Achieved compute rate: operations of one inference (counted for the graph and shapes that ran)
    * per median latency, and the fraction of the CPU's estimated peak. Absent where not counted.
@@ -144,6 +155,24 @@ export const runResultSchema = z.object({
   window: z.object({ startEpochMs: z.number(), endEpochMs: z.number() }),
   warnings: z.array(z.string()),
   samplesMs: z.array(z.number()),
+  /** The fields above that are null because the engine that measured cannot report them. */
+  notReported: z.array(z.string()).optional(),
+  /** What an out-of-process engine reported beyond its samples. */
+  external: z
+    .object({
+      engine: z.string(),
+      engineVersion: z.string(),
+      sampleMetric: z.string(),
+      device: z.string(),
+      precision: z.string(),
+      extras: z.record(z.string(), z.unknown()),
+    })
+    .optional(),
 });
 
 export type RunResult = z.infer<typeof runResultSchema>;
+
+/** @deprecated Results of every engine share RunResult now. */
+export const engineRunResultSchema = runResultSchema;
+/** @deprecated Results of every engine share RunResult now. */
+export type EngineRunResult = RunResult;

@@ -3,7 +3,6 @@
  * Exits as soon as the parent goes away, so a killed study leaves no orphan measuring on.
  */
 import { EngineUnavailableError, messageOf } from '../errors.js';
-import { benchmark } from './benchmark.js';
 import type { WorkerJob, WorkerReplyMessage, WorkerRequestMessage } from './worker.js';
 
 /**
@@ -17,10 +16,13 @@ import type { WorkerJob, WorkerReplyMessage, WorkerRequestMessage } from './work
 const FAULT_ENV = 'EDGEBENCH_TEST_WORKER_FAULT';
 
 function describeJob(job: WorkerJob): string {
-  if (job.kind === 'benchmark')
-    return `benchmark ${job.options.modelName ?? ''} ${job.options.modelPath}${roundOf(job.options.requested)}`;
-  if (job.kind === 'engine') return `engine ${job.engine} ${job.model}${roundOf(job.settings.requested)}`;
-  return `call ${job.export} ${JSON.stringify(job.args)}`;
+  if (job.kind === 'call') return `call ${job.export} ${JSON.stringify(job.args)}`;
+  const r = job.request;
+  const round = roundOf(r.requested);
+  // onnxruntime measurements read as they always have (`benchmark NAME PATH`), other engines by name.
+  return !r.engine || r.engine.split('/')[0] === 'ort'
+    ? `benchmark ${r.modelName ?? ''} ${r.model}${round}`
+    : `engine ${r.engine} ${r.model}${round}`;
 }
 
 function roundOf(requested: Record<string, unknown> | undefined): string {
@@ -71,11 +73,9 @@ async function injectFault(job: WorkerJob): Promise<void> {
 
 async function runJob(job: WorkerJob): Promise<unknown> {
   await injectFault(job);
-  if (job.kind === 'benchmark') return benchmark(job.options);
-  if (job.kind === 'engine') {
-    // Loaded only for engine jobs: the torch and trtexec engines are not needed by the others.
-    const { measureWithEngine } = await import('../engines/measure-with-engine.js');
-    return measureWithEngine(job.engine, job.model, job.settings);
+  if (job.kind === 'measure') {
+    const { measure } = await import('./measure.js');
+    return measure(job.request);
   }
   const mod = (await import(job.module)) as Record<string, unknown>;
   const fn = mod[job.export];

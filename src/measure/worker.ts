@@ -25,28 +25,28 @@ import { fork } from 'node:child_process';
 import { existsSync, readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { fileURLToPath, pathToFileURL } from 'node:url';
-import type { EngineRunResult } from '../engines/external.js';
-import type { MeasureWithEngineSettings } from '../engines/measure-with-engine.js';
+
 import { killChild, killLeftovers, trackChild } from '../util/children.js';
-import type { BenchmarkOptions } from './benchmark.js';
+import { type BenchmarkOptions, benchmarkRequest } from './benchmark.js';
+import type { PortableMeasureRequest } from './measure.js';
+import type { PortableMeasureSettings } from './measure-with-engine.js';
 import type { RunResult } from './result.js';
 
 /** `benchmark()` options that can cross a process boundary (no hooks; the limits carry the signal). */
 export type WorkerBenchmarkOptions = Omit<BenchmarkOptions, 'hooks' | 'signal'>;
 
 export type WorkerJob =
-  | { kind: 'benchmark'; options: WorkerBenchmarkOptions }
+  /** `measure(request)`: every engine, one request. */
+  | { kind: 'measure'; request: PortableMeasureRequest }
   /**
    * Calls `export` of `module` (a file URL of edgebench's own code, never user input) with `args`
    * and sends back what it resolves to. Lets other modules (optimization, fidelity) run isolated
    * without this module knowing them.
    */
-  | { kind: 'call'; module: string; export: string; args: unknown[] }
-  /** `measureWithEngine(engine, model, settings)`: trtexec, torch or ort with its own settings. */
-  | { kind: 'engine'; engine: string; model: string; settings: WorkerEngineSettings };
+  | { kind: 'call'; module: string; export: string; args: unknown[] };
 
 /** measureWithEngine settings that can cross a process boundary (no hooks, callbacks or signal). */
-export type WorkerEngineSettings = Omit<MeasureWithEngineSettings, 'hooks' | 'onLog' | 'signal'>;
+export type WorkerEngineSettings = PortableMeasureSettings;
 
 export type WorkerFailureKind = 'crash' | 'timeout' | 'oom' | 'killed' | 'error' | 'unavailable' | 'aborted';
 
@@ -339,7 +339,7 @@ export function measureInWorker(
   options: WorkerBenchmarkOptions,
   limits: WorkerLimits = {},
 ): Promise<WorkerOutcome<RunResult>> {
-  return runInWorker<RunResult>({ kind: 'benchmark', options }, limits);
+  return measureRequestInWorker(benchmarkRequest(options), limits);
 }
 
 /** `measureWithEngine()` in its own worker process (an unavailable engine ends as kind `unavailable`). */
@@ -348,6 +348,14 @@ export function measureEngineInWorker(
   model: string,
   settings: WorkerEngineSettings,
   limits: WorkerLimits = {},
-): Promise<WorkerOutcome<EngineRunResult>> {
-  return runInWorker<EngineRunResult>({ kind: 'engine', engine, model, settings }, limits);
+): Promise<WorkerOutcome<RunResult>> {
+  return measureRequestInWorker({ ...settings, engine, model }, limits);
+}
+
+/** `measure(request)` in its own worker process (an unavailable engine ends as kind `unavailable`). */
+export function measureRequestInWorker(
+  request: PortableMeasureRequest,
+  limits: WorkerLimits = {},
+): Promise<WorkerOutcome<RunResult>> {
+  return runInWorker<RunResult>({ kind: 'measure', request }, limits);
 }

@@ -4,7 +4,7 @@
  *
  * Shapes come from static inference; symbolic and unknown input dimensions are taken as 1 (one
  * sample). Only if some node's shapes stay unresolved, and `allowRun` is not false, is the model run
- * once in onnxruntime to read them (see run-shapes.ts).
+ * once to read them (a ShapeRunner the caller passes: onnxruntime's is in engines/ort-shapes.ts).
  */
 
 import { maxTensorBytes } from '../util/memory-limits.js';
@@ -106,9 +106,28 @@ export interface ModelAnalysis {
   notes: string[];
 }
 
+/** The shape of one value, as a run of the model found it. */
+export interface RunShape {
+  dataType: DataType;
+  shape: number[];
+}
+
+/**
+ * Runs the model once on inputs of `inputShapes` and reads the shapes of `values` (a runtime's job:
+ * onnxruntime's is `shapesFromRun` in engines/ort-shapes.ts, passed in by the layers above).
+ */
+export type ShapeRunner = (
+  model: Model,
+  values: string[],
+  inputShapes: Record<string, number[]>,
+  source: string,
+) => Promise<Map<string, RunShape>>;
+
 export interface AnalyzeOptions {
-  /** Run the model once in onnxruntime when static inference leaves shapes unknown (default true). */
+  /** Run the model once (with `runShapes`) when static inference leaves shapes unknown (default true). */
   allowRun?: boolean;
+  /** What runs the model for shapes; without it, shapes static inference leaves unknown stay unknown. */
+  runShapes?: ShapeRunner;
   /**
    * Shapes of the inputs (the run's, or what a user bound); dimensions still symbolic, and inputs
    * not named here, are taken as 1.
@@ -129,11 +148,11 @@ export async function analyzeModel(model: Model, options: AnalyzeOptions = {}): 
   let result = inferShapes(model, { inputShapes, inputValues, source });
   let shapeSource: ModelAnalysis['shapeSource'] = 'static';
   const cannotRun = result.unresolved.length > 0 ? whyNotRunnable(model.graph, inputShapes) : undefined;
-  if (cannotRun && options.allowRun !== false)
+  const runShapes = options.allowRun !== false ? options.runShapes : undefined;
+  if (cannotRun && runShapes)
     notes.push(`not run to find the shapes static inference left unknown: ${cannotRun}`);
-  if (result.unresolved.length > 0 && options.allowRun !== false && !cannotRun) {
-    const { shapesFromRun } = await import('./run-shapes.js');
-    const measured = await shapesFromRun(model, result.unresolved, inputShapes, source);
+  if (result.unresolved.length > 0 && runShapes && !cannotRun) {
+    const measured = await runShapes(model, result.unresolved, inputShapes, source);
     const withShapes: Model = {
       ...model,
       graph: {

@@ -7,15 +7,15 @@ import { spawn } from 'node:child_process';
 import { readdir, stat } from 'node:fs/promises';
 import { createRequire } from 'node:module';
 import path from 'node:path';
-import type { HostTensor, TensorInfo } from '../engines/engine.js';
 import { messageOf, UserError } from '../errors.js';
+import { synthesizeInputs } from '../inputs/synthetic.js';
+import { checkTensorMatches, readTensorFile } from '../inputs/tensor-files.js';
 import { float32ToFloat16 } from '../onnx/float16.js';
+import { resolveInputShape, resolveInputShapes } from '../onnx/shapes.js';
+import type { HostTensor, TensorInfo } from '../onnx/tensor.js';
 import { trackChild } from '../util/children.js';
 import { MAX_IMAGE_FILE_BYTES, readUserFile } from '../util/files.js';
 import { checkedElementCount } from '../util/memory-limits.js';
-import { resolveInputShape, resolveInputShapes } from '../workloads/shapes.js';
-import { synthesizeInputs } from '../workloads/synthetic.js';
-import { checkTensorMatches, readTensorFile } from '../workloads/tensor-files.js';
 
 export type Sample = Record<string, HostTensor>;
 

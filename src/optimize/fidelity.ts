@@ -11,9 +11,10 @@
  * not (no signal to compare the error with). Read max/mean |err| then. NaN in the outputs makes
  * every figure NaN, max |err| included; that is how the two cases are told apart.
  */
-import type { HostTensor, TensorInfo } from '../engines/engine.js';
+
 import { UserError } from '../errors.js';
 import { float16ToFloat32 } from '../onnx/float16.js';
+import type { HostTensor, TensorInfo } from '../onnx/tensor.js';
 import {
   DEFAULT_SAMPLE_COUNT,
   type ImagePreprocess,

@@ -7,7 +7,6 @@
  * - Dead nodes and unused initializers are removed.
  */
 
-import type { HostTensor } from '../engines/engine.js';
 import { type DataType, isFloatType } from '../onnx/dtype.js';
 import {
   attrFloat,
@@ -27,6 +26,7 @@ import {
 } from '../onnx/ir.js';
 import { modelToBytes } from '../onnx/model-io.js';
 import { inferShapes } from '../onnx/shape-inference.js';
+import type { HostTensor } from '../onnx/tensor.js';
 import {
   constantInitializer,
   createNamer,

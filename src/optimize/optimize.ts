@@ -5,12 +5,12 @@
 import { realpath, stat } from 'node:fs/promises';
 import path from 'node:path';
 import { performance } from 'node:perf_hooks';
-import type { TensorInfo } from '../engines/engine.js';
 import { onnxruntimeVersion } from '../engines/ort.js';
 import { ORT_MIN_OPSET } from '../engines/ort-opset.js';
 import { messageOf, UserError } from '../errors.js';
 import { type Model, modelInputs, opsetVersion } from '../onnx/ir.js';
 import { loadModel, modelToBytes, saveModel } from '../onnx/model-io.js';
+import type { TensorInfo } from '../onnx/tensor.js';
 import {
   DEFAULT_SAMPLE_COUNT,
   type ImagePreprocess,

@@ -3,11 +3,11 @@
  * fidelity): created from bytes or a path, fed and read as HostTensors. Never timed.
  */
 import type * as OrtTypes from 'onnxruntime-node';
-import type { HostTensor, TensorElementType, TensorInfo } from '../engines/engine.js';
 import { assertHasOutputs, describeRunError, onnxruntimeLogSeverity, ort } from '../engines/ort.js';
 import { createOrtSession } from '../engines/ort-opset.js';
 import { type GraphOptLevel, threadCountProblem } from '../engines/ort-options.js';
 import { UserError } from '../errors.js';
+import type { HostTensor, TensorElementType, TensorInfo } from '../onnx/tensor.js';
 
 export interface SessionOptions {
   graphOptLevel?: GraphOptLevel;

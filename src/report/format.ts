@@ -12,8 +12,8 @@ export function percent(fraction: number | null | undefined, digits = 1): string
   return `${(fraction * 100).toFixed(digits)}%`;
 }
 
-export function bytes(value: number | undefined): string {
-  if (value === undefined || !Number.isFinite(value)) return '—';
+export function bytes(value: number | null | undefined): string {
+  if (value === undefined || value === null || !Number.isFinite(value)) return '—';
   const units = ['B', 'KiB', 'MiB', 'GiB', 'TiB'];
   let v = value;
   let u = 0;

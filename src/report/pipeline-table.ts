@@ -1,8 +1,9 @@
 /** Terminal views of pipeline results: per-stage timing, pure inference beside end-to-end, real-time pacing. Pure. */
-import type { RealtimeResult } from '../measure/realtime.js';
-import type { ImagePipelineResult } from '../workloads/image-pipeline.js';
-import type { StageSummary } from '../workloads/stages.js';
-import type { VideoPipelineResult } from '../workloads/video-pipeline.js';
+
+import type { ImagePipelineResult } from '../pipelines/image-pipeline.js';
+import type { RealtimeResult } from '../pipelines/realtime.js';
+import type { StageSummary } from '../pipelines/stages.js';
+import type { VideoPipelineResult } from '../pipelines/video-pipeline.js';
 import { ms, percent, table } from './format.js';
 
 const STAGE_LABELS: [keyof StageSummary['stats'], string][] = [

@@ -14,7 +14,7 @@ export function formatRunResult(result: RunResult): string {
     .join(' ');
   const lines: string[] = [];
   lines.push(
-    `${result.model.name}  (${e.engine}/${e.executionProvider}, opt ${e.graphOptLevel}, threads ${e.intraOpThreads || 'auto'}, batch ${e.batch})`,
+    `${result.model.name}  (${e.engine.includes('/') ? e.engine : `${e.engine}/${e.executionProvider}`}, opt ${e.graphOptLevel}, threads ${e.intraOpThreads || 'auto'}, batch ${e.batch})`,
   );
   lines.push(`inputs ${shapes}  [${inputSourceText(e.inputSource, e.seed)}]`);
   const upgrade = result.model.opsetUpgrade;
@@ -28,7 +28,7 @@ export function formatRunResult(result: RunResult): string {
       ['phase', 'ms'],
       ['cold start (session creation)', ms(result.coldStartMs)],
       ['first inference', ms(result.firstInferenceMs)],
-      [`warm-up (${result.warmup.count} runs)`, ms(result.warmup.timeMs, 1)],
+      [`warm-up (${result.warmup.count ?? '?'} runs)`, ms(result.warmup.timeMs, 1)],
     ]),
   );
   lines.push('');

@@ -3,7 +3,7 @@
  * format says the same thing in the same words. Pure.
  */
 
-import { int8Support } from '../env/isa.js';
+import { int8Support } from '../host/isa.js';
 import { type Failure, fidelityIdentical } from '../store/types.js';
 import {
   arithmeticMean,

@@ -10,8 +10,9 @@
  * - averages over models: the arithmetic mean of % improvements (what the study reports) and the
  *   geometric mean of speedups (the right average of ratios), also as a %.
  */
+
+import { type LatencyStats, summarize } from '../core/stats.js';
 import { type RunCompute, rateAtMedian, runComputeSchema } from '../measure/compute-schema.js';
-import { type LatencyStats, summarize } from '../measure/stats.js';
 import type {
   DeviceRecord,
   EnvironmentRecord,

@@ -13,10 +13,11 @@
  * the study's TensorRT engine; torch at fp32). `torch,trtexec` is thus PyTorch eager fp32 vs TensorRT fp16.
  */
 import path from 'node:path';
+import type { StopRules } from '../core/settings.js';
 import type { GraphOptLevel, OrtExecutionProvider } from '../engines/ort-options.js';
 import { messageOf, UserError } from '../errors.js';
 import type { ScenarioRequest } from '../measure/scenarios/index.js';
-import type { StopRules } from '../measure/settings.js';
+import { SCENARIO_FLAGS } from '../measure/scenarios/settings.js';
 import type { NewVariant } from '../store/types.js';
 import type { FidelityRequest, FidelitySide, PreparedModel } from './recipes.js';
 import { availableScenarios, type ScenarioName, scenarioRequest } from './scenarios.js';
@@ -113,14 +114,7 @@ export function groupKeyOf(
 
 /** The scenario module speaks in `run` flags; a spec names the same settings by field. */
 const FLAG_FIELDS: Record<string, string> = {
-  '--qps': 'targetQps',
-  '--latency-bound-ms': 'latencyBoundMs',
-  '--samples-per-query': 'samplesPerQuery',
-  '--duration-ms': 'minDurationMs',
-  '--min-query-count': 'minQueryCount',
-  '--min-sample-count': 'minSampleCount',
-  '--max-duration-ms': 'maxDurationMs',
-  '--latency-percentile': 'latencyPercentile',
+  ...Object.fromEntries(Object.entries(SCENARIO_FLAGS).map(([field, flag]) => [flag, field])),
   '--scenario': 'scenario',
 };
 

@@ -10,11 +10,12 @@
  * - measureFidelity: `compareOutputs()` when the two variants are different files; when they are the
  *   same file run at different onnxruntime levels, both sessions are run here on the same inputs.
  */
-import { OrtEngine } from '../engines/ort.js';
+
 import type { GraphOptLevel, OrtEngineOptions } from '../engines/ort-options.js';
 import { GRAPH_OPT_LEVELS } from '../engines/ort-options.js';
+import { openInProcess } from '../engines/registry.js';
 import { UserError } from '../errors.js';
-import { prepareInputs } from '../measure/benchmark.js';
+import { prepareInputs } from '../measure/inputs.js';
 import { numberFromFloat16Bits } from '../onnx/float16.js';
 import {
   compareOutputs,
@@ -139,10 +140,9 @@ async function runAndCompare(
   count: number,
   seed: number,
 ): Promise<FidelityMetrics> {
-  const engine = new OrtEngine();
-  const base = await engine.load(request.base.path, request.base.engine);
+  const base = await openInProcess('ort', request.base.path, { ...request.base.engine });
   try {
-    const optimized = await engine.load(request.optimized.path, request.optimized.engine);
+    const optimized = await openInProcess('ort', request.optimized.path, { ...request.optimized.engine });
     try {
       const pairs: Array<{ base: ArrayLike<number>; optimized: ArrayLike<number>; dims: readonly number[] }> =
         [];

@@ -17,9 +17,8 @@ import path from 'node:path';
 import { onnxruntimeVersion } from '../engines/ort.js';
 import { describeOpsetUpgrade } from '../engines/ort-opset.js';
 import { GRAPH_OPT_LEVELS, type GraphOptLevel, type OrtExecutionProvider } from '../engines/ort-options.js';
-import { describeHost, type HostInfo } from '../env/host.js';
 import { UserError } from '../errors.js';
-import { sha256File } from '../measure/benchmark.js';
+import { describeHost, type HostInfo } from '../host/host.js';
 import type { ComputeCount } from '../measure/compute-schema.js';
 import type { RunResult } from '../measure/result.js';
 import {
@@ -40,6 +39,7 @@ import type {
   VariantRecord,
 } from '../store/types.js';
 import { isIncomplete } from '../store/types.js';
+import { sha256File } from '../util/hash.js';
 import { EDGEBENCH_VERSION } from '../version.js';
 import { resolveStudyModel } from './models.js';
 import {

@@ -34,8 +34,12 @@ import {
   type Node as YamlNode,
 } from 'yaml';
 import { z } from 'zod';
+import { stopRuleConflicts } from '../core/settings.js';
+import { stopRuleFields } from '../core/settings-schema.js';
+import { MEASURING_ENGINE_NAMES } from '../engines/names.js';
 import { GRAPH_OPT_LEVELS, ORT_EXECUTION_PROVIDERS, threadCountProblem } from '../engines/ort-options.js';
 import { messageOf, UserError } from '../errors.js';
+import { scenarioSettingFields } from '../measure/scenarios/request-schema.js';
 import { RECIPE_NAMES } from '../optimize/recipes.js';
 import { isFileReadError, readRegularFile } from '../util/files.js';
 import { findArchitecture, zooNames } from '../zoo/registry.js';
@@ -95,43 +99,26 @@ const MAX_SPEC_THREADS = 4096;
  * Engines a study can name (as measureWithEngine takes them). `ort` and `ort/<ep>` measure the
  * recipe-based variants; `torch*` and `trtexec` measure the model in their own group (see plan.ts).
  */
-export const STUDY_ENGINE_NAMES: readonly string[] = [
-  'ort',
-  ...ORT_EXECUTION_PROVIDERS.map((ep) => `ort/${ep}`),
-  'torch',
-  'torch/cpu',
-  'torch/cuda',
-  'trtexec',
-];
+export const STUDY_ENGINE_NAMES: readonly string[] = MEASURING_ENGINE_NAMES;
+
+const STOP_RULE_FIELDS = stopRuleFields();
 
 const stopRulesSchema = z
-  .strictObject({
-    warmupTimeMs: nonNegative.optional(),
-    warmupCount: z.number().int().nonnegative().optional(),
-    minTimeMs: nonNegative.optional(),
-    minCount: z.number().int().nonnegative().optional(),
-    maxCount: z.number().int().nonnegative().optional(),
-    maxTimeMs: nonNegative.optional(),
-    relCi: z.number().nonnegative().lt(1, 'relCi is a fraction below 1, e.g. 0.01').optional(),
-  })
+  .strictObject(
+    Object.fromEntries(Object.entries(STOP_RULE_FIELDS).map(([k, v]) => [k, v.optional()])) as {
+      [K in keyof typeof STOP_RULE_FIELDS]: z.ZodOptional<(typeof STOP_RULE_FIELDS)[K]>;
+    },
+  )
   // A minimum above its cap would be cut short without a word (warm-up too is capped by maxTimeMs).
   .superRefine((given, ctx) => {
-    const rules = { ...STUDY_STOP_RULES, ...given };
-    const capNote = (key: 'maxTimeMs' | 'maxCount') => (given[key] === undefined ? ' (the default)' : '');
-    if (rules.maxTimeMs > 0)
-      for (const key of ['minTimeMs', 'warmupTimeMs'] as const)
-        if (rules[key] > rules.maxTimeMs)
-          ctx.addIssue({
-            code: 'custom',
-            path: [key],
-            message: `${key} ${rules[key]} is above maxTimeMs ${rules.maxTimeMs}${capNote('maxTimeMs')}: a round would stop at ${rules.maxTimeMs} ms; raise maxTimeMs (0 = no cap) or lower ${key}`,
-          });
-    if (rules.maxCount > 0 && rules.minCount > rules.maxCount)
-      ctx.addIssue({
-        code: 'custom',
-        path: ['minCount'],
-        message: `minCount ${rules.minCount} is above maxCount ${rules.maxCount}: a round would stop at ${rules.maxCount} runs; raise maxCount (0 = no cap) or lower minCount`,
-      });
+    const wording = {
+      name: (key: string) => key,
+      unit: 'a round',
+      zeroCap: '0 = no cap',
+      defaultCap: '(the default)',
+    };
+    for (const { field, message } of stopRuleConflicts(given, STUDY_STOP_RULES, wording))
+      ctx.addIssue({ code: 'custom', path: [field], message });
   });
 
 export const studySpecSchema = z.strictObject({
@@ -155,21 +142,7 @@ export const studySpecSchema = z.strictObject({
   scenarios: z.array(oneOf('a scenario', SCENARIO_NAMES)).min(1).default(['single-stream']),
   /** LoadGen settings per scenario (e.g. server: { targetQps: 20, latencyBoundMs: 50 }). */
   scenarioSettings: z
-    .partialRecord(
-      z.enum(SCENARIO_NAMES),
-      z.strictObject({
-        samplesPerQuery: z.number().int().positive().optional(),
-        targetQps: nonNegative.optional(),
-        latencyBoundMs: nonNegative.optional(),
-        latencyPercentile: z.number().gt(0).lt(100).optional(),
-        minDurationMs: nonNegative.optional(),
-        minQueryCount: z.number().int().nonnegative().optional(),
-        minSampleCount: z.number().int().nonnegative().optional(),
-        maxDurationMs: nonNegative.optional(),
-        earlyStoppingConfidence: z.number().gt(0).lt(1).optional(),
-        seed: z.number().int().optional(),
-      }),
-    )
+    .partialRecord(z.enum(SCENARIO_NAMES), z.strictObject(scenarioSettingFields()))
     .default({}),
   rounds: z.number().int().min(1).max(1000).default(DEFAULT_ROUNDS),
   stopRules: stopRulesSchema.default({}),

@@ -15,6 +15,7 @@ import { createReadStream } from 'node:fs';
 import { stat } from 'node:fs/promises';
 import path from 'node:path';
 import { UserError } from '../errors.js';
+import { sha256File } from '../util/hash.js';
 import { lastLines, TargetError } from './errors.js';
 import type { Transport } from './transport.js';
 
@@ -105,12 +106,6 @@ export function deviceFileName(name: string): string {
   return `file${ext}`;
 }
 
-export async function sha256OfFile(file: string): Promise<string> {
-  const hash = createHash('sha256');
-  for await (const chunk of createReadStream(file)) hash.update(chunk as Buffer);
-  return hash.digest('hex');
-}
-
 export class DeviceCache {
   private rootPath: Promise<string> | undefined;
 
@@ -146,7 +141,7 @@ export class DeviceCache {
   ): Promise<UploadResult> {
     const info = await stat(localFile).catch(() => null);
     if (!info?.isFile()) throw new UserError(`cannot copy ${localFile} to the device: no such file`);
-    const sha256 = await sha256OfFile(localFile);
+    const sha256 = await sha256File(localFile);
     if (this.transport.kind === 'local')
       return { remotePath: path.resolve(localFile), sha256, bytes: info.size, copied: false };
     const name = deviceFileName(options.name ?? path.basename(localFile));
@@ -186,7 +181,7 @@ export class DeviceCache {
         throw new RangeError(`bad or repeated bundle file name '${file.name}'`);
       names.add(file.name);
     }
-    const hashes = await Promise.all(files.map((file) => sha256OfFile(file.localPath)));
+    const hashes = await Promise.all(files.map((file) => sha256File(file.localPath)));
     const manifest = files
       .map((file, i) => `${file.name}\0${hashes[i]}\n`)
       .sort()

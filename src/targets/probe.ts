@@ -18,7 +18,7 @@ import { z } from 'zod';
 import { type OrtProbeEvent, ortProbeEventSchema } from '../engines/ort-python/protocol.js';
 import { type ProbeEvent, probeEventSchema } from '../engines/torch/protocol.js';
 import { readHelpText } from '../engines/trtexec/locate.js';
-import { parseCpuInfo } from '../env/host.js';
+import { parseCpuInfo } from '../host/host.js';
 import { EDGEBENCH_VERSION } from '../version.js';
 import { DeviceCache } from './cache.js';
 import { lastLines } from './errors.js';

@@ -3,6 +3,7 @@
  * each bad input is a UserError with a message saying what is wrong — never a RangeError, a hang,
  * an unbounded allocation or raw bytes on the terminal.
  */
+
 import { execFileSync } from 'node:child_process';
 import { writeFile } from 'node:fs/promises';
 import path from 'node:path';
@@ -13,15 +14,16 @@ import { runCli } from '../../src/cli/run-cli.js';
 import { printableLine, terminalJson } from '../../src/cli/terminal.js';
 import { OrtEngine } from '../../src/engines/ort.js';
 import { maxThreads } from '../../src/engines/ort-options.js';
+import { ortShapeRunner } from '../../src/engines/ort-shapes.js';
 import { UserError } from '../../src/errors.js';
+import { synthesizeTensor } from '../../src/inputs/synthetic.js';
 import { benchmark } from '../../src/measure/benchmark.js';
 import { analyzeModel } from '../../src/onnx/analysis.js';
 import { attr, type Model } from '../../src/onnx/ir.js';
 import { loadModel, saveModel } from '../../src/onnx/model-io.js';
+import { readMediaFile } from '../../src/pipelines/image.js';
 import { parseSpec } from '../../src/study/spec.js';
 import { readRegularFile } from '../../src/util/files.js';
-import { readMediaFile } from '../../src/workloads/image.js';
-import { synthesizeTensor } from '../../src/workloads/synthetic.js';
 import { shapeChainModel } from '../fuzz/seeds.js';
 import { denseReluModel } from '../helpers/tiny-models.js';
 import { smallConvNet, tempDir } from '../optimize/helpers.js';
@@ -79,14 +81,14 @@ describe('inspect: invalid graphs are named, not crashed on', () => {
   it('a graph with no outputs', async () => {
     const m = denseReluModel(16, 8, 2);
     m.graph.outputs = [];
-    const error = await userError(() => analyzeModel(m, { source: 'm.onnx' }));
+    const error = await userError(() => analyzeModel(m, { source: 'm.onnx', runShapes: ortShapeRunner }));
     expect(error.message).toMatch(/^m\.onnx is not a usable ONNX model: its graph declares no outputs/);
   });
 
   it('a Concat axis of 2147483648 (it hung, walking a 2^31-long shape)', async () => {
     const m = smallConvNet();
     m.graph.nodes.find((n) => n.opType === 'Concat')!.attributes.axis = attr.int(2147483648);
-    const error = await userError(() => analyzeModel(m, { source: 'c.onnx' }));
+    const error = await userError(() => analyzeModel(m, { source: 'c.onnx', runShapes: ortShapeRunner }));
     expect(error.message).toBe(
       "c.onnx is not a valid ONNX model: node 'Concat_0' (Concat): axis 2147483648 is out of range for rank-4 input (allowed: -4 to 3)",
     );
@@ -111,7 +113,7 @@ describe('inspect: invalid graphs are named, not crashed on', () => {
   it('an input with a type but no shape: unknown rank, not a scalar', async () => {
     const m = shapeChainModel();
     delete m.graph.inputs[0].shape;
-    const analysis = await analyzeModel(m, { source: 's.onnx' });
+    const analysis = await analyzeModel(m, { source: 's.onnx', runShapes: ortShapeRunner });
     expect(analysis.notes).toContain("input 'x' declares no shape: shapes that depend on it are unknown");
     expect(analysis.notes.join(' ')).toMatch(/not run to find the shapes .*: input 'x' declares no shape/);
     expect(analysis.shapeSource).toBe('static');
@@ -141,7 +143,7 @@ describe('run: onnxruntime failures and impossible sizes are one clean line', ()
     const m = denseReluModel(16, 8, 2);
     m.graph.outputs = [];
     const file = await saved(m, 'no-outputs.onnx');
-    const error = await userError(() => new OrtEngine().load(file, {}));
+    const error = await userError(() => new OrtEngine().open(file, {}));
     expect(error.message).toBe(
       `${file} declares no graph outputs, so there is nothing to run: check the model's export`,
     );
@@ -164,7 +166,7 @@ describe('run: onnxruntime failures and impossible sizes are one clean line', ()
     );
     expect(threadsFlag('--threads')(String(cap))).toBe(cap);
     const file = await saved(denseReluModel(16, 8, 2), 'dense.onnx');
-    const error = await userError(() => new OrtEngine().load(file, { interOpThreads: 99999999 }));
+    const error = await userError(() => new OrtEngine().open(file, { interOpThreads: 99999999 }));
     expect(error.message).toMatch(/^inter-op threads 99999999 is more than this machine's/);
     const spec = `models: [zoo:resnet18]\noptimized: [{ name: o }]\nthreads: [0, ${cap + 1}]\n`;
     expect(() => parseSpec(spec, 's.yaml')).toThrow(

@@ -6,10 +6,10 @@
 import { readFile, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
+import { encodeNpy, parseNpy } from '../../src/inputs/npy.js';
 import { runResultSchema } from '../../src/measure/result.js';
 import { attr, createTensor, float32Tensor, type Model, type Node } from '../../src/onnx/ir.js';
 import { loadModel, saveModel } from '../../src/onnx/model-io.js';
-import { encodeNpy, parseNpy } from '../../src/workloads/npy.js';
 import { runCli } from '../helpers/cli.js';
 import { tempDir } from '../helpers/temp.js';
 import * as R from '../onnx/legacy-reference.js';

@@ -7,9 +7,9 @@ import { readFile, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { beforeAll, describe, expect, it } from 'vitest';
+import { encodeNpy } from '../../src/inputs/npy.js';
 import { GraphBuilder } from '../../src/onnx/builder.js';
 import { saveModel } from '../../src/onnx/model-io.js';
-import { encodeNpy } from '../../src/workloads/npy.js';
 import { tempDir } from '../helpers/temp.js';
 
 const REPO = fileURLToPath(new URL('../..', import.meta.url));

@@ -1,8 +1,8 @@
 import { readFile, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
+import { encodeNpy } from '../../src/inputs/npy.js';
 import { runResultSchema } from '../../src/measure/result.js';
-import { encodeNpy } from '../../src/workloads/npy.js';
 import { runCli } from '../helpers/cli.js';
 import { tempDir } from '../helpers/temp.js';
 import { writeFixtureModels } from '../helpers/tiny-models.js';

@@ -99,7 +99,7 @@ describe('a voice-activity model', () => {
   });
 
   it('takes the other branch for another sample rate: the outputs differ', async () => {
-    const loaded = await new OrtEngine().load(model, { intraOpThreads: 1 });
+    const loaded = await new OrtEngine().open(model, { intraOpThreads: 1 });
     try {
       const audio = Float32Array.from({ length: 512 }, (_, i) => Math.sin(i / 7));
       const feeds = (rate: bigint) =>

@@ -11,7 +11,7 @@ describe('describeLoadError', () => {
     const dir = await mkdtemp(path.join(os.tmpdir(), 'edgebench-ort-load-'));
     const file = path.join(dir, 'empty.onnx');
     await writeFile(file, '');
-    const load = new OrtEngine().load(file, {});
+    const load = new OrtEngine().open(file, {});
     await expect(load).rejects.toThrow(UserError);
     const message = await load.catch((e: Error) => e.message);
     expect(message).toBe(

@@ -44,7 +44,7 @@ describe('reading the opset import', () => {
 describe('a missing old kernel at opset ≥ 7', () => {
   it("upgrades to that op's next version and loads; the file is unchanged", async () => {
     const before = await readFile(clipModel);
-    const loaded = await new OrtEngine().load(clipModel, {});
+    const loaded = await new OrtEngine().open(clipModel, {});
     try {
       expect(loaded.opsetUpgrade).toMatchObject({ from: 11, to: 12 });
       expect(describeOpsetUpgrade(loaded.opsetUpgrade!)).toMatch(
@@ -62,7 +62,7 @@ describe('a missing old kernel at opset ≥ 7', () => {
   });
 
   it('with the upgrade off, shows onnxruntime’s error and the hint', async () => {
-    const error = await new OrtEngine().load(clipModel, { opsetUpgrade: false }).catch((e: unknown) => e);
+    const error = await new OrtEngine().open(clipModel, { opsetUpgrade: false }).catch((e: unknown) => e);
     expect(error).toBeInstanceOf(UserError);
     expect((error as Error).message).toMatch(
       /Could not find an implementation for Clip\(11\).*--no-opset-upgrade/,

@@ -6,14 +6,15 @@
 import { chmod, mkdir, readFile, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { type ExternalMeasureSettings, engineRunResultSchema } from '../../src/engines/external.js';
-import { measureWithEngine } from '../../src/engines/measure-with-engine.js';
+import type { ExternalMeasureSettings } from '../../src/engines/external.js';
 import { registerEngine } from '../../src/engines/registry.js';
 import { runProcess } from '../../src/engines/subprocess.js';
 import { TorchEngine } from '../../src/engines/torch/engine.js';
 import { clearPythonProbeCache, runnerScriptPath } from '../../src/engines/torch/python.js';
-import { physicalCoreCount } from '../../src/env/host.js';
 import { EngineUnavailableError, UserError } from '../../src/errors.js';
+import { physicalCoreCount } from '../../src/host/host.js';
+import { measureWithEngine } from '../../src/measure/measure-with-engine.js';
+import { runResultSchema as engineRunResultSchema } from '../../src/measure/result.js';
 import { tempDir } from '../helpers/temp.js';
 import { TORCH_PYTHON } from '../helpers/torch-python.js';
 
@@ -332,8 +333,14 @@ describe.skipIf(!unix)('torch engine with a fake python3', () => {
     await expect(engine.measure('resnet18', settings())).rejects.toThrow(EngineUnavailableError);
   });
 
-  it('refuses load(): it measures in a subprocess', async () => {
-    await expect(new TorchEngine().load()).rejects.toThrow(/Python subprocess/);
+  it('opens a session that measures in a Python subprocess, and refuses what cannot run', async () => {
+    const session = await new TorchEngine().open('resnet18', {}, 'cpu');
+    expect(session.kind).toBe('out-of-process');
+    expect(session.where.kind).toBe('child-process');
+    await expect(new TorchEngine().open('resnet18', {}, 'tpu')).rejects.toThrow(/unknown torch device 'tpu'/);
+    await expect(new TorchEngine().open('no-such-architecture')).rejects.toThrow(
+      /neither a file nor an architecture/,
+    );
   });
 });
 

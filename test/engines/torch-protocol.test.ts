@@ -2,6 +2,7 @@ import { execFileSync } from 'node:child_process';
 import { writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
+import { medianCiRanks } from '../../src/core/stats.js';
 import { resolveTorchModel, torchInputs } from '../../src/engines/torch/engine.js';
 import {
   ProtocolReader,
@@ -10,7 +11,6 @@ import {
 } from '../../src/engines/torch/protocol.js';
 import { runnerScriptPath } from '../../src/engines/torch/python.js';
 import { UserError } from '../../src/errors.js';
-import { medianCiRanks } from '../../src/measure/stats.js';
 import { tempDir } from '../helpers/temp.js';
 
 const line = (value: object) => JSON.stringify(value);

@@ -6,16 +6,16 @@ import { chmod, readFile, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { beforeAll, describe, expect, it } from 'vitest';
+import { DEFAULT_STOP_RULES } from '../../src/core/settings.js';
 import type { ExternalMeasureSettings } from '../../src/engines/external.js';
-import { engineRunResultSchema, isExternalMeasurer } from '../../src/engines/external.js';
-import { measureWithEngine, toEngineRunResult } from '../../src/engines/measure-with-engine.js';
 import { reluProbeModel } from '../../src/engines/probe-model.js';
 import { engineNames, getEngine, registerEngine } from '../../src/engines/registry.js';
 import { TrtexecEngine } from '../../src/engines/trtexec/engine.js';
 import { parseTrtexecLog } from '../../src/engines/trtexec/parse-log.js';
-import { describeHost } from '../../src/env/host.js';
 import { EngineUnavailableError, UserError } from '../../src/errors.js';
-import { DEFAULT_STOP_RULES } from '../../src/measure/settings.js';
+import { describeHost } from '../../src/host/host.js';
+import { measureWithEngine, toEngineRunResult } from '../../src/measure/measure-with-engine.js';
+import { runResultSchema as engineRunResultSchema } from '../../src/measure/result.js';
 import { tempDir } from '../helpers/temp.js';
 
 const FIXTURES = path.join(path.dirname(fileURLToPath(import.meta.url)), 'fixtures', 'trtexec');
@@ -410,10 +410,12 @@ describe.skipIf(!unix)('trtexec engine failures', () => {
     }
   });
 
-  it('refuses load(): it measures out of process', async () => {
+  it('opens a session that measures out of process, and has no variants', async () => {
     const engine = new TrtexecEngine();
-    expect(isExternalMeasurer(engine)).toBe(true);
-    await expect(engine.load()).rejects.toThrow(/out of process/);
+    const session = await engine.open('model.onnx');
+    expect(session.kind).toBe('out-of-process');
+    expect(session.where).toEqual({ kind: 'child-process', label: 'trtexec (child process)' });
+    await expect(engine.open('model.onnx', {}, 'gpu')).rejects.toThrow(/no variants/);
   });
 });
 

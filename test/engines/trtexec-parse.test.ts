@@ -2,6 +2,8 @@ import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
+import { DEFAULT_STOP_RULES } from '../../src/core/settings.js';
+import { medianSorted, sortedCopy } from '../../src/core/stats.js';
 import { buildArgs, flavorOf, runArgs, shapesSpec, trtexecTiming } from '../../src/engines/trtexec/args.js';
 import { engineCacheKey, timingCacheName } from '../../src/engines/trtexec/cache.js';
 import {
@@ -18,8 +20,6 @@ import {
 } from '../../src/engines/trtexec/parse-log.js';
 import { parseExportProfile, parseExportTimes, splitWarmup } from '../../src/engines/trtexec/parse-times.js';
 import { UserError } from '../../src/errors.js';
-import { DEFAULT_STOP_RULES } from '../../src/measure/settings.js';
-import { medianSorted, sortedCopy } from '../../src/measure/stats.js';
 
 const FIXTURES = path.join(path.dirname(fileURLToPath(import.meta.url)), 'fixtures', 'trtexec');
 const fixture = (name: string) => readFileSync(path.join(FIXTURES, name), 'utf8');

@@ -1,7 +1,7 @@
 import { mkdir, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { detectJetson, parseCpuInfo } from '../../src/env/host.js';
+import { detectJetson, parseCpuInfo } from '../../src/host/host.js';
 import { tempDir } from '../helpers/temp.js';
 
 describe('cpuinfo', () => {

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { int8Support } from '../../src/env/isa.js';
+import { int8Support } from '../../src/host/isa.js';
 import { formatStudyTable } from '../../src/report/study-table.js';
 import { isaLines } from '../../src/report/study-text.js';
 import { analyzeStudy } from '../../src/study/compare.js';

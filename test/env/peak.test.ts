@@ -2,8 +2,8 @@
 import { mkdir, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { CLOCK_SOURCES, type CpuInfo, describeHost } from '../../src/env/host.js';
-import { estimatePeak } from '../../src/env/peak.js';
+import { CLOCK_SOURCES, type CpuInfo, describeHost } from '../../src/host/host.js';
+import { estimatePeak } from '../../src/host/peak.js';
 import { tempDir } from '../helpers/temp.js';
 
 const cpu = (over: Partial<CpuInfo>): CpuInfo => ({

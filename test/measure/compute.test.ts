@@ -1,6 +1,6 @@
 /** The compute rate: operations per inference over the median latency, and the fraction of the peak. */
 import { describe, expect, it } from 'vitest';
-import { CLOCK_SOURCES, type CpuInfo } from '../../src/env/host.js';
+import { CLOCK_SOURCES, type CpuInfo } from '../../src/host/host.js';
 import { computeRate, countCompute } from '../../src/measure/compute.js';
 import { rateAtMedian } from '../../src/measure/compute-schema.js';
 import { saveModel } from '../../src/onnx/model-io.js';

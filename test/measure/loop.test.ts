@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { timeLoop } from '../../src/measure/loop.js';
-import { DEFAULT_STOP_RULES, type StopRules, validateStopRules } from '../../src/measure/settings.js';
+import { timeLoop } from '../../src/core/loop.js';
+import { DEFAULT_STOP_RULES, type StopRules, validateStopRules } from '../../src/core/settings.js';
 
 const instant = async () => undefined;
 const rules = (overrides: Partial<StopRules>): StopRules => ({

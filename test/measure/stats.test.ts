@@ -7,7 +7,7 @@ import {
   normalQuantile,
   percentileSorted,
   summarize,
-} from '../../src/measure/stats.js';
+} from '../../src/core/stats.js';
 
 describe('percentiles (nearest rank)', () => {
   const ten = [1, 2, 3, 4, 5, 6, 7, 8, 9, 10];

@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest';
+import { ortShapeRunner } from '../../src/engines/ort-shapes.js';
 import { analyzeModel, analyzeModelStatic } from '../../src/onnx/analysis.js';
 import { GraphBuilder } from '../../src/onnx/builder.js';
 import { attr, createTensor, float32Tensor, int64Tensor } from '../../src/onnx/ir.js';
@@ -131,7 +132,7 @@ describe('shape inference', () => {
       [{ name: 'y', dataType: 'float32' }],
     );
     expect(analyzeModelStatic(m).unresolvedValues).toEqual(['e', 'y']);
-    const a = await analyzeModel(m);
+    const a = await analyzeModel(m, { runShapes: ortShapeRunner });
     expect(a.shapeSource).toBe('static+run');
     expect(a.unresolvedValues).toEqual([]);
     expect(a.compute.byOpType.Relu.flops).toBe(8);

@@ -3,7 +3,7 @@
  * what the upgraded graphs must reproduce. Row-major tensors of numbers.
  */
 import { expect } from 'vitest';
-import type { HostTensor } from '../../src/engines/engine.js';
+import type { HostTensor } from '../../src/onnx/tensor.js';
 
 export interface Ref {
   dims: number[];

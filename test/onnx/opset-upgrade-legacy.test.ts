@@ -4,7 +4,6 @@
  * opset 7, so every graph here runs only because of the upgrade.
  */
 import { describe, expect, it } from 'vitest';
-import type { HostTensor } from '../../src/engines/engine.js';
 import {
   attr,
   createTensor,
@@ -15,6 +14,7 @@ import {
   opsetVersion,
 } from '../../src/onnx/ir.js';
 import { legacyOpsHandled, upgradeOpset } from '../../src/onnx/opset-upgrade/index.js';
+import type { HostTensor } from '../../src/onnx/tensor.js';
 import { emptyModel, node, randomFloats, runModel } from '../optimize/helpers.js';
 import * as R from './legacy-reference.js';
 

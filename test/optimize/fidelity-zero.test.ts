@@ -1,6 +1,6 @@
 /** Fidelity when an output is all zeros: undefined figures are NaN, n/a in tables, null in JSON; never 0. */
 import { describe, expect, it } from 'vitest';
-import type { HostTensor } from '../../src/engines/engine.js';
+import type { HostTensor } from '../../src/onnx/tensor.js';
 import { OutputAccumulator, snrDb } from '../../src/optimize/fidelity.js';
 import { formatFidelity, toJson } from '../../src/optimize/format.js';
 

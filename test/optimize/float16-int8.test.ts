@@ -5,6 +5,7 @@
 import { readFile } from 'node:fs/promises';
 import path from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
+import { synthesizeInputs } from '../../src/inputs/synthetic.js';
 import { GraphBuilder } from '../../src/onnx/builder.js';
 import { float32ToFloat16 } from '../../src/onnx/float16.js';
 import { createTensor, float32Tensor, type Model } from '../../src/onnx/ir.js';
@@ -12,7 +13,6 @@ import { loadModel, modelToBytes, saveModel } from '../../src/onnx/model-io.js';
 import { optimize } from '../../src/optimize/optimize.js';
 import { ModelRunner } from '../../src/optimize/ort-session.js';
 import { hasFloat16Weights, upcastFloat16 } from '../../src/optimize/upcast.js';
-import { synthesizeInputs } from '../../src/workloads/synthetic.js';
 import { runCli } from '../helpers/cli.js';
 import { tempDir } from './helpers.js';
 

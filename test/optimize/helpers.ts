@@ -2,10 +2,10 @@
 import { mkdtemp } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
-import type { HostTensor } from '../../src/engines/engine.js';
 import { GraphBuilder } from '../../src/onnx/builder.js';
 import { DEFAULT_IR_VERSION, type Graph, type Model, type Node, type Tensor } from '../../src/onnx/ir.js';
 import { modelToBytes, saveModel } from '../../src/onnx/model-io.js';
+import type { HostTensor } from '../../src/onnx/tensor.js';
 import { ModelRunner } from '../../src/optimize/ort-session.js';
 import { mulberry32 } from '../../src/util/prng.js';
 

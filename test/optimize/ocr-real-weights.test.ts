@@ -8,7 +8,7 @@ import { createRequire } from 'node:module';
 import path from 'node:path';
 import sharp from 'sharp';
 import { beforeAll, describe, expect, it } from 'vitest';
-import type { HostTensor } from '../../src/engines/engine.js';
+import type { HostTensor } from '../../src/onnx/tensor.js';
 import {
   IMAGENET_PREPROCESS,
   imageTensor,

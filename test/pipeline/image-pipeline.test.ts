@@ -2,8 +2,8 @@ import { writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { UserError } from '../../src/errors.js';
+import { runImagePipeline } from '../../src/pipelines/index.js';
 import { accuracyBasis } from '../../src/report/pipeline-table.js';
-import { runImagePipeline } from '../../src/workloads/index.js';
 import {
   COLOURS,
   tempDir,

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import type { Clock } from '../../src/measure/paced.js';
-import { realtimeSettings, runRealtime } from '../../src/measure/realtime.js';
+import { realtimeSettings, runRealtime } from '../../src/pipelines/realtime.js';
 
 /** A clock that only moves when the consumer works (serve) or sleeps: fully deterministic. */
 function virtualClock(): { clock: Clock; advance(ms: number): void } {

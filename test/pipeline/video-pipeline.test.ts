@@ -1,7 +1,7 @@
 import { writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { runVideoPipeline } from '../../src/workloads/index.js';
+import { runVideoPipeline } from '../../src/pipelines/index.js';
 import {
   tempDir,
   writeColourClipModel,

@@ -1,6 +1,6 @@
 import path from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { runImagePipeline, runVideoPipeline } from '../../src/workloads/index.js';
+import { runImagePipeline, runVideoPipeline } from '../../src/pipelines/index.js';
 import { resolveModel } from '../../src/zoo/resolve.js';
 import { tempDir, writeLabelledFolder, writeTestVideo } from '../workloads/media-fixtures.js';
 

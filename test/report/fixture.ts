@@ -2,8 +2,9 @@
  * A stored study built in memory for report tests: seeded synthetic latencies (fixture data, not
  * measurements), the shapes the store returns, a failed variant and fidelity records.
  */
+
+import { summarize } from '../../src/core/stats.js';
 import type { RunResult } from '../../src/measure/result.js';
-import { summarize } from '../../src/measure/stats.js';
 import type { MeasurementRecord, StoredStudy, VariantRecord } from '../../src/store/types.js';
 import type { TelemetrySummary, TelemetryWarning } from '../../src/telemetry/schema.js';
 import { mulberry32 } from '../../src/util/prng.js';

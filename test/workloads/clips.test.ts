@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
-import { ClipAssembler, clipWindows } from '../../src/workloads/clips.js';
-import { actionSegments, ownedSpan, smoothScores } from '../../src/workloads/segments.js';
-import { StageRecorder, summarizeStages } from '../../src/workloads/stages.js';
+import { ClipAssembler, clipWindows } from '../../src/pipelines/clips.js';
+import { actionSegments, ownedSpan, smoothScores } from '../../src/pipelines/segments.js';
+import { StageRecorder, summarizeStages } from '../../src/pipelines/stages.js';
 
 describe('sliding windows', () => {
   it('yields clips of T frames every S frames while a full clip fits', () => {

@@ -8,8 +8,8 @@ import {
   parseProbe,
   probeVideo,
   scaleFilter,
-} from '../../src/workloads/ffmpeg.js';
-import { isMediaSkip } from '../../src/workloads/skips.js';
+} from '../../src/pipelines/ffmpeg.js';
+import { isMediaSkip } from '../../src/pipelines/skips.js';
 import { ffmpeg, tempDir, writeColourVideo, writeTestVideo } from './media-fixtures.js';
 
 const size = { width: 32, height: 24, resize: 'resize-crop' as const, cropFraction: 0.875 };

@@ -2,8 +2,8 @@ import { mkdir, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import sharp from 'sharp';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { decodeImage, listImages, readMediaFile } from '../../src/workloads/image.js';
-import { isMediaSkip, MediaSkip } from '../../src/workloads/skips.js';
+import { decodeImage, listImages, readMediaFile } from '../../src/pipelines/image.js';
+import { isMediaSkip, MediaSkip } from '../../src/pipelines/skips.js';
 import { COLOURS, tempDir, writeBadImages, writeLabelledFolder, writeSolidImage } from './media-fixtures.js';
 
 const resize = { width: 16, height: 16, resize: 'resize-crop' as const, cropFraction: 0.875 };

@@ -11,7 +11,7 @@ import sharp from 'sharp';
 import { GraphBuilder } from '../../src/onnx/builder.js';
 import { float32Tensor } from '../../src/onnx/ir.js';
 import { modelToBytes } from '../../src/onnx/model-io.js';
-import { ffmpegPath } from '../../src/workloads/ffmpeg.js';
+import { ffmpegPath } from '../../src/pipelines/ffmpeg.js';
 
 const run = promisify(execFile);
 

@@ -1,6 +1,6 @@
 /** .npy files edgebench cannot read say what to do about it. */
 import { describe, expect, it } from 'vitest';
-import { encodeNpy, parseNpy } from '../../src/workloads/npy.js';
+import { encodeNpy, parseNpy } from '../../src/inputs/npy.js';
 
 /** A float32 .npy with its dtype string replaced (same length, so the header stays valid). */
 function withDescr(descr: string): Buffer {

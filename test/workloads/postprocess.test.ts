@@ -2,7 +2,7 @@ import { mkdtemp, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { classIndexOfFolder, labelFor, parseLabels, readLabelsFile } from '../../src/workloads/labels.js';
+import { classIndexOfFolder, labelFor, parseLabels, readLabelsFile } from '../../src/pipelines/labels.js';
 import {
   argmax,
   isDistribution,
@@ -10,7 +10,7 @@ import {
   softmax,
   toProbabilities,
   topK,
-} from '../../src/workloads/postprocess.js';
+} from '../../src/pipelines/postprocess.js';
 
 describe('softmax and top-k', () => {
   it('softmax is stable and sums to 1', () => {

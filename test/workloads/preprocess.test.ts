@@ -9,7 +9,7 @@ import {
   validatePreprocess,
   writeNormalized,
   writeRaw,
-} from '../../src/workloads/preprocess.js';
+} from '../../src/pipelines/preprocess.js';
 
 const opts = (o: Partial<PreprocessOptions>): PreprocessOptions => ({
   ...DEFAULT_PREPROCESS,

@@ -1,16 +1,16 @@
 import { describe, expect, it } from 'vitest';
 import { UserError } from '../../src/errors.js';
-import { literalTensor, looksLikeLiteral, valuesText } from '../../src/workloads/input-values.js';
-import { encodeNpy, parseNpy } from '../../src/workloads/npy.js';
+import { literalTensor, looksLikeLiteral, valuesText } from '../../src/inputs/input-values.js';
+import { encodeNpy, parseNpy } from '../../src/inputs/npy.js';
+import { synthesizeInputs } from '../../src/inputs/synthetic.js';
+import { parseTensorProtoFile } from '../../src/inputs/tensor-proto.js';
 import {
   bindDimensionNames,
   parseDims,
   parseShapeFlag,
   resolveInputShape,
   resolveInputShapes,
-} from '../../src/workloads/shapes.js';
-import { synthesizeInputs } from '../../src/workloads/synthetic.js';
-import { parseTensorProtoFile } from '../../src/workloads/tensor-proto.js';
+} from '../../src/onnx/shapes.js';
 
 describe('.npy', () => {
   it('round-trips float32 and int64', () => {

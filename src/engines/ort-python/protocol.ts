@@ -5,7 +5,7 @@
  * the extra fields of its `ready` event.
  */
 import { z } from 'zod';
-import type { StopRules } from '../../measure/settings.js';
+import type { StopRules } from '../../core/settings.js';
 import { TORCH_PROTOCOL_VERSION } from '../torch/protocol.js';
 
 /** One protocol for every Python runner: the shared core (python/edgebench_loop.py) speaks it. */

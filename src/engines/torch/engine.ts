@@ -5,20 +5,16 @@
  */
 import { stat } from 'node:fs/promises';
 import path from 'node:path';
-import { physicalCoreCount } from '../../env/host.js';
-import { EngineUnavailableError, UserError } from '../../errors.js';
 import {
   MIN_SAMPLES_FOR_PRECISION,
   MIN_TIME_FOR_PRECISION_MS,
   PRECISION_CHECK_EVERY,
-} from '../../measure/settings.js';
-import type { Engine, EngineProbe, LoadedModel, TensorInfo } from '../engine.js';
-import type {
-  ExternalEngineProbe,
-  ExternalMeasurement,
-  ExternalMeasurer,
-  ExternalMeasureSettings,
-} from '../external.js';
+} from '../../core/settings.js';
+import { EngineUnavailableError, UserError } from '../../errors.js';
+import { physicalCoreCount } from '../../host/host.js';
+import type { TensorInfo } from '../../onnx/tensor.js';
+import type { Engine, EngineProbe, OutOfProcessSession } from '../engine.js';
+import type { ExternalMeasurement, ExternalMeasureSettings } from '../external.js';
 import { describeFailure, runProcess, tailLines } from '../subprocess.js';
 import { TORCH_ARCHITECTURES } from './architectures.js';
 import { DEFAULT_TORCH_OPTIONS, type TorchOptions, validateTorchOptions } from './options.js';
@@ -104,16 +100,37 @@ export interface TorchEnvironment {
   python?: string;
 }
 
-export class TorchEngine implements Engine<Partial<TorchOptions>>, ExternalMeasurer<Partial<TorchOptions>> {
-  readonly name = 'torch';
+export class TorchEngine implements Engine<TorchOptions> {
+  readonly id = 'torch';
 
   constructor(private readonly where: TorchEnvironment = {}) {}
 
-  /** PyTorch runs in its own process with its own loop; timing it call by call over a pipe would measure the pipe. */
-  async load(): Promise<LoadedModel> {
-    throw new EngineUnavailableError(
-      "the torch engine measures in a Python subprocess: use measure() (or measureWithEngine('torch', …)), not load()",
-    );
+  /**
+   * PyTorch runs in its own process with its own loop (timing it call by call over a pipe would
+   * measure the pipe): the session measures there. `variant` is the device (`torch/cuda`).
+   */
+  async open(
+    model: string,
+    partial: Partial<TorchOptions> = {},
+    variant?: string,
+  ): Promise<OutOfProcessSession> {
+    if (variant !== undefined && variant !== 'cpu' && variant !== 'cuda')
+      throw new UserError(
+        `unknown torch device '${variant}' in 'torch/${variant}': use torch/cpu or torch/cuda`,
+      );
+    const options = { ...partial, ...(variant ? { device: variant as TorchOptions['device'] } : {}) };
+    const checked = validateTorchOptions({ ...DEFAULT_TORCH_OPTIONS, ...options });
+    // A model argument that cannot work fails at open, before any process starts.
+    await resolveTorchModel(model, checked.numClasses);
+    return {
+      kind: 'out-of-process',
+      where: {
+        kind: 'child-process',
+        label: `${checked.python ?? this.where.python ?? 'python3'} (child process)`,
+      },
+      measure: (settings) => this.measure(model, settings, options),
+      dispose: async () => {},
+    };
   }
 
   /** The interpreter this engine uses (torch importable), and why the others were passed over. */
@@ -136,7 +153,7 @@ export class TorchEngine implements Engine<Partial<TorchOptions>>, ExternalMeasu
       const info = probe.info;
       detail = `torch ${info.torch}, ${info.torchvision ? `torchvision ${info.torchvision}` : 'no torchvision (zoo architectures unavailable; TorchScript files work)'}, Python ${info.python}; ${describeChoice(choice)}`;
     }
-    const cpu: ExternalEngineProbe = {
+    const cpu: EngineProbe = {
       id: 'torch/cpu',
       bundled: false,
       available: noTorch === undefined,
@@ -144,7 +161,7 @@ export class TorchEngine implements Engine<Partial<TorchOptions>>, ExternalMeasu
       ...(detail ? { detail } : {}),
     };
     const cudaDevice = probe.ok ? probe.info.cudaDevice : undefined;
-    const cuda: ExternalEngineProbe = {
+    const cuda: EngineProbe = {
       id: 'torch/cuda',
       bundled: false,
       available: noCuda === undefined,
@@ -154,6 +171,7 @@ export class TorchEngine implements Engine<Partial<TorchOptions>>, ExternalMeasu
     return [cpu, cuda];
   }
 
+  /** One measurement of `model` in a Python subprocess (what an opened session's `measure` runs). */
   async measure(
     model: string,
     settings: ExternalMeasureSettings,

@@ -4,7 +4,7 @@
  * each event and folds a run's events into its raw result. Pure: lines in, state out.
  */
 import { z } from 'zod';
-import type { StopReason } from '../../measure/loop.js';
+import type { StopReason } from '../../core/loop.js';
 
 export const TORCH_PROTOCOL_VERSION = 1;
 

@@ -4,7 +4,7 @@
  * Spelling differences handled here: `--memPoolSize=workspace:N` (8.4+, MiB without a suffix) versus
  * `--workspace=N` (7.x–8.x, removed in 10); `--skipInference` (8.0+) versus `--buildOnly` (7.x).
  */
-import type { StopRules } from '../../measure/settings.js';
+import type { StopRules } from '../../core/settings.js';
 import type { ExternalPrecision } from '../external.js';
 import { compareVersions, type TrtexecIdentity } from './locate.js';
 

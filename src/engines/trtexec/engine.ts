@@ -1,23 +1,13 @@
-/**
- * TensorRT through `trtexec`: build an engine from ONNX (cached), run it with trtexec's own timing
- * loop, and turn its per-query export and summary into a Measurement. Nothing here needs a GPU to be
- * tested: a fake trtexec that prints a recorded output exercises every path.
- */
-import { createHash } from 'node:crypto';
-import { createReadStream } from 'node:fs';
 import { mkdtemp, readFile, rm, stat } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
-import { detectGpus, detectJetson } from '../../env/host.js';
 import { EngineUnavailableError, UserError } from '../../errors.js';
-import { resolveInputShapes } from '../../workloads/shapes.js';
-import type { Engine, EngineProbe, LoadedModel, TensorInfo } from '../engine.js';
-import type {
-  ExternalEngineProbe,
-  ExternalMeasurement,
-  ExternalMeasurer,
-  ExternalMeasureSettings,
-} from '../external.js';
+import { detectGpus, detectJetson } from '../../host/host.js';
+import { resolveInputShapes } from '../../onnx/shapes.js';
+import type { TensorInfo } from '../../onnx/tensor.js';
+import { sha256File as sha256Of } from '../../util/hash.js';
+import type { Engine, EngineProbe, OutOfProcessSession } from '../engine.js';
+import type { ExternalMeasurement, ExternalMeasureSettings } from '../external.js';
 import { describeFailure, runProcess } from '../subprocess.js';
 import { buildArgs, flavorOf, precisionFlags, runArgs, shapesSpec, trtexecTiming } from './args.js';
 import {
@@ -61,12 +51,6 @@ export interface TrtexecEnvironment {
 const ENGINE_SUFFIXES = ['.engine', '.plan', '.trt'];
 const TOP_LAYERS = 25;
 
-async function sha256Of(file: string): Promise<string> {
-  const hash = createHash('sha256');
-  for await (const chunk of createReadStream(file)) hash.update(chunk as Buffer);
-  return hash.digest('hex');
-}
-
 async function defaultGpuName(): Promise<string> {
   const [gpus, jetson] = await Promise.all([detectGpus(), detectJetson()]);
   const names = gpus.filter((g) => g.vendor === 'NVIDIA').map((g) => g.name);
@@ -93,19 +77,27 @@ function topLayers(profile: LayerProfile) {
   };
 }
 
-export class TrtexecEngine
-  implements Engine<Partial<TrtexecOptions>>, ExternalMeasurer<Partial<TrtexecOptions>>
-{
-  readonly name = 'trtexec';
+export class TrtexecEngine implements Engine<TrtexecOptions> {
+  readonly id = 'trtexec';
   private gpuNamePromise: Promise<string> | undefined;
 
   constructor(private readonly where: TrtexecEnvironment = {}) {}
 
-  /** trtexec runs its own timing loop in another process; the in-process loop cannot drive it. */
-  async load(): Promise<LoadedModel> {
-    throw new EngineUnavailableError(
-      "the trtexec engine measures out of process: use measure() (or measureWithEngine('trtexec', …)), not load()",
-    );
+  /** trtexec runs its own timing loop in another process: the session measures there. No variants. */
+  async open(
+    model: string,
+    partial: Partial<TrtexecOptions> = {},
+    variant?: string,
+  ): Promise<OutOfProcessSession> {
+    if (variant !== undefined)
+      throw new UserError(`the trtexec engine has no variants ('trtexec/${variant}')`);
+    validateTrtexecOptions({ ...DEFAULT_TRTEXEC_OPTIONS, ...partial });
+    return {
+      kind: 'out-of-process',
+      where: { kind: 'child-process', label: 'trtexec (child process)' },
+      measure: (settings) => this.measure(model, settings, partial),
+      dispose: async () => {},
+    };
   }
 
   async probe(): Promise<EngineProbe[]> {
@@ -145,10 +137,11 @@ export class TrtexecEngine
         },
       ];
     }
-    const found: ExternalEngineProbe = { id, bundled: false, available: true, detail: what };
+    const found: EngineProbe = { id, bundled: false, available: true, detail: what };
     return [found];
   }
 
+  /** One measurement of `model` by trtexec (what an opened session's `measure` runs). */
   async measure(
     model: string,
     settings: ExternalMeasureSettings,

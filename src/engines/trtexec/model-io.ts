@@ -1,7 +1,7 @@
 /** An ONNX model's declared inputs and outputs, read with onnxruntime (graph optimizations off, CPU). */
 import type * as OrtTypes from 'onnxruntime-node';
 import { messageOf } from '../../errors.js';
-import type { TensorInfo } from '../engine.js';
+import type { TensorInfo } from '../../onnx/tensor.js';
 import { onnxruntimeLogSeverity } from '../ort.js';
 import { createOrtSession } from '../ort-opset.js';
 

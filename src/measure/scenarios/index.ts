@@ -3,9 +3,9 @@
  * its validity rules — and `measureScenario`, which runs one over a loaded model for `benchmark()`.
  */
 import { performance } from 'node:perf_hooks';
+import type { LoopHooks, RawMeasurement } from '../../core/loop.js';
+import type { StopRules } from '../../core/settings.js';
 import { UserError } from '../../errors.js';
-import type { LoopHooks, RawMeasurement } from '../loop.js';
-import type { StopRules } from '../settings.js';
 import { runScenarioLoad } from './runners.js';
 import { type ScenarioRequest, scenarioSettings } from './settings.js';
 import { type ScenarioResult, summarizeScenario } from './summary.js';

@@ -142,3 +142,37 @@ function defaultMinQueryCount(s: ScenarioSettings): number {
   const needed = minQueriesToPass(overlatencyAllowed, s.latencyPercentile, s.earlyStoppingConfidence);
   return Number.isFinite(needed) ? Math.max(base, needed) : base;
 }
+
+/** Each scenario setting's `run` flag (the scenario module's messages name settings by their flags). */
+export const SCENARIO_FLAGS: Readonly<Record<keyof Omit<ScenarioSettings, 'scenario'>, string>> = {
+  samplesPerQuery: '--samples-per-query',
+  targetQps: '--qps',
+  latencyBoundMs: '--latency-bound-ms',
+  latencyPercentile: '--latency-percentile',
+  minDurationMs: '--duration-ms',
+  minQueryCount: '--min-query-count',
+  minSampleCount: '--min-sample-count',
+  maxDurationMs: '--max-duration-ms',
+  earlyStoppingConfidence: 'early-stopping confidence',
+  seed: '--seed',
+};
+
+/**
+ * A request from settings someone gave (flags, a spec): none without a scenario, and settings that
+ * only a scenario uses, given without one, are refused naming their flags.
+ */
+export function scenarioRequestOf(
+  scenario: ScenarioName | undefined,
+  given: Partial<Omit<ScenarioSettings, 'scenario'>>,
+): ScenarioRequest | undefined {
+  const settings = Object.fromEntries(Object.entries(given).filter(([, v]) => v !== undefined)) as Partial<
+    Omit<ScenarioSettings, 'scenario'>
+  >;
+  if (scenario) return { ...settings, scenario };
+  const flags = Object.keys(settings).map((key) => SCENARIO_FLAGS[key as keyof typeof settings]);
+  if (flags.length > 0)
+    throw new UserError(
+      `${flags.join(', ')} ${flags.length > 1 ? 'apply' : 'applies'} to a scenario only: add --scenario ${SCENARIOS.join('|')}`,
+    );
+  return undefined;
+}

@@ -3,7 +3,7 @@
  * stopping, and validity checks that explain themselves. The result says VALID or INVALID and why.
  * Pure: raw timings and settings in, summary out.
  */
-import { type LatencyStats, percentileSorted, sortedCopy, summarize } from '../stats.js';
+import { type LatencyStats, percentileSorted, sortedCopy, summarize } from '../../core/stats.js';
 import { percentileEstimate, serverEarlyStopping } from './early-stopping.js';
 import type { ScenarioRaw } from './runners.js';
 import type { ScenarioName, ScenarioSettings } from './settings.js';

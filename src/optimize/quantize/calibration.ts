@@ -6,10 +6,11 @@
  *   distribution and its quantized form (the TensorRT method).
  * Ranges come from running the float model in onnxruntime with the activations as extra outputs.
  */
-import type { HostTensor } from '../../engines/engine.js';
+
 import type { DataType } from '../../onnx/dtype.js';
 import type { Model } from '../../onnx/ir.js';
 import { modelToBytes } from '../../onnx/model-io.js';
+import type { HostTensor } from '../../onnx/tensor.js';
 import { ModelRunner } from '../ort-session.js';
 import type { CalibrationMethod } from '../settings.js';
 import type { Range } from './quant-math.js';

@@ -5,7 +5,7 @@
  * 32 bits; Arm's dot-product instructions do too.
  */
 import { readFileSync } from 'node:fs';
-import { parseCpuInfo } from '../../env/host.js';
+import { parseCpuInfo } from '../../host/host.js';
 
 /** True on x86 without VNNI/AMX; false elsewhere; undefined when the CPU cannot be read. */
 export function int8PairsSaturateHere(): boolean | undefined {

@@ -9,9 +9,10 @@
  * plan. Noise powers of independent sources add, so the ops are dropped, noisiest first, until the
  * sum of the rest fits the target.
  */
-import type { HostTensor } from '../../engines/engine.js';
+
 import { cloneGraph, createTensor, type Model, type Node, topologicalSort } from '../../onnx/ir.js';
 import { modelToBytes } from '../../onnx/model-io.js';
+import type { HostTensor } from '../../onnx/tensor.js';
 import type { Sample } from '../calibration-data.js';
 import { createNamer, isGraphOutput, makeNode, replaceUses } from '../graph-utils.js';
 import { ModelRunner } from '../ort-session.js';

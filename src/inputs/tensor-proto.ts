@@ -1,7 +1,8 @@
 /** One ONNX TensorProto file (.pb, as in onnx's test_data_set_N/input_M.pb) read into a host tensor. */
-import { type HostTensor, isTensorElementType } from '../engines/engine.js';
+
 import { tensorFromProto } from '../onnx/ir-proto.js';
 import { decodeTensorProto } from '../onnx/proto.js';
+import { type HostTensor, isTensorElementType } from '../onnx/tensor.js';
 
 /** Throws with a message that says what is wrong with the tensor; callers add the path. */
 export function parseTensorProtoFile(bytes: Uint8Array): HostTensor {

@@ -2,7 +2,7 @@
  * Per-stage timing of a pipeline: decode, preprocess, inference, postprocess and end-to-end, one
  * sample per unit of work (an image batch, a clip). Pure inference and end-to-end stand side by side.
  */
-import { type LatencyStats, summarize } from '../measure/stats.js';
+import { type LatencyStats, summarize } from '../core/stats.js';
 
 export const STAGES = ['decode', 'preprocess', 'inference', 'postprocess', 'endToEnd'] as const;
 export type Stage = (typeof STAGES)[number];

@@ -4,18 +4,14 @@
  * shapes read off the results. Shapes that depend on input values are those of zero inputs.
  */
 import type * as OrtTypes from 'onnxruntime-node';
-import { describeRunError, onnxruntimeLogSeverity, ort } from '../engines/ort.js';
-import { createOrtSession } from '../engines/ort-opset.js';
 import { messageOf, UserError } from '../errors.js';
+import type { RunShape, ShapeRunner } from '../onnx/analysis.js';
+import { bytesPerElement, type DataType } from '../onnx/dtype.js';
+import { cloneModel, type Model } from '../onnx/ir.js';
+import { modelToBytes } from '../onnx/model-io.js';
 import { checkedElementCount } from '../util/memory-limits.js';
-import { bytesPerElement, type DataType } from './dtype.js';
-import { cloneModel, type Model } from './ir.js';
-import { modelToBytes } from './model-io.js';
-
-export interface RunShape {
-  dataType: DataType;
-  shape: number[];
-}
+import { describeRunError, onnxruntimeLogSeverity, ort } from './ort.js';
+import { createOrtSession } from './ort-opset.js';
 
 const ORT_TYPES: Partial<Record<DataType, OrtTypes.Tensor.Type>> = {
   float32: 'float32',
@@ -36,6 +32,10 @@ const ORT_TYPES: Partial<Record<DataType, OrtTypes.Tensor.Type>> = {
  * Runs the model once and returns the shapes of `values` (node outputs). `inputShapes` gives a
  * concrete shape for every model input.
  */
+/** onnxruntime as the analysis's shape runner. */
+export const ortShapeRunner: ShapeRunner = (model, values, inputShapes, source) =>
+  shapesFromRun(model, values, inputShapes, source);
+
 export async function shapesFromRun(
   model: Model,
   values: string[],

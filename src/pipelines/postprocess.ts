@@ -1,6 +1,7 @@
 /** Post-processing of classifier outputs: softmax, top-k, argmax. Pure functions over typed arrays. */
-import type { HostTensor } from '../engines/engine.js';
+
 import { float16ToFloat32 } from '../onnx/float16.js';
+import type { HostTensor } from '../onnx/tensor.js';
 
 export interface ScoredClass {
   index: number;

@@ -2,19 +2,24 @@
  * What both pipelines do around the model: load it (cold start timed apart), warm it up on a neutral
  * input (first inference timed apart), and describe it and the machine for the result.
  */
-import { stat } from 'node:fs/promises';
 import path from 'node:path';
 import { performance } from 'node:perf_hooks';
-import type { HostTensor, LoadedModel, OpsetUpgradeInfo } from '../engines/engine.js';
-import { OrtEngine, onnxruntimeVersion } from '../engines/ort.js';
+import type { InProcessSession, OpsetUpgradeInfo } from '../engines/engine.js';
 import { DEFAULT_ORT_OPTIONS, type OrtEngineOptions } from '../engines/ort-options.js';
-import { describeHost, type HostInfo } from '../env/host.js';
+import { getEngine } from '../engines/registry.js';
 import { UserError } from '../errors.js';
-import { sha256File } from '../measure/benchmark.js';
-import { EDGEBENCH_VERSION } from '../version.js';
+import type { HostInfo } from '../host/host.js';
+import {
+  type EnvironmentFacts,
+  environmentFacts,
+  openTimed,
+  requireModelFile,
+  tensorList,
+} from '../measure/envelope.js';
+import type { HostTensor } from '../onnx/tensor.js';
 
 export interface PipelineModel {
-  loaded: LoadedModel;
+  loaded: InProcessSession;
   engineOptions: OrtEngineOptions;
   coldStartMs: number;
   info: PipelineModelInfo;
@@ -31,26 +36,18 @@ export interface PipelineModelInfo {
   opsetUpgrade?: OpsetUpgradeInfo;
 }
 
-export interface PipelineEnvironment {
-  host: Record<string, unknown>;
-  onnxruntime: string;
-  edgebench: string;
-}
+export type PipelineEnvironment = EnvironmentFacts;
 
 export async function openPipelineModel(
   modelPath: string,
   modelName: string | undefined,
   engine: Partial<OrtEngineOptions> | undefined,
 ): Promise<PipelineModel> {
-  const st = await stat(modelPath).catch(() => undefined);
-  if (!st) throw new UserError(`model file not found: ${modelPath}`);
-  if (!st.isFile()) throw new UserError(`model path is not a file: ${modelPath}`);
+  const file = await requireModelFile(modelPath, modelName);
   const engineOptions: OrtEngineOptions = { ...DEFAULT_ORT_OPTIONS, ...engine };
-  const sha256 = await sha256File(modelPath);
-  const t0 = performance.now();
-  const loaded = await new OrtEngine().load(modelPath, engineOptions);
-  // Cold start is onnxruntime's: the in-memory opset upgrade is reported apart (info.opsetUpgrade).
-  const coldStartMs = performance.now() - t0 - (loaded.opsetUpgrade?.durationMs ?? 0);
+  const { session, coldStartMs } = await openTimed(getEngine('ort'), modelPath, { ...engineOptions });
+  if (session.kind !== 'in-process') throw new UserError('the pipelines run onnxruntime in this process');
+  const loaded = session;
   if (loaded.inputs.length !== 1) {
     await loaded.dispose();
     throw new UserError(
@@ -62,12 +59,9 @@ export async function openPipelineModel(
     engineOptions,
     coldStartMs,
     info: {
-      path: path.resolve(modelPath),
-      name: modelName ?? path.basename(modelPath),
-      sha256,
-      sizeBytes: st.size,
-      inputs: loaded.inputs.map((i) => ({ name: i.name, type: String(i.type), shape: [...i.shape] })),
-      outputs: loaded.outputs.map((o) => ({ name: o.name, type: String(o.type), shape: [...o.shape] })),
+      ...file,
+      inputs: tensorList(loaded.inputs),
+      outputs: tensorList(loaded.outputs),
       ...(loaded.opsetUpgrade ? { opsetUpgrade: loaded.opsetUpgrade } : {}),
     },
   };
@@ -75,7 +69,7 @@ export async function openPipelineModel(
 
 /** Runs the model `1 + warmupRuns` times on `feed`; the first run is reported apart. */
 export async function warmUp(
-  loaded: LoadedModel,
+  loaded: InProcessSession,
   feed: Record<string, HostTensor>,
   warmupRuns: number,
 ): Promise<{ firstInferenceMs: number; warmupRuns: number; warmupMs: number }> {
@@ -88,12 +82,8 @@ export async function warmUp(
   return { firstInferenceMs, warmupRuns, warmupMs: performance.now() - t1 };
 }
 
-export async function pipelineEnvironment(host?: HostInfo): Promise<PipelineEnvironment> {
-  return {
-    host: (host ?? (await describeHost())) as unknown as Record<string, unknown>,
-    onnxruntime: onnxruntimeVersion(),
-    edgebench: EDGEBENCH_VERSION,
-  };
+export function pipelineEnvironment(host?: HostInfo): Promise<PipelineEnvironment> {
+  return environmentFacts(host);
 }
 
 export function engineSummary(options: OrtEngineOptions): Record<string, unknown> {

@@ -4,10 +4,10 @@
  * Anything larger belongs in a .npy or .pb file.
  */
 import { stat } from 'node:fs/promises';
-import { type HostTensor, isTensorElementType, type TensorInfo } from '../engines/engine.js';
 import { UserError } from '../errors.js';
 import { float16BitsFromNumber, numberFromFloat16Bits } from '../onnx/float16.js';
-import { formatShape } from './shapes.js';
+import { formatShape } from '../onnx/shapes.js';
+import { type HostTensor, isTensorElementType, type TensorInfo } from '../onnx/tensor.js';
 import { readTensorFile } from './tensor-files.js';
 
 const NUMBER = /^[-+]?(?:\d+\.?\d*|\.\d+)(?:[eE][-+]?\d+)?$/;

@@ -1,10 +1,11 @@
 /** What `inspect` is asked to count for: input shapes and small input values, resolved against a model. */
-import type { TensorInfo } from '../engines/engine.js';
+
 import { UserError } from '../errors.js';
 import type { AnalyzeOptions } from '../onnx/analysis.js';
 import { type Dim, type Model, modelInputs } from '../onnx/ir.js';
+import { bindDimensionNames, type GivenShapes } from '../onnx/shapes.js';
+import type { TensorInfo } from '../onnx/tensor.js';
 import { literalTensor, looksLikeLiteral, tensorNumbers } from './input-values.js';
-import { bindDimensionNames, type GivenShapes } from './shapes.js';
 
 export interface AnalysisInputRequest {
   /** Binds the name of each symbolic leading dimension. */

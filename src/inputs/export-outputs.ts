@@ -6,9 +6,9 @@
  */
 import { mkdir, stat, writeFile } from 'node:fs/promises';
 import path from 'node:path';
-import type { HostTensor } from '../engines/engine.js';
 import { UserError } from '../errors.js';
 import { numberFromFloat16Bits } from '../onnx/float16.js';
+import type { HostTensor } from '../onnx/tensor.js';
 import { encodeNpy } from './npy.js';
 
 export type OutputExportFormat = 'npy' | 'json';

@@ -1,8 +1,9 @@
 /** Synthetic input tensors made from a model's input metadata: seeded, so a seed reproduces the inputs. */
-import { type HostTensor, isTensorElementType, type TensorInfo } from '../engines/engine.js';
+
 import { UserError } from '../errors.js';
 import { bytesPerElement } from '../onnx/dtype.js';
 import { float16BitsFromNumber } from '../onnx/float16.js';
+import { type HostTensor, isTensorElementType, type TensorInfo } from '../onnx/tensor.js';
 import { checkedElementCount } from '../util/memory-limits.js';
 import { mulberry32 } from '../util/prng.js';
 

@@ -14,11 +14,13 @@
  *   overloaded pipeline's factor down towards 1;
  * - keeps up: no frame dropped or left unprocessed, deadline misses within `maxMissFraction`, factor ≤ 1.
  */
-import { UserError } from '../errors.js';
-import { type Clock, DROP_POLICIES, type DropPolicy, type PacedRun, runPaced } from './paced.js';
-import { type LatencyStats, summarize } from './stats.js';
 
-export { DROP_POLICIES, type DropPolicy } from './paced.js';
+import { type LatencyStats, summarize } from '../core/stats.js';
+import { UserError } from '../errors.js';
+import { type Clock, DROP_POLICIES, type DropPolicy, type PacedRun, runPaced } from '../measure/paced.js';
+import { dropUndefined } from '../util/objects.js';
+
+export { DROP_POLICIES, type DropPolicy } from '../measure/paced.js';
 
 export interface RealtimeSettings {
   /** Source frame rate (frames per second). */
@@ -196,8 +198,4 @@ export function summarizeRealtime(run: PacedRun, settings: RealtimeSettings): Re
     latencySamplesMs: latencies,
     droppedFrames: run.dropped.map((d) => d.index),
   };
-}
-
-function dropUndefined<T extends object>(value: T): Partial<T> {
-  return Object.fromEntries(Object.entries(value).filter(([, v]) => v !== undefined)) as Partial<T>;
 }

@@ -1,11 +1,11 @@
 /** Input tensors from files: NumPy .npy, or an ONNX TensorProto (.pb) as onnx's test data uses. */
 import path from 'node:path';
-import type { HostTensor, TensorInfo } from '../engines/engine.js';
 import { messageOf, UserError } from '../errors.js';
+import { formatShape } from '../onnx/shapes.js';
+import type { HostTensor, TensorInfo } from '../onnx/tensor.js';
 import { readUserFile } from '../util/files.js';
 import { maxTensorBytes } from '../util/memory-limits.js';
 import { parseNpy } from './npy.js';
-import { formatShape } from './shapes.js';
 import { parseTensorProtoFile } from './tensor-proto.js';
 
 export async function readTensorFile(file: string): Promise<HostTensor> {

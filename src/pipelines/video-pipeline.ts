@@ -7,15 +7,10 @@
 import { performance } from 'node:perf_hooks';
 import { describeOpsetUpgrade } from '../engines/ort-opset.js';
 import type { OrtEngineOptions } from '../engines/ort-options.js';
-import type { HostInfo } from '../env/host.js';
 import { UserError } from '../errors.js';
-import {
-  type RealtimeResult,
-  type RealtimeSettings,
-  realtimeSettings,
-  runRealtime,
-} from '../measure/realtime.js';
-import { EDGEBENCH_VERSION } from '../version.js';
+import type { HostInfo } from '../host/host.js';
+import { authorship } from '../measure/envelope.js';
+import { dropUndefined } from '../util/objects.js';
 import { ClipAssembler, type ClipWindow, validateClip } from './clips.js';
 import {
   DEFAULT_IDLE_TIMEOUT_MS,
@@ -47,6 +42,7 @@ import {
   validatePreprocess,
   writeNormalized,
 } from './preprocess.js';
+import { type RealtimeResult, type RealtimeSettings, realtimeSettings, runRealtime } from './realtime.js';
 import {
   type ActionSegment,
   actionSegments,
@@ -422,8 +418,7 @@ export async function runVideoPipeline(options: VideoPipelineOptions): Promise<V
     return {
       kind: 'video-pipeline',
       schemaVersion: PIPELINE_SCHEMA_VERSION,
-      tool: { name: 'edgebench', version: EDGEBENCH_VERSION },
-      createdAt: new Date().toISOString(),
+      ...authorship(),
       model: model.info,
       config: {
         requested: options.requested ?? {},
@@ -478,8 +473,4 @@ export async function runVideoPipeline(options: VideoPipelineOptions): Promise<V
   } finally {
     await loaded.dispose();
   }
-}
-
-function dropUndefined<T extends object>(value: T): Partial<T> {
-  return Object.fromEntries(Object.entries(value).filter(([, v]) => v !== undefined)) as Partial<T>;
 }

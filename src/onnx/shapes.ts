@@ -1,6 +1,7 @@
 /** Resolving a model's declared input shapes (with symbolic dimensions) into concrete ones. */
-import type { TensorInfo } from '../engines/engine.js';
+
 import { UserError } from '../errors.js';
+import type { TensorInfo } from './tensor.js';
 
 export interface ShapeRequest {
   /**

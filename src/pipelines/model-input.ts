@@ -2,10 +2,11 @@
  * Reading what a vision model wants from its declared input: picture size, layout, batch, clip length.
  * Fixed dimensions win; symbolic ones are filled from the request, or the error says which flag sets them.
  */
-import type { TensorInfo } from '../engines/engine.js';
+
 import { UserError } from '../errors.js';
+import { formatShape } from '../onnx/shapes.js';
+import type { TensorInfo } from '../onnx/tensor.js';
 import type { TensorLayout } from './preprocess.js';
-import { formatShape } from './shapes.js';
 
 export const CLIP_LAYOUTS = ['NCTHW', 'NTCHW'] as const;
 /** NCTHW: torchvision's video models (r3d_18, r2plus1d_18, mc3_18); NTCHW: per-frame channels first. */

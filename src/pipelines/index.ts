@@ -2,6 +2,22 @@
  * Input sources for real-time workloads: image and video pipelines from real files.
  * (Synthetic tensors and tensor files live beside these, in synthetic.ts and tensor-files.ts.)
  */
+
+export {
+  literalTensor,
+  looksLikeLiteral,
+  readInputValue,
+  tensorNumbers,
+  valuesText,
+} from '../inputs/input-values.js';
+export {
+  bindDimensionNames,
+  type DimensionBinding,
+  type GivenShapes,
+  resolveInputShape,
+  resolveInputShapes,
+  type ShapeRequest,
+} from '../onnx/shapes.js';
 export { ClipAssembler, type ClipWindow, clipWindows } from './clips.js';
 export {
   type DecodeOptions,
@@ -31,13 +47,6 @@ export {
   PIPELINE_SCHEMA_VERSION,
   runImagePipeline,
 } from './image-pipeline.js';
-export {
-  literalTensor,
-  looksLikeLiteral,
-  readInputValue,
-  tensorNumbers,
-  valuesText,
-} from './input-values.js';
 export { classIndexOfFolder, labelFor, parseLabels, readLabelsFile } from './labels.js';
 export {
   CLIP_LAYOUTS,
@@ -75,14 +84,6 @@ export {
   type SmoothingOptions,
   smoothScores,
 } from './segments.js';
-export {
-  bindDimensionNames,
-  type DimensionBinding,
-  type GivenShapes,
-  resolveInputShape,
-  resolveInputShapes,
-  type ShapeRequest,
-} from './shapes.js';
 export { MediaSkip, SKIP_REASONS, type SkippedInput, type SkipReason } from './skips.js';
 export { STAGES, type Stage, StageRecorder, type StageSummary, summarizeStages } from './stages.js';
 export {

@@ -5,18 +5,13 @@
  */
 
 import { performance } from 'node:perf_hooks';
-import type { HostTensor } from '../engines/engine.js';
 import { describeOpsetUpgrade } from '../engines/ort-opset.js';
 import type { OrtEngineOptions } from '../engines/ort-options.js';
-import type { HostInfo } from '../env/host.js';
 import { UserError } from '../errors.js';
-import {
-  type RealtimeResult,
-  type RealtimeSettings,
-  realtimeSettings,
-  runRealtime,
-} from '../measure/realtime.js';
-import { EDGEBENCH_VERSION } from '../version.js';
+import type { HostInfo } from '../host/host.js';
+import { authorship } from '../measure/envelope.js';
+import type { HostTensor } from '../onnx/tensor.js';
+import { dropUndefined } from '../util/objects.js';
 import {
   DEFAULT_IMAGE_LIMITS,
   decodeImage,
@@ -44,6 +39,7 @@ import {
   writeNormalized,
   writeRaw,
 } from './preprocess.js';
+import { type RealtimeResult, type RealtimeSettings, realtimeSettings, runRealtime } from './realtime.js';
 import { countSkips, describeSkipCounts, isMediaSkip, type SkippedInput, type SkipReason } from './skips.js';
 import { StageRecorder, type StageSummary, summarizeStages } from './stages.js';
 
@@ -398,8 +394,7 @@ export async function runImagePipeline(options: ImagePipelineOptions): Promise<I
     return {
       kind: 'image-pipeline',
       schemaVersion: PIPELINE_SCHEMA_VERSION,
-      tool: { name: 'edgebench', version: EDGEBENCH_VERSION },
-      createdAt: new Date().toISOString(),
+      ...authorship(),
       model: model.info,
       config: {
         requested: options.requested ?? {},
@@ -457,8 +452,4 @@ function throwNothingUsable(skipped: readonly SkippedInput[]): never {
   const shown = skipped.slice(0, 5).map((s) => `${s.file} (${s.reason}: ${s.detail})`);
   const more = skipped.length > 5 ? `; and ${skipped.length - 5} more` : '';
   throw new UserError(`no usable images: all ${skipped.length} skipped — ${shown.join('; ')}${more}`);
-}
-
-function dropUndefined<T extends object>(value: T): Partial<T> {
-  return Object.fromEntries(Object.entries(value).filter(([, v]) => v !== undefined)) as Partial<T>;
 }

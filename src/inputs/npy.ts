@@ -1,6 +1,7 @@
 /** NumPy .npy reader and writer (format versions 1–3, little-endian, C order). */
-import type { HostTensor, TensorElementType } from '../engines/engine.js';
+
 import { bytesPerElement, storageFor } from '../onnx/dtype.js';
+import type { HostTensor, TensorElementType } from '../onnx/tensor.js';
 
 const MAGIC = '\x93NUMPY';
 
