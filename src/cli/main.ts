@@ -15,6 +15,7 @@ import { register as registerRun } from './run.js';
 import { runCli } from './run-cli.js';
 import { register as registerShow } from './show.js';
 import { register as registerStudy } from './study.js';
+import { register as registerTune } from './tune.js';
 import { register as registerZoo } from './zoo.js';
 
 const program = new Command('edgebench');
@@ -29,6 +30,7 @@ registerRun(program);
 registerZoo(program);
 registerInspect(program);
 registerStudy(program);
+registerTune(program);
 registerHistory(program);
 registerShow(program);
 registerDiff(program);

@@ -12,6 +12,7 @@
  * every figure NaN, max |err| included; that is how the two cases are told apart.
  */
 import type { HostTensor, TensorInfo } from '../engines/engine.js';
+import type { GraphOptLevel } from '../engines/ort-options.js';
 import { UserError } from '../errors.js';
 import { float16ToFloat32 } from '../onnx/float16.js';
 import {
@@ -35,6 +36,11 @@ export interface CompareOptions {
   seed?: number;
   /** Intra-op threads for both sessions (0 = onnxruntime decides). */
   threads?: number;
+  /**
+   * onnxruntime graph optimization level of each session (default 'all' for both): e.g. the base as
+   * written ('disabled') against the optimized model at the level it will be deployed with.
+   */
+  graphOptLevels?: { base?: GraphOptLevel; optimized?: GraphOptLevel };
 }
 
 export interface OutputFidelity {
@@ -78,6 +84,7 @@ export async function compareOutputs(
 ): Promise<FidelityReport> {
   const baseRunner = await ModelRunner.create(base, typeof base === 'string' ? base : 'base model', {
     threads: options.threads,
+    ...(options.graphOptLevels?.base ? { graphOptLevel: options.graphOptLevels.base } : {}),
   });
   let optRunner: ModelRunner | undefined;
   try {
@@ -86,6 +93,7 @@ export async function compareOutputs(
       typeof optimized === 'string' ? optimized : 'optimized model',
       {
         threads: options.threads,
+        ...(options.graphOptLevels?.optimized ? { graphOptLevel: options.graphOptLevels.optimized } : {}),
       },
     );
     checkSameInterface(baseRunner, optRunner);
