@@ -4,7 +4,7 @@
  *   import { benchmark, optimize, runStudy, zoo } from 'edgebench';
  *
  * The core (benchmark, engines, statistics) is exported by name; each larger area is also
- * available as a namespace (`onnx`, `zoo`, `study`, `store`, `workloads`, `telemetry`, `fleet`).
+ * available as a namespace (`onnx`, `zoo`, `study`, `store`, `tuning`, `workloads`, `telemetry`, `fleet`).
  */
 export type { Engine, EngineProbe, HostTensor, LoadedModel, TensorInfo } from './engines/engine.js';
 export { type EngineRunResult, type ExternalMeasurer, engineRunResultSchema } from './engines/external.js';
@@ -31,6 +31,8 @@ export { openStore } from './store/index.js';
 export * as study from './study/index.js';
 export { analyzeStudy, loadSpec, planStudy, presetSpec, runStudy } from './study/index.js';
 export * as telemetry from './telemetry/index.js';
+export * as tuning from './tune/index.js';
+export { type TuneOptions, type TuneOutcome, tune } from './tune/index.js';
 export * as workloads from './workloads/index.js';
 export * as zoo from './zoo/index.js';
 export { resolveModel } from './zoo/resolve.js';

@@ -25,7 +25,7 @@ import { analyzeStudy } from '../study/compare.js';
 import { OBJECTIVES, type Objective } from '../tune/record.js';
 import { ACTIVATION_TYPES, BUILD_FAMILIES, type BuildFamily, type SearchSpace } from '../tune/space.js';
 import { parseShapeFlag } from '../workloads/shapes.js';
-import { choiceFlag, collect, intFlag, numberFlag } from './flags.js';
+import { choiceFlag, collect, durationFlag, intFlag, numberFlag } from './flags.js';
 import { parsePreprocess } from './optimize.js';
 
 interface TuneFlags {
@@ -61,19 +61,6 @@ interface TuneFlags {
   store?: string;
   out?: string;
   json?: boolean;
-}
-
-/** `300`, `90s`, `5m`, `1.5m` → milliseconds. */
-export function parseDuration(flag: string) {
-  return (value: string): number => {
-    const match = /^(\d+(?:\.\d+)?)\s*(ms|s|m|min|h)?$/i.exec(value.trim());
-    if (!match)
-      throw new UserError(`${flag} takes a duration such as 300 (seconds), 90s, 5m; got '${value}'`);
-    const n = Number(match[1]);
-    const unit = (match[2] ?? 's').toLowerCase();
-    const factor = unit === 'ms' ? 1 : unit === 's' ? 1000 : unit === 'h' ? 3_600_000 : 60_000;
-    return n * factor;
-  };
 }
 
 /** A comma-separated list whose items must be among `allowed`. */
@@ -146,7 +133,7 @@ export function register(program: Command): void {
     .option(
       '--time-budget <duration>',
       'how long the race may take: 300, 90s, 5m',
-      parseDuration('--time-budget'),
+      durationFlag('--time-budget'),
       300_000,
     )
     .option('--max-rounds <n>', 'rounds at most', intFlag('--max-rounds', 1), 10)
@@ -277,7 +264,7 @@ export function register(program: Command): void {
               '',
               ...raceLines(record),
               '',
-              'leaderboard (cost = the objective’s statistic; CI: bootstrap over the rounds both ran, paired):',
+              `leaderboard (cost = the objective’s statistic; cost / leader: the ${Math.round(record.settings.eliminationConfidence * 100)}% CI that eliminated a candidate, or the ${Math.round(record.settings.confidence * 100)}% CI at the end for finalists — bootstrap over the rounds both ran, paired):`,
               table(rows, { alignLeft: leftColumns(rows[0]) }),
               '',
               ...record.notes.map((n) => `note: ${n}`),

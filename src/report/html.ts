@@ -152,7 +152,7 @@ ${raceLines(tune)
 </ul>
 ${tune.notes.map((n) => `<p class="note">Note — ${escapeHtml(n)}</p>`).join('\n')}
 <h2>Leaderboard</h2>
-<p class="note">Every candidate: built, rejected by the budget, eliminated in a round, or a finalist. cost = the objective's statistic; CI: bootstrap over the rounds both ran, paired.</p>
+<p class="note">Every candidate: built, rejected by the budget, eliminated in a round, or a finalist. cost = the objective's statistic; cost / leader: the ${Math.round(tune.settings.eliminationConfidence * 100)}% CI that eliminated a candidate, or the ${Math.round(tune.settings.confidence * 100)}% CI at the end for finalists (bootstrap over the rounds both ran, paired).</p>
 ${htmlTable(leaderboardRows(tune), 'leaderboard')}`
     : '';
   return `<!doctype html>

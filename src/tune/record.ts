@@ -125,6 +125,8 @@ export interface TuneRecord {
     maxRounds: number;
     minRounds: number;
     confidence: number;
+    eliminationConfidence: number;
+    margin: number;
     resamples: number;
     racing: boolean;
     stopRules: StopRules;

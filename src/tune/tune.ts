@@ -66,6 +66,7 @@ import {
   DEFAULT_RACE_SETTINGS,
   decideRound,
   type Entrant,
+  finalStandings,
   type PairEstimate,
   type RaceSettings,
 } from './racing.js';
@@ -106,6 +107,8 @@ export const TUNE_STOP_RULES: Readonly<StopRules> = Object.freeze({
 });
 
 export const DEFAULT_TIME_BUDGET_MS = 300_000;
+/** Runs per measurement at least for the p99 objective (two samples above the p99 of each round). */
+export const P99_MIN_COUNT = 200;
 export const DEFAULT_MAX_ROUNDS = 10;
 /** Seed of synthetic calibration and fidelity samples: the CLI's own, so the rebuild commands match. */
 const DATA_SEED = 42;
@@ -144,7 +147,12 @@ export interface TuneOptions {
   stopRules?: Partial<StopRules>;
   /** false: no elimination, every candidate in every round (to compare with racing). */
   racing?: boolean;
+  /** Coverage of the reported CIs and of the tie test (default 0.95). */
   confidence?: number;
+  /** Coverage of the CI that eliminates a candidate during the race (default 0.99). */
+  eliminationConfidence?: number;
+  /** Eliminate only when the CI lies above 1 + margin (default 0.01). */
+  margin?: number;
   resamples?: number;
   /** Seed of the bootstrap. */
   seed?: number;
@@ -249,13 +257,29 @@ async function checkOutput(output: string, input: string): Promise<string> {
   if (info?.isDirectory()) throw new UserError(`-o ${output} is a folder: give a file name ending in .onnx`);
   const dir = path.dirname(resolved);
   try {
-    await mkdir(dir, { recursive: true });
+    await makeFolders(dir);
     await access(dir, fsConstants.W_OK);
     if (info) await access(resolved, fsConstants.W_OK);
   } catch (error) {
     throw new UserError(`cannot write the tuned model to ${output}: ${messageOf(error)}`);
   }
   return resolved;
+}
+
+/**
+ * `mkdir -p`, one level at a time: Node's recursive mkdir can spin forever where a level cannot be
+ * made (under /proc, for one), instead of failing.
+ */
+async function makeFolders(dir: string): Promise<void> {
+  const missing: string[] = [];
+  let at = dir;
+  while (!(await stat(at).catch(() => undefined))) {
+    missing.unshift(at);
+    const parent = path.dirname(at);
+    if (parent === at) break;
+    at = parent;
+  }
+  for (const folder of missing) await mkdir(folder);
 }
 
 /** Leading dimension fixed by the model (the same on every input), or undefined when free. */
@@ -325,7 +349,12 @@ export async function tune(options: TuneOptions): Promise<TuneOutcome> {
   if (options.deadlineMs !== undefined && !(options.deadlineMs > 0))
     throw new UserError(`the deadline must be a positive number of ms; got ${options.deadlineMs}`);
   const givenBudget = options.budget === undefined ? undefined : parseBudget(options.budget);
-  const stopRules: StopRules = { ...TUNE_STOP_RULES, ...options.stopRules };
+  // A p99 rests on the slowest 1% of a round's runs: it needs more of them than a median does.
+  const stopRules: StopRules = {
+    ...TUNE_STOP_RULES,
+    ...(objective === 'p99' ? { minCount: P99_MIN_COUNT } : {}),
+    ...options.stopRules,
+  };
   const timeBudgetMs = options.timeBudgetMs ?? DEFAULT_TIME_BUDGET_MS;
   const oneMeasurementMs = stopRules.warmupTimeMs + stopRules.minTimeMs;
   if (!(timeBudgetMs > oneMeasurementMs))
@@ -337,6 +366,10 @@ export async function tune(options: TuneOptions): Promise<TuneOutcome> {
     ...DEFAULT_RACE_SETTINGS,
     ...(options.minRounds !== undefined ? { minRounds: options.minRounds } : {}),
     ...(options.confidence !== undefined ? { confidence: options.confidence } : {}),
+    ...(options.eliminationConfidence !== undefined
+      ? { eliminationConfidence: options.eliminationConfidence }
+      : {}),
+    ...(options.margin !== undefined ? { margin: options.margin } : {}),
     ...(options.resamples !== undefined ? { resamples: options.resamples } : {}),
     ...(options.seed !== undefined ? { seed: options.seed } : {}),
     quantile: objective === 'p99' ? 0.99 : 0.5,
@@ -346,8 +379,14 @@ export async function tune(options: TuneOptions): Promise<TuneOutcome> {
     throw new UserError(`the rounds cap must be a whole number ≥ 1; got ${maxRounds}`);
   if (!Number.isInteger(raceSettings.minRounds) || raceSettings.minRounds < 1)
     throw new UserError(`the minimum rounds must be a whole number ≥ 1; got ${raceSettings.minRounds}`);
-  if (!(raceSettings.confidence > 0.5 && raceSettings.confidence < 1))
-    throw new UserError(`the confidence must be between 0.5 and 1; got ${raceSettings.confidence}`);
+  for (const [name, value] of [
+    ['confidence', raceSettings.confidence],
+    ['elimination confidence', raceSettings.eliminationConfidence],
+  ] as const)
+    if (!(value > 0.5 && value < 1))
+      throw new UserError(`the ${name} must be between 0.5 and 1; got ${value}`);
+  if (!(raceSettings.margin >= 0 && raceSettings.margin < 1))
+    throw new UserError(`the margin must be a fraction in [0, 1); got ${raceSettings.margin}`);
 
   const resolved = await resolveModel(options.model);
   const output = options.output !== undefined ? await checkOutput(options.output, resolved.path) : null;
@@ -801,6 +840,8 @@ export async function tune(options: TuneOptions): Promise<TuneOutcome> {
       maxRounds,
       minRounds: raceSettings.minRounds,
       confidence: raceSettings.confidence,
+      eliminationConfidence: raceSettings.eliminationConfidence,
+      margin: raceSettings.margin,
       resamples: raceSettings.resamples,
       racing: raceSettings.eliminate,
       stopRules,
@@ -992,7 +1033,7 @@ export async function tune(options: TuneOptions): Promise<TuneOutcome> {
         if (decision.eliminated.includes(standing.id) && standing.vsLeader) {
           s.status = 'eliminated';
           s.eliminatedInRound = round;
-          s.reason = `slower than ${decision.leader} with confidence: cost ratio ${standing.vsLeader.ratio.toFixed(3)} [${standing.vsLeader.ci[0].toFixed(3)}, ${standing.vsLeader.ci[1].toFixed(3)}]`;
+          s.reason = `slower than ${decision.leader}: cost ratio ${standing.vsLeader.ratio.toFixed(3)}, ${Math.round(raceSettings.eliminationConfidence * 100)}% CI [${standing.vsLeader.ci[0].toFixed(3)}, ${standing.vsLeader.ci[1].toFixed(3)}] above ${(1 + raceSettings.margin).toFixed(2)}`;
           eliminated.push({ id: standing.id, ratio: standing.vsLeader.ratio, ci: standing.vsLeader.ci });
         }
       }
@@ -1084,17 +1125,16 @@ export async function tune(options: TuneOptions): Promise<TuneOutcome> {
     throw new TuneError(`${message} (stored as ${studyId}: edgebench show ${studyId})`, studyId, record);
   }
 
-  const final = decideRound(
+  const final = finalStandings(
     finalists.map((s) => entrantOf(s, objective)),
-    roundsRun,
-    { ...raceSettings, eliminate: false },
+    raceSettings,
   );
-  for (const standing of final.standings) {
+  for (const standing of final) {
     const s = byId.get(standing.id)!;
-    s.vsLeader = standing.vsLeader ? { ...standing.vsLeader, leader: final.leader, round: roundsRun } : null;
+    s.vsLeader = standing.vsLeader ? { ...standing.vsLeader, leader: final[0].id, round: roundsRun } : null;
   }
   const choice = chooseWinner(
-    final.standings.map((standing) => {
+    final.map((standing) => {
       const s = byId.get(standing.id)!;
       const snr = s.fidelity ? snrOf(s.fidelity) : null;
       return {
