@@ -42,7 +42,7 @@ describe('tune reports', () => {
 
   it('show, Markdown and JSON carry the tune', () => {
     const details = formatStudyDetails(analysis);
-    expect(details).toMatch(/^tune \S+  tune-resnet18  \(finished, tune\)/);
+    expect(details).toMatch(/^tune \S+ {2}tune-resnet18 {2}\(finished, tune\)/);
     expect(details).toContain('leaderboard:');
     expect(details).not.toContain('average over');
     const md = renderMarkdown(analysis);
