@@ -4,7 +4,7 @@ import { spawnSync } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 
-const BENCHES = ['overhead.mjs', 'zoo.mjs', 'telemetry.mjs', 'optimize.mjs', 'pipeline.mjs'];
+const BENCHES = ['overhead.mjs', 'zoo.mjs', 'telemetry.mjs', 'optimize.mjs', 'pipeline.mjs', 'tune.mjs'];
 
 let failed = 0;
 for (const file of BENCHES) {

@@ -108,7 +108,7 @@ export function register(program: Command): void {
     )
     .option(
       '--budget <clauses>',
-      'fidelity budget, comma-separated or repeated: top1>=99%, top5>=…, snr>=30db, cos>=0.999, maxabs<=1e-2, meanabs<=…, accuracy-drop<=1pt (default snr>=20db, plus top1>=99% for a classifier)',
+      'fidelity budget, comma-separated or repeated: top1>=99%, top5>=…, snr>=30db, cos>=0.999, maxabs<=1e-2, meanabs<=…, accuracy-drop<=1pt (default snr>=20db, plus top1>=99% for a classifier checked on real data)',
       collect,
     )
     .option(

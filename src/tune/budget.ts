@@ -144,12 +144,15 @@ export function isClassifierOutput(info: TensorInfo): boolean {
 
 /**
  * The budget used when none is given: the output SNR at least 20 dB (the noise power at most 1% of
- * the signal's), and for a classifier (an output [N, classes]) top-1 agreement with the input
- * model of at least 99% as well.
+ * the signal's), and, for a classifier (an output [N, classes]) checked on real data, top-1
+ * agreement with the input model of at least 99% as well. On synthetic inputs a classifier's scores
+ * are close to flat, so its arg-max flips under noise far below anything that matters (zoo models
+ * with seeded weights agreed on 75–88% of top-1s at 46–58 dB): top-1 is not part of the default there.
  */
-export function defaultBudget(outputs: readonly TensorInfo[]): Budget {
+export function defaultBudget(outputs: readonly TensorInfo[], options: { realData?: boolean } = {}): Budget {
   const clauses: BudgetClause[] = [{ metric: 'snr', op: '>=', value: 20 }];
-  if (outputs.some(isClassifierOutput)) clauses.push({ metric: 'top1', op: '>=', value: 0.99 });
+  if (options.realData && outputs.some(isClassifierOutput))
+    clauses.push({ metric: 'top1', op: '>=', value: 0.99 });
   return { clauses, source: 'default' };
 }
 

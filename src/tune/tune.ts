@@ -435,7 +435,7 @@ export async function tune(options: TuneOptions): Promise<TuneOutcome> {
     );
   }
   const { inputs, outputs } = iface.value;
-  const budget = givenBudget ?? defaultBudget(outputs);
+  const budget = givenBudget ?? defaultBudget(outputs, { realData: data.fidelity.inputs !== 'synthetic' });
   checkBudgetFits(budget, outputs, { ...(labels ? { labels } : {}), model: options.model });
 
   // The space: the user's overrides on the defaults; EPs that work here when none are named.

@@ -72,9 +72,10 @@ describe('budget clauses', () => {
 });
 
 describe('the default budget and whether a budget fits the model', () => {
-  it('bounds the SNR, and top-1 agreement for a classifier', () => {
-    expect(budgetText(defaultBudget(classifier))).toBe('snr>=20db, top1>=99%');
-    expect(budgetText(defaultBudget(detector))).toBe('snr>=20db');
+  it('bounds the SNR, and top-1 agreement for a classifier checked on real data', () => {
+    expect(budgetText(defaultBudget(classifier, { realData: true }))).toBe('snr>=20db, top1>=99%');
+    expect(budgetText(defaultBudget(classifier))).toBe('snr>=20db');
+    expect(budgetText(defaultBudget(detector, { realData: true }))).toBe('snr>=20db');
     expect(defaultBudget(detector).source).toBe('default');
   });
 
