@@ -42,7 +42,7 @@ interface TuneFlags {
   mean?: string;
   std?: string;
   fit: 'fill' | 'pad';
-  timeBudget: number;
+  timeBudget?: number;
   maxRounds: number;
   minRounds: number;
   space?: string;
@@ -132,9 +132,8 @@ export function register(program: Command): void {
     .option('--fit <mode>', 'image resize: fill | pad', choiceFlag('--fit', ['fill', 'pad'] as const), 'fill')
     .option(
       '--time-budget <duration>',
-      'how long the race may take: 300, 90s, 5m',
+      'how long the race may take: 300 (seconds), 90s, 5m (default 5m)',
       durationFlag('--time-budget'),
-      300_000,
     )
     .option('--max-rounds <n>', 'rounds at most', intFlag('--max-rounds', 1), 10)
     .option('--min-rounds <n>', 'rounds before any elimination', intFlag('--min-rounds', 1), 3)
@@ -231,7 +230,7 @@ export function register(program: Command): void {
           shapes: Object.fromEntries((flags.shape ?? []).map(parseShapeFlag)),
           preprocess: parsePreprocess(flags),
           space,
-          timeBudgetMs: flags.timeBudget,
+          ...(flags.timeBudget !== undefined ? { timeBudgetMs: flags.timeBudget } : {}),
           maxRounds: flags.maxRounds,
           minRounds: flags.minRounds,
           stopRules,

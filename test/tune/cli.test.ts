@@ -3,6 +3,7 @@
  * rules: real builds, real fidelity checks, real worker processes. Assertions are about what is
  * chosen, written, stored and said — never about how fast anything ran.
  */
+import { spawn } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import { existsSync, readFileSync } from 'node:fs';
 import path from 'node:path';
@@ -12,7 +13,7 @@ import { saveModel } from '../../src/onnx/model-io.js';
 import { compareOutputs } from '../../src/optimize/fidelity.js';
 import { ModelRunner } from '../../src/optimize/ort-session.js';
 import type { TuneRecord } from '../../src/tune/record.js';
-import { runCli } from '../helpers/cli.js';
+import { CLI, runCli } from '../helpers/cli.js';
 import { smallConvNet } from '../optimize/helpers.js';
 import { removeTempDirs, tempDir } from '../study/tiny-model.js';
 import { sensitiveModel } from './models.js';
@@ -209,6 +210,69 @@ describe('edgebench tune', () => {
     expect(show.stdout).toContain('no candidate meets the budget; the closest is fp32');
     expect(show.stdout).toContain('rejected by budget');
   }, 200_000);
+
+  it('a time budget that runs out after the baseline: exit 2, with what the space needs', async () => {
+    const store = path.join(dir, 'short.db');
+    const fast = FAST.filter((_, i, all) => all[i - 1] !== '--min-rounds' && all[i] !== '--min-rounds');
+    const result = await runCli(
+      [
+        'tune',
+        sensitive,
+        '-o',
+        path.join(dir, 'short.onnx'),
+        '--store',
+        store,
+        '--space',
+        'fp32,fuse',
+        '--time-budget',
+        '0.2',
+        ...fast,
+      ],
+      { timeoutMs: 120_000 },
+    );
+    expect(result.code).toBe(2);
+    expect(result.stderr.trim().split('\n').at(-1)).toMatch(
+      /^edgebench: the time budget of 0\.2 s is too small to measure even the baseline and one candidate \(one measurement took [\d.]+ s\); this space needs about \d+ s for 3 rounds: raise --time-budget or narrow the search space \(stored as \S+/,
+    );
+  }, 120_000);
+
+  it('Ctrl-C stops the race, keeps what was measured, and exits 130', async () => {
+    const store = path.join(dir, 'stop.db');
+    const child = spawn(
+      process.execPath,
+      [
+        CLI,
+        'tune',
+        sensitive,
+        '-o',
+        path.join(dir, 'stop.onnx'),
+        '--store',
+        store,
+        '--space',
+        'fp32,fuse',
+        ...FAST,
+        '--max-rounds',
+        '50',
+        '--min-rounds',
+        '50',
+      ],
+      { stdio: ['ignore', 'pipe', 'pipe'] },
+    );
+    let stderr = '';
+    const code = await new Promise<number | null>((resolve) => {
+      child.stderr.on('data', (d) => {
+        stderr += d;
+        if (/round 1 \(/.test(stderr) && !child.killed) child.kill('SIGINT');
+      });
+      child.on('close', resolve);
+    });
+    expect(code).toBe(130);
+    expect(stderr).toContain('SIGINT: stopping; what was measured is stored');
+    const history = await runCli(['history', '--store', store]);
+    expect(history.stdout).toMatch(/tune-sensitive +interrupted/);
+    const show = await runCli(['show', 'latest', '--store', store]);
+    expect(show.stdout).toContain('interrupted before a winner was chosen');
+  }, 120_000);
 
   it('refuses a metric that does not fit the model: top-1 on a feature map', async () => {
     const result = await runCli([
