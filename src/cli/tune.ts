@@ -10,7 +10,7 @@ import type { Command } from 'commander';
 import {
   GRAPH_OPT_LEVELS,
   type GraphOptLevel,
-  isExecutionProvider,
+  ORT_EXECUTION_PROVIDERS,
   type OrtExecutionProvider,
 } from '../engines/ort-options.js';
 import { UserError } from '../errors.js';
@@ -168,9 +168,7 @@ export function register(program: Command): void {
     .option('--json', 'print the result as JSON on stdout')
     .action(async (modelArg: string, flags: TuneFlags) => {
       const levels = listOf<GraphOptLevel>('--levels', flags.levels, GRAPH_OPT_LEVELS);
-      const eps = listOf<OrtExecutionProvider>('--eps', flags.eps, ['cpu', 'webgpu', 'cuda', 'tensorrt']);
-      if (eps?.some((ep) => !isExecutionProvider(ep)))
-        throw new UserError('--eps: unknown execution provider');
+      const eps = listOf<OrtExecutionProvider>('--eps', flags.eps, ORT_EXECUTION_PROVIDERS);
       const space: Partial<SearchSpace> = {
         ...(flags.space ? { families: listOf<BuildFamily>('--space', flags.space, BUILD_FAMILIES) } : {}),
         ...(levels ? { levels } : {}),

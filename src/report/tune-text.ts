@@ -18,9 +18,11 @@ const STATUS_TEXT: Record<LeaderboardEntry['status'], string> = {
   'not-measured': 'not measured',
 };
 
-function ratioText(r: RatioWithCi | null | undefined): string {
-  if (!r) return '—';
-  return `${r.ratio.toFixed(2)}× [${r.ci[0].toFixed(2)}–${r.ci[1].toFixed(2)}]`;
+/** A speedup as a sentence says it: `1.80× [1.70–1.90] faster`, or `1.25× [1.10–1.40] slower` below 1. */
+function speedText(r: RatioWithCi | null | undefined): string {
+  if (!r) return 'not comparable (no round in common)';
+  if (r.ratio >= 1) return `${r.ratio.toFixed(2)}× [${r.ci[0].toFixed(2)}–${r.ci[1].toFixed(2)}] faster`;
+  return `${(1 / r.ratio).toFixed(2)}× [${(1 / r.ci[1]).toFixed(2)}–${(1 / r.ci[0]).toFixed(2)}] slower`;
 }
 
 /** The objective's figure: ms for latency and p99, items/s for throughput. */
@@ -137,13 +139,13 @@ export function tuneSummaryLines(record: TuneRecord): string[] {
   const baseline = record.leaderboard.find((e) => e.baseline);
   lines.push(
     w.speedupOverBaseline
-      ? `  ${ratioText(w.speedupOverBaseline)} faster than the baseline (${baseline ? candidateText(baseline) : 'the model as given'}), ${objectiveName(record)}, ${w.speedupOverBaseline.rounds} paired rounds`
+      ? `  ${speedText(w.speedupOverBaseline)} than the baseline (${baseline ? candidateText(baseline) : 'the model as given'}), ${objectiveName(record)}, ${w.speedupOverBaseline.rounds} paired rounds`
       : '  the winner is the baseline itself: no candidate beat the model as given',
   );
   if (w.runnerUp) {
     const r = byId.get(w.runnerUp.id);
     lines.push(
-      `  ${ratioText(w.runnerUp.speedup)} faster than the runner-up (${r ? candidateText(r) : w.runnerUp.id})${w.runnerUp.tie ? ' — not a significant difference: a tie' : ''}`,
+      `  ${speedText(w.runnerUp.speedup)} than the runner-up (${r ? candidateText(r) : w.runnerUp.id})${w.runnerUp.tie ? ' — not a significant difference: a tie' : ''}`,
     );
   }
   if (w.tieNote) lines.push(`  tie: ${w.tieNote}`);

@@ -53,7 +53,7 @@ export function pickWinner(ctx: TuneContext, finalists: CandidateState[], rounds
   const winnerEntrant = entrantOf(winner, objective);
   const over = (other: CandidateState) => compareEntrants(entrantOf(other, objective), winnerEntrant, race);
   const baseline = ctx.states.find((s) => s.spec.baseline)!;
-  const cost = (s: CandidateState) => costOf(entrantOf(s, objective), race.quantile);
+  const costOfState = (s: CandidateState) => costOf(entrantOf(s, objective), race.quantile);
   const runnerUp = ctx.states
     .filter(
       (s) =>
@@ -61,10 +61,14 @@ export function pickWinner(ctx: TuneContext, finalists: CandidateState[], rounds
         s.rounds.size > 0 &&
         !['rejected-by-budget', 'failed', 'missed-deadline'].includes(s.status),
     )
-    .sort((a, b) => cost(a) - cost(b))[0];
+    .sort((a, b) => costOfState(a) - costOfState(b))[0];
   const recipes = recipeCount(winner.build);
+  const own = standings.find((x) => x.id === winner.spec.id)?.vsLeader;
+  const cost = own
+    ? `; its cost is ${own.ratio.toFixed(2)}× the fastest's, ${Math.round(race.confidence * 100)}% CI [${own.ci[0].toFixed(2)}–${own.ci[1].toFixed(2)}]`
+    : '';
   const tieNote = choice.tieBroken
-    ? `${choice.tied.length} finalists are not significantly different from the fastest, ${choice.leader}; chose ${winner.spec.id}, the simpler (${recipes} recipe${recipes === 1 ? '' : 's'}${winner.fidelity ? `, ${metricsText(ctx.budget, winner.fidelity)}` : ''})`
+    ? `${choice.tied.length} finalists are not significantly different from the fastest, ${choice.leader}; chose ${winner.spec.id}, the simpler (${recipes} recipe${recipes === 1 ? '' : 's'}${winner.fidelity ? `, ${metricsText(ctx.budget, winner.fidelity)}` : ''})${cost}`
     : choice.tied.length > 1
       ? `${choice.tied.length - 1} other finalist${choice.tied.length > 2 ? 's are' : ' is'} not significantly different from ${winner.spec.id}, which is also the simplest of them`
       : null;

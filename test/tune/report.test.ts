@@ -28,6 +28,26 @@ describe('tune reports', () => {
     );
   });
 
+  it('says "slower" for a tie broken towards a simpler, slower winner', () => {
+    const tune = analysis.tune!;
+    const tied = {
+      ...tune,
+      winner: {
+        ...tune.winner!,
+        runnerUp: {
+          id: 'fused t2 cpu b1',
+          speedup: { ratio: 0.8, ci: [0.5, 1.25] as [number, number], rounds: 3 },
+          tie: true,
+        },
+        tieNote: '2 finalists are not significantly different from the fastest',
+      },
+    };
+    const lines = tuneSummaryLines(tied).join('\n');
+    expect(lines).toContain('1.25× [0.80–2.00] slower than the runner-up (fused');
+    expect(lines).toContain('not a significant difference: a tie');
+    expect(lines).toContain('tie: 2 finalists are not significantly different from the fastest');
+  });
+
   it('lists every candidate on the leaderboard with where it ended', () => {
     const rows = leaderboardRows(analysis.tune!);
     expect(rows.slice(1).map((r) => [r[0], r[1], r[2]])).toEqual([
