@@ -12,6 +12,7 @@ const BENCHES = [
   'optimize.mjs',
   'pipeline.mjs',
   'fuzz.mjs',
+  'tune.mjs',
 ];
 
 let failed = 0;

@@ -4,7 +4,8 @@
  *   import { benchmark, optimize, runStudy, zoo } from 'edgebench';
  *
  * The core (benchmark, engines, statistics) is exported by name; each larger area is also
- * available as a namespace (`onnx`, `zoo`, `study`, `store`, `workloads`, `telemetry`, `fleet`, `targets`).
+ * available as a namespace (`onnx`, `zoo`, `study`, `store`, `tuning`, `workloads`, `telemetry`, `fleet`,
+ * `targets`).
  */
 
 export { type RawMeasurement, timeLoop } from './core/loop.js';
@@ -38,5 +39,7 @@ export * as study from './study/index.js';
 export { analyzeStudy, loadSpec, planStudy, presetSpec, runStudy } from './study/index.js';
 export * as targets from './targets/index.js';
 export * as telemetry from './telemetry/index.js';
+export * as tuning from './tune/index.js';
+export { type TuneOptions, type TuneOutcome, tune } from './tune/index.js';
 export * as zoo from './zoo/index.js';
 export { resolveModel } from './zoo/resolve.js';

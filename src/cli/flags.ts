@@ -31,6 +31,18 @@ export function numberFlag(flag: string, min = 0) {
   };
 }
 
+/** A duration in seconds, or with a unit: `300`, `90s`, `5m`, `1.5m`, `250ms`, `1h` → milliseconds. */
+export function durationFlag(flag: string) {
+  return (value: string): number => {
+    const match = /^(\d+(?:\.\d+)?)\s*(ms|s|m|min|h)?$/i.exec(value.trim());
+    if (!match)
+      throw new UserError(`${flag} takes a duration such as 300 (seconds), 90s, 5m; got '${value}'`);
+    const unit = (match[2] ?? 's').toLowerCase();
+    const factor = unit === 'ms' ? 1 : unit === 's' ? 1000 : unit === 'h' ? 3_600_000 : 60_000;
+    return Number(match[1]) * factor;
+  };
+}
+
 export function choiceFlag<T extends string>(flag: string, allowed: readonly T[]) {
   return (value: string): T => {
     if (!(allowed as readonly string[]).includes(value))

@@ -37,6 +37,12 @@ const COMMANDS: ReadonlyArray<{ name: string; summary: string; load: () => Promi
     load: () => import('./study.js'),
   },
   {
+    name: 'tune',
+    summary:
+      'find the fastest configuration of a model on this machine within a fidelity budget, and prove it',
+    load: () => import('./tune.js'),
+  },
+  {
     name: 'history',
     summary: 'list the studies in the store, newest first',
     load: () => import('./history.js'),

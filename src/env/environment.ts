@@ -2,8 +2,7 @@
 import type { EngineProbe } from '../engines/engine.js';
 import { onnxruntimeVersion } from '../engines/ort.js';
 import { type EngineContext, probeAllEngines } from '../engines/registry.js';
-import { TorchEngine } from '../engines/torch/engine.js';
-import type { PythonSource } from '../engines/torch/python.js';
+import { choosePython, type PythonSource, torchUnavailableReason } from '../engines/torch/python.js';
 import { describeHost, type HostInfo } from '../host/host.js';
 import { describeTelemetrySources, type SourceDetection } from '../telemetry/index.js';
 import { EDGEBENCH_VERSION } from '../version.js';
@@ -35,7 +34,7 @@ export async function describeEnvironment(context: EngineContext = {}): Promise<
     probeAllEngines(context),
     describeTelemetrySources(),
     // Probes are cached per interpreter, so this asks nothing the torch probe above does not.
-    new TorchEngine(context).choosePython(),
+    choosePython(torchUnavailableReason, context.python, context.env ?? process.env),
   ]);
   const { chosen, skipped, reason } = torchPython;
   return {

@@ -11,7 +11,7 @@
  * not (no signal to compare the error with). Read max/mean |err| then. NaN in the outputs makes
  * every figure NaN, max |err| included; that is how the two cases are told apart.
  */
-
+import type { GraphOptLevel } from '../engines/ort-options.js';
 import { UserError } from '../errors.js';
 import { float16ToFloat32 } from '../onnx/float16.js';
 import type { HostTensor, TensorInfo } from '../onnx/tensor.js';
@@ -36,6 +36,11 @@ export interface CompareOptions {
   seed?: number;
   /** Intra-op threads for both sessions (0 = onnxruntime decides). */
   threads?: number;
+  /**
+   * onnxruntime graph optimization level of each session (default 'all' for both): e.g. the base as
+   * written ('disabled') against the optimized model at the level it will be deployed with.
+   */
+  graphOptLevels?: { base?: GraphOptLevel; optimized?: GraphOptLevel };
 }
 
 export interface OutputFidelity {
@@ -81,6 +86,7 @@ export async function compareOutputs(
 ): Promise<FidelityReport> {
   const baseRunner = await ModelRunner.create(base, typeof base === 'string' ? base : 'base model', {
     threads: options.threads,
+    ...(options.graphOptLevels?.base ? { graphOptLevel: options.graphOptLevels.base } : {}),
   });
   let optRunner: ModelRunner | undefined;
   try {
@@ -89,6 +95,7 @@ export async function compareOutputs(
       typeof optimized === 'string' ? optimized : 'optimized model',
       {
         threads: options.threads,
+        ...(options.graphOptLevels?.optimized ? { graphOptLevel: options.graphOptLevels.optimized } : {}),
       },
     );
     checkSameInterface(baseRunner, optRunner);

@@ -28,11 +28,13 @@ export { type FuseStats, fuseModel } from './fuse.js';
 export {
   type CalibrationOptions,
   type FidelityOptions,
+  int8SensitivityRanking,
   type ModelSummary,
   type OptimizeOptions,
   type OptimizeReport,
   type OptimizeStep,
   optimize,
+  type SensitivityOptions,
 } from './optimize.js';
 export {
   CALIBRATION_METHODS,
@@ -42,7 +44,8 @@ export {
 } from './quantize/calibration.js';
 export { type DynamicQuantReport, quantizeDynamic } from './quantize/dynamic.js';
 export type { QuantType } from './quantize/quant-math.js';
-export { quantizeStatic, type StaticQuantReport } from './quantize/static.js';
+export type { SensitivityResult } from './quantize/sensitivity.js';
+export { quantizeStatic, rankQuantizationSensitivity, type StaticQuantReport } from './quantize/static.js';
 export {
   isRecipeName,
   parseRecipes,

@@ -28,7 +28,8 @@ import { ModelRunner } from './ort-session.js';
 import { type CalibrationMethod, DEFAULT_PERCENTILE } from './quantize/calibration.js';
 import { quantizeDynamic } from './quantize/dynamic.js';
 import type { QuantType } from './quantize/quant-math.js';
-import { quantizeStatic } from './quantize/static.js';
+import type { SensitivityResult } from './quantize/sensitivity.js';
+import { quantizeStatic, rankQuantizationSensitivity } from './quantize/static.js';
 import { parseRecipes, type RecipeName } from './recipes.js';
 import { hasFloat16Weights, type UpcastReport, upcastFloat16 } from './upcast.js';
 
@@ -373,6 +374,35 @@ export async function optimize(options: OptimizeOptions): Promise<OptimizeReport
   };
 }
 
+export type SensitivityOptions = Pick<
+  OptimizeOptions,
+  'input' | 'calibration' | 'shapes' | 'activationType' | 'perChannel' | 'excludeNodes'
+>;
+
+/**
+ * The mixed-precision ranking of `fuse,int8-static` on a model: every op the quantizer would
+ * quantize, noisiest first (see sensitivity.ts), measured on the calibration set. The names are the
+ * ones `excludeNodes` takes when `optimize` runs `fuse,int8-static` with the same options, so a
+ * caller can keep the first k in float and check the result against its own fidelity budget.
+ */
+export async function int8SensitivityRanking(options: SensitivityOptions): Promise<SensitivityResult> {
+  const info = await stat(options.input).catch(() => undefined);
+  if (!info?.isFile()) throw new UserError(`model file not found: ${options.input}`);
+  const model = await loadModel(options.input);
+  await fuseModel(model);
+  const { samples } = await calibrationSet(model, options);
+  return rankQuantizationSensitivity(model, {
+    activationType: options.activationType,
+    perChannel: options.perChannel,
+    excludeNodes: options.excludeNodes,
+    samples,
+    calibration: {
+      method: options.calibration?.method ?? 'minmax',
+      percentile: options.calibration?.percentile ?? DEFAULT_PERCENTILE,
+    },
+  });
+}
+
 async function checkPaths(input: string, output: string): Promise<void> {
   const info = await stat(input).catch(() => undefined);
   if (!info) throw new UserError(`model file not found: ${input}`);
@@ -403,7 +433,7 @@ export function inputInfos(model: Model): TensorInfo[] {
   }));
 }
 
-async function calibrationSet(model: Model, options: OptimizeOptions) {
+async function calibrationSet(model: Model, options: Pick<OptimizeOptions, 'calibration' | 'shapes'>) {
   const source = options.calibration?.source ?? 'synthetic';
   if (Array.isArray(source)) {
     validateSamples(source, inputInfos(model), 'calibration set');

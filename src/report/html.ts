@@ -28,6 +28,8 @@ import {
   telemetryWarningLines,
   variantRows,
 } from './study-text.js';
+import { paretoChart, racingChart } from './tune-charts.js';
+import { leaderboardRows, raceLines, tuneSummaryLines } from './tune-text.js';
 import type { VegaAssets } from './vega-assets.js';
 
 export function escapeHtml(text: string): string {
@@ -102,6 +104,16 @@ export function renderHtml(analysis: StudyAnalysis, assets: VegaAssets): string 
       chartBlocks.push(`<div id="${id}" class="chart"></div>`);
     } else chartBlocks.push(`<p class="note">${escapeHtml(missing)}</p>`);
   };
+  const tune = analysis.tune;
+  if (tune) {
+    addChart(
+      'chart-pareto',
+      'Latency against fidelity (Pareto)',
+      paretoChart(tune),
+      'No candidate was both measured and checked for fidelity.',
+    );
+    addChart('chart-racing', 'Racing timeline', racingChart(analysis), 'The race did not run.');
+  }
   addChart('chart-speedup', 'Speedup per model', charts.speedup, 'No comparison could be computed.');
   addChart('chart-distribution', 'Latency distribution', charts.distribution, 'No samples stored.');
   addChart('chart-timeline', 'Latency over time', charts.timeline, 'No samples stored.');
@@ -126,7 +138,24 @@ export function renderHtml(analysis: StudyAnalysis, assets: VegaAssets): string 
   const byFramework = frameworkRows(analysis);
   const devices = deviceListRows(analysis);
   const warnings = telemetryWarningLines(analysis);
-  const title = `edgebench study ${s.name} (${s.id})`;
+  const title = `edgebench ${tune ? 'tune' : 'study'} ${s.name} (${s.id})`;
+  const tuneBlock = tune
+    ? `<h2>Tune result</h2>
+<ul class="tune">
+${tuneSummaryLines(tune)
+  .map((l) => `<li>${escapeHtml(l)}</li>`)
+  .join('\n')}
+</ul>
+<ul class="averages">
+${raceLines(tune)
+  .map((l) => `<li>${escapeHtml(l)}</li>`)
+  .join('\n')}
+</ul>
+${tune.notes.map((n) => `<p class="note">Note — ${escapeHtml(n)}</p>`).join('\n')}
+<h2>Leaderboard</h2>
+<p class="note">Every candidate: built, rejected by the budget, eliminated in a round, or a finalist. cost = the objective's statistic; cost / leader: the ${Math.round(tune.settings.eliminationConfidence * 100)}% CI that eliminated a candidate, or the ${Math.round(tune.settings.confidence * 100)}% CI at the end for finalists (bootstrap over the rounds both ran, paired).</p>
+${htmlTable(leaderboardRows(tune), 'leaderboard')}`
+    : '';
   return `<!doctype html>
 <html lang="en">
 <head>
@@ -136,16 +165,15 @@ export function renderHtml(analysis: StudyAnalysis, assets: VegaAssets): string 
 <style>${STYLE}</style>
 </head>
 <body>
-<h1>${escapeHtml(`Study ${s.name}`)}</h1>
+<h1>${escapeHtml(`${tune ? 'Tune' : 'Study'} ${s.name}`)}</h1>
 <p class="meta">${escapeHtml(`${s.id} · ${s.status} · ${s.source} · created ${s.createdAt}${s.finishedAt ? ` · finished ${s.finishedAt}` : ''} · edgebench ${s.edgebenchVersion}`)}</p>
-<h2>Results</h2>
+${tuneBlock}
+<h2>${tune ? 'Every candidate against the baseline' : 'Results'}</h2>
 ${analysis.comparisons.length > 0 ? htmlTable(comparisonRows(analysis), 'results') : '<p>No optimized variant was planned.</p>'}
 <ul class="averages">
-${averageLines(analysis)
-  .map((l) => `<li>${escapeHtml(l)}</li>`)
-  .join('\n')}
+${(tune ? [] : averageLines(analysis)).map((l) => `<li>${escapeHtml(l)}</li>`).join('\n')}
 </ul>
-${roundCautionLines(analysis)
+${(tune ? [] : roundCautionLines(analysis))
   .map((n) => `<p class="caution">Caution — ${escapeHtml(n)}</p>`)
   .join('\n')}
 ${notes.map((n) => `<p class="note">Note — ${escapeHtml(n)}</p>`).join('\n')}

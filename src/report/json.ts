@@ -20,6 +20,7 @@ export function studyReportObject(analysis: StudyAnalysis): Record<string, unkno
     epComparisons: analysis.epComparisons,
     frameworkComparisons: analysis.frameworkComparisons,
     averages: analysis.averages,
+    ...(analysis.tune ? { tune: analysis.tune } : {}),
     variants: analysis.variants.map((v) => ({
       ...v.variant,
       rounds: v.rounds,

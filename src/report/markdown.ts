@@ -21,6 +21,7 @@ import {
   telemetryWarningLines,
   variantRows,
 } from './study-text.js';
+import { leaderboardRows, raceLines, tuneSummaryLines } from './tune-text.js';
 
 function escapeCell(text: string): string {
   return text.replace(/\|/g, '\\|').replace(/\n/g, ' ');
@@ -38,13 +39,23 @@ export function markdownTable(rows: readonly (readonly string[])[]): string {
 export function renderMarkdown(analysis: StudyAnalysis): string {
   const s = analysis.study;
   const out: string[] = [];
-  out.push(`# Study ${s.name} (${s.id})`);
+  out.push(`# ${analysis.tune ? 'Tune' : 'Study'} ${s.name} (${s.id})`);
   out.push('');
   out.push(
     `Status: ${s.status}. Source: ${s.source}. Created ${s.createdAt}${s.finishedAt ? `, finished ${s.finishedAt}` : ''}. edgebench ${s.edgebenchVersion}.`,
   );
   out.push('');
-  out.push('## Results');
+  const tune = analysis.tune;
+  if (tune) {
+    out.push('## Tune result', '');
+    for (const line of tuneSummaryLines(tune))
+      out.push(line.startsWith('  ') ? `  - ${line.trim()}` : `- ${line}`);
+    out.push('');
+    for (const line of raceLines(tune)) out.push(`- ${line}`);
+    for (const n of tune.notes) out.push('', `> Note — ${n}`);
+    out.push('', '## Leaderboard', '', markdownTable(leaderboardRows(tune)), '');
+  }
+  out.push(tune ? '## Every candidate against the baseline' : '## Results');
   out.push('');
   out.push(
     analysis.comparisons.length > 0
@@ -52,8 +63,8 @@ export function renderMarkdown(analysis: StudyAnalysis): string {
       : 'No optimized variant was planned.',
   );
   out.push('');
-  for (const line of averageLines(analysis)) out.push(`- ${line}`);
-  const spread = roundCautionLines(analysis);
+  for (const line of tune ? [] : averageLines(analysis)) out.push(`- ${line}`);
+  const spread = tune ? [] : roundCautionLines(analysis);
   if (spread.length > 0) {
     out.push('');
     for (const n of spread) out.push(`> Caution — ${n}`);

@@ -18,12 +18,21 @@ import {
   telemetryWarningLines,
   variantRows,
 } from './study-text.js';
+import { leaderboardRows, raceLines, tuneSummaryLines } from './tune-text.js';
 
 export function formatStudyTable(analysis: StudyAnalysis): string {
   const s = analysis.study;
   const lines: string[] = [];
-  lines.push(`study ${s.id}  ${s.name}  (${s.status}, ${s.source})`);
+  lines.push(`${analysis.tune ? 'tune' : 'study'} ${s.id}  ${s.name}  (${s.status}, ${s.source})`);
   lines.push('');
+  if (analysis.tune) {
+    const tune = analysis.tune;
+    lines.push(...tuneSummaryLines(tune), '', ...raceLines(tune), '');
+    const board = leaderboardRows(tune);
+    lines.push('leaderboard:', table(board, { alignLeft: leftColumns(board[0]) }), '');
+    for (const n of tune.notes) lines.push(`note: ${n}`);
+    lines.push('', 'every candidate against the baseline:');
+  }
   if (analysis.comparisons.length === 0) lines.push('no comparisons (no optimized variant was planned)');
   else {
     const rows = comparisonRows(analysis);
@@ -51,12 +60,13 @@ export function formatStudyTable(analysis: StudyAnalysis): string {
     for (const line of frameworkAverageLines(analysis)) lines.push(line);
     for (const note of frameworkNoteLines(analysis)) lines.push(`note: ${note}`);
   }
-  const averages = averageLines(analysis);
+  // A tune is one model: its race notes say what the averages and round cautions would.
+  const averages = analysis.tune ? [] : averageLines(analysis);
   if (averages.length > 0) {
     lines.push('');
     for (const line of averages) lines.push(line);
   }
-  const spread = roundCautionLines(analysis);
+  const spread = analysis.tune ? [] : roundCautionLines(analysis);
   if (spread.length > 0) {
     lines.push('');
     for (const n of spread) lines.push(`caution: ${n}`);

@@ -550,6 +550,8 @@ const LEFT = new Set([
   'ep',
   'scenario',
   'round medians ms',
+  'candidate',
+  'why',
 ]);
 
 /** Indices of the text columns of a table (the rest are numbers, right-aligned). */

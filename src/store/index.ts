@@ -20,6 +20,7 @@ export { decodeSamples, encodeSamples } from './samples-codec.js';
 export type { StoreSchema } from './schema.js';
 export { DEFAULT_BUSY_TIMEOUT_MS, newStudyId, type SqliteStoreOptions, SqliteStudyStore } from './sqlite.js';
 export type * from './types.js';
+export { fidelityIdentical, TUNE_SOURCE } from './types.js';
 
 /** `--store` as given, else EDGEBENCH_STORE, when either is a PostgreSQL URL. */
 function postgresLocation(location: string | undefined): string | undefined {

@@ -33,6 +33,7 @@ import type {
   VariantRecord,
   VariantUpdate,
 } from './types.js';
+import { TUNE_SOURCE } from './types.js';
 
 type Db = Kysely<StoreSchema>;
 
@@ -300,6 +301,8 @@ export class KyselyStudyStore implements StudyStore {
         .selectFrom('studies')
         .selectAll()
         .where('status', '!=', 'finished')
+        // A tune run is stored as a study but is not resumed as one (`edgebench tune` runs again).
+        .where('source', '!=', TUNE_SOURCE)
         .orderBy('created_at', 'desc')
         .orderBy('id', 'desc')
         .limit(1)
@@ -507,6 +510,17 @@ export class KyselyStudyStore implements StudyStore {
     });
   }
 
+  recordTuneResult(studyId: string, result: unknown): Promise<void> {
+    return this.guard(async () => {
+      const values = { recorded_at: new Date().toISOString(), result_json: json(result) };
+      await this.db
+        .insertInto('tune_results')
+        .values({ study_id: studyId, ...values })
+        .onConflict((oc) => oc.column('study_id').doUpdateSet(values))
+        .execute();
+    });
+  }
+
   /** Records a device that measured part of a study (once per agent; later calls change nothing). */
   recordDevice(d: DeviceRecord): Promise<void> {
     return this.guard(async () => {
@@ -595,6 +609,12 @@ export class KyselyStudyStore implements StudyStore {
             }
           : null,
       };
+      const tune = await this.db
+        .selectFrom('tune_results')
+        .select('result_json')
+        .where('study_id', '=', id)
+        .executeTakeFirst();
+      if (tune) stored.tune = JSON.parse(tune.result_json) as unknown;
       if (devices.length > 0)
         stored.devices = devices.map((d) => ({
           studyId: d.study_id,

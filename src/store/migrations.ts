@@ -134,6 +134,17 @@ CREATE TABLE study_devices (
 );
 `,
   },
+  {
+    version: 3,
+    name: 'tune: the result of a tune run (leaderboard, winner, budget) beside its study',
+    sql: `
+CREATE TABLE tune_results (
+  study_id TEXT PRIMARY KEY REFERENCES studies (id) ON DELETE CASCADE,
+  recorded_at TEXT NOT NULL,
+  result_json TEXT NOT NULL
+);
+`,
+  },
 ];
 
 export const LATEST_SCHEMA_VERSION = MIGRATIONS[MIGRATIONS.length - 1].version;
@@ -256,6 +267,17 @@ CREATE TABLE study_devices (
   captured_at TEXT NOT NULL,
   capabilities_json TEXT NOT NULL,
   PRIMARY KEY (study_id, agent)
+);
+`,
+  },
+  {
+    version: 3,
+    name: MIGRATIONS[2].name,
+    sql: `
+CREATE TABLE tune_results (
+  study_id TEXT PRIMARY KEY REFERENCES studies (id) ON DELETE CASCADE,
+  recorded_at TEXT NOT NULL,
+  result_json TEXT NOT NULL
 );
 `,
   },

@@ -120,6 +120,13 @@ export interface StudyDevicesTable {
   capabilities_json: string;
 }
 
+/** A tune run's result (leaderboard, winner, budget) beside the study it is stored as (schema 3). */
+export interface TuneResultsTable {
+  study_id: string;
+  recorded_at: string;
+  result_json: string;
+}
+
 export interface StoreSchema {
   studies: StudiesTable;
   environments: EnvironmentsTable;
@@ -130,4 +137,5 @@ export interface StoreSchema {
   schema_version: SchemaVersionTable;
   models: ModelsTable;
   study_devices: StudyDevicesTable;
+  tune_results: TuneResultsTable;
 }

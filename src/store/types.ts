@@ -7,6 +7,9 @@
 import type { RunResult } from '../measure/result.js';
 
 export type StudyStatus = 'running' | 'finished' | 'interrupted';
+
+/** The `source` of a study that is a tune run (`edgebench tune`): stored as a study, never resumed as one. */
+export const TUNE_SOURCE = 'tune';
 export type VariantRole = 'baseline' | 'optimized';
 export type VariantStatus = 'pending' | 'ok' | 'failed';
 
@@ -176,6 +179,11 @@ export interface StoredStudy {
   environment: EnvironmentRecord | null;
   /** Fleet studies: every device that measured part of it (absent or empty for local studies). */
   devices?: DeviceRecord[];
+  /**
+   * Tune runs (`edgebench tune`): the tune's own result — leaderboard, winner, budget — as JSON (see
+   * src/tune/record.ts). Absent for studies and for a tune that stored no result yet.
+   */
+  tune?: unknown;
 }
 
 /** One line of `edgebench history`. */
@@ -213,7 +221,7 @@ export interface StudyStore {
   createStudy(study: NewStudy): Promise<StudyRecord>;
   /** By exact id, unique id prefix, or `latest`; throws a UserError naming what exists otherwise. */
   findStudy(ref: string): Promise<StudyRecord>;
-  /** The most recent study that did not finish, if any. */
+  /** The most recent study that did not finish, if any (tune runs, which are not resumed, aside). */
   latestUnfinished(): Promise<StudyRecord | undefined>;
   listStudies(limit?: number): Promise<StudySummary[]>;
   updateStudy(
@@ -227,6 +235,8 @@ export interface StudyStore {
   recordMeasurement(measurement: NewMeasurement): Promise<number>;
   recordFidelity(fidelity: FidelityRecord): Promise<void>;
   recordEnvironment(environment: EnvironmentRecord): Promise<void>;
+  /** Stores (or replaces) the result of a tune run beside its study. */
+  recordTuneResult(studyId: string, result: unknown): Promise<void>;
   /** Everything about a study; samples are loaded unless `samples: false`. */
   loadStudy(id: string, options?: { samples?: boolean }): Promise<StoredStudy>;
   close(): Promise<void>;

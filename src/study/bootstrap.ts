@@ -1,6 +1,6 @@
 /**
- * Bootstrap confidence interval of a ratio of medians. Pure and seeded: the same samples and seed
- * give the same interval on every machine.
+ * Bootstrap confidence interval of a ratio of medians (or of another quantile, `quantile`). Pure and
+ * seeded: the same samples and seed give the same interval on every machine.
  *
  * Each resample redraws each side separately (the sides are independent measurements), takes both
  * medians and their ratio; the CI is the percentile interval of those ratios (e.g. the 2.5th and
@@ -28,6 +28,12 @@ export interface BootstrapOptions {
 
 export interface RatioOptions extends BootstrapOptions {
   /**
+   * The statistic compared, as a quantile in (0, 1): absent (or 0.5) is the median, as everywhere in
+   * the study; 0.99 compares nearest-rank 99th percentiles (the same definition as the run
+   * statistics), e.g. for a p99 objective.
+   */
+  quantile?: number;
+  /**
    * Both sides were measured in the same rounds, interleaved (round r of one beside round r of the
    * other): draw the round indices once per resample for both sides, so a round's pairing — the
    * machine's state it shared — is kept. Needs the same number of rounds on both sides.
@@ -36,7 +42,7 @@ export interface RatioOptions extends BootstrapOptions {
 }
 
 export interface RatioEstimate {
-  /** median(numerator) / median(denominator) over all samples. */
+  /** median(numerator) / median(denominator) over all samples (or the requested quantile's ratio). */
   ratio: number;
   /** Percentile bootstrap interval of the ratio. */
   ci: [number, number];
@@ -83,6 +89,18 @@ export function medianInPlace(a: Float64Array): number {
   return (lower + upper) / 2;
 }
 
+/**
+ * The statistic of `a` (rearranges it): the median when `quantile` is undefined or 0.5, else the
+ * nearest-rank quantile — the smallest value with at least that share of values ≤ it.
+ */
+export function statisticInPlace(a: Float64Array, quantile?: number): number {
+  if (quantile === undefined || quantile === 0.5) return medianInPlace(a);
+  const n = a.length;
+  if (n === 0) return Number.NaN;
+  const rank = Math.min(n, Math.max(1, Math.ceil(quantile * n - 1e-9)));
+  return select(a, rank - 1);
+}
+
 export function median(samples: ArrayLike<number>): number {
   return medianInPlace(Float64Array.from(samples as ArrayLike<number>));
 }
@@ -118,14 +136,15 @@ function scratchFor(rounds: readonly ArrayLike<number>[]): Float64Array {
 }
 
 /**
- * One bootstrap draw of a side's median: the given rounds, then samples with replacement within
+ * One bootstrap draw of a side's statistic (median by default): the given rounds, then samples with replacement within
  * each, written into `scratch` (reused across resamples).
  */
-function resampledMedian(
+function resampledStatistic(
   rounds: readonly ArrayLike<number>[],
   picks: readonly number[],
   scratch: Float64Array,
   random: () => number,
+  quantile: number | undefined,
 ): number {
   let i = 0;
   for (const pick of picks) {
@@ -133,7 +152,7 @@ function resampledMedian(
     const n = round.length;
     for (let k = 0; k < n; k++) scratch[i++] = round[Math.floor(random() * n)];
   }
-  return medianInPlace(scratch.subarray(0, i));
+  return statisticInPlace(scratch.subarray(0, i), quantile);
 }
 
 /** Nearest-rank quantile of ascending values, q in [0, 1]. */
@@ -156,7 +175,9 @@ export function bootstrapMedianRatio(
   if (!(resamples >= 1)) throw new RangeError(`resamples must be at least 1, got ${resamples}`);
   if (!(confidence > 0 && confidence < 1))
     throw new RangeError(`confidence must be in (0, 1), got ${confidence}`);
-  const ratio = medianInPlace(pooled(num)) / medianInPlace(pooled(den));
+  const q = options.quantile;
+  if (q !== undefined && !(q > 0 && q < 1)) throw new RangeError(`quantile must be in (0, 1), got ${q}`);
+  const ratio = statisticInPlace(pooled(num), q) / statisticInPlace(pooled(den), q);
   const random = mulberry32(options.seed ?? 1);
   const ratios = new Float64Array(resamples);
   const paired = options.pairedRounds === true && num.length === den.length && num.length > 1;
@@ -165,8 +186,8 @@ export function bootstrapMedianRatio(
   for (let b = 0; b < resamples; b++) {
     const numPicks = drawRounds(num.length, random);
     const denPicks = paired ? numPicks : drawRounds(den.length, random);
-    const top = resampledMedian(num, numPicks, numScratch, random);
-    ratios[b] = top / resampledMedian(den, denPicks, denScratch, random);
+    const top = resampledStatistic(num, numPicks, numScratch, random, q);
+    ratios[b] = top / resampledStatistic(den, denPicks, denScratch, random, q);
   }
   ratios.sort();
   const alpha = 1 - confidence;

@@ -30,6 +30,7 @@ import {
   type TelemetryWarning,
   telemetrySummarySchema,
 } from '../telemetry/schema.js';
+import { readTuneRecord, type TuneRecord } from './tune-record.js';
 import {
   type BootstrapOptions,
   bootstrapMedianRatio,
@@ -262,6 +263,8 @@ export interface StudyAnalysis {
   bootstrap: Required<BootstrapOptions>;
   /** Fleet studies: the devices (agents) that measured it. */
   devices?: DeviceRecord[];
+  /** Tune runs: the tune's own result (leaderboard, winner, budget; see src/tune/record.ts). */
+  tune?: TuneRecord;
 }
 
 function medianOf(values: number[]): number | null {
@@ -492,6 +495,7 @@ export function analyzeStudy(stored: StoredStudy, options: BootstrapOptions = {}
     averages: averageComparisons(comparisons),
     bootstrap,
     ...(stored.devices && stored.devices.length > 0 ? { devices: stored.devices } : {}),
+    ...(readTuneRecord(stored.tune) ? { tune: readTuneRecord(stored.tune)! } : {}),
   };
 }
 

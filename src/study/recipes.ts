@@ -20,6 +20,7 @@ import { numberFromFloat16Bits } from '../onnx/float16.js';
 import {
   compareOutputs,
   type FidelityReport,
+  type OptimizeOptions,
   optimize,
   RECIPE_NAMES,
   type RecipeName,
@@ -44,7 +45,18 @@ export interface PrepareRequest {
   seed?: number;
   /** false: refuse a model below opset 7 instead of upgrading it before the recipes. */
   opsetUpgrade?: boolean;
+  /**
+   * The optimizer's own settings beyond the recipes (calibration data and method, activation type,
+   * nodes kept in float, Conv in int8-dynamic): what `tune` varies. Absent: the optimizer's defaults.
+   */
+  settings?: RecipeSettings;
 }
+
+/** The `optimize()` options a prepared variant may set, all of which cross a process boundary. */
+export type RecipeSettings = Pick<
+  OptimizeOptions,
+  'calibration' | 'activationType' | 'excludeNodes' | 'dynamicConv' | 'reduceRange' | 'perChannel'
+>;
 
 export interface PreparedModel {
   path: string;
@@ -63,14 +75,20 @@ function higherLevel(a: GraphOptLevel, b: GraphOptLevel): GraphOptLevel {
 export async function prepareRecipeModel(request: PrepareRequest): Promise<PreparedModel> {
   if (request.recipes.length === 0)
     return { path: request.basePath, graphOptLevel: request.graphOptLevel, appliedBy: 'none', notes: [] };
+  const settings = request.settings ?? {};
+  const calibration = {
+    ...settings.calibration,
+    ...(request.seed !== undefined && settings.calibration?.seed === undefined ? { seed: request.seed } : {}),
+  };
   const report = await optimize({
+    ...settings,
     input: request.basePath,
     output: request.outputPath,
     recipes: request.recipes as RecipeName[],
     fidelity: false,
     ...(request.opsetUpgrade === false ? { opsetUpgrade: false } : {}),
     ...(request.shapes ? { shapes: request.shapes } : {}),
-    ...(request.seed !== undefined ? { calibration: { seed: request.seed } } : {}),
+    ...(Object.keys(calibration).length > 0 ? { calibration } : {}),
   });
   return {
     path: report.output,

@@ -29,16 +29,17 @@ import {
   type WorkerFailureKind,
   type WorkerLimits,
 } from '../measure/worker.js';
-import type {
-  Failure,
-  FidelityRecord,
-  StoredStudy,
-  StudyRecord,
-  StudyStatus,
-  StudyStore,
-  VariantRecord,
+import {
+  type Failure,
+  type FidelityRecord,
+  isIncomplete,
+  type StoredStudy,
+  type StudyRecord,
+  type StudyStatus,
+  type StudyStore,
+  TUNE_SOURCE,
+  type VariantRecord,
 } from '../store/types.js';
-import { isIncomplete } from '../store/types.js';
 import { sha256File } from '../util/hash.js';
 import { EDGEBENCH_VERSION } from '../version.js';
 import { resolveStudyModel } from './models.js';
@@ -183,6 +184,10 @@ export async function runStudy(options: RunStudyOptions): Promise<StudyRunOutcom
     if (!study)
       throw new UserError(
         `no unfinished study in the store ${store.location}; \`edgebench history\` lists them`,
+      );
+    if (study.source === TUNE_SOURCE)
+      throw new UserError(
+        `${study.id} is a tune run, which cannot be resumed as a study; run \`edgebench tune\` again (what it measured stays stored)`,
       );
     spec = validateSpec(study.spec, `stored study ${study.id}`);
     if (options.rounds !== undefined && options.rounds !== spec.rounds) {

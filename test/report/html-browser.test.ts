@@ -12,6 +12,7 @@ import { loadVegaAssets } from '../../src/report/vega-assets.js';
 import { analyzeStudy } from '../../src/study/compare.js';
 import { removeTempDirs, tempDir } from '../study/tiny-model.js';
 import { fakeStudy } from './fixture.js';
+import { fakeTuneStudy } from './tune-fixture.js';
 
 afterAll(removeTempDirs);
 
@@ -84,6 +85,23 @@ describe('HTML report in a browser', () => {
       // The tables repeat the figures as text.
       const table = (await page.locator('table.results').textContent()) ?? '';
       expect(table).toContain(`+${computed[0].estimate!.improvementPct.toFixed(1)}%`);
+      expect(errors).toEqual([]);
+      expect(external).toEqual([]);
+
+      // A tune run's report adds the Pareto chart and the racing timeline.
+      const tuneFile = path.join(path.dirname(file), 'tune.html');
+      writeFileSync(tuneFile, renderHtml(analyzeStudy(fakeTuneStudy()), await loadVegaAssets()));
+      await page.goto(pathToFileURL(tuneFile).href);
+      const tuneOutcomes = await page.evaluate(async () => {
+        const w = globalThis as unknown as { edgebenchCharts: Promise<PromiseSettledResult<unknown>[]> };
+        return (await w.edgebenchCharts).map((r) => r.status);
+      });
+      expect(tuneOutcomes.every((o) => o === 'fulfilled')).toBe(true);
+      for (const id of ['chart-pareto', 'chart-racing'])
+        expect(await page.locator(`#${id} svg`).count(), id).toBe(1);
+      const pareto = (await page.locator('#chart-pareto svg text').allTextContents()).join(' ');
+      expect(pareto).toContain('winner');
+      expect((await page.locator('table.leaderboard').textContent()) ?? '').toContain('rejected by budget');
       expect(errors).toEqual([]);
       expect(external).toEqual([]);
     } finally {

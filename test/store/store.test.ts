@@ -15,6 +15,7 @@ import {
   resolveStorePath,
   SqliteStudyStore,
   type StudyStore,
+  TUNE_SOURCE,
 } from '../../src/store/index.js';
 import { fakeResult } from '../report/fixture.js';
 import { removeTempDirs, tempDir } from '../study/tiny-model.js';
@@ -96,6 +97,33 @@ describe('migrations', () => {
     await upgraded.close();
     // An older edgebench refuses a store written by a newer one.
     expect(() => SqliteStudyStore.open(file)).toThrow(/written by a newer edgebench \(schema 99/);
+  });
+
+  it('opens a store written before tune runs existed, and keeps a tune result beside its study', async () => {
+    const file = path.join(tempDir(), 'store.db');
+    const old = SqliteStudyStore.open(file, { migrations: MIGRATIONS.slice(0, 2) });
+    const study = await old.createStudy({
+      name: 's',
+      source: 'test',
+      spec: { rounds: 1 },
+      edgebenchVersion: '0',
+    });
+    expect(old.schemaVersion()).toBe(2);
+    await old.close();
+    const store = await freshStore(file);
+    expect(store.schemaVersion()).toBe(LATEST_SCHEMA_VERSION);
+    expect((await store.loadStudy(study.id)).tune).toBeUndefined();
+    const tune = await store.createStudy({
+      name: 't',
+      source: TUNE_SOURCE,
+      spec: { kind: 'tune' },
+      edgebenchVersion: '0',
+    });
+    await store.recordTuneResult(tune.id, { schema: 'edgebench.tune', winner: 'a' });
+    await store.recordTuneResult(tune.id, { schema: 'edgebench.tune', winner: 'b' });
+    expect((await store.loadStudy(tune.id)).tune).toEqual({ schema: 'edgebench.tune', winner: 'b' });
+    // An unfinished tune is not what `study --resume` picks up.
+    expect((await store.latestUnfinished())?.id).toBe(study.id);
   });
 
   it('refuses an SQLite file that is not an edgebench store', () => {

@@ -29,6 +29,11 @@ export interface SensitivityInput {
   samples: Sample[];
   /** Target SNR of every output, in dB. */
   minSnrDb: number;
+  /**
+   * Measure and rank every op even when the fully quantized model already meets the target (for a
+   * caller that searches how many to keep in float against its own criterion).
+   */
+  rankAll?: boolean;
 }
 
 export interface SensitivityResult {
@@ -40,6 +45,8 @@ export interface SensitivityResult {
   keepFloat: string[];
   /** SNR (dB) of the worst output with only this op quantized, for every op measured. */
   perOpSnrDb: Record<string, number>;
+  /** Every op measured, noisiest first (`keepFloat` is its first entries); empty when none was. */
+  ranking: string[];
 }
 
 const FLAG_PREFIX = 'edgebench_fake_quant_';
@@ -82,8 +89,14 @@ export async function analyzeSensitivity(input: SensitivityInput): Promise<Sensi
 
     const allNoise = await noiseOf(new Set(tensors));
     const allQuantizedSnrDb = snr(allNoise);
-    if (allQuantizedSnrDb >= input.minSnrDb)
-      return { allQuantizedSnrDb, predictedSnrDb: allQuantizedSnrDb, keepFloat: [], perOpSnrDb: {} };
+    if (allQuantizedSnrDb >= input.minSnrDb && !input.rankAll)
+      return {
+        allQuantizedSnrDb,
+        predictedSnrDb: allQuantizedSnrDb,
+        keepFloat: [],
+        perOpSnrDb: {},
+        ranking: [],
+      };
 
     const perOp = new Map<string, Map<string, number>>();
     const perOpSnrDb: Record<string, number> = {};
@@ -110,7 +123,13 @@ export async function analyzeSensitivity(input: SensitivityInput): Promise<Sensi
       keepFloat.push(op);
       for (const o of outputs) remaining.set(o, Math.max(0, remaining.get(o)! - noise.get(o)!));
     }
-    return { allQuantizedSnrDb, predictedSnrDb: predicted(), keepFloat, perOpSnrDb };
+    return {
+      allQuantizedSnrDb,
+      predictedSnrDb: predicted(),
+      keepFloat,
+      perOpSnrDb,
+      ranking: order.map(([op]) => op),
+    };
   } finally {
     await runner.release();
   }

@@ -57,7 +57,7 @@ import {
   quantizeWeights,
   type Range,
 } from './quant-math.js';
-import { analyzeSensitivity } from './sensitivity.js';
+import { analyzeSensitivity, type SensitivityResult } from './sensitivity.js';
 
 export interface StaticQuantOptions {
   activationType?: QuantType;
@@ -205,32 +205,9 @@ export async function quantizeStatic(model: Model, options: StaticQuantOptions):
 
   let sensitivity: StaticQuantReport['sensitivity'];
 
-  if (options.minSnrDb !== undefined) {
-    const probe = cloneModel(model);
-    const probeOriginal = cloneGraph(probe.graph);
-    const probePlan = planQuantization(probe, options);
-    if (probePlan.tensors.size > 0 && !activationDomain) {
-      const ranges = await calibrate(probeOriginal, probePlan.tensors);
-      const groups = buildGroups(probePlan, ranges);
-      const tensorParams = new Map<string, QuantParams>();
-      for (const t of probePlan.tensors)
-        tensorParams.set(t, activationParams(groups.ranges.get(groups.root(t))!, activationType));
-      const ops = new Map<string, string[]>();
-      for (const [node, role] of probePlan.roles) {
-        if (role !== 'compute' || !node.name) continue;
-        ops.set(
-          node.name,
-          [...node.inputs, ...node.outputs].filter((n) => probePlan.tensors.has(n)),
-        );
-      }
-      const result = await analyzeSensitivity({
-        model: { ...probe, graph: probeOriginal },
-        params: tensorParams,
-        activationType,
-        ops,
-        samples: options.samples.slice(0, options.sensitivitySamples ?? 2),
-        minSnrDb: options.minSnrDb,
-      });
+  if (options.minSnrDb !== undefined && !activationDomain) {
+    const result = await sensitivityOf(model, options, options.minSnrDb, false, calibrate);
+    if (result) {
       sensitivity = {
         targetSnrDb: options.minSnrDb,
         allQuantizedSnrDb: result.allQuantizedSnrDb,
@@ -285,6 +262,81 @@ export async function quantizeStatic(model: Model, options: StaticQuantOptions):
     notes,
     ...(sensitivity ? { sensitivity } : {}),
   };
+}
+
+type Calibrate = (graph: Graph, tensors: Set<string>) => Promise<Map<string, Range>>;
+
+/**
+ * The sensitivity analysis on the plan `options` make for `model` (left unchanged): undefined when
+ * the plan quantizes nothing.
+ */
+async function sensitivityOf(
+  model: Model,
+  options: StaticQuantOptions,
+  minSnrDb: number,
+  rankAll: boolean,
+  calibrate: Calibrate,
+): Promise<SensitivityResult | undefined> {
+  const activationType = options.activationType ?? 'uint8';
+  const probe = cloneModel(model);
+  const probeOriginal = cloneGraph(probe.graph);
+  const probePlan = planQuantization(probe, options);
+  if (probePlan.tensors.size === 0) return undefined;
+  const ranges = await calibrate(probeOriginal, probePlan.tensors);
+  const groups = buildGroups(probePlan, ranges);
+  const tensorParams = new Map<string, QuantParams>();
+  for (const t of probePlan.tensors)
+    tensorParams.set(t, activationParams(groups.ranges.get(groups.root(t))!, activationType));
+  const ops = new Map<string, string[]>();
+  for (const [node, role] of probePlan.roles) {
+    if (role !== 'compute' || !node.name) continue;
+    ops.set(
+      node.name,
+      [...node.inputs, ...node.outputs].filter((n) => probePlan.tensors.has(n)),
+    );
+  }
+  return analyzeSensitivity({
+    model: { ...probe, graph: probeOriginal },
+    params: tensorParams,
+    activationType,
+    ops,
+    samples: options.samples.slice(0, options.sensitivitySamples ?? 2),
+    minSnrDb,
+    rankAll,
+  });
+}
+
+/**
+ * Every op int8-static would quantize in `model` (a fused float model, left unchanged), ranked by
+ * how much its quantization alone costs the output SNR, noisiest first — for a caller that searches
+ * how many of them to keep in float (mixed precision) against its own fidelity criterion. The node
+ * names are those `excludeNodes` takes when the same model is quantized with the same options.
+ */
+export async function rankQuantizationSensitivity(
+  model: Model,
+  options: StaticQuantOptions,
+): Promise<SensitivityResult> {
+  if (options.samples.length === 0)
+    throw new UserError('the calibration set is empty: give at least one sample (--calib-count ≥ 1)');
+  const work = cloneModel(model);
+  // The same opset upgrade as quantizeStatic, so the plan (and the node names) are the same.
+  const startOpset = opsetVersion(work) ?? 17;
+  if (startOpset < 10 || ((options.perChannel ?? true) && startOpset < 13)) upgradeOpset(work);
+  if ((opsetVersion(work) ?? 17) < 10)
+    throw new UserError(
+      `the sensitivity analysis needs ONNX opset ≥ 10 and this model imports opset ${startOpset}`,
+    );
+  const calibrate: Calibrate = (graph, tensors) =>
+    calibrateRanges(
+      { ...work, graph },
+      [...tensors].map((name) => ({ name, dataType: 'float32' as DataType })),
+      options.samples,
+      options.calibration,
+    );
+  const result = await sensitivityOf(work, options, options.minSnrDb ?? Infinity, true, calibrate);
+  if (!result)
+    throw new UserError('int8-static would quantize no op of this model, so there is nothing to rank');
+  return result;
 }
 
 // ---------------------------------------------------------------------------------------------

@@ -1,0 +1,290 @@
+/**
+ * `edgebench tune MODEL -o BEST.onnx`: the fastest configuration of a model on this machine within
+ * a fidelity budget, found by racing candidates with confidence intervals; the winner is written to
+ * BEST.onnx with the commands that rebuild and re-measure it. Progress on stderr; the result on
+ * stdout (JSON with --json); stored as a study (history, show, diff, report).
+ */
+import { mkdir, writeFile } from 'node:fs/promises';
+import path from 'node:path';
+import type { Command } from 'commander';
+import {
+  GRAPH_OPT_LEVELS,
+  type GraphOptLevel,
+  ORT_EXECUTION_PROVIDERS,
+  type OrtExecutionProvider,
+} from '../engines/ort-options.js';
+import { UserError } from '../errors.js';
+import { parseShapeFlag } from '../onnx/shapes.js';
+import type { QuantType } from '../optimize/quantize/quant-math.js';
+import { CALIBRATION_METHODS, type CalibrationMethod } from '../optimize/settings.js';
+import { table } from '../report/format.js';
+import { REPORT_FILE_NAMES, REPORT_FORMATS } from '../report/formats.js';
+import { OBJECTIVES, type Objective } from '../study/tune-record.js';
+import { ACTIVATION_TYPES, BUILD_FAMILIES, type BuildFamily, type SearchSpace } from '../tune/space.js';
+import { choiceFlag, collect, durationFlag, intFlag, numberFlag } from './flags.js';
+import { parsePreprocess } from './optimize.js';
+
+interface TuneFlags {
+  output?: string;
+  objective: Objective;
+  deadlineMs?: number;
+  budget?: string[];
+  calib: string;
+  calibCount: number;
+  inputs?: string;
+  count: number;
+  labels?: string;
+  shape?: string[];
+  mean?: string;
+  std?: string;
+  fit: 'fill' | 'pad';
+  timeBudget?: number;
+  maxRounds: number;
+  minRounds: number;
+  space?: string;
+  levels?: string;
+  calibMethods?: string;
+  activationTypes?: string;
+  threads?: string;
+  eps?: string;
+  batches?: string;
+  race: boolean;
+  warmupTime?: number;
+  minTime?: number;
+  minCount?: number;
+  maxTime?: number;
+  confidence?: number;
+  store?: string;
+  out?: string;
+  json?: boolean;
+}
+
+/** A comma-separated list whose items must be among `allowed`. */
+function listOf<T extends string>(
+  flag: string,
+  text: string | undefined,
+  allowed: readonly string[],
+): T[] | undefined {
+  if (text === undefined) return undefined;
+  const items = text
+    .split(',')
+    .map((s) => s.trim())
+    .filter((s) => s !== '');
+  if (items.length === 0) throw new UserError(`${flag} is empty: give ${allowed.join(', ')}`);
+  for (const item of items)
+    if (!allowed.includes(item))
+      throw new UserError(`${flag}: '${item}' is not one of ${allowed.join(', ')}`);
+  return items as T[];
+}
+
+function integers(flag: string, text: string | undefined): number[] | undefined {
+  if (text === undefined) return undefined;
+  const items = text.split(',').map((s) => s.trim());
+  const values = items.map(Number);
+  if (items.length === 0 || values.some((v, i) => items[i] === '' || !Number.isInteger(v) || v < 1))
+    throw new UserError(
+      `${flag} takes whole numbers ≥ 1, comma-separated (e.g. ${flag} 1,2,4); got '${text}'`,
+    );
+  return values;
+}
+
+export function register(command: Command): void {
+  command
+    .argument('<model>', 'ONNX file path, or zoo:NAME')
+    .requiredOption('-o, --output <file>', 'where to write the winning model (never the input)')
+    .option('--objective <objective>', OBJECTIVES.join('|'), choiceFlag('--objective', OBJECTIVES), 'latency')
+    .option(
+      '--deadline-ms <ms>',
+      'a candidate whose p99 latency misses this is out',
+      numberFlag('--deadline-ms'),
+    )
+    .option(
+      '--budget <clauses>',
+      'fidelity budget, comma-separated or repeated: top1>=99%, top5>=…, snr>=30db, cos>=0.999, maxabs<=1e-2, meanabs<=…, accuracy-drop<=1pt (default snr>=20db, plus top1>=99% for a classifier checked on real data)',
+      collect,
+    )
+    .option(
+      '--calib <source>',
+      'calibration data: a folder of images or .npy/.pb tensors, a video, or synthetic',
+      'synthetic',
+    )
+    .option('--calib-count <n>', 'calibration samples', intFlag('--calib-count', 1), 16)
+    .option(
+      '--inputs <source>',
+      'fidelity data (default: the calibration data when it is real, else synthetic)',
+    )
+    .option('--count <n>', 'fidelity samples', intFlag('--count', 1), 16)
+    .option(
+      '--labels <dir>',
+      'labelled folder (one subfolder of images per class): accuracy, and accuracy-drop clauses',
+    )
+    .option('--shape <name=dims>', 'input shape for symbolic dimensions (repeatable)', collect)
+    .option('--mean <r,g,b>', 'image normalization mean (default ImageNet)')
+    .option('--std <r,g,b>', 'image normalization std (default ImageNet)')
+    .option('--fit <mode>', 'image resize: fill | pad', choiceFlag('--fit', ['fill', 'pad'] as const), 'fill')
+    .option(
+      '--time-budget <duration>',
+      'how long the race may take: 300 (seconds), 90s, 5m (default 5m)',
+      durationFlag('--time-budget'),
+    )
+    .option('--max-rounds <n>', 'rounds at most', intFlag('--max-rounds', 1), 10)
+    .option('--min-rounds <n>', 'rounds before any elimination', intFlag('--min-rounds', 1), 3)
+    .option('--space <families>', `builds to try, comma-separated: ${BUILD_FAMILIES.join(',')} (default all)`)
+    .option('--levels <list>', `graph levels of the model as given (default disabled,basic,extended,all)`)
+    .option(
+      '--calib-methods <list>',
+      `int8-static calibration methods (default ${CALIBRATION_METHODS.join(',')})`,
+    )
+    .option(
+      '--activation-types <list>',
+      `int8-static activation types (default ${ACTIVATION_TYPES.join(',')})`,
+    )
+    .option('--threads <list>', 'intra-op thread counts (default 1, 2, 4 … up to the physical cores)')
+    .option('--eps <list>', 'execution providers (default: every one that works here)')
+    .option(
+      '--batches <list>',
+      'batch sizes (default 1; 1,2,4,8 for --objective throughput when the batch is free)',
+    )
+    .option('--no-race', 'measure every candidate in every round (no elimination), to compare with racing')
+    .option('--warmup-time <ms>', 'warm-up per measurement (default 200)', numberFlag('--warmup-time'))
+    .option('--min-time <ms>', 'steady state per measurement (default 500)', numberFlag('--min-time'))
+    .option('--min-count <n>', 'runs per measurement at least (default 10)', intFlag('--min-count', 1))
+    .option(
+      '--max-time <ms>',
+      'steady state per measurement at most (default 5000)',
+      numberFlag('--max-time'),
+    )
+    .option('--confidence <c>', 'coverage of the ratio CIs (default 0.95)', numberFlag('--confidence'))
+    .option('--store <file>', 'SQLite store (default $EDGEBENCH_STORE or ~/.edgebench/edgebench.db)')
+    .option('--out <dir>', 'also write the reports (md, csv, json, html) to this folder')
+    .option('--json', 'print the result as JSON on stdout')
+    .action(async (modelArg: string, flags: TuneFlags) => {
+      const levels = listOf<GraphOptLevel>('--levels', flags.levels, GRAPH_OPT_LEVELS);
+      const eps = listOf<OrtExecutionProvider>('--eps', flags.eps, ORT_EXECUTION_PROVIDERS);
+      const space: Partial<SearchSpace> = {
+        ...(flags.space ? { families: listOf<BuildFamily>('--space', flags.space, BUILD_FAMILIES) } : {}),
+        ...(levels ? { levels } : {}),
+        ...(flags.calibMethods
+          ? {
+              calibrationMethods: listOf<CalibrationMethod>(
+                '--calib-methods',
+                flags.calibMethods,
+                CALIBRATION_METHODS,
+              ),
+            }
+          : {}),
+        ...(flags.activationTypes
+          ? {
+              activationTypes: listOf<QuantType>(
+                '--activation-types',
+                flags.activationTypes,
+                ACTIVATION_TYPES,
+              ),
+            }
+          : {}),
+        ...(flags.threads ? { threads: integers('--threads', flags.threads) } : {}),
+        ...(eps ? { eps } : {}),
+        ...(flags.batches ? { batches: integers('--batches', flags.batches) } : {}),
+      };
+      const stopRules = {
+        ...(flags.warmupTime !== undefined ? { warmupTimeMs: flags.warmupTime } : {}),
+        ...(flags.minTime !== undefined ? { minTimeMs: flags.minTime } : {}),
+        ...(flags.minCount !== undefined ? { minCount: flags.minCount } : {}),
+        ...(flags.maxTime !== undefined ? { maxTimeMs: flags.maxTime } : {}),
+      };
+      const [
+        { tune },
+        { openStore },
+        { analyzeStudy },
+        { renderStudyReport },
+        { leftColumns },
+        { leaderboardRows, raceLines, tuneProgressLine, tuneSummaryLines },
+      ] = await Promise.all([
+        import('../tune/tune.js'),
+        import('../store/index.js'),
+        import('../study/compare.js'),
+        import('../report/study-report.js'),
+        import('../report/study-text.js'),
+        import('../report/tune-text.js'),
+      ]);
+      const store = await openStore(flags.store);
+      const controller = new AbortController();
+      let interrupts = 0;
+      const onSignal = (signal: NodeJS.Signals) => {
+        interrupts++;
+        if (interrupts > 1) process.exit(130);
+        process.stderr.write(`\n${signal}: stopping; what was measured is stored\n`);
+        controller.abort();
+      };
+      process.on('SIGINT', onSignal);
+      process.on('SIGTERM', onSignal);
+      try {
+        const outcome = await tune({
+          model: modelArg,
+          store,
+          output: flags.output,
+          objective: flags.objective,
+          ...(flags.deadlineMs !== undefined ? { deadlineMs: flags.deadlineMs } : {}),
+          ...(flags.budget ? { budget: flags.budget } : {}),
+          calib: flags.calib,
+          calibCount: flags.calibCount,
+          ...(flags.inputs ? { inputs: flags.inputs } : {}),
+          fidelityCount: flags.count,
+          ...(flags.labels ? { labels: flags.labels } : {}),
+          shapes: Object.fromEntries((flags.shape ?? []).map(parseShapeFlag)),
+          preprocess: parsePreprocess(flags),
+          space,
+          ...(flags.timeBudget !== undefined ? { timeBudgetMs: flags.timeBudget } : {}),
+          maxRounds: flags.maxRounds,
+          minRounds: flags.minRounds,
+          stopRules,
+          racing: flags.race,
+          ...(flags.confidence !== undefined ? { confidence: flags.confidence } : {}),
+          signal: controller.signal,
+          onEvent: (event) => {
+            const line = tuneProgressLine(event);
+            if (line) process.stderr.write(`${line}\n`);
+          },
+        });
+        const { record, studyId } = outcome;
+        if (flags.out) {
+          const outDir = path.resolve(flags.out);
+          await mkdir(outDir, { recursive: true });
+          const analysis = analyzeStudy(outcome.stored);
+          for (const format of REPORT_FORMATS)
+            await writeFile(
+              path.join(outDir, REPORT_FILE_NAMES[format]),
+              await renderStudyReport(analysis, format),
+            );
+          process.stderr.write(`reports written to ${outDir}\n`);
+        }
+        if (flags.json) process.stdout.write(`${JSON.stringify({ studyId, ...record }, finiteOnly, 1)}\n`);
+        else {
+          const rows = leaderboardRows(record);
+          process.stdout.write(
+            `${[
+              ...tuneSummaryLines(record),
+              '',
+              ...raceLines(record),
+              '',
+              `leaderboard (cost = the objective’s statistic; cost / leader: the ${Math.round(record.settings.eliminationConfidence * 100)}% CI that eliminated a candidate, or the ${Math.round(record.settings.confidence * 100)}% CI at the end for finalists — bootstrap over the rounds both ran, paired):`,
+              table(rows, { alignLeft: leftColumns(rows[0]) }),
+              '',
+              ...record.notes.map((n) => `note: ${n}`),
+              `store: ${store.location} (study ${studyId}); edgebench show ${studyId} · edgebench report ${studyId} --format html`,
+            ].join('\n')}\n`,
+          );
+        }
+        if (record.outcome === 'interrupted') process.exitCode = 130;
+      } finally {
+        process.off('SIGINT', onSignal);
+        process.off('SIGTERM', onSignal);
+        await store.close();
+      }
+    });
+}
+
+/** Infinity and NaN become null (JSON has neither). */
+function finiteOnly(_key: string, value: unknown): unknown {
+  return typeof value === 'number' && !Number.isFinite(value) ? null : value;
+}
