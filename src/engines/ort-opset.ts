@@ -13,7 +13,7 @@ import type { Model } from '../onnx/ir.js';
 import { loadModel, modelFromBytes, modelToBytes } from '../onnx/model-io.js';
 import { MAX_UPGRADE_OPSET, OP_HISTORY, upgradeOpset } from '../onnx/opset-upgrade/index.js';
 import type { OpsetUpgradeInfo } from './engine.js';
-import { describeLoadError, onnxruntimeVersion, ort } from './ort.js';
+import { describeLoadError, onnxruntimeVersion, ort } from './ort-binding.js';
 
 /** The lowest ai.onnx opset onnxruntime implements kernels for (its operator documentation). */
 export const ORT_MIN_OPSET = 7;

@@ -10,7 +10,7 @@ import { bytesPerElement, type DataType } from '../onnx/dtype.js';
 import { cloneModel, type Model } from '../onnx/ir.js';
 import { modelToBytes } from '../onnx/model-io.js';
 import { checkedElementCount } from '../util/memory-limits.js';
-import { describeRunError, onnxruntimeLogSeverity, ort } from './ort.js';
+import { describeRunError, onnxruntimeLogSeverity, ort } from './ort-binding.js';
 import { createOrtSession } from './ort-opset.js';
 
 const ORT_TYPES: Partial<Record<DataType, OrtTypes.Tensor.Type>> = {

@@ -1,6 +1,6 @@
 /** Everything `edgebench env` reports: host, runtimes, and which execution providers work here. */
 import type { EngineProbe } from '../engines/engine.js';
-import { onnxruntimeVersion } from '../engines/ort.js';
+import { onnxruntimeVersion } from '../engines/ort-binding.js';
 import { type EngineContext, probeAllEngines } from '../engines/registry.js';
 import { choosePython, type PythonSource, torchUnavailableReason } from '../engines/torch/python.js';
 import { describeHost, type HostInfo } from '../host/host.js';

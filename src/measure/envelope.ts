@@ -7,7 +7,7 @@ import { stat } from 'node:fs/promises';
 import path from 'node:path';
 import { performance } from 'node:perf_hooks';
 import type { Engine, Session } from '../engines/engine.js';
-import { onnxruntimeVersion } from '../engines/ort.js';
+import { onnxruntimeVersion } from '../engines/ort-binding.js';
 import { UserError } from '../errors.js';
 import { describeHost, type HostInfo } from '../host/host.js';
 import type { TensorInfo } from '../onnx/tensor.js';

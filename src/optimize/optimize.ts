@@ -5,7 +5,7 @@
 import { realpath, stat } from 'node:fs/promises';
 import path from 'node:path';
 import { performance } from 'node:perf_hooks';
-import { onnxruntimeVersion } from '../engines/ort.js';
+import { onnxruntimeVersion } from '../engines/ort-binding.js';
 import { ORT_MIN_OPSET } from '../engines/ort-opset.js';
 import { messageOf, UserError } from '../errors.js';
 import { type Model, modelInputs, opsetVersion } from '../onnx/ir.js';

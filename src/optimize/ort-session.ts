@@ -3,7 +3,7 @@
  * fidelity): created from bytes or a path, fed and read as HostTensors. Never timed.
  */
 import type * as OrtTypes from 'onnxruntime-node';
-import { assertHasOutputs, describeRunError, onnxruntimeLogSeverity, ort } from '../engines/ort.js';
+import { assertHasOutputs, describeRunError, onnxruntimeLogSeverity, ort } from '../engines/ort-binding.js';
 import { createOrtSession } from '../engines/ort-opset.js';
 import { type GraphOptLevel, threadCountProblem } from '../engines/ort-options.js';
 import { UserError } from '../errors.js';

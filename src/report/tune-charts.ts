@@ -4,8 +4,8 @@
  * timeline — when each candidate ran, how its round medians compared, and where it was eliminated.
  */
 import type { StudyAnalysis } from '../study/compare.js';
-import { snrOf } from '../tune/budget.js';
 import type { LeaderboardEntry, TuneRecord } from '../study/tune-record.js';
+import { snrOf } from '../tune/budget.js';
 import type { VegaLiteSpec } from './charts.js';
 
 const SCHEMA = 'https://vega.github.io/schema/vega-lite/v6.json';

@@ -2,8 +2,9 @@
  * How a tune reads: the winner and what it buys, the commands that rebuild it, the leaderboard, the
  * race's savings, and progress lines — the same words in the terminal, Markdown and HTML. Pure.
  */
-import { type BudgetMetrics, budgetText, snrOf } from '../tune/budget.js';
+
 import type { LeaderboardEntry, RatioWithCi, TuneRecord } from '../study/tune-record.js';
+import { type BudgetMetrics, budgetText, snrOf } from '../tune/budget.js';
 import type { TuneEvent } from '../tune/tune.js';
 import { ms } from './format.js';
 

@@ -30,7 +30,6 @@ import {
   type TelemetryWarning,
   telemetrySummarySchema,
 } from '../telemetry/schema.js';
-import { readTuneRecord, type TuneRecord } from './tune-record.js';
 import {
   type BootstrapOptions,
   bootstrapMedianRatio,
@@ -40,6 +39,7 @@ import {
 } from './bootstrap.js';
 import { ENGINE_GROUP_EP } from './plan.js';
 import { DEFAULT_BOOTSTRAP } from './spec.js';
+import { readTuneRecord, type TuneRecord } from './tune-record.js';
 
 export type Verdict = 'faster' | 'slower' | 'no significant difference';
 

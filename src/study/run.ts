@@ -14,7 +14,7 @@
 import { mkdir } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
-import { onnxruntimeVersion } from '../engines/ort.js';
+import { onnxruntimeVersion } from '../engines/ort-binding.js';
 import { describeOpsetUpgrade } from '../engines/ort-opset.js';
 import { GRAPH_OPT_LEVELS, type GraphOptLevel, type OrtExecutionProvider } from '../engines/ort-options.js';
 import { UserError } from '../errors.js';

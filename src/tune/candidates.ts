@@ -4,9 +4,9 @@
  */
 import { medianSorted, percentileSorted, sortedCopy } from '../core/stats.js';
 import type { VariantRecord } from '../store/types.js';
+import type { CandidateStatus, LeaderboardEntry, Objective } from '../study/tune-record.js';
 import type { BudgetMetrics, BudgetVerdict } from './budget.js';
 import { costOf, type Entrant, type PairEstimate } from './racing.js';
-import type { CandidateStatus, LeaderboardEntry, Objective } from '../study/tune-record.js';
 import type { BuildSpec, CandidateSpec } from './space.js';
 
 export interface CandidateState {

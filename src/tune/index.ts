@@ -3,6 +3,17 @@
  *
  *   const { record } = await tune({ model: 'model.onnx', store, output: 'best.onnx', budget: 'snr>=30db' });
  */
+
+export {
+  type CandidateStatus,
+  type LeaderboardEntry,
+  OBJECTIVES,
+  type Objective,
+  readTuneRecord,
+  TUNE_RECORD_SCHEMA,
+  TUNE_RECORD_VERSION,
+  type TuneRecord,
+} from '../study/tune-record.js';
 export {
   BUDGET_METRICS,
   type Budget,
@@ -50,16 +61,6 @@ export {
   type Simplicity,
   simplerFirst,
 } from './racing.js';
-export {
-  type CandidateStatus,
-  type LeaderboardEntry,
-  OBJECTIVES,
-  type Objective,
-  readTuneRecord,
-  TUNE_RECORD_SCHEMA,
-  TUNE_RECORD_VERSION,
-  type TuneRecord,
-} from '../study/tune-record.js';
 export {
   BUILD_FAMILIES,
   type BuildFamily,

@@ -9,9 +9,9 @@ import type { OrtExecutionProvider } from '../engines/ort-options.js';
 import { messageOf, UserError } from '../errors.js';
 import { resolveInputShape } from '../onnx/shapes.js';
 import type { TensorInfo } from '../onnx/tensor.js';
+import type { Objective } from '../study/tune-record.js';
 import type { TuneData } from './measurer.js';
 import { DATA_SEED, DEFAULT_SAMPLE_COUNT, THROUGHPUT_BATCHES, type TuneOptions } from './options.js';
-import type { Objective } from '../study/tune-record.js';
 import { defaultSpace, type SearchSpace, validateSpace } from './space.js';
 
 /** The output path: an .onnx file that is not the input, in a folder that can be written. */

@@ -7,10 +7,10 @@ import type { StopRules } from '../core/settings.js';
 import { UserError } from '../errors.js';
 import type { ImagePreprocess } from '../optimize/calibration-data.js';
 import type { StoredStudy, StudyStore } from '../store/types.js';
+import { OBJECTIVES, type Objective, type TuneRecord } from '../study/tune-record.js';
 import { type Budget, type BudgetVerdict, parseBudget } from './budget.js';
 import type { CandidateMeasurer } from './measurer.js';
 import { DEFAULT_RACE_SETTINGS, type RaceSettings } from './racing.js';
-import { OBJECTIVES, type Objective, type TuneRecord } from '../study/tune-record.js';
 import type { SearchSpace } from './space.js';
 
 /** Per-measurement stop rules of a race: short, because rounds repeat and candidates are many. */

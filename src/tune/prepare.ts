@@ -8,6 +8,7 @@
 import path from 'node:path';
 import { UserError } from '../errors.js';
 import type { FidelityMetrics } from '../store/types.js';
+import type { MixedSearchRecord } from '../study/tune-record.js';
 import { sha256File } from '../util/hash.js';
 import {
   type BudgetMetrics,
@@ -19,7 +20,6 @@ import {
 import type { CandidateState } from './candidates.js';
 import { addCandidates, baselineOf, FIDELITY_SOURCE, stopped, type TuneContext } from './context.js';
 import { searchKeepCount } from './mixed.js';
-import type { MixedSearchRecord } from '../study/tune-record.js';
 import { type BuildSpec, type CandidateSpec, mixedBuild, planCandidates } from './space.js';
 
 type Check = { metrics: BudgetMetrics; verdict: BudgetVerdict } | { error: string };

@@ -7,12 +7,12 @@
  * would not fit), or after the last round.
  */
 import { roundOrder } from '../study/plan.js';
+import type { RoundRecord, TuneRecord } from '../study/tune-record.js';
 import { type CandidateState, entrantOf, p99Of } from './candidates.js';
 import { baselineOf, stopped, type TuneContext } from './context.js';
 import { shapesFor } from './inputs.js';
 import type { MeasureEntry } from './measurer.js';
 import { decideRound } from './racing.js';
-import type { RoundRecord, TuneRecord } from '../study/tune-record.js';
 
 export interface RaceOutcome {
   rounds: RoundRecord[];

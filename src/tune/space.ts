@@ -17,9 +17,9 @@
  */
 import type { GraphOptLevel, OrtExecutionProvider } from '../engines/ort-options.js';
 import { UserError } from '../errors.js';
-import { CALIBRATION_METHODS, type CalibrationMethod } from '../optimize/settings.js';
 import type { QuantType } from '../optimize/quantize/quant-math.js';
 import type { RecipeName } from '../optimize/recipes.js';
+import { CALIBRATION_METHODS, type CalibrationMethod } from '../optimize/settings.js';
 
 export const BUILD_FAMILIES = [
   'fp32',

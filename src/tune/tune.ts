@@ -18,12 +18,18 @@
  */
 import { copyFile } from 'node:fs/promises';
 import os from 'node:os';
-import { onnxruntimeVersion } from '../engines/ort.js';
+import { onnxruntimeVersion } from '../engines/ort-binding.js';
 import { messageOf, UserError } from '../errors.js';
 import { describeHost, physicalCoreCount } from '../host/host.js';
 import { int8Support } from '../host/isa.js';
 import { TUNE_SOURCE } from '../store/types.js';
 import { defaultWorkDir } from '../study/run.js';
+import {
+  TUNE_RECORD_SCHEMA,
+  TUNE_RECORD_VERSION,
+  type TuneRecord,
+  type WinnerRecord,
+} from '../study/tune-record.js';
 import { EDGEBENCH_VERSION } from '../version.js';
 import { resolveModel } from '../zoo/resolve.js';
 import { budgetText, checkBudgetFits, defaultBudget, metricsText } from './budget.js';
@@ -34,7 +40,6 @@ import { checkOutput, resolveData, resolveSpace, shapesFor } from './inputs.js';
 import { resolveSettings, TuneError, type TuneOptions, type TuneOutcome } from './options.js';
 import { Preparation } from './prepare.js';
 import { type RaceOutcome, race, racers } from './race.js';
-import { TUNE_RECORD_SCHEMA, TUNE_RECORD_VERSION, type TuneRecord, type WinnerRecord } from '../study/tune-record.js';
 import { planBuilds, planCandidates } from './space.js';
 import { noFinalistReason, pickWinner, type WinnerChoice } from './winner.js';
 import { workerMeasurer } from './worker-measurer.js';

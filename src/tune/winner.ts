@@ -3,12 +3,13 @@
  * baseline and the runner-up with their CIs, and, when there is no finalist, why. Pure: candidate
  * states in, decisions and sentences out.
  */
+
+import type { TuneRecord } from '../study/tune-record.js';
 import { metricsText, snrOf } from './budget.js';
 import { type CandidateState, entrantOf, p99Of } from './candidates.js';
 import type { TuneContext } from './context.js';
 import type { RaceOutcome } from './race.js';
 import { chooseWinner, compareEntrants, costOf, finalStandings, type PairEstimate } from './racing.js';
-import type { TuneRecord } from '../study/tune-record.js';
 import { recipeCount } from './space.js';
 
 export interface WinnerChoice {

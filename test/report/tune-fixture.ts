@@ -5,8 +5,8 @@
  */
 import { summarize } from '../../src/core/stats.js';
 import type { StoredStudy } from '../../src/store/types.js';
-import type { BudgetMetrics } from '../../src/tune/budget.js';
 import { TUNE_RECORD_SCHEMA, TUNE_RECORD_VERSION, type TuneRecord } from '../../src/study/tune-record.js';
+import type { BudgetMetrics } from '../../src/tune/budget.js';
 import { defaultSpace } from '../../src/tune/space.js';
 import { fakeStudy } from './fixture.js';
 

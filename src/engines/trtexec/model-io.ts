@@ -2,7 +2,7 @@
 import type * as OrtTypes from 'onnxruntime-node';
 import { messageOf } from '../../errors.js';
 import type { TensorInfo } from '../../onnx/tensor.js';
-import { onnxruntimeLogSeverity } from '../ort.js';
+import { onnxruntimeLogSeverity } from '../ort-binding.js';
 import { createOrtSession } from '../ort-opset.js';
 
 function toInfo(meta: OrtTypes.InferenceSession.ValueMetadata): TensorInfo {
