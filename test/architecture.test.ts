@@ -43,12 +43,24 @@ describe('architecture', () => {
     const dir = await tempDir('edgebench-layers-');
     await mkdir(path.join(dir, 'src', 'core'), { recursive: true });
     await mkdir(path.join(dir, 'src', 'measure'), { recursive: true });
-    await writeFile(path.join(dir, 'tsconfig.json'), JSON.stringify({ compilerOptions: { module: 'NodeNext' } }));
+    await writeFile(
+      path.join(dir, 'tsconfig.json'),
+      JSON.stringify({ compilerOptions: { module: 'NodeNext' } }),
+    );
     // The core reaching up into measure: the kind of import the layers forbid.
-    await writeFile(path.join(dir, 'src', 'core', 'loop.ts'), "import { m } from '../measure/measure.js';\nexport const l = m;\n");
-    await writeFile(path.join(dir, 'src', 'measure', 'measure.ts'), "export const m = 1;\n");
-    await writeFile(path.join(dir, 'src', 'measure', 'a.ts'), "import { b } from './b.js';\nexport const a = b;\n");
-    await writeFile(path.join(dir, 'src', 'measure', 'b.ts'), "import { a } from './a.js';\nexport const b = () => a;\n");
+    await writeFile(
+      path.join(dir, 'src', 'core', 'loop.ts'),
+      "import { m } from '../measure/measure.js';\nexport const l = m;\n",
+    );
+    await writeFile(path.join(dir, 'src', 'measure', 'measure.ts'), 'export const m = 1;\n');
+    await writeFile(
+      path.join(dir, 'src', 'measure', 'a.ts'),
+      "import { b } from './b.js';\nexport const a = b;\n",
+    );
+    await writeFile(
+      path.join(dir, 'src', 'measure', 'b.ts'),
+      "import { a } from './a.js';\nexport const b = () => a;\n",
+    );
     const names = cruise(dir).violations.map((v) => `${v.rule.name}: ${v.from} → ${v.to}`);
     expect(names).toContain('no-upward-import-from-core: src/core/loop.ts → src/measure/measure.ts');
     expect(names.some((n) => n.startsWith('no-circular: src/measure/'))).toBe(true);

