@@ -1,284 +1,214 @@
 /**
- * The store's schema as numbered migrations, for SQLite (`MIGRATIONS`) and PostgreSQL
- * (`POSTGRES_MIGRATIONS`): the same versions, tables and columns, written in each dialect (SQLite's
- * INTEGER PRIMARY KEY is PostgreSQL's identity column, BLOB is BYTEA, REAL is DOUBLE PRECISION). A store records every migration it has applied in
- * `schema_version`; opening a store applies the missing ones in order, in one transaction each.
- * Never edit a released migration: add the next number.
+ * The store's schema as numbered migrations, written once in portable terms (`ddl.ts`) and generated
+ * for each backend: `MIGRATIONS` for SQLite, `POSTGRES_MIGRATIONS` for PostgreSQL, with the same
+ * versions, names, tables and columns. A store records every migration it has applied in
+ * `schema_version`; opening a store applies the missing ones in order. Never edit a released
+ * migration: add the next number.
  *
  * Samples are stored compactly: one BLOB of little-endian float64 per measurement (`samples.data`).
  * JSON columns hold what is read back whole (resolved spec, settings, full result, telemetry).
  */
+import {
+  addColumn,
+  createTable,
+  createTableSql,
+  defineTable,
+  migrationSql,
+  type SchemaChange,
+  type SqlDialect,
+} from './ddl.js';
+
 export interface Migration {
   version: number;
   name: string;
   sql: string;
 }
 
-export const MIGRATIONS: readonly Migration[] = [
+/** A migration before it is written in a dialect. */
+interface PortableMigration {
+  version: number;
+  name: string;
+  changes: readonly SchemaChange[];
+}
+
+/** A reference to the `id` of a row of `table`: deleting that row deletes this one. */
+const idOf = <T extends 'studies' | 'variants' | 'measurements'>(table: T) =>
+  ({ table, column: 'id', onDelete: 'cascade' }) as const;
+
+const SCHEMA: readonly PortableMigration[] = [
   {
     version: 1,
     name: 'studies, variants, measurements, samples, fidelity, environment',
-    sql: `
-CREATE TABLE studies (
-  id TEXT PRIMARY KEY,
-  name TEXT NOT NULL,
-  source TEXT NOT NULL,
-  created_at TEXT NOT NULL,
-  finished_at TEXT,
-  status TEXT NOT NULL CHECK (status IN ('running', 'finished', 'interrupted')),
-  spec_json TEXT NOT NULL,
-  edgebench_version TEXT NOT NULL
-);
-CREATE INDEX studies_created ON studies (created_at);
-
-CREATE TABLE environments (
-  study_id TEXT PRIMARY KEY REFERENCES studies (id) ON DELETE CASCADE,
-  captured_at TEXT NOT NULL,
-  host_json TEXT NOT NULL,
-  onnxruntime TEXT NOT NULL,
-  edgebench TEXT NOT NULL,
-  extra_json TEXT NOT NULL DEFAULT '{}'
-);
-
-CREATE TABLE variants (
-  id INTEGER PRIMARY KEY,
-  study_id TEXT NOT NULL REFERENCES studies (id) ON DELETE CASCADE,
-  key TEXT NOT NULL,
-  group_key TEXT NOT NULL,
-  position INTEGER NOT NULL,
-  model TEXT NOT NULL,
-  model_ref TEXT NOT NULL,
-  label TEXT NOT NULL,
-  role TEXT NOT NULL CHECK (role IN ('baseline', 'optimized')),
-  baseline_key TEXT,
-  recipes_json TEXT NOT NULL,
-  graph_opt_level TEXT NOT NULL,
-  ep TEXT NOT NULL,
-  threads INTEGER NOT NULL,
-  batch INTEGER NOT NULL,
-  scenario TEXT NOT NULL,
-  settings_json TEXT NOT NULL,
-  model_path TEXT,
-  model_sha256 TEXT,
-  status TEXT NOT NULL CHECK (status IN ('pending', 'ok', 'failed')),
-  failure_kind TEXT,
-  failure_reason TEXT,
-  UNIQUE (study_id, key)
-);
-
-CREATE TABLE measurements (
-  id INTEGER PRIMARY KEY,
-  variant_id INTEGER NOT NULL REFERENCES variants (id) ON DELETE CASCADE,
-  round INTEGER NOT NULL,
-  status TEXT NOT NULL CHECK (status IN ('ok', 'failed')),
-  failure_kind TEXT,
-  failure_reason TEXT,
-  started_at TEXT NOT NULL,
-  ended_at TEXT NOT NULL,
-  sample_count INTEGER NOT NULL DEFAULT 0,
-  median_ms REAL,
-  cold_start_ms REAL,
-  first_inference_ms REAL,
-  peak_rss_bytes REAL,
-  stop_reason TEXT,
-  result_json TEXT,
-  telemetry_json TEXT,
-  UNIQUE (variant_id, round)
-);
-
-CREATE TABLE samples (
-  measurement_id INTEGER PRIMARY KEY REFERENCES measurements (id) ON DELETE CASCADE,
-  encoding TEXT NOT NULL DEFAULT 'f64le',
-  count INTEGER NOT NULL,
-  data BLOB NOT NULL
-);
-
-CREATE TABLE fidelity (
-  variant_id INTEGER PRIMARY KEY REFERENCES variants (id) ON DELETE CASCADE,
-  baseline_variant_id INTEGER NOT NULL REFERENCES variants (id) ON DELETE CASCADE,
-  source TEXT NOT NULL,
-  metrics_json TEXT,
-  error TEXT,
-  max_abs_err REAL,
-  mean_abs_err REAL,
-  cosine REAL,
-  snr_db REAL,
-  top1_agreement REAL,
-  top5_agreement REAL
-);
-`,
+    changes: [
+      createTable({
+        name: 'studies',
+        columns: {
+          id: { type: 'text', primaryKey: true },
+          name: { type: 'text' },
+          source: { type: 'text' },
+          created_at: { type: 'text' },
+          finished_at: { type: 'text', nullable: true },
+          status: { type: 'text', oneOf: ['running', 'finished', 'interrupted'] },
+          spec_json: { type: 'text' },
+          edgebench_version: { type: 'text' },
+        },
+        indexes: [{ name: 'studies_created', columns: ['created_at'] }],
+      }),
+      createTable({
+        name: 'environments',
+        columns: {
+          study_id: { type: 'text', primaryKey: true, references: idOf('studies') },
+          captured_at: { type: 'text' },
+          host_json: { type: 'text' },
+          onnxruntime: { type: 'text' },
+          edgebench: { type: 'text' },
+          extra_json: { type: 'text', default: '{}' },
+        },
+      }),
+      createTable({
+        name: 'variants',
+        columns: {
+          id: { type: 'integer', primaryKey: true, identity: true },
+          study_id: { type: 'text', references: idOf('studies') },
+          key: { type: 'text' },
+          group_key: { type: 'text' },
+          position: { type: 'integer' },
+          model: { type: 'text' },
+          model_ref: { type: 'text' },
+          label: { type: 'text' },
+          role: { type: 'text', oneOf: ['baseline', 'optimized'] },
+          baseline_key: { type: 'text', nullable: true },
+          recipes_json: { type: 'text' },
+          graph_opt_level: { type: 'text' },
+          ep: { type: 'text' },
+          threads: { type: 'integer' },
+          batch: { type: 'integer' },
+          scenario: { type: 'text' },
+          settings_json: { type: 'text' },
+          model_path: { type: 'text', nullable: true },
+          model_sha256: { type: 'text', nullable: true },
+          status: { type: 'text', oneOf: ['pending', 'ok', 'failed'] },
+          failure_kind: { type: 'text', nullable: true },
+          failure_reason: { type: 'text', nullable: true },
+        },
+        unique: [['study_id', 'key']],
+      }),
+      createTable({
+        name: 'measurements',
+        columns: {
+          id: { type: 'integer', primaryKey: true, identity: true },
+          variant_id: { type: 'integer', references: idOf('variants') },
+          round: { type: 'integer' },
+          status: { type: 'text', oneOf: ['ok', 'failed'] },
+          failure_kind: { type: 'text', nullable: true },
+          failure_reason: { type: 'text', nullable: true },
+          started_at: { type: 'text' },
+          ended_at: { type: 'text' },
+          sample_count: { type: 'integer', default: 0 },
+          median_ms: { type: 'float64', nullable: true },
+          cold_start_ms: { type: 'float64', nullable: true },
+          first_inference_ms: { type: 'float64', nullable: true },
+          peak_rss_bytes: { type: 'float64', nullable: true },
+          stop_reason: { type: 'text', nullable: true },
+          result_json: { type: 'text', nullable: true },
+          telemetry_json: { type: 'text', nullable: true },
+        },
+        unique: [['variant_id', 'round']],
+      }),
+      createTable({
+        name: 'samples',
+        columns: {
+          measurement_id: { type: 'integer', primaryKey: true, references: idOf('measurements') },
+          encoding: { type: 'text', default: 'f64le' },
+          count: { type: 'integer' },
+          data: { type: 'bytes' },
+        },
+      }),
+      createTable({
+        name: 'fidelity',
+        columns: {
+          variant_id: { type: 'integer', primaryKey: true, references: idOf('variants') },
+          baseline_variant_id: { type: 'integer', references: idOf('variants') },
+          source: { type: 'text' },
+          metrics_json: { type: 'text', nullable: true },
+          error: { type: 'text', nullable: true },
+          max_abs_err: { type: 'float64', nullable: true },
+          mean_abs_err: { type: 'float64', nullable: true },
+          cosine: { type: 'float64', nullable: true },
+          snr_db: { type: 'float64', nullable: true },
+          top1_agreement: { type: 'float64', nullable: true },
+          top5_agreement: { type: 'float64', nullable: true },
+        },
+      }),
+    ],
   },
   {
     version: 2,
     name: 'fleet: device of a variant, agent and attempt of a measurement, models by content, study devices',
-    sql: `
-ALTER TABLE variants ADD COLUMN device TEXT;
-ALTER TABLE measurements ADD COLUMN agent TEXT;
-ALTER TABLE measurements ADD COLUMN attempt INTEGER;
-
-CREATE TABLE models (
-  sha256 TEXT PRIMARY KEY,
-  name TEXT NOT NULL,
-  size_bytes INTEGER NOT NULL,
-  data BLOB NOT NULL,
-  created_at TEXT NOT NULL
-);
-
-CREATE TABLE study_devices (
-  study_id TEXT NOT NULL REFERENCES studies (id) ON DELETE CASCADE,
-  agent TEXT NOT NULL,
-  device TEXT NOT NULL,
-  captured_at TEXT NOT NULL,
-  capabilities_json TEXT NOT NULL,
-  PRIMARY KEY (study_id, agent)
-);
-`,
+    changes: [
+      addColumn('variants', 'device', { type: 'text', nullable: true }),
+      addColumn('measurements', 'agent', { type: 'text', nullable: true }),
+      addColumn('measurements', 'attempt', { type: 'integer', nullable: true }),
+      createTable({
+        name: 'models',
+        columns: {
+          sha256: { type: 'text', primaryKey: true },
+          name: { type: 'text' },
+          size_bytes: { type: 'integer' },
+          data: { type: 'bytes' },
+          created_at: { type: 'text' },
+        },
+      }),
+      createTable({
+        name: 'study_devices',
+        columns: {
+          study_id: { type: 'text', references: idOf('studies') },
+          agent: { type: 'text' },
+          device: { type: 'text' },
+          captured_at: { type: 'text' },
+          capabilities_json: { type: 'text' },
+        },
+        primaryKey: ['study_id', 'agent'],
+      }),
+    ],
   },
   {
     version: 3,
     name: 'tune: the result of a tune run (leaderboard, winner, budget) beside its study',
-    sql: `
-CREATE TABLE tune_results (
-  study_id TEXT PRIMARY KEY REFERENCES studies (id) ON DELETE CASCADE,
-  recorded_at TEXT NOT NULL,
-  result_json TEXT NOT NULL
-);
-`,
+    changes: [
+      createTable({
+        name: 'tune_results',
+        columns: {
+          study_id: { type: 'text', primaryKey: true, references: idOf('studies') },
+          recorded_at: { type: 'text' },
+          result_json: { type: 'text' },
+        },
+      }),
+    ],
   },
 ];
 
-export const LATEST_SCHEMA_VERSION = MIGRATIONS[MIGRATIONS.length - 1].version;
+function migrationsFor(dialect: SqlDialect): readonly Migration[] {
+  return SCHEMA.map(({ version, name, changes }) => ({ version, name, sql: migrationSql(changes, dialect) }));
+}
 
-/** The same schema for PostgreSQL (fleet stores): same versions, names, tables and columns. */
-export const POSTGRES_MIGRATIONS: readonly Migration[] = [
-  {
-    version: 1,
-    name: MIGRATIONS[0].name,
-    sql: `
-CREATE TABLE studies (
-  id TEXT PRIMARY KEY,
-  name TEXT NOT NULL,
-  source TEXT NOT NULL,
-  created_at TEXT NOT NULL,
-  finished_at TEXT,
-  status TEXT NOT NULL CHECK (status IN ('running', 'finished', 'interrupted')),
-  spec_json TEXT NOT NULL,
-  edgebench_version TEXT NOT NULL
-);
-CREATE INDEX studies_created ON studies (created_at);
+export const MIGRATIONS: readonly Migration[] = migrationsFor('sqlite');
+export const POSTGRES_MIGRATIONS: readonly Migration[] = migrationsFor('postgres');
+export const LATEST_SCHEMA_VERSION = SCHEMA[SCHEMA.length - 1].version;
 
-CREATE TABLE environments (
-  study_id TEXT PRIMARY KEY REFERENCES studies (id) ON DELETE CASCADE,
-  captured_at TEXT NOT NULL,
-  host_json TEXT NOT NULL,
-  onnxruntime TEXT NOT NULL,
-  edgebench TEXT NOT NULL,
-  extra_json TEXT NOT NULL DEFAULT '{}'
-);
-
-CREATE TABLE variants (
-  id INTEGER GENERATED BY DEFAULT AS IDENTITY PRIMARY KEY,
-  study_id TEXT NOT NULL REFERENCES studies (id) ON DELETE CASCADE,
-  key TEXT NOT NULL,
-  group_key TEXT NOT NULL,
-  position INTEGER NOT NULL,
-  model TEXT NOT NULL,
-  model_ref TEXT NOT NULL,
-  label TEXT NOT NULL,
-  role TEXT NOT NULL CHECK (role IN ('baseline', 'optimized')),
-  baseline_key TEXT,
-  recipes_json TEXT NOT NULL,
-  graph_opt_level TEXT NOT NULL,
-  ep TEXT NOT NULL,
-  threads INTEGER NOT NULL,
-  batch INTEGER NOT NULL,
-  scenario TEXT NOT NULL,
-  settings_json TEXT NOT NULL,
-  model_path TEXT,
-  model_sha256 TEXT,
-  status TEXT NOT NULL CHECK (status IN ('pending', 'ok', 'failed')),
-  failure_kind TEXT,
-  failure_reason TEXT,
-  UNIQUE (study_id, key)
-);
-
-CREATE TABLE measurements (
-  id INTEGER GENERATED BY DEFAULT AS IDENTITY PRIMARY KEY,
-  variant_id INTEGER NOT NULL REFERENCES variants (id) ON DELETE CASCADE,
-  round INTEGER NOT NULL,
-  status TEXT NOT NULL CHECK (status IN ('ok', 'failed')),
-  failure_kind TEXT,
-  failure_reason TEXT,
-  started_at TEXT NOT NULL,
-  ended_at TEXT NOT NULL,
-  sample_count INTEGER NOT NULL DEFAULT 0,
-  median_ms DOUBLE PRECISION,
-  cold_start_ms DOUBLE PRECISION,
-  first_inference_ms DOUBLE PRECISION,
-  peak_rss_bytes DOUBLE PRECISION,
-  stop_reason TEXT,
-  result_json TEXT,
-  telemetry_json TEXT,
-  UNIQUE (variant_id, round)
-);
-
-CREATE TABLE samples (
-  measurement_id INTEGER PRIMARY KEY REFERENCES measurements (id) ON DELETE CASCADE,
-  encoding TEXT NOT NULL DEFAULT 'f64le',
-  count INTEGER NOT NULL,
-  data BYTEA NOT NULL
-);
-
-CREATE TABLE fidelity (
-  variant_id INTEGER PRIMARY KEY REFERENCES variants (id) ON DELETE CASCADE,
-  baseline_variant_id INTEGER NOT NULL REFERENCES variants (id) ON DELETE CASCADE,
-  source TEXT NOT NULL,
-  metrics_json TEXT,
-  error TEXT,
-  max_abs_err DOUBLE PRECISION,
-  mean_abs_err DOUBLE PRECISION,
-  cosine DOUBLE PRECISION,
-  snr_db DOUBLE PRECISION,
-  top1_agreement DOUBLE PRECISION,
-  top5_agreement DOUBLE PRECISION
-);
-`,
+/**
+ * Where a store records the migrations it has applied, created before the first one. Its key is a
+ * plain integer numbered by the migrations, not by the database.
+ */
+const SCHEMA_VERSION_TABLE = defineTable({
+  name: 'schema_version',
+  columns: {
+    version: { type: 'integer', primaryKey: true },
+    name: { type: 'text' },
+    applied_at: { type: 'text' },
   },
-  {
-    version: 2,
-    name: MIGRATIONS[1].name,
-    sql: `
-ALTER TABLE variants ADD COLUMN device TEXT;
-ALTER TABLE measurements ADD COLUMN agent TEXT;
-ALTER TABLE measurements ADD COLUMN attempt INTEGER;
+});
 
-CREATE TABLE models (
-  sha256 TEXT PRIMARY KEY,
-  name TEXT NOT NULL,
-  size_bytes INTEGER NOT NULL,
-  data BYTEA NOT NULL,
-  created_at TEXT NOT NULL
-);
-
-CREATE TABLE study_devices (
-  study_id TEXT NOT NULL REFERENCES studies (id) ON DELETE CASCADE,
-  agent TEXT NOT NULL,
-  device TEXT NOT NULL,
-  captured_at TEXT NOT NULL,
-  capabilities_json TEXT NOT NULL,
-  PRIMARY KEY (study_id, agent)
-);
-`,
-  },
-  {
-    version: 3,
-    name: MIGRATIONS[2].name,
-    sql: `
-CREATE TABLE tune_results (
-  study_id TEXT PRIMARY KEY REFERENCES studies (id) ON DELETE CASCADE,
-  recorded_at TEXT NOT NULL,
-  result_json TEXT NOT NULL
-);
-`,
-  },
-];
+export function schemaVersionTableSql(dialect: SqlDialect): string {
+  return createTableSql(SCHEMA_VERSION_TABLE, dialect, { ifNotExists: true });
+}

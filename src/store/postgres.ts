@@ -15,7 +15,7 @@ import { UserError } from '../errors.js';
 import { Redactor } from '../util/redact.js';
 import { kyselyRuntime } from './kysely-runtime.js';
 import { KyselyStudyStore } from './kysely-store.js';
-import { type Migration, POSTGRES_MIGRATIONS } from './migrations.js';
+import { type Migration, POSTGRES_MIGRATIONS, schemaVersionTableSql } from './migrations.js';
 import type { StoreSchema } from './schema.js';
 
 export interface PostgresStoreOptions {
@@ -168,9 +168,7 @@ async function migratePostgres(
         `the store ${location} was written by a newer edgebench (schema ${version}, this one knows ${latest}); upgrade edgebench or use another database`,
       );
     if (version === latest) return;
-    await sql`CREATE TABLE IF NOT EXISTS schema_version (version INTEGER PRIMARY KEY, name TEXT NOT NULL, applied_at TEXT NOT NULL)`.execute(
-      trx,
-    );
+    await sql.raw(schemaVersionTableSql('postgres')).execute(trx);
     for (const migration of migrations) {
       if (migration.version <= version) continue;
       await sql.raw(migration.sql).execute(trx);

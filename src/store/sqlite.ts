@@ -11,7 +11,7 @@ import type { Kysely } from 'kysely';
 import { UserError } from '../errors.js';
 import { kyselyRuntime } from './kysely-runtime.js';
 import { KyselyStudyStore } from './kysely-store.js';
-import { MIGRATIONS, type Migration } from './migrations.js';
+import { MIGRATIONS, type Migration, schemaVersionTableSql } from './migrations.js';
 import type { StoreSchema } from './schema.js';
 
 export { newStudyId } from './kysely-store.js';
@@ -162,9 +162,7 @@ function migrate(db: Db, file: string, readonly: boolean, migrations: readonly M
     );
   for (const migration of migrations) {
     db.transaction(() => {
-      db.exec(
-        'CREATE TABLE IF NOT EXISTS schema_version (version INTEGER PRIMARY KEY, name TEXT NOT NULL, applied_at TEXT NOT NULL)',
-      );
+      db.exec(schemaVersionTableSql('sqlite'));
       // Re-read inside the transaction: another process may have migrated meanwhile.
       if (currentVersion(db) >= migration.version) return;
       db.exec(migration.sql);
