@@ -9,12 +9,12 @@
  */
 
 import { randomBytes } from 'node:crypto';
-import type { Kysely, Transaction, Updateable } from 'kysely';
+import type { Kysely, Selectable, Transaction, Updateable } from 'kysely';
 import { UserError } from '../errors.js';
 import type { RunResult } from '../measure/result.js';
 import { kyselyRuntime } from './kysely-runtime.js';
 import { decodeSamples, encodeSamples, SAMPLES_ENCODING } from './samples-codec.js';
-import type { StoreSchema, VariantsTable } from './schema.js';
+import type { MeasurementsTable, StoreSchema, VariantsTable } from './schema.js';
 import type {
   DeviceRecord,
   EnvironmentRecord,
@@ -137,22 +137,22 @@ function variantFromRow(row: VariantRow): VariantRecord {
   };
 }
 
-interface MeasurementRow {
-  id: number;
-  variant_id: number;
-  round: number;
-  status: 'ok' | 'failed';
-  failure_kind: string | null;
-  failure_reason: string | null;
-  started_at: string;
-  ended_at: string;
-  result_json: string | null;
-  telemetry_json: string | null;
-  agent: string | null;
-  attempt: number | null;
-  encoding: string | null;
-  data: Uint8Array | null;
-}
+/** A measurement as `loadStudy` reads it: its own columns, and its samples when asked for. */
+type MeasurementRow = Pick<
+  Selectable<MeasurementsTable>,
+  | 'id'
+  | 'variant_id'
+  | 'round'
+  | 'status'
+  | 'failure_kind'
+  | 'failure_reason'
+  | 'started_at'
+  | 'ended_at'
+  | 'result_json'
+  | 'telemetry_json'
+  | 'agent'
+  | 'attempt'
+> & { encoding: string | null; data: Uint8Array | null };
 
 function measurementFromRow(row: MeasurementRow): MeasurementRecord {
   return {
