@@ -8,9 +8,10 @@
  * type that cannot hold its values, a nullability that disagrees with it, or an allowed value it does
  * not name fails to compile.
  *
- * The SQL is written the way the store's first, hand-written migrations were, word for word, so that
- * SQLite's own copy of each statement (`sqlite_master.sql`) and PostgreSQL's catalogue are the same
- * in a store created then and one created now.
+ * The SQL is written the way the store's first, hand-written migrations were, word for word (only
+ * line breaks may differ), so that SQLite's own copy of each statement (`sqlite_master.sql`) and
+ * PostgreSQL's catalogue are the same in a store created then and one created now
+ * (test/store/legacy-stores.test.ts holds those migrations and compares).
  */
 import type { Selectable } from 'kysely';
 import type { StoreSchema } from './schema.js';
