@@ -1,5 +1,6 @@
 /** `edgebench env`: what this machine is and which engines work on it. */
 import type { Command } from 'commander';
+import { UserError } from '../errors.js';
 
 export function register(command: Command): void {
   command
@@ -8,7 +9,26 @@ export function register(command: Command): void {
       '--python <path>',
       'the Python interpreter for the torch engine (default: $EDGEBENCH_PYTHON, python3 on PATH, then /usr/bin/python3)',
     )
-    .action(async (flags: { json?: boolean; python?: string }) => {
+    .option(
+      '--target <target>',
+      'describe that device instead: a saved target name or ssh://[user@]host[:port] (see edgebench target)',
+    )
+    .action(async (flags: { json?: boolean; python?: string; target?: string }) => {
+      if (flags.target && flags.target !== 'local') {
+        if (flags.python)
+          throw new UserError(
+            "--python is this machine's interpreter; on a target the device probe finds them all: drop it",
+          );
+        const [{ describeTarget }, { formatDeviceDescription }] = await Promise.all([
+          import('../targets/sessions.js'),
+          import('../report/device-table.js'),
+        ]);
+        const device = await describeTarget(flags.target);
+        process.stdout.write(
+          flags.json ? `${JSON.stringify(device, null, 2)}\n` : formatDeviceDescription(device),
+        );
+        return;
+      }
       const [{ describeEnvironment }, { formatEnvironment }] = await Promise.all([
         import('../env/environment.js'),
         import('../report/env-table.js'),

@@ -66,6 +66,7 @@ interface RunFlags {
   graphCapture?: boolean;
   opsetUpgrade: boolean;
   exportOutputs?: string;
+  target?: string;
 }
 
 export function register(command: Command): void {
@@ -79,6 +80,10 @@ export function register(command: Command): void {
       `what measures: ${ENGINE_NAMES.join('|')} (torch and trtexec run in their own process)`,
       choiceFlag('--engine', ENGINE_NAMES),
       'ort',
+    )
+    .option(
+      '--target <target>',
+      'measure on this device: a name saved with `edgebench target add`, or ssh://[user@]host[:port] (default: this machine)',
     )
     .option(
       '--python <path>',
@@ -304,7 +309,9 @@ async function measureAndReport(request: RunRequest): Promise<void> {
       progress?.hooks.onPhase?.(p);
     },
   };
+  const target = await connectRunTarget(flags, signal);
   const result = await measure({
+    ...(target ? { target } : {}),
     engine: engine.name,
     model: resolved.path,
     ...(resolved.name ? { modelName: resolved.name } : {}),
@@ -352,7 +359,10 @@ async function measureAndReport(request: RunRequest): Promise<void> {
         `interrupted by ${error.signal} ${PHASE_WORDS[phase]}: no result written`,
       );
     })
-    .finally(() => progress?.stop());
+    .finally(async () => {
+      progress?.stop();
+      await target?.transport.close();
+    });
   for (const warning of result.warnings) writeWarning(warning);
   if (result.outputsExported)
     process.stderr.write(
@@ -367,6 +377,25 @@ async function measureAndReport(request: RunRequest): Promise<void> {
     await writeFile(flags.json, `${JSON.stringify(result, null, 1)}\n`);
     process.stderr.write(`result written to ${flags.json}\n`);
   }
+}
+
+/** `--target`: connected (one SSH connection), probed, runners in place; undefined for this machine. */
+async function connectRunTarget(flags: RunFlags, signal: AbortSignal) {
+  if (!flags.target || flags.target === 'local') return undefined;
+  const refused = (
+    [
+      ['python', "--python: on a device edgebench uses the device's Python that imports the engine"],
+      ['trtexec', '--trtexec: on a device edgebench uses the trtexec the device probe found'],
+      ['exportOutputs', '--export-outputs: outputs are read in this process'],
+      ['input', '--input: inputs from files are fed in this process; the device synthesizes them'],
+      ['scenario', '--scenario: LoadGen scenarios drive inferences from this process'],
+    ] as const
+  ).find(([key]) => flags[key] !== undefined);
+  if (refused)
+    throw new UserError(`${refused[1]}, which --target ${flags.target} cannot do: drop one of them`);
+  const { connectTarget } = await import('../targets/sessions.js');
+  process.stderr.write(`connecting to ${flags.target} …\n`);
+  return connectTarget(flags.target, { signal });
 }
 
 /** Flags that only onnxruntime takes: given with another engine, they would be ignored unseen. */

@@ -29,6 +29,12 @@ import { describeHost, type HostInfo } from '../host/host.js';
 import { type OutputExport, writeOutputs } from '../inputs/export-outputs.js';
 import type { HostTensor } from '../onnx/tensor.js';
 import {
+  hostInfoOf,
+  openOnTarget,
+  startTargetTelemetry,
+  type TargetConnection,
+} from '../targets/sessions.js';
+import {
   detectDrift,
   preRunChecks,
   startTelemetry,
@@ -104,6 +110,11 @@ export interface MeasureRequest {
   compute?: ComputeCount | false;
   /** Where engines look for their runtimes (environment, the user's Python). */
   context?: EngineContext;
+  /**
+   * Measure on this target (a board over SSH, connected once by the caller): the engine's runner
+   * starts there, telemetry is sampled there, and the result describes that device.
+   */
+  target?: TargetConnection;
   /** Progress and the engine's own log lines (stderr material; never results). */
   onLog?(line: string): void;
   /**
@@ -114,7 +125,7 @@ export interface MeasureRequest {
 }
 
 /** A request as it crosses a process boundary (a worker job): no hooks, callbacks or signal. */
-export type PortableMeasureRequest = Omit<MeasureRequest, 'hooks' | 'onLog' | 'signal'>;
+export type PortableMeasureRequest = Omit<MeasureRequest, 'hooks' | 'onLog' | 'signal' | 'target'>;
 
 function checkPrecision(precision: string): ExternalPrecision {
   if (!(EXTERNAL_PRECISIONS as readonly string[]).includes(precision))
@@ -165,6 +176,7 @@ export async function measure(request: MeasureRequest): Promise<RunResult> {
   request.signal?.throwIfAborted();
   const name = request.engine ?? 'ort';
   const { engine: engineId, variant } = parseEngineName(name);
+  if (request.target) return measureOnTarget(request.target, request);
   const engine = getEngine(engineId, request.context);
   const precision = checkPrecision(request.precision ?? 'fp32');
   if (engineId === 'ort' && precision !== 'fp32')
@@ -208,6 +220,61 @@ export async function measure(request: MeasureRequest): Promise<RunResult> {
   }
 }
 
+/** The same measurement with the engine's runner on a target: an out-of-process session there. */
+async function measureOnTarget(target: TargetConnection, request: MeasureRequest): Promise<RunResult> {
+  const { engine: engineId, variant } = parseEngineName(request.engine ?? 'ort');
+  const precision = checkPrecision(request.precision ?? 'fp32');
+  const stopRules = validateStopRules({ ...DEFAULT_STOP_RULES, ...request.stopRules });
+  const telemetry = request.telemetry === false ? undefined : (request.telemetry ?? {});
+  checkTelemetry(telemetry);
+  const resolved = await resolveModelFor(engineId, request);
+  const file = await modelFile(resolved.model, resolved.modelName);
+  if (engineId !== 'torch' && !file) throw new UserError(`model file not found: ${resolved.model}`);
+  const ort = resolved.ort ?? {};
+  const engine =
+    engineId === 'ort' && !variant ? `ort/${ort.executionProvider ?? 'cpu'}` : (request.engine ?? 'ort');
+  const session = await openOnTarget(target, engine, resolved.model, {
+    ...(resolved.torch ? { torch: resolved.torch } : {}),
+    ort: dropUndefined({
+      threads: ort.intraOpThreads,
+      interOpThreads: ort.interOpThreads,
+      graphOptLevel: pythonGraphLevel(ort.graphOptLevel),
+      providerOptions: ort.providerOptions,
+    }),
+  });
+  try {
+    const result = await measureOutOfProcess(session, {
+      request: resolved,
+      given: request,
+      stopRules,
+      telemetry,
+      host: hostInfoOf(target.device),
+      file,
+      precision,
+      target,
+    });
+    result.target = {
+      name: target.name,
+      address: target.transport.address,
+      runner: result.external?.engine ?? engine,
+      level: target.device.level,
+    };
+    result.warnings.unshift(...target.device.warnings);
+    return result;
+  } finally {
+    await session.dispose();
+  }
+}
+
+/** onnxruntime's Python API has no 'layout' level (onnxruntime-node's name for all-but-layout passes). */
+function pythonGraphLevel(level: OrtEngineOptions['graphOptLevel'] | undefined) {
+  if (level === 'layout')
+    throw new UserError(
+      "--opt-level layout is onnxruntime-node's own level; on a device use disabled, basic, extended or all",
+    );
+  return level;
+}
+
 interface MeasureContext {
   /** The request with its model resolved for the engine. */
   request: MeasureRequest;
@@ -218,6 +285,8 @@ interface MeasureContext {
   host: HostInfo;
   file: ModelFile | undefined;
   precision: ExternalPrecision;
+  /** Set when the session runs on a target: telemetry is sampled there. */
+  target?: TargetConnection;
 }
 
 async function measureInProcess(
@@ -354,7 +423,7 @@ async function measureInProcess(
 
 async function measureOutOfProcess(
   session: OutOfProcessSession,
-  { request, given, stopRules, telemetry, host, file, precision }: MeasureContext,
+  { request, given, stopRules, telemetry, host, file, precision, target }: MeasureContext,
 ): Promise<RunResult> {
   if (request.scenario)
     throw new UserError(
@@ -368,7 +437,11 @@ async function measureOutOfProcess(
     throw new UserError(
       `inputs from files are fed in this process; the session runs in ${session.where.label} on synthetic inputs: drop --input, or measure with onnxruntime (ort)`,
     );
-  const sampler = telemetry ? await startTelemetry({ intervalMs: telemetry.intervalMs }) : undefined;
+  const sampler = !telemetry
+    ? undefined
+    : target
+      ? await startTargetTelemetry(target, telemetry.intervalMs ?? 100, request.signal)
+      : await startTelemetry({ intervalMs: telemetry.intervalMs });
   let m: ExternalMeasurement;
   let record: TelemetryRecord | undefined;
   try {

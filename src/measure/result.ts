@@ -123,6 +123,13 @@ export const runResultSchema = z.object({
     /** The runtime that measured, when it is not onnxruntime in this process. */
     engine: z.object({ name: z.string(), version: z.string() }).optional(),
   }),
+  /**
+   * Where the measurement ran when not on this machine: the target as named (`nano`, `ssh://…`),
+   * its address (`user@host:port`, never a secret) and the runner that measured there. Absent: here.
+   */
+  target: z
+    .object({ name: z.string(), address: z.string(), runner: z.string(), level: z.string().nullable() })
+    .optional(),
   /** Session creation (engine load or deserialization, not a one-time build). */
   coldStartMs: nullableNumber,
   firstInferenceMs: nullableNumber,

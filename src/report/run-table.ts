@@ -17,6 +17,10 @@ export function formatRunResult(result: RunResult): string {
     `${result.model.name}  (${e.engine.includes('/') ? e.engine : `${e.engine}/${e.executionProvider}`}, opt ${e.graphOptLevel}, threads ${e.intraOpThreads || 'auto'}, batch ${e.batch})`,
   );
   lines.push(`inputs ${shapes}  [${inputSourceText(e.inputSource, e.seed)}]`);
+  if (result.target)
+    lines.push(
+      `target ${result.target.name} (${result.target.address}, ${String(result.environment.host.hostname ?? '')}): timed there by ${result.target.runner}`,
+    );
   const upgrade = result.model.opsetUpgrade;
   if (upgrade)
     lines.push(

@@ -5,20 +5,18 @@
  */
 import { stat } from 'node:fs/promises';
 import path from 'node:path';
-import {
-  MIN_SAMPLES_FOR_PRECISION,
-  MIN_TIME_FOR_PRECISION_MS,
-  PRECISION_CHECK_EVERY,
-} from '../../core/settings.js';
 import { EngineUnavailableError, UserError } from '../../errors.js';
 import { physicalCoreCount } from '../../host/host.js';
-import type { TensorInfo } from '../../onnx/tensor.js';
 import type { Engine, EngineProbe, OutOfProcessSession } from '../engine.js';
 import type { ExternalMeasurement, ExternalMeasureSettings } from '../external.js';
 import { describeFailure, runProcess, tailLines } from '../subprocess.js';
 import { TORCH_ARCHITECTURES } from './architectures.js';
+import { type TorchModelSpec, torchMeasurement, torchProgress, torchRunnerConfig } from './runner-io.js';
+
+export type { TorchModelSpec } from './runner-io.js';
+
 import { DEFAULT_TORCH_OPTIONS, type TorchOptions, validateTorchOptions } from './options.js';
-import { ProtocolReader, TORCH_PROTOCOL_VERSION } from './protocol.js';
+import { ProtocolReader } from './protocol.js';
 import {
   choosePython,
   cudaUnavailableReason,
@@ -30,12 +28,6 @@ import {
 } from './python.js';
 
 const TORCHSCRIPT_SUFFIXES = ['.pt', '.pth', '.ts', '.torchscript', '.jit', '.zip'];
-
-/** What the runner is asked to build. */
-export type TorchModelSpec =
-  | { kind: 'zoo'; name: string; numClasses?: number }
-  | { kind: 'torchscript'; path: string }
-  | { kind: 'null' };
 
 /**
  * A model argument as the torch engine reads it: a zoo architecture name, a TorchScript file, or
@@ -211,36 +203,12 @@ export class TorchEngine implements Engine<TorchOptions> {
         'fp16 eager on the CPU: many CPU kernels have no fast fp16 path, so this is rarely a fair baseline',
       );
 
-    const config = {
-      protocol: TORCH_PROTOCOL_VERSION,
-      model: spec,
-      device,
-      deviceIndex: options.deviceIndex,
-      threads: options.threads,
-      defaultThreads: physicalCoreCount(),
-      cudnnBenchmark: options.cudnnBenchmark,
-      precision: settings.precision,
-      seed: settings.seed,
-      inputs,
-      stopRules: settings.stopRules,
-      precisionRule: {
-        minSamples: MIN_SAMPLES_FOR_PRECISION,
-        minTimeMs: MIN_TIME_FOR_PRECISION_MS,
-        checkEvery: PRECISION_CHECK_EVERY,
-      },
-    };
+    const config = torchRunnerConfig(spec, inputs, device, options, settings, physicalCoreCount());
     const rules = settings.stopRules;
     const timeoutMs =
       options.timeoutSlackMs > 0 && rules.maxTimeMs > 0 ? 2 * rules.maxTimeMs + options.timeoutSlackMs : 0;
 
-    const reader = new ProtocolReader((event) => {
-      if (event.event === 'ready')
-        log(
-          `torch: ${spec.kind === 'zoo' ? spec.name : spec.kind} ready on ${event.deviceName ?? event.device} in ${event.coldStartMs.toFixed(0)} ms`,
-        );
-      else if (event.event === 'warmup')
-        log(`torch: warm-up done (${event.count} runs, ${event.timeMs.toFixed(0)} ms)`);
-    });
+    const reader = new ProtocolReader(torchProgress(spec, log));
     let stderrTail = '';
     const outcome = await runProcess(python, [runnerScriptPath(), 'run'], {
       env: { ...env, PYTHONUNBUFFERED: '1', PYTHONDONTWRITEBYTECODE: '1' },
@@ -275,76 +243,7 @@ export class TorchEngine implements Engine<TorchOptions> {
         `the PyTorch runner did not finish: ${result.problem}; ${describeFailure(python, outcome, timeoutMs)}${stderrTail ? ` (stderr: ${tailLines(stderrTail)})` : ''}`,
       );
     }
-    const report = result.report;
-    if (report.noise.length > 0)
-      warnings.push(`the runner printed ${report.noise.length} non-protocol line(s) on stdout`);
-    const ready = report.ready;
-    if (ready.device === 'cpu' && ready.blas === 'generic')
-      warnings.push(
-        "this torch build links a generic (reference) BLAS, not MKL or OpenBLAS: its CPU figures are far slower than a PyPI or conda torch's and make a weak baseline (distribution packages such as Debian's python3-torch are built this way)",
-      );
-    const tensorInputs: TensorInfo[] = ready.inputs.map((i) => ({
-      name: i.name,
-      type: i.dtype ?? 'float32',
-      shape: i.shape,
-    }));
-    const tensorOutputs: TensorInfo[] = (report.done.outputs ?? []).map((o) => ({
-      name: o.name,
-      type: outputType(settings.precision),
-      shape: o.shape,
-    }));
-    const shapes = Object.fromEntries(ready.inputs.map((i) => [i.name, i.shape]));
-    const batch = ready.inputs[0]?.shape[0] ?? 1;
-    return {
-      engine: `torch/${device}`,
-      engineVersion: ready.torch ? `torch ${ready.torch}` : 'none (null model)',
-      sampleMetric:
-        device === 'cuda'
-          ? 'wall time of one eager forward call, torch.cuda.synchronize() before (untimed) and after (timed)'
-          : 'wall time of one eager forward call (time.perf_counter)',
-      samplesMs: report.samplesMs,
-      coldStartMs: ready.coldStartMs,
-      firstInferenceMs: report.firstInferenceMs,
-      warmup: { count: report.warmup?.count ?? null, timeMs: report.warmup?.timeMs ?? null },
-      stopReason: report.done.stopReason,
-      window: { startEpochMs: report.done.startEpochMs, endEpochMs: report.done.endEpochMs },
-      inputs: tensorInputs,
-      outputs: tensorOutputs,
-      shapes,
-      batch,
-      effectiveStopRules: settings.stopRules,
-      device: ready.deviceName ?? ready.device,
-      provider: device,
-      graphOptimization: ready.mode === 'torchscript' ? 'torchscript (as saved)' : 'none (eager)',
-      precision: settings.precision,
-      options: {
-        device,
-        deviceIndex: options.deviceIndex,
-        threads: options.threads,
-        cudnnBenchmark: options.cudnnBenchmark,
-        mode: ready.mode,
-        ...(spec.kind === 'zoo' && spec.numClasses ? { numClasses: spec.numClasses } : {}),
-      },
-      intraOpThreads: ready.threads,
-      interOpThreads: ready.interopThreads,
-      peakRssBytes: report.done.peakRssBytes ?? null,
-      extras: {
-        python,
-        torch: ready.torch,
-        torchvision: ready.torchvision ?? null,
-        cuda: ready.cuda ?? null,
-        cudnn: ready.cudnn ?? null,
-        blas: ready.blas ?? null,
-        importMs: ready.importMs ?? null,
-        params: ready.params ?? null,
-        model: spec,
-        ...(report.done.cudaMaxMemoryAllocatedBytes !== undefined
-          ? { cudaMaxMemoryAllocatedBytes: report.done.cudaMaxMemoryAllocatedBytes }
-          : {}),
-        ...(report.logs.length > 0 ? { logs: report.logs.slice(0, 20) } : {}),
-      },
-      warnings,
-    };
+    return torchMeasurement(result.report, { device, python, spec, settings, options, warnings });
   }
 
   private env(): NodeJS.ProcessEnv {
@@ -357,8 +256,4 @@ export function describeChoice(choice: PythonChoice): string {
   const used = choice.chosen ? `python: ${describePythonSource(choice.chosen)}` : 'python: none';
   const skipped = choice.skipped.map((s) => `${describePythonSource(s)}: ${s.reason}`);
   return skipped.length > 0 ? `${used}; passed over ${skipped.join('; ')}` : used;
-}
-
-function outputType(precision: string): string {
-  return precision === 'fp16' ? 'float16' : 'float32';
 }
