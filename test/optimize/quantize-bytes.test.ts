@@ -20,7 +20,7 @@ import {
   quantizeStatic,
   rankQuantizationSensitivity,
   type StaticQuantOptions,
-} from '../../src/optimize/quantize/static.js';
+} from '../../src/optimize/quantize/static/index.js';
 import { upcastFloat16 } from '../../src/optimize/upcast.js';
 import { addInit, emptyModel, node, randomFloats, smallConvNet } from './helpers.js';
 

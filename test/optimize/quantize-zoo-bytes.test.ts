@@ -15,7 +15,7 @@ import { modelToBytes } from '../../src/onnx/model-io.js';
 import type { Sample } from '../../src/optimize/calibration-data.js';
 import { fuseModel } from '../../src/optimize/fuse.js';
 import { quantizeDynamic } from '../../src/optimize/quantize/dynamic.js';
-import { quantizeStatic, type StaticQuantOptions } from '../../src/optimize/quantize/static.js';
+import { quantizeStatic, type StaticQuantOptions } from '../../src/optimize/quantize/static/index.js';
 import { buildZooModel } from '../../src/zoo/build.js';
 
 vi.mock('../../src/optimize/quantize/calibration.js', async (importOriginal) => {
