@@ -153,6 +153,27 @@ function isConstWeight(model: Model, name: string): boolean {
   return t !== undefined && t.dataType === 'float32';
 }
 
+/** A constant operand of Add/Mul, quantized per-tensor with the activation type. */
+function quantizeConstantActivation(
+  graph: Graph,
+  tensor: Tensor,
+  type: QuantType,
+  namer: (base: string) => string,
+  newNodes: Node[],
+  domain: string,
+): string {
+  const { params: p, data } = quantizeConstantValues(tensorToFloat32(tensor), type);
+  const qName = namer(`${tensor.name}_quantized`);
+  const sName = namer(`${tensor.name}_scale`);
+  const zName = namer(`${tensor.name}_zero_point`);
+  graph.initializers.set(qName, zeroPointTensor(qName, type, data, [...tensor.dims]));
+  graph.initializers.set(sName, createTensor(sName, 'float32', [], Float32Array.of(p.scale)));
+  graph.initializers.set(zName, zeroPointTensor(zName, type, [p.zeroPoint], []));
+  const out = namer(`${tensor.name}_DequantizeLinear_Output`);
+  newNodes.push(makeNode(namer, 'DequantizeLinear', [qName, sName, zName], [out], {}, domain));
+  return out;
+}
+
 /** Replaces a node's float weight (and bias) by int8 / int32 initializers behind DequantizeLinear. */
 function quantizeWeightAndBias(
   model: Model,
@@ -244,25 +265,4 @@ function quantizeWeightAndBias(
     node.inputs[2] = out;
   }
   return adjusted;
-}
-
-/** A constant operand of Add/Mul, quantized per-tensor with the activation type. */
-function quantizeConstantActivation(
-  graph: Graph,
-  tensor: Tensor,
-  type: QuantType,
-  namer: (base: string) => string,
-  newNodes: Node[],
-  domain: string,
-): string {
-  const { params: p, data } = quantizeConstantValues(tensorToFloat32(tensor), type);
-  const qName = namer(`${tensor.name}_quantized`);
-  const sName = namer(`${tensor.name}_scale`);
-  const zName = namer(`${tensor.name}_zero_point`);
-  graph.initializers.set(qName, zeroPointTensor(qName, type, data, [...tensor.dims]));
-  graph.initializers.set(sName, createTensor(sName, 'float32', [], Float32Array.of(p.scale)));
-  graph.initializers.set(zName, zeroPointTensor(zName, type, [p.zeroPoint], []));
-  const out = namer(`${tensor.name}_DequantizeLinear_Output`);
-  newNodes.push(makeNode(namer, 'DequantizeLinear', [qName, sName, zName], [out], {}, domain));
-  return out;
 }
