@@ -227,6 +227,31 @@ function foldElementwise(opType: string, inputs: TensorFacts[]): number[] | unde
   return Array.from({ length: n }, (_, i) => f(at(a, i), at(b, i)));
 }
 
+/** `lead` (batch, channels), then each spatial axis's output size under the window `a`. */
+function slidingWindowDims(
+  lead: Dim[],
+  shape: readonly Dim[],
+  spatial: number,
+  a: ReturnType<typeof windowAttributes>,
+  ceilMode: boolean,
+): Dim[] {
+  const dims = [...lead];
+  for (let i = 0; i < spatial; i++)
+    dims.push(
+      windowOutput(
+        shape[2 + i],
+        a.kernel[i],
+        a.strides[i],
+        a.dilations[i],
+        a.pads[i],
+        a.pads[i + spatial],
+        a.autoPad,
+        ceilMode,
+      ),
+    );
+  return dims;
+}
+
 const conv: Rule = (node, [x, w]) => {
   const dataType = x?.dataType;
   if (!x?.shape || !w?.shape) return [{ dataType }];
@@ -236,21 +261,7 @@ const conv: Rule = (node, [x, w]) => {
     spatial,
     w.shape.slice(2).map((d) => (typeof d === 'number' ? d : 1)),
   );
-  const dims: Dim[] = [x.shape[0], w.shape[0]];
-  for (let i = 0; i < spatial; i++) {
-    dims.push(
-      windowOutput(
-        x.shape[2 + i],
-        a.kernel[i],
-        a.strides[i],
-        a.dilations[i],
-        a.pads[i],
-        a.pads[i + spatial],
-        a.autoPad,
-      ),
-    );
-  }
-  return [{ dataType, shape: dims }];
+  return [{ dataType, shape: slidingWindowDims([x.shape[0], w.shape[0]], x.shape, spatial, a, false) }];
 };
 
 const convTranspose: Rule = (node, [x, w]) => {
@@ -285,21 +296,7 @@ const pool: Rule = (node, [x]) => {
   if (!x?.shape) return [{ dataType }, { dataType: 'int64' }];
   const spatial = spatialAxes(node, x.shape.length);
   const a = windowAttributes(node, spatial);
-  const dims: Dim[] = [x.shape[0], x.shape[1]];
-  for (let i = 0; i < spatial; i++) {
-    dims.push(
-      windowOutput(
-        x.shape[2 + i],
-        a.kernel[i],
-        a.strides[i],
-        a.dilations[i],
-        a.pads[i],
-        a.pads[i + spatial],
-        a.autoPad,
-        a.ceilMode,
-      ),
-    );
-  }
+  const dims = slidingWindowDims([x.shape[0], x.shape[1]], x.shape, spatial, a, a.ceilMode);
   return [
     { dataType, shape: dims },
     { dataType: 'int64', shape: dims },

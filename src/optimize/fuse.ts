@@ -163,15 +163,20 @@ export function removeIdentities(graph: Graph): number {
 // ---------------------------------------------------------------------------------------------
 // Folding
 
+/** What static shape inference knows, or undefined when it fails (the pass then changes nothing). */
+function shapeFactsOf(model: Model): ReturnType<typeof inferShapes>['facts'] | undefined {
+  try {
+    return inferShapes(model).facts;
+  } catch {
+    return undefined;
+  }
+}
+
 /** Integer results that static shape inference knows exactly (Shape → Gather → Concat chains). */
 export function foldKnownShapes(model: Model): number {
   const graph = model.graph;
-  let facts: ReturnType<typeof inferShapes>['facts'];
-  try {
-    facts = inferShapes(model).facts;
-  } catch {
-    return 0;
-  }
+  const facts = shapeFactsOf(model);
+  if (!facts) return 0;
   let count = 0;
   graph.nodes = graph.nodes.filter((node) => {
     if (node.domain !== '' || node.opType === 'Constant' || subgraphsOf(node).length > 0) return true;
@@ -425,12 +430,8 @@ function foldIntoGemm(
 /** MatMul(A [M,K], W [K,N] constant) followed by Add(bias [N]) becomes one Gemm. */
 export function fuseMatMulAdd(model: Model): number {
   const graph = model.graph;
-  let facts: ReturnType<typeof inferShapes>['facts'];
-  try {
-    facts = inferShapes(model).facts;
-  } catch {
-    return 0;
-  }
+  const facts = shapeFactsOf(model);
+  if (!facts) return 0;
   const consumers = consumersOf(graph);
   let count = 0;
   const removed = new Set<Node>();

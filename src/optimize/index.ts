@@ -45,7 +45,11 @@ export {
 export { type DynamicQuantReport, quantizeDynamic } from './quantize/dynamic.js';
 export type { QuantType } from './quantize/quant-math.js';
 export type { SensitivityResult } from './quantize/sensitivity.js';
-export { quantizeStatic, rankQuantizationSensitivity, type StaticQuantReport } from './quantize/static.js';
+export {
+  quantizeStatic,
+  rankQuantizationSensitivity,
+  type StaticQuantReport,
+} from './quantize/static/index.js';
 export {
   isRecipeName,
   parseRecipes,

@@ -29,7 +29,7 @@ import { type CalibrationMethod, DEFAULT_PERCENTILE } from './quantize/calibrati
 import { quantizeDynamic } from './quantize/dynamic.js';
 import type { QuantType } from './quantize/quant-math.js';
 import type { SensitivityResult } from './quantize/sensitivity.js';
-import { quantizeStatic, rankQuantizationSensitivity } from './quantize/static.js';
+import { quantizeStatic, rankQuantizationSensitivity } from './quantize/static/index.js';
 import { parseRecipes, type RecipeName } from './recipes.js';
 import { hasFloat16Weights, type UpcastReport, upcastFloat16 } from './upcast.js';
 

@@ -7,7 +7,7 @@
  */
 import type { StoredStudy } from '../store/types.js';
 import { type BootstrapOptions, bootstrapMedianRatio, seedFor } from './bootstrap.js';
-import { analyzeVariant } from './compare.js';
+import { analyzeVariant } from './compare/variant.js';
 import { DEFAULT_BOOTSTRAP } from './spec.js';
 
 export type DiffVerdict = 'slower' | 'faster' | 'no significant difference';

@@ -3,7 +3,7 @@ import { attr, attrInt, float32Tensor, type Model, type Node, tensorToNumbers } 
 import { fuseModel } from '../../src/optimize/fuse.js';
 import { opCounts } from '../../src/optimize/graph-utils.js';
 import { int8PairsSaturateHere } from '../../src/optimize/quantize/host-int8.js';
-import { quantizeStatic } from '../../src/optimize/quantize/static.js';
+import { quantizeStatic } from '../../src/optimize/quantize/static/index.js';
 import {
   addInit,
   cosine,

@@ -29,7 +29,7 @@ export interface DynamicQuantOptions {
   /** Also quantize Conv with ConvInteger (default false: slower than float32 on onnxruntime CPU). */
   conv?: boolean;
   excludeNodes?: string[];
-  /** 7-bit weights; 'auto' (default) on x86 CPUs without VNNI (see static.ts). */
+  /** 7-bit weights; 'auto' (default) on x86 CPUs without VNNI (see static/index.ts). */
   reduceRange?: boolean | 'auto';
   warn?: (message: string) => void;
 }
