@@ -26,6 +26,7 @@ interface StudyFlags {
   json?: boolean;
   dryRun?: boolean;
   engines?: string;
+  target?: string;
 }
 
 function countOk(stored: { measurements: { status: string }[] }): number {
@@ -95,6 +96,10 @@ export function register(command: Command): void {
       '--engines <list>',
       'engines, comma-separated (overrides the spec), e.g. torch,trtexec,ort: the first of torch/trtexec is the baseline of their group (docs/study.md)',
     )
+    .option(
+      '--target <target>',
+      'measure every round on this device (a saved target name or ssh://[user@]host[:port]; overrides the spec)',
+    )
     .option('--json', 'print the JSON report on stdout instead of the table')
     .option('--dry-run', 'print the planned variants and exit')
     .action(async (specFile: string | undefined, flags: StudyFlags) => {
@@ -125,6 +130,17 @@ export function register(command: Command): void {
         loaded = {
           ...loaded,
           spec: validateSpec({ ...loaded.spec, engines }, `${loaded.source} with --engines ${flags.engines}`),
+        };
+      }
+
+      if (flags.target !== undefined) {
+        if (!loaded) throw new UserError('--target applies to a new study; a resumed one keeps its own');
+        loaded = {
+          ...loaded,
+          spec: validateSpec(
+            { ...loaded.spec, targets: [flags.target] },
+            `${loaded.source} with --target ${flags.target}`,
+          ),
         };
       }
 

@@ -19,7 +19,9 @@ import { describeOpsetUpgrade } from '../engines/ort-opset.js';
 import { GRAPH_OPT_LEVELS, type GraphOptLevel, type OrtExecutionProvider } from '../engines/ort-options.js';
 import { UserError } from '../errors.js';
 import { describeHost, type HostInfo } from '../host/host.js';
+import { benchmarkRequest } from '../measure/benchmark.js';
 import type { ComputeCount } from '../measure/compute-schema.js';
+import { measureOnTarget } from '../measure/on-target.js';
 import type { RunResult } from '../measure/result.js';
 import {
   measureEngineInWorker,
@@ -40,6 +42,7 @@ import {
   TUNE_SOURCE,
   type VariantRecord,
 } from '../store/types.js';
+import { connectTarget, hostInfoOf, type TargetConnection } from '../targets/sessions.js';
 import { sha256File } from '../util/hash.js';
 import { EDGEBENCH_VERSION } from '../version.js';
 import { resolveStudyModel } from './models.js';
@@ -117,6 +120,11 @@ export interface RunStudyOptions {
   onEvent?: (event: StudyEvent) => void;
   /** Extra environment for the worker processes. */
   workerEnv?: Record<string, string>;
+  /**
+   * Measure every round on this target (a board over SSH, connected once for the whole study):
+   * each engine's runner runs there; the results record the target. Fidelity stays on this machine.
+   */
+  target?: TargetConnection;
 }
 
 export interface StudyRunOutcome {
@@ -172,7 +180,35 @@ async function reusablePreparation(v: VariantRecord): Promise<PreparedModel | un
   return { path: v.modelPath, graphOptLevel: level as GraphOptLevel, appliedBy: 'optimizer', notes };
 }
 
+/**
+ * Runs a study; a spec naming a target (`targets: [nano]`, `study --target`) is measured there over
+ * one connection for the whole study, closed at the end.
+ */
 export async function runStudy(options: RunStudyOptions): Promise<StudyRunOutcome> {
+  if (options.target) return runStudyOn(options);
+  const named = await targetOfStudy(options);
+  if (!named || named === 'local') return runStudyOn(options);
+  const target = await connectTarget(named, options.signal ? { signal: options.signal } : {});
+  try {
+    return await runStudyOn({ ...options, target });
+  } finally {
+    await target.transport.close();
+  }
+}
+
+/** The target a new or resumed study names (its spec's `targets`). */
+async function targetOfStudy(options: RunStudyOptions): Promise<string | undefined> {
+  if (options.spec) return options.spec.spec.targets?.[0];
+  if (options.resume === undefined) return undefined;
+  const study =
+    options.resume === true
+      ? await options.store.latestUnfinished()
+      : await options.store.findStudy(options.resume);
+  const targets = (study?.spec as { targets?: unknown } | undefined)?.targets;
+  return Array.isArray(targets) && typeof targets[0] === 'string' ? targets[0] : undefined;
+}
+
+async function runStudyOn(options: RunStudyOptions): Promise<StudyRunOutcome> {
   const { store } = options;
   const emit = (event: StudyEvent) => options.onEvent?.(event);
   const signal = options.signal;
@@ -224,7 +260,7 @@ export async function runStudy(options: RunStudyOptions): Promise<StudyRunOutcom
   const before = await store.loadStudy(studyId, { samples: false });
   let host: HostInfo | undefined = before.environment?.host as HostInfo | undefined;
   if (!before.environment) {
-    host = await describeHost();
+    host = options.target ? hostInfoOf(options.target.device) : await describeHost();
     await store.recordEnvironment({
       studyId,
       capturedAt: new Date().toISOString(),
@@ -418,53 +454,92 @@ export async function runStudy(options: RunStudyOptions): Promise<StudyRunOutcom
           }
         }
         const startedAt = new Date().toISOString();
-        const outcome = engine
-          ? await measureEngineInWorker(
-              engine,
-              // torch runs its zoo definition (same architecture, head and input); others the ONNX file.
-              engine.startsWith('torch') && v.modelRef.startsWith('zoo:') ? v.modelRef : prep.model.path,
-              {
-                modelName: v.model,
-                batch: v.batch,
-                ...(planned.settings.shapes ? { shapes: planned.settings.shapes } : {}),
-                precision: planned.settings.precision === 'fp16' ? 'fp16' : 'fp32',
-                seed: planned.settings.seed,
-                stopRules: planned.settings.stopRules,
-                requested: {
-                  study: studyId,
-                  variant: v.key,
-                  round,
-                  engine,
-                  precision: planned.settings.precision,
-                  scenario: v.scenario,
-                },
-                ...(host ? { host } : {}),
-              },
-              limits,
+        const onTarget = options.target;
+        const outcome = onTarget
+          ? await measureOnTarget(
+              onTarget,
+              engine
+                ? {
+                    engine,
+                    model:
+                      engine.startsWith('torch') && v.modelRef.startsWith('zoo:')
+                        ? v.modelRef
+                        : prep.model.path,
+                    modelName: v.model,
+                    batch: v.batch,
+                    ...(planned.settings.shapes ? { shapes: planned.settings.shapes } : {}),
+                    precision: planned.settings.precision === 'fp16' ? 'fp16' : 'fp32',
+                    seed: planned.settings.seed,
+                    stopRules: planned.settings.stopRules,
+                    requested: { study: studyId, variant: v.key, round, engine, target: onTarget.name },
+                  }
+                : benchmarkRequest({
+                    modelPath: prep.model.path,
+                    modelName: v.model,
+                    ...ortRoundSettings(
+                      v,
+                      planned.settings,
+                      prep.model.graphOptLevel,
+                      spec.telemetry,
+                      spec.opsetUpgrade,
+                    ),
+                    requested: {
+                      study: studyId,
+                      variant: v.key,
+                      round,
+                      recipes: v.recipes,
+                      target: onTarget.name,
+                    },
+                  }),
+              options.signal,
             )
-          : await measureInWorker(
-              {
-                modelPath: prep.model.path,
-                modelName: v.model,
-                ...ortRoundSettings(
-                  v,
-                  planned.settings,
-                  prep.model.graphOptLevel,
-                  spec.telemetry,
-                  spec.opsetUpgrade,
-                ),
-                ...(counted.has(v.id) ? { compute: counted.get(v.id) } : {}),
-                requested: {
-                  study: studyId,
-                  variant: v.key,
-                  round,
-                  recipes: v.recipes,
-                  scenario: v.scenario,
+          : engine
+            ? await measureEngineInWorker(
+                engine,
+                // torch runs its zoo definition (same architecture, head and input); others the ONNX file.
+                engine.startsWith('torch') && v.modelRef.startsWith('zoo:') ? v.modelRef : prep.model.path,
+                {
+                  modelName: v.model,
+                  batch: v.batch,
+                  ...(planned.settings.shapes ? { shapes: planned.settings.shapes } : {}),
+                  precision: planned.settings.precision === 'fp16' ? 'fp16' : 'fp32',
+                  seed: planned.settings.seed,
+                  stopRules: planned.settings.stopRules,
+                  requested: {
+                    study: studyId,
+                    variant: v.key,
+                    round,
+                    engine,
+                    precision: planned.settings.precision,
+                    scenario: v.scenario,
+                  },
+                  ...(host ? { host } : {}),
                 },
-                ...(host ? { host } : {}),
-              },
-              limits,
-            );
+                limits,
+              )
+            : await measureInWorker(
+                {
+                  modelPath: prep.model.path,
+                  modelName: v.model,
+                  ...ortRoundSettings(
+                    v,
+                    planned.settings,
+                    prep.model.graphOptLevel,
+                    spec.telemetry,
+                    spec.opsetUpgrade,
+                  ),
+                  ...(counted.has(v.id) ? { compute: counted.get(v.id) } : {}),
+                  requested: {
+                    study: studyId,
+                    variant: v.key,
+                    round,
+                    recipes: v.recipes,
+                    scenario: v.scenario,
+                  },
+                  ...(host ? { host } : {}),
+                },
+                limits,
+              );
         const endedAt = new Date().toISOString();
         if (!outcome.ok && outcome.kind === 'aborted') {
           interrupted = true;

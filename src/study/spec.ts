@@ -134,6 +134,15 @@ export const studySpecSchema = z.strictObject({
     .min(1, 'list at least one engine')
     .refine((list) => new Set(list).size === list.length, 'engines must not repeat an engine')
     .optional(),
+  /**
+   * Where every round is measured: `local` (default) or a target (a saved name, ssh://…). One per
+   * study for now: a study per device, compared with `edgebench diff`.
+   */
+  targets: z
+    .array(z.string().min(1))
+    .min(1)
+    .max(1, 'one target per study for now: run a study per device and compare them with edgebench diff')
+    .optional(),
   threads: z
     .array(z.number().int().nonnegative().max(MAX_SPEC_THREADS, `at most ${MAX_SPEC_THREADS} threads`))
     .min(1)
