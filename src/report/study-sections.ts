@@ -232,46 +232,39 @@ export function studySections(analysis: StudyAnalysis): StudyReportModel {
   sections.push(
     lines('notes', 'note', [...isaLines(analysis), ...recipeNotes(analysis), ...peakNotes(analysis)]),
   );
-  const byDevice = deviceRows(analysis);
-  if (byDevice.length > 0)
-    sections.push(
-      table(
-        'by-device',
-        'By device',
-        "by device (the same model on each device class; speedup over that device's baseline):",
-        byDevice,
-        {
-          sentence:
-            "The same model on each device class, side by side (speedup: over the same device's baseline).",
-        },
-      ),
-    );
-  const byFramework = frameworkRows(analysis);
-  if (byFramework.length > 0)
-    sections.push(
-      table(
-        'framework',
-        'Against the framework baseline',
-        'against the framework baseline (PyTorch eager; not interleaved with the onnxruntime groups):',
-        byFramework,
-        {
-          sentence: FRAMEWORK_SENTENCE,
-          lines: frameworkAverageLines(analysis),
-          notes: frameworkNoteLines(analysis),
-        },
-      ),
-    );
-  const byEp = epRows(analysis);
-  if (byEp.length > 0)
-    sections.push(
-      table(
-        'by-ep',
-        'By execution provider',
-        'by execution provider (the same variant on each EP; speedup over the reference EP):',
-        byEp,
-        { sentence: EP_SENTENCE },
-      ),
-    );
+  // The side-by-side tables, each only where the study has its axis (rows: none without).
+  const sideTables: Array<[TableSection['id'], string, string, string[][], Partial<TableSection>]> = [
+    [
+      'by-device',
+      'By device',
+      "by device (the same model on each device class; speedup over that device's baseline):",
+      deviceRows(analysis),
+      {
+        sentence:
+          "The same model on each device class, side by side (speedup: over the same device's baseline).",
+      },
+    ],
+    [
+      'framework',
+      'Against the framework baseline',
+      'against the framework baseline (PyTorch eager; not interleaved with the onnxruntime groups):',
+      frameworkRows(analysis),
+      {
+        sentence: FRAMEWORK_SENTENCE,
+        lines: frameworkAverageLines(analysis),
+        notes: frameworkNoteLines(analysis),
+      },
+    ],
+    [
+      'by-ep',
+      'By execution provider',
+      'by execution provider (the same variant on each EP; speedup over the reference EP):',
+      epRows(analysis),
+      { sentence: EP_SENTENCE },
+    ],
+  ];
+  for (const [id, title, caption, rows, more] of sideTables)
+    if (rows.length > 0) sections.push(table(id, title, caption, rows, more));
   for (const chart of [...(tune ? TUNE_CHARTS : []), ...CHARTS]) sections.push({ kind: 'chart', ...chart });
   sections.push(
     table('variants', 'Variants', `variants (${spec?.rounds ?? '?'} rounds planned):`, variantRows(analysis)),
