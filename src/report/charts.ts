@@ -257,42 +257,22 @@ export function timelineChart(analysis: StudyAnalysis): VegaLiteSpec | null {
       { field: 'freqMHz', title: 'CPU MHz', format: '.0f' },
       { field: 'tempC', title: '°C', format: '.1f' },
     ];
+    /** One reading (frequency or temperature) as a line on its own y axis. */
+    const readingLayer = (field: 'freqMHz' | 'tempC', title: string, orient: string, dash?: number[]) => ({
+      transform: [{ filter: `isValid(datum.${field})` }],
+      mark: { type: 'line', strokeWidth: 1.5, ...(dash ? { strokeDash: dash } : {}) },
+      encoding: {
+        x: x(xTitle),
+        y: { field, type: 'quantitative', title, scale: { zero: false }, axis: { orient } },
+        color: { field: 'variant', type: 'nominal', title: 'variant' },
+        detail: { field: 'round', type: 'nominal' },
+        tooltip,
+      },
+    });
     if (tel.some((r) => r.freqMHz !== null))
-      layers.push({
-        transform: [{ filter: 'isValid(datum.freqMHz)' }],
-        mark: { type: 'line', strokeWidth: 1.5 },
-        encoding: {
-          x: x(xTitle),
-          y: {
-            field: 'freqMHz',
-            type: 'quantitative',
-            title: 'CPU frequency (MHz, solid)',
-            scale: { zero: false },
-            axis: { orient: 'left' },
-          },
-          color: { field: 'variant', type: 'nominal', title: 'variant' },
-          detail: { field: 'round', type: 'nominal' },
-          tooltip,
-        },
-      });
+      layers.push(readingLayer('freqMHz', 'CPU frequency (MHz, solid)', 'left'));
     if (tel.some((r) => r.tempC !== null))
-      layers.push({
-        transform: [{ filter: 'isValid(datum.tempC)' }],
-        mark: { type: 'line', strokeWidth: 1.5, strokeDash: [4, 3] },
-        encoding: {
-          x: x(xTitle),
-          y: {
-            field: 'tempC',
-            type: 'quantitative',
-            title: 'max temperature (°C, dashed)',
-            scale: { zero: false },
-            axis: { orient: 'right' },
-          },
-          color: { field: 'variant', type: 'nominal', title: 'variant' },
-          detail: { field: 'round', type: 'nominal' },
-          tooltip,
-        },
-      });
+      layers.push(readingLayer('tempC', 'max temperature (°C, dashed)', 'right', [4, 3]));
     const below =
       layers.length > 0
         ? {

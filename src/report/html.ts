@@ -7,29 +7,14 @@
 import type { StudyAnalysis } from '../study/compare.js';
 import { studyCharts } from './charts.js';
 import { studyReportObject } from './json.js';
-import { environmentRows } from './markdown.js';
 import {
-  averageLines,
-  comparisonRows,
-  DEFINITIONS,
-  deviceListRows,
-  deviceRows,
-  EP_SENTENCE,
-  epRows,
-  FRAMEWORK_SENTENCE,
-  frameworkAverageLines,
-  frameworkNoteLines,
-  frameworkRows,
-  isaLines,
-  leftColumns,
-  peakNotes,
-  recipeNotes,
-  roundCautionLines,
-  telemetryWarningLines,
-  variantRows,
-} from './study-text.js';
+  findSection,
+  type SectionTable,
+  type StudySection,
+  studySections,
+  type TableSection,
+} from './study-sections.js';
 import { paretoChart, racingChart } from './tune-charts.js';
-import { leaderboardRows, raceLines, tuneSummaryLines } from './tune-text.js';
 import type { VegaAssets } from './vega-assets.js';
 
 export function escapeHtml(text: string): string {
@@ -54,17 +39,38 @@ function scriptCode(code: string): string {
   return code.replace(/<\/script/gi, '<\\/script');
 }
 
-function htmlTable(rows: readonly (readonly string[])[], className = ''): string {
-  if (rows.length === 0) return '';
-  const left = new Set(leftColumns(rows[0]));
+function htmlTable(t: SectionTable, className = ''): string {
   const cell = (tag: 'th' | 'td', text: string, i: number) =>
-    `<${tag}${left.has(i) ? '' : ' class="num"'}>${escapeHtml(text)}</${tag}>`;
-  const head = `<tr>${rows[0].map((h, i) => cell('th', h, i)).join('')}</tr>`;
-  const body = rows
-    .slice(1)
-    .map((r) => `<tr>${r.map((c, i) => cell('td', c, i)).join('')}</tr>`)
-    .join('\n');
+    `<${tag}${t.align[i] === 'left' ? '' : ' class="num"'}>${escapeHtml(text)}</${tag}>`;
+  const head = `<tr>${t.columns.map((h, i) => cell('th', h, i)).join('')}</tr>`;
+  const body = t.rows.map((r) => `<tr>${r.map((c, i) => cell('td', c, i)).join('')}</tr>`).join('\n');
   return `<table${className ? ` class="${className}"` : ''}><thead>${head}</thead><tbody>\n${body}\n</tbody></table>`;
+}
+
+/** Each table's class name on the page (tests and styles find them by it). */
+const TABLE_CLASS: Record<TableSection['id'], string> = {
+  leaderboard: 'leaderboard',
+  results: 'results',
+  'by-device': 'devices',
+  framework: 'framework',
+  'by-ep': 'eps',
+  variants: 'variants',
+  devices: 'device-list',
+  environment: 'environment',
+};
+
+const items = (lines: string[], join = '\n') => lines.map((l) => `<li>${escapeHtml(l)}</li>`).join(join);
+const paragraphs = (lines: string[], className: string, prefix: string, join = '\n') =>
+  lines.map((n) => `<p class="${className}">${prefix}${escapeHtml(n)}</p>`).join(join);
+
+/** A side-by-side table with its heading and sentence; nothing when the study has none. */
+function comparedTable(section: TableSection | undefined): string {
+  if (!section) return '';
+  // The by-device sentence has always gone in unescaped (its apostrophe reads the same either way).
+  const sentence = section.id === 'by-device' ? section.sentence : escapeHtml(section.sentence ?? '');
+  const head = `<h2>${section.title}</h2>\n<p class="note">${sentence}</p>\n${htmlTable(section, TABLE_CLASS[section.id])}`;
+  if (section.id !== 'framework') return head;
+  return `${head}\n<ul class="averages">${items(section.lines, '')}</ul>${paragraphs(section.notes, 'note', 'Note — ', '')}`;
 }
 
 const STYLE = `
@@ -93,36 +99,26 @@ const BOOT = `
 `;
 
 export function renderHtml(analysis: StudyAnalysis, assets: VegaAssets): string {
-  const s = analysis.study;
-  const charts = studyCharts(analysis);
+  const model = studySections(analysis);
+  const { header: h } = model;
+  const tune = model.kind === 'tune';
+  const charts: Record<string, unknown> = {
+    ...(analysis.tune
+      ? { 'chart-pareto': paretoChart(analysis.tune), 'chart-racing': racingChart(analysis) }
+      : {}),
+    ...Object.fromEntries(Object.entries(studyCharts(analysis)).map(([key, spec]) => [`chart-${key}`, spec])),
+  };
   const specs: Record<string, unknown> = {};
   const chartBlocks: string[] = [];
-  const addChart = (id: string, heading: string, spec: unknown, missing: string) => {
-    chartBlocks.push(`<h2>${escapeHtml(heading)}</h2>`);
+  for (const chart of model.sections) {
+    if (chart.kind !== 'chart') continue;
+    chartBlocks.push(`<h2>${escapeHtml(chart.title)}</h2>`);
+    const spec = charts[chart.id];
     if (spec) {
-      specs[id] = spec;
-      chartBlocks.push(`<div id="${id}" class="chart"></div>`);
-    } else chartBlocks.push(`<p class="note">${escapeHtml(missing)}</p>`);
-  };
-  const tune = analysis.tune;
-  if (tune) {
-    addChart(
-      'chart-pareto',
-      'Latency against fidelity (Pareto)',
-      paretoChart(tune),
-      'No candidate was both measured and checked for fidelity.',
-    );
-    addChart('chart-racing', 'Racing timeline', racingChart(analysis), 'The race did not run.');
+      specs[chart.id] = spec;
+      chartBlocks.push(`<div id="${chart.id}" class="chart"></div>`);
+    } else chartBlocks.push(`<p class="note">${escapeHtml(chart.missing)}</p>`);
   }
-  addChart('chart-speedup', 'Speedup per model', charts.speedup, 'No comparison could be computed.');
-  addChart('chart-distribution', 'Latency distribution', charts.distribution, 'No samples stored.');
-  addChart('chart-timeline', 'Latency over time', charts.timeline, 'No samples stored.');
-  addChart(
-    'chart-fidelity',
-    'Fidelity',
-    charts.fidelity,
-    'Fidelity was not measured for this study (or could not be computed).',
-  );
 
   const summary = studyReportObject(analysis);
   // The embedded data: everything but the raw samples (the JSON report has those).
@@ -132,30 +128,31 @@ export function renderHtml(analysis: StudyAnalysis, assets: VegaAssets): string 
       ({ measurements: _m, ...rest }) => rest,
     ),
   };
-  const notes = [...isaLines(analysis), ...recipeNotes(analysis), ...peakNotes(analysis)];
-  const byDevice = deviceRows(analysis);
-  const byEp = epRows(analysis);
-  const byFramework = frameworkRows(analysis);
-  const devices = deviceListRows(analysis);
-  const warnings = telemetryWarningLines(analysis);
-  const title = `edgebench ${tune ? 'tune' : 'study'} ${s.name} (${s.id})`;
-  const tuneBlock = tune
+  const lines = (id: StudySection['id']) => findSection(model, id, 'lines')?.lines ?? [];
+  const table = (id: StudySection['id']) => findSection(model, id, 'table');
+  const title = `edgebench ${tune ? 'tune' : 'study'} ${h.name} (${h.id})`;
+  const board = table('leaderboard');
+  const tuneBlock = board
     ? `<h2>Tune result</h2>
 <ul class="tune">
-${tuneSummaryLines(tune)
-  .map((l) => `<li>${escapeHtml(l)}</li>`)
-  .join('\n')}
+${items(lines('tune-summary'))}
 </ul>
 <ul class="averages">
-${raceLines(tune)
-  .map((l) => `<li>${escapeHtml(l)}</li>`)
-  .join('\n')}
+${items(lines('tune-race'))}
 </ul>
-${tune.notes.map((n) => `<p class="note">Note — ${escapeHtml(n)}</p>`).join('\n')}
-<h2>Leaderboard</h2>
-<p class="note">Every candidate: built, rejected by the budget, eliminated in a round, or a finalist. cost = the objective's statistic; cost / leader: the ${Math.round(tune.settings.eliminationConfidence * 100)}% CI that eliminated a candidate, or the ${Math.round(tune.settings.confidence * 100)}% CI at the end for finalists (bootstrap over the rounds both ran, paired).</p>
-${htmlTable(leaderboardRows(tune), 'leaderboard')}`
+${paragraphs(lines('tune-notes'), 'note', 'Note — ')}
+<h2>${board.title}</h2>
+<p class="note">${board.detail}</p>
+${htmlTable(board, TABLE_CLASS[board.id])}`
     : '';
+  const results = table('results') ?? findSection(model, 'results', 'empty')!;
+  const resultsBlock =
+    results.kind === 'table' ? htmlTable(results, TABLE_CLASS.results) : `<p>${results.sentence}</p>`;
+  const variants = table('variants')!;
+  const warnings = lines('telemetry-warnings');
+  const hosts = table('devices') ?? table('environment')!;
+  const definitions = findSection(model, 'definitions', 'definitions')!;
+  const b = definitions.bootstrap;
   return `<!doctype html>
 <html lang="en">
 <head>
@@ -165,40 +162,28 @@ ${htmlTable(leaderboardRows(tune), 'leaderboard')}`
 <style>${STYLE}</style>
 </head>
 <body>
-<h1>${escapeHtml(`${tune ? 'Tune' : 'Study'} ${s.name}`)}</h1>
-<p class="meta">${escapeHtml(`${s.id} · ${s.status} · ${s.source} · created ${s.createdAt}${s.finishedAt ? ` · finished ${s.finishedAt}` : ''} · edgebench ${s.edgebenchVersion}`)}</p>
+<h1>${escapeHtml(`${tune ? 'Tune' : 'Study'} ${h.name}`)}</h1>
+<p class="meta">${escapeHtml(`${h.id} · ${h.status} · ${h.source} · created ${h.createdAt}${h.finishedAt ? ` · finished ${h.finishedAt}` : ''} · edgebench ${h.edgebenchVersion}`)}</p>
 ${tuneBlock}
-<h2>${tune ? 'Every candidate against the baseline' : 'Results'}</h2>
-${analysis.comparisons.length > 0 ? htmlTable(comparisonRows(analysis), 'results') : '<p>No optimized variant was planned.</p>'}
+<h2>${results.title}</h2>
+${resultsBlock}
 <ul class="averages">
-${(tune ? [] : averageLines(analysis)).map((l) => `<li>${escapeHtml(l)}</li>`).join('\n')}
+${items(lines('averages'))}
 </ul>
-${(tune ? [] : roundCautionLines(analysis))
-  .map((n) => `<p class="caution">Caution — ${escapeHtml(n)}</p>`)
-  .join('\n')}
-${notes.map((n) => `<p class="note">Note — ${escapeHtml(n)}</p>`).join('\n')}
-${byDevice.length > 0 ? `<h2>By device</h2>\n<p class="note">The same model on each device class, side by side (speedup: over the same device's baseline).</p>\n${htmlTable(byDevice, 'devices')}` : ''}
-${
-  byFramework.length > 0
-    ? `<h2>Against the framework baseline</h2>\n<p class="note">${escapeHtml(FRAMEWORK_SENTENCE)}</p>\n${htmlTable(byFramework, 'framework')}\n<ul class="averages">${frameworkAverageLines(
-        analysis,
-      )
-        .map((l) => `<li>${escapeHtml(l)}</li>`)
-        .join('')}</ul>${frameworkNoteLines(analysis)
-        .map((n) => `<p class="note">Note — ${escapeHtml(n)}</p>`)
-        .join('')}`
-    : ''
-}
-${byEp.length > 0 ? `<h2>By execution provider</h2>\n<p class="note">${escapeHtml(EP_SENTENCE)}</p>\n${htmlTable(byEp, 'eps')}` : ''}
+${paragraphs(lines('cautions'), 'caution', 'Caution — ')}
+${paragraphs(lines('notes'), 'note', 'Note — ')}
+${comparedTable(table('by-device'))}
+${comparedTable(table('framework'))}
+${comparedTable(table('by-ep'))}
 ${chartBlocks.join('\n')}
-<h2>Variants</h2>
-${htmlTable(variantRows(analysis), 'variants')}
-${warnings.length > 0 ? `<h2>Telemetry warnings</h2>\n<ul class="telemetry-warnings">\n${warnings.map((w) => `<li>${escapeHtml(w)}</li>`).join('\n')}\n</ul>` : ''}
-${devices.length > 0 ? `<h2>Devices</h2>\n${htmlTable(devices, 'device-list')}` : `<h2>Environment</h2>\n${htmlTable(environmentRows(analysis), 'environment')}`}
+<h2>${variants.title}</h2>
+${htmlTable(variants, TABLE_CLASS.variants)}
+${warnings.length > 0 ? `<h2>Telemetry warnings</h2>\n<ul class="telemetry-warnings">\n${items(warnings)}\n</ul>` : ''}
+<h2>${hosts.title}</h2>\n${htmlTable(hosts, TABLE_CLASS[hosts.id])}
 <h2>Definitions</h2>
 <dl>
-${DEFINITIONS.map(([term, text]) => `<dt>${escapeHtml(term)}</dt><dd>${escapeHtml(text)}</dd>`).join('\n')}
-<dt>bootstrap</dt><dd>${escapeHtml(`${analysis.bootstrap.resamples} resamples, ${Math.round(analysis.bootstrap.confidence * 100)}% interval, seed ${analysis.bootstrap.seed}`)}</dd>
+${definitions.terms.map(([term, text]) => `<dt>${escapeHtml(term)}</dt><dd>${escapeHtml(text)}</dd>`).join('\n')}
+<dt>bootstrap</dt><dd>${escapeHtml(`${b.resamples} resamples, ${b.confidencePct}% interval, seed ${b.seed}`)}</dd>
 </dl>
 <p class="meta">Charts: Vega ${escapeHtml(assets.versions.vega)}, Vega-Lite ${escapeHtml(assets.versions.vegaLite)}, vega-embed ${escapeHtml(assets.versions.vegaEmbed)}, inlined; this file needs no network.</p>
 <script type="application/json" id="edgebench-data">${scriptJson(embedded)}</script>

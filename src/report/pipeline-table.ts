@@ -98,6 +98,18 @@ export function formatRealtime(rt: RealtimeResult, outputName: string): string {
   return lines.join('\n');
 }
 
+/** How many inputs were found, processed and skipped, and why they were skipped. */
+function inputCountLine(
+  noun: string,
+  foundWord: string,
+  c: { found: number; processed: number; skipped: number; skipCounts: Record<string, number> },
+): string {
+  const skips = Object.entries(c.skipCounts)
+    .map(([k, v]) => `${v} ${k}`)
+    .join(', ');
+  return `${noun}: ${c.found} ${foundWord}, ${c.processed} processed, ${c.skipped} skipped${skips ? ` (${skips})` : ''}`;
+}
+
 function header(r: ImagePipelineResult | VideoPipelineResult): string {
   const e = r.config.effective.engine as Record<string, unknown>;
   const line = `${r.model.name}  (ort/${String(e.executionProvider)}, threads ${Number(e.intraOpThreads) || 'auto'})  cold start ${ms(r.coldStartMs)} ms, first inference ${ms(r.firstInferenceMs)} ms`;
@@ -133,12 +145,7 @@ export function formatImagePipelineResult(r: ImagePipelineResult, maxPredictions
   lines.push(
     `input ${e.input.name} ${e.input.layout} ${p.height}x${p.width} ${p.channelOrder} ${e.input.type}, ${p.resize}${p.resize === 'resize-crop' ? ` ${p.cropFraction}` : ''}, batch ${e.batch}`,
   );
-  const skips = Object.entries(r.images.skipCounts)
-    .map(([k, v]) => `${v} ${k}`)
-    .join(', ');
-  lines.push(
-    `images: ${r.images.found} found, ${r.images.processed} processed, ${r.images.skipped} skipped${skips ? ` (${skips})` : ''}`,
-  );
+  lines.push(inputCountLine('images', 'found', r.images));
   lines.push('');
   lines.push(formatStages(r.stages, 'image'));
   if (r.accuracy) {
@@ -175,12 +182,7 @@ export function formatVideoPipelineResult(r: VideoPipelineResult): string {
   lines.push(
     `clips ${e.input.layout} ${e.clip} frames × ${e.preprocess.height}x${e.preprocess.width}, stride ${e.stride}, smoothing ${e.smoothing.method}${e.smoothing.method === 'moving-average' ? ` ${e.smoothing.window}` : ''}`,
   );
-  const skips = Object.entries(r.videos.skipCounts)
-    .map(([k, v]) => `${v} ${k}`)
-    .join(', ');
-  lines.push(
-    `videos: ${r.videos.found} given, ${r.videos.processed} processed, ${r.videos.skipped} skipped${skips ? ` (${skips})` : ''}`,
-  );
+  lines.push(inputCountLine('videos', 'given', r.videos));
   lines.push('');
   lines.push(formatStages(r.stages, 'clip'));
   for (const v of r.results) {

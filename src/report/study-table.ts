@@ -1,101 +1,68 @@
-/** The terminal view of a study: the table in the study's shape, the averages, and failures. Pure. */
+/** The terminal view of a study: its sections (study-sections.ts) as plain text, in the terminal's order. Pure. */
 import type { StudyAnalysis } from '../study/compare.js';
 import { table } from './format.js';
 import {
-  averageLines,
-  comparisonRows,
-  deviceRows,
-  epRows,
-  failureLines,
-  frameworkAverageLines,
-  frameworkNoteLines,
-  frameworkRows,
-  isaLines,
-  leftColumns,
-  peakNotes,
-  recipeNotes,
-  roundCautionLines,
-  telemetryWarningLines,
-  variantRows,
-} from './study-text.js';
-import { leaderboardRows, raceLines, tuneSummaryLines } from './tune-text.js';
+  findSection,
+  type SectionTable,
+  type StudyReportModel,
+  type StudySection,
+  studySections,
+} from './study-sections.js';
+
+function textTable(t: SectionTable): string {
+  const alignLeft = t.align.flatMap((a, i) => (a === 'left' ? [i] : []));
+  return table([t.columns, ...t.rows], { alignLeft });
+}
+
+/** The study table, averages, cautions, notes and failures of one model. */
+function studyTableText(model: StudyReportModel): string {
+  const h = model.header;
+  const lines = (id: StudySection['id']) => findSection(model, id, 'lines')?.lines ?? [];
+  const out: string[] = [];
+  out.push(`${model.kind} ${h.id}  ${h.name}  (${h.status}, ${h.source})`);
+  out.push('');
+  const board = findSection(model, 'leaderboard', 'table');
+  if (board) {
+    out.push(...lines('tune-summary'), '', ...lines('tune-race'), '');
+    out.push(board.caption, textTable(board), '');
+    for (const n of lines('tune-notes')) out.push(`note: ${n}`);
+    out.push('', 'every candidate against the baseline:');
+  }
+  const results = findSection(model, 'results', 'table');
+  out.push(results ? textTable(results) : (findSection(model, 'results', 'empty')?.short ?? ''));
+  for (const id of ['by-device', 'by-ep', 'framework'] as const) {
+    const side = findSection(model, id, 'table');
+    if (!side) continue;
+    out.push('', side.caption, textTable(side));
+    for (const line of side.lines) out.push(line);
+    for (const note of side.notes) out.push(`note: ${note}`);
+  }
+  const block = (id: StudySection['id'], prefix: string) => {
+    const content = lines(id);
+    if (content.length > 0) out.push('', ...content.map((l) => `${prefix}${l}`));
+  };
+  block('averages', '');
+  block('cautions', 'caution: ');
+  block('notes', 'note: ');
+  block('failures', '');
+  out.push('');
+  out.push(
+    `speedup = baseline median / optimized median; % speed improvement = (speedup − 1) × 100 in FPS terms; CI: ${h.confidencePct}% bootstrap, ${h.resamples} resamples`,
+  );
+  return `${out.join('\n')}\n`;
+}
 
 export function formatStudyTable(analysis: StudyAnalysis): string {
-  const s = analysis.study;
-  const lines: string[] = [];
-  lines.push(`${analysis.tune ? 'tune' : 'study'} ${s.id}  ${s.name}  (${s.status}, ${s.source})`);
-  lines.push('');
-  if (analysis.tune) {
-    const tune = analysis.tune;
-    lines.push(...tuneSummaryLines(tune), '', ...raceLines(tune), '');
-    const board = leaderboardRows(tune);
-    lines.push('leaderboard:', table(board, { alignLeft: leftColumns(board[0]) }), '');
-    for (const n of tune.notes) lines.push(`note: ${n}`);
-    lines.push('', 'every candidate against the baseline:');
-  }
-  if (analysis.comparisons.length === 0) lines.push('no comparisons (no optimized variant was planned)');
-  else {
-    const rows = comparisonRows(analysis);
-    lines.push(table(rows, { alignLeft: leftColumns(rows[0]) }));
-  }
-  const byDevice = deviceRows(analysis);
-  if (byDevice.length > 0) {
-    lines.push('');
-    lines.push("by device (the same model on each device class; speedup over that device's baseline):");
-    lines.push(table(byDevice, { alignLeft: leftColumns(byDevice[0]) }));
-  }
-  const byEp = epRows(analysis);
-  if (byEp.length > 0) {
-    lines.push('');
-    lines.push('by execution provider (the same variant on each EP; speedup over the reference EP):');
-    lines.push(table(byEp, { alignLeft: leftColumns(byEp[0]) }));
-  }
-  const byFramework = frameworkRows(analysis);
-  if (byFramework.length > 0) {
-    lines.push('');
-    lines.push(
-      'against the framework baseline (PyTorch eager; not interleaved with the onnxruntime groups):',
-    );
-    lines.push(table(byFramework, { alignLeft: leftColumns(byFramework[0]) }));
-    for (const line of frameworkAverageLines(analysis)) lines.push(line);
-    for (const note of frameworkNoteLines(analysis)) lines.push(`note: ${note}`);
-  }
-  // A tune is one model: its race notes say what the averages and round cautions would.
-  const averages = analysis.tune ? [] : averageLines(analysis);
-  if (averages.length > 0) {
-    lines.push('');
-    for (const line of averages) lines.push(line);
-  }
-  const spread = analysis.tune ? [] : roundCautionLines(analysis);
-  if (spread.length > 0) {
-    lines.push('');
-    for (const n of spread) lines.push(`caution: ${n}`);
-  }
-  const notes = [...isaLines(analysis), ...recipeNotes(analysis), ...peakNotes(analysis)];
-  if (notes.length > 0) {
-    lines.push('');
-    for (const n of notes) lines.push(`note: ${n}`);
-  }
-  const failures = failureLines(analysis);
-  if (failures.length > 0) {
-    lines.push('');
-    lines.push(...failures);
-  }
-  lines.push('');
-  lines.push(
-    `speedup = baseline median / optimized median; % speed improvement = (speedup − 1) × 100 in FPS terms; CI: ${Math.round(analysis.bootstrap.confidence * 100)}% bootstrap, ${analysis.bootstrap.resamples} resamples`,
-  );
-  return `${lines.join('\n')}\n`;
+  return studyTableText(studySections(analysis));
 }
 
 /** `show`: the study table plus per-variant details, telemetry warnings and where the study stands. */
 export function formatStudyDetails(analysis: StudyAnalysis): string {
-  const rows = variantRows(analysis);
-  const spec = analysis.study.spec as { rounds?: number } | null;
-  const warnings = telemetryWarningLines(analysis);
-  const warningText =
-    warnings.length > 0
-      ? `\ntelemetry warnings (throttling and drift seen during the measurements):\n${warnings.map((w) => `  ${w}`).join('\n')}\n`
-      : '';
-  return `${formatStudyTable(analysis)}\nvariants (${spec?.rounds ?? '?'} rounds planned):\n${table(rows, { alignLeft: leftColumns(rows[0]) })}\n${warningText}`;
+  const model = studySections(analysis);
+  const variants = findSection(model, 'variants', 'table')!;
+  const warnings = findSection(model, 'telemetry-warnings', 'lines');
+  const warningText = warnings
+    ? `\n${warnings.caption}\n${warnings.lines.map((w) => `  ${w}`).join('\n')}\n`
+    : '';
+  return `${studyTableText(model)}\n${variants.caption}\n${textTable(variants)}\n${warningText}`;
 }

@@ -366,34 +366,16 @@ export function epRows(analysis: StudyAnalysis): string[][] {
   const reference = analysis.epComparisons[0].referenceEp;
   const eps = [reference];
   for (const c of analysis.epComparisons) if (!eps.includes(c.ep)) eps.push(c.ep);
-  const others = varyingAxes(analysis).filter((a) => a !== 'ep') as Array<
-    'device' | 'threads' | 'batch' | 'scenario'
-  >;
-  const header = [
-    'model',
-    ...others,
-    'variant',
-    ...eps.flatMap((ep) =>
-      ep === reference ? [`${ep} ms`] : [`${ep} ms`, `${ep} vs ${reference}`, ciHeader(analysis)],
-    ),
-  ];
-  const rows = new Map<string, { first: VariantAnalysis; byEp: Map<string, VariantAnalysis> }>();
-  for (const v of analysis.variants) {
-    if (!eps.includes(v.variant.ep)) continue;
-    const key = keyAcrossEps(v.variant);
-    const row = rows.get(key) ?? { first: v, byEp: new Map() };
-    row.byEp.set(v.variant.ep, v);
-    rows.set(key, row);
-  }
   const comparisons = new Map(analysis.epComparisons.map((c) => [c.variantKey, c]));
   const latency = (v: VariantAnalysis | undefined) =>
     !v ? '—' : v.failure ? failureText(v.failure, false) : ms(v.stats?.medianMs);
-  const body = [...rows.values()].map(({ first, byEp }) => [
-    first.variant.model,
-    ...others.map((a) => axisCell(a, first.variant[a])),
-    first.variant.label,
-    ...eps.flatMap((ep) => {
-      const v = byEp.get(ep);
+  return acrossAxisRows(analysis, {
+    axis: 'ep',
+    values: eps,
+    keyOf: (v) => (eps.includes(v.ep) ? keyAcrossEps(v) : null),
+    header: (ep) =>
+      ep === reference ? [`${ep} ms`] : [`${ep} ms`, `${ep} vs ${reference}`, ciHeader(analysis)],
+    cells: (ep, v) => {
       if (ep === reference) return [latency(v)];
       const c = v ? comparisons.get(v.variant.key) : undefined;
       return [
@@ -401,7 +383,41 @@ export function epRows(analysis: StudyAnalysis): string[][] {
         speedupText(c?.estimate?.speedup),
         ciText(c?.estimate?.speedupCi, (x) => x.toFixed(3)),
       ];
-    }),
+    },
+  });
+}
+
+/**
+ * One row per variant seen across `axis` (its EP or device class): model, the other varying axes and
+ * label, then per value of the axis the cells `cells` gives (the variant there, if measured there).
+ * `keyOf` names the row a variant belongs to (null: not in the table).
+ */
+function acrossAxisRows(
+  analysis: StudyAnalysis,
+  o: {
+    axis: 'ep' | 'device';
+    values: string[];
+    keyOf: (v: VariantAnalysis['variant']) => string | null;
+    header: (value: string) => string[];
+    cells: (value: string, v: VariantAnalysis | undefined) => string[];
+  },
+): string[][] {
+  const others = varyingAxes(analysis).filter((a) => a !== o.axis);
+  const header = ['model', ...others, 'variant', ...o.values.flatMap(o.header)];
+  const rows = new Map<string, { first: VariantAnalysis; byValue: Map<string, VariantAnalysis> }>();
+  for (const v of analysis.variants) {
+    const key = o.keyOf(v.variant);
+    if (key === null) continue;
+    const row = rows.get(key) ?? { first: v, byValue: new Map() };
+    const value = v.variant[o.axis];
+    if (value) row.byValue.set(value, v);
+    rows.set(key, row);
+  }
+  const body = [...rows.values()].map(({ first, byValue }) => [
+    first.variant.model,
+    ...others.map((a) => axisCell(a, first.variant[a])),
+    first.variant.label,
+    ...o.values.flatMap((value) => o.cells(value, byValue.get(value))),
   ]);
   return [header, ...body];
 }
@@ -426,29 +442,13 @@ function keyWithoutDevice(key: string, device: string | null | undefined): strin
 export function deviceRows(analysis: StudyAnalysis): string[][] {
   const devices = deviceNames(analysis);
   if (devices.length === 0) return [];
-  const others = varyingAxes(analysis).filter((a) => a !== 'device') as Array<
-    'ep' | 'threads' | 'batch' | 'scenario'
-  >;
-  const header = [
-    'model',
-    ...others,
-    'variant',
-    ...devices.flatMap((d) => [`${d} ms`, `${d} FPS`, `${d} speedup`]),
-  ];
   const comparisons = new Map(analysis.comparisons.map((c) => [c.variantKey, c]));
-  const rows = new Map<string, { first: VariantAnalysis; byDevice: Map<string, VariantAnalysis> }>();
-  for (const v of analysis.variants) {
-    const key = keyWithoutDevice(v.variant.key, v.variant.device);
-    const row = rows.get(key) ?? { first: v, byDevice: new Map() };
-    if (v.variant.device) row.byDevice.set(v.variant.device, v);
-    rows.set(key, row);
-  }
-  const body = [...rows.values()].map(({ first, byDevice }) => [
-    first.variant.model,
-    ...others.map((a) => axisCell(a, first.variant[a])),
-    first.variant.label,
-    ...devices.flatMap((d) => {
-      const v = byDevice.get(d);
+  return acrossAxisRows(analysis, {
+    axis: 'device',
+    values: devices,
+    keyOf: (v) => keyWithoutDevice(v.key, v.device),
+    header: (d) => [`${d} ms`, `${d} FPS`, `${d} speedup`],
+    cells: (_d, v) => {
       if (!v) return ['—', '—', '—'];
       if (v.failure) return [failureText(v.failure, false), '—', '—'];
       const c = comparisons.get(v.variant.key);
@@ -457,9 +457,8 @@ export function deviceRows(analysis: StudyAnalysis): string[][] {
         fixed(v.fps, 1),
         v.variant.role === 'baseline' ? 'baseline' : speedupText(c?.estimate?.speedup),
       ];
-    }),
-  ]);
-  return [header, ...body];
+    },
+  });
 }
 
 /** Fleet studies: the agents that measured it, with what they announced. */

@@ -7,6 +7,7 @@ import type { StudyAnalysis } from '../study/compare.js';
 import type { LeaderboardEntry, TuneRecord } from '../study/tune-record.js';
 import { snrOf } from '../tune/budget.js';
 import type { VegaLiteSpec } from './charts.js';
+import { byObjective } from './tune-text.js';
 
 const SCHEMA = 'https://vega.github.io/schema/vega-lite/v6.json';
 const WIDTH = 620;
@@ -44,11 +45,11 @@ function latencyOf(record: TuneRecord, e: LeaderboardEntry): number | null {
 }
 
 function axisTitle(record: TuneRecord): string {
-  return record.objective === 'p99'
-    ? 'p99 latency (ms, log scale)'
-    : record.objective === 'throughput'
-      ? 'median latency per item (ms, log scale; lower = more throughput)'
-      : 'median latency (ms, log scale)';
+  return byObjective(record, {
+    p99: 'p99 latency (ms, log scale)',
+    throughput: 'median latency per item (ms, log scale; lower = more throughput)',
+    median: 'median latency (ms, log scale)',
+  });
 }
 
 export function paretoChart(record: TuneRecord): VegaLiteSpec | null {

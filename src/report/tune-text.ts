@@ -28,11 +28,16 @@ function speedText(r: RatioWithCi | null | undefined): string {
 
 /** The objective's figure: ms for latency and p99, items/s for throughput. */
 function objectiveName(record: TuneRecord): string {
+  return byObjective(record, { p99: 'p99 latency', throughput: 'throughput', median: 'median latency' });
+}
+
+/** The wording for the tune's objective (p99, throughput, or else the median). */
+export function byObjective<T>(record: TuneRecord, choices: { p99: T; throughput: T; median: T }): T {
   return record.objective === 'p99'
-    ? 'p99 latency'
+    ? choices.p99
     : record.objective === 'throughput'
-      ? 'throughput'
-      : 'median latency';
+      ? choices.throughput
+      : choices.median;
 }
 
 export function fidelityCell(f: BudgetMetrics | null): string {

@@ -31,10 +31,9 @@ import { CSV_COLUMNS, renderCsv } from '../../src/report/csv.js';
 import { renderMarkdown } from '../../src/report/markdown.js';
 import { formatStudyTable } from '../../src/report/study-table.js';
 import { isTransientStoreError, postgresError } from '../../src/store/postgres.js';
-import type { MeasurementRecord, StoredStudy, VariantRecord } from '../../src/store/types.js';
 import { analyzeStudy } from '../../src/study/compare.js';
 import { Redactor, redactText, redactUrl, secretsOf } from '../../src/util/redact.js';
-import { fakeResult } from '../report/fixture.js';
+import { fleetStudy } from '../report/study-fixtures.js';
 import { removeTempDirs, tempDir } from '../study/tiny-model.js';
 
 afterAll(removeTempDirs);
@@ -305,88 +304,6 @@ describe('capabilities', () => {
     });
   });
 });
-
-/** A fleet study in memory: one model, baseline and optimized, on two device classes. */
-function fleetStudy(): StoredStudy {
-  const variants: VariantRecord[] = [];
-  const measurements: MeasurementRecord[] = [];
-  let id = 0;
-  for (const [device, base, opt] of [
-    ['nano', 20, 10],
-    ['orin', 4, 3],
-  ] as const)
-    for (const [label, center] of [
-      ['fp32', base],
-      ['fast', opt],
-    ] as const) {
-      const v: VariantRecord = {
-        id: ++id,
-        studyId: 's',
-        key: `m|${label}|cpu|t0|b1|single-stream@${device}`,
-        groupKey: `m|cpu|t0|b1|single-stream@${device}`,
-        position: id,
-        model: 'm',
-        modelRef: 'm.onnx',
-        label,
-        role: label === 'fp32' ? 'baseline' : 'optimized',
-        baselineKey: label === 'fp32' ? null : `m|fp32|cpu|t0|b1|single-stream@${device}`,
-        recipes: [],
-        graphOptLevel: 'all',
-        ep: 'cpu',
-        threads: 0,
-        batch: 1,
-        scenario: 'single-stream',
-        settings: {},
-        modelPath: null,
-        modelSha256: 'a'.repeat(64),
-        status: 'ok',
-        failure: null,
-        device,
-      };
-      variants.push(v);
-      const samples = Array.from({ length: 50 }, (_, i) => center * (1 + ((i % 7) - 3) / 100));
-      const { samplesMs: _s, ...result } = fakeResult(samples);
-      measurements.push({
-        id,
-        variantId: v.id,
-        round: 1,
-        status: 'ok',
-        failure: null,
-        startedAt: 'a',
-        endedAt: 'b',
-        result,
-        telemetry: null,
-        samplesMs: Float64Array.from(samples),
-        agent: `agent-${device}`,
-        attempt: 1,
-      });
-    }
-  return {
-    study: {
-      id: 's',
-      name: 'fleet',
-      createdAt: 'now',
-      finishedAt: 'later',
-      status: 'finished',
-      spec: { rounds: 1, bootstrap: { resamples: 200, seed: 1, confidence: 0.95 } },
-      source: 'fleet:spec.yaml',
-      edgebenchVersion: '0',
-    },
-    variants,
-    measurements,
-    fidelity: [],
-    environment: null,
-    devices: [
-      {
-        studyId: 's',
-        agent: 'agent-nano',
-        device: 'nano',
-        capturedAt: 'now',
-        capabilities: { hostname: 'nano-1', eps: ['cpu'], cpu: { model: 'A57', logicalCores: 4 } },
-      },
-    ],
-  };
-}
 
 describe('reports of a fleet study: the device as a dimension', () => {
   const analysis = analyzeStudy(fleetStudy());

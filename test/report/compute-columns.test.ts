@@ -1,52 +1,11 @@
 /** Study rows carry the compute rate from the stored operations; older stores go without it. */
 import { describe, expect, it } from 'vitest';
-import type { RunCompute } from '../../src/measure/compute-schema.js';
 import { renderCsv } from '../../src/report/csv.js';
 import { renderMarkdown } from '../../src/report/markdown.js';
 import { formatStudyDetails, formatStudyTable } from '../../src/report/study-table.js';
-import type { StoredStudy } from '../../src/store/types.js';
 import { analyzeStudy } from '../../src/study/compare.js';
 import { fakeStudy } from './fixture.js';
-
-const PEAK: NonNullable<RunCompute['peak']> = {
-  gflopsPerSec: 400,
-  estimated: true,
-  precision: 'fp32',
-  cores: 4,
-  coresSource: 'physical cores',
-  clockMHz: 3125,
-  clockSource: 'cpufreq cpuinfo_max_freq',
-  opsPerCycle: 32,
-  isa: 'AVX2 FMA',
-  formula: '4 cores × 3.13 GHz (cpufreq cpuinfo_max_freq) × 32 FLOP/cycle (AVX2 FMA) = 400.0 GFLOP/s',
-};
-
-/** The fixture with each round's stored count: 1.8 GFLOP per inference (the round's own rate is stale on purpose). */
-function withCompute(stored: StoredStudy): StoredStudy {
-  return {
-    ...stored,
-    measurements: stored.measurements.map((m) =>
-      m.result
-        ? {
-            ...m,
-            result: {
-              ...m.result,
-              compute: {
-                flops: 1.8e9,
-                integerOps: 0,
-                unknownNodes: 0,
-                notes: [],
-                unit: 'GFLOP/s',
-                gflopsPerSec: 1,
-                peak: PEAK,
-                fractionOfPeak: 1 / 400,
-              },
-            },
-          }
-        : m,
-    ),
-  };
-}
+import { withCompute } from './study-fixtures.js';
 
 describe('compute rate in study reports', () => {
   it('is recomputed at the pooled median from the stored operations and peak', () => {

@@ -10,49 +10,9 @@ import {
   frameworkNoteLines,
   frameworkRows,
 } from '../../src/report/study-text.js';
-import type { MeasurementRecord, StoredStudy, VariantRecord } from '../../src/store/types.js';
 import { analyzeStudy } from '../../src/study/compare.js';
 import { fakeStudy } from './fixture.js';
-
-/**
- * The fixture study measured on a second EP too: every variant on 'webgpu' runs 3× faster than on
- * the CPU, except squeezenet1_1, whose webgpu variants were skipped (the EP cannot run there).
- */
-function twoEpStudy(): StoredStudy {
-  const cpu = fakeStudy({ samplesPerRound: 60 });
-  const variants: VariantRecord[] = [...cpu.variants];
-  const measurements: MeasurementRecord[] = [...cpu.measurements];
-  let nextId = Math.max(...cpu.variants.map((v) => v.id));
-  for (const v of cpu.variants) {
-    const skipped = v.model === 'squeezenet1_1';
-    const gpu: VariantRecord = {
-      ...v,
-      id: ++nextId,
-      key: v.key.replace('|cpu|', '|webgpu|'),
-      groupKey: v.groupKey.replace('|cpu|', '|webgpu|'),
-      baselineKey: v.baselineKey?.replace('|cpu|', '|webgpu|') ?? null,
-      ep: 'webgpu',
-      status: skipped ? 'failed' : v.status,
-      failure: skipped
-        ? {
-            kind: 'unavailable',
-            reason: "round 1: execution provider 'webgpu' cannot initialize here (no Vulkan)",
-          }
-        : v.failure,
-    };
-    variants.push(gpu);
-    for (const m of cpu.measurements.filter((x) => x.variantId === v.id)) {
-      if (skipped) continue;
-      measurements.push({
-        ...m,
-        id: measurements.length + 1,
-        variantId: gpu.id,
-        samplesMs: m.samplesMs.map((x) => x / 3),
-      });
-    }
-  }
-  return { ...cpu, variants, measurements, fidelity: [] };
-}
+import { GENERIC_BLAS, twoEpStudy, withTorchStudy } from './study-fixtures.js';
 
 describe('studies over several execution providers', () => {
   const analysis = analyzeStudy(twoEpStudy());
@@ -122,43 +82,6 @@ describe('studies over several execution providers', () => {
     expect(formatStudyTable(single)).not.toContain('by execution provider');
   });
 });
-
-/**
- * The fixture study with PyTorch beside it: an engine group per model whose baseline, torch-cpu-fp32,
- * runs 2× slower than onnxruntime's fp32 variant.
- */
-const GENERIC_BLAS = 'this torch build links a generic (reference) BLAS';
-
-function withTorchStudy(): StoredStudy {
-  const ort = fakeStudy({ samplesPerRound: 60 });
-  const variants: VariantRecord[] = [...ort.variants];
-  const measurements: MeasurementRecord[] = [...ort.measurements];
-  let nextId = Math.max(...ort.variants.map((v) => v.id));
-  for (const fp32 of ort.variants.filter((v) => v.label === 'fp32')) {
-    const torch: VariantRecord = {
-      ...fp32,
-      id: ++nextId,
-      key: `${fp32.model}|torch-cpu-fp32|torch/cpu|t0|b1|single-stream`,
-      groupKey: `${fp32.model}|engines|t0|b1|single-stream`,
-      label: 'torch-cpu-fp32',
-      role: 'baseline',
-      baselineKey: null,
-      recipes: [],
-      graphOptLevel: 'n/a',
-      ep: 'torch/cpu',
-    };
-    variants.push(torch);
-    for (const m of ort.measurements.filter((x) => x.variantId === fp32.id))
-      measurements.push({
-        ...m,
-        id: measurements.length + 1,
-        variantId: torch.id,
-        samplesMs: m.samplesMs.map((x) => x * 2),
-        result: m.result && { ...m.result, warnings: [GENERIC_BLAS] },
-      });
-  }
-  return { ...ort, variants, measurements };
-}
 
 describe('studies with a PyTorch baseline beside onnxruntime', () => {
   const analysis = analyzeStudy(withTorchStudy());

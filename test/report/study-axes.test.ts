@@ -14,48 +14,9 @@ import {
   fidelityText,
   roundCautionLines,
 } from '../../src/report/study-text.js';
-import type { MeasurementRecord, StoredStudy, VariantRecord } from '../../src/store/types.js';
 import { analyzeStudy } from '../../src/study/compare.js';
 import { fakeStudy } from './fixture.js';
-
-/** The fixture study at threads 1 and threads 2 (threads 2 twice as fast); int8 of squeezenet fails on both. */
-function twoThreadStudy(): StoredStudy {
-  const one = fakeStudy({ samplesPerRound: 60 });
-  const t1 = (v: VariantRecord): VariantRecord => ({
-    ...v,
-    key: v.key.replace('|t0|', '|t1|'),
-    groupKey: v.groupKey.replace('|t0|', '|t1|'),
-    baselineKey: v.baselineKey?.replace('|t0|', '|t1|') ?? null,
-    threads: 1,
-  });
-  const variants: VariantRecord[] = one.variants.map(t1);
-  const measurements: MeasurementRecord[] = [...one.measurements];
-  let nextId = Math.max(...one.variants.map((v) => v.id));
-  for (const v of one.variants) {
-    const twin: VariantRecord = {
-      ...v,
-      id: ++nextId,
-      key: v.key.replace('|t0|', '|t2|'),
-      groupKey: v.groupKey.replace('|t0|', '|t2|'),
-      baselineKey: v.baselineKey?.replace('|t0|', '|t2|') ?? null,
-      threads: 2,
-    };
-    variants.push(twin);
-    for (const m of one.measurements.filter((x) => x.variantId === v.id))
-      measurements.push({
-        ...m,
-        id: measurements.length + 1,
-        variantId: twin.id,
-        samplesMs: m.samplesMs.map((x) => x / 2),
-      });
-  }
-  const fidelity = one.fidelity.flatMap((f) => {
-    const twinOf = (id: number) =>
-      variants[one.variants.length + one.variants.findIndex((v) => v.id === id)].id;
-    return [f, { ...f, variantId: twinOf(f.variantId), baselineVariantId: twinOf(f.baselineVariantId) }];
-  });
-  return { ...one, variants, measurements, fidelity };
-}
+import { twoThreadStudy } from './study-fixtures.js';
 
 describe('studies over several threads (or batches, scenarios)', () => {
   const analysis = analyzeStudy(twoThreadStudy());

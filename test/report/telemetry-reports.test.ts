@@ -15,72 +15,9 @@ import { formatStudyDetails } from '../../src/report/study-table.js';
 import { loadVegaAssets } from '../../src/report/vega-assets.js';
 import type { StoredStudy } from '../../src/store/types.js';
 import { analyzeStudy } from '../../src/study/compare.js';
-import type { EnergySummary, TelemetrySummary } from '../../src/telemetry/schema.js';
+import type { TelemetrySummary } from '../../src/telemetry/schema.js';
 import { fakeStudy } from './fixture.js';
-
-function energy(mJ: number, estimated: boolean): EnergySummary {
-  return {
-    method: estimated ? 'estimate-tdp' : 'rapl',
-    estimated,
-    scope: 'CPU package(s)',
-    joules: mJ / 1000,
-    avgPowerW: mJ / 2,
-    durationS: 1,
-    coverage: 1,
-    inferences: 200,
-    mJPerInference: mJ,
-    inferencesPerJoule: 1000 / mJ,
-    gridIntensityGPerKWh: 400,
-    co2eGramsPer1000: mJ * 0.0001,
-    components: [],
-  };
-}
-
-/** resnet18: fp32 measured (RAPL), fused estimated (TDP), int8 without energy; every round has a series. */
-function studyWithTelemetry(): StoredStudy {
-  const stored = fakeStudy({ samplesPerRound: 50 });
-  const byId = new Map(stored.variants.map((v) => [v.id, v]));
-  for (const m of stored.measurements) {
-    const v = byId.get(m.variantId)!;
-    if (v.model !== 'resnet18' || !m.result) continue;
-    const { startEpochMs: start, endEpochMs: end } = m.result.window;
-    const e =
-      v.label === 'fp32'
-        ? energy(m.round === 1 ? 40 : 44, false)
-        : v.label === 'fused'
-          ? energy(m.round === 1 ? 30 : 32, true)
-          : null;
-    const summary: TelemetrySummary = {
-      schemaVersion: 1,
-      window: { startMs: start, endMs: end, durationMs: end - start },
-      sourcesUsed: ['proc', 'cpufreq', 'thermal'],
-      sourcesUnavailable: [],
-      sources: {},
-      energy: e,
-      ...(e ? {} : { energyAbsentReason: 'no energy sensor (RAPL not readable)' }),
-      warnings: [
-        {
-          kind: 'cpu-frequency-drop',
-          source: 'cpufreq',
-          message: 'fastest core fell to 1800 MHz (60% of 3000 MHz)',
-          fraction: 0.25,
-        },
-      ],
-      sampler: { intervalMs: 100, samples: 3, pctOfCore: 0.1, childCpuMs: 0, lateTicks: 0 },
-      series: [0, 0.5, 1].map((f, i) => ({
-        tMs: start + f * (end - start),
-        processCpuPct: 99,
-        systemCpuPct: 50,
-        cpuFreqMHz: [3000, 2400, 1800][i],
-        maxTempC: [61.5, 70.25, 84.75][i],
-        powerW: null,
-        gpuUtilPct: null,
-      })),
-    };
-    m.telemetry = summary;
-  }
-  return stored;
-}
+import { studyWithTelemetry } from './study-fixtures.js';
 
 const analysis = analyzeStudy(studyWithTelemetry());
 const variant = (model: string, label: string) =>
