@@ -5,6 +5,7 @@
 import path from 'node:path';
 import { performance } from 'node:perf_hooks';
 import type { InProcessSession, OpsetUpgradeInfo } from '../engines/engine.js';
+import { ortSettingsOf } from '../engines/ort.js';
 import { DEFAULT_ORT_OPTIONS, type OrtEngineOptions } from '../engines/ort-options.js';
 import { getEngine } from '../engines/registry.js';
 import { UserError } from '../errors.js';
@@ -87,13 +88,5 @@ export function pipelineEnvironment(host?: HostInfo): Promise<PipelineEnvironmen
 }
 
 export function engineSummary(options: OrtEngineOptions): Record<string, unknown> {
-  return {
-    engine: 'ort',
-    executionProvider: options.executionProvider,
-    intraOpThreads: options.intraOpThreads,
-    interOpThreads: options.interOpThreads,
-    graphOptLevel: options.graphOptLevel,
-    executionMode: options.executionMode,
-    providerOptions: options.providerOptions,
-  };
+  return { engine: 'ort', ...ortSettingsOf(options) };
 }
