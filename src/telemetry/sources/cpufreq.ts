@@ -40,23 +40,17 @@ export class CpuFreqSource extends PolledFilesSource<'cpufreq'> {
   async detect(): Promise<SourceDetection> {
     const { all, withCpufreq } = listCpus(this.root);
     if (all.length === 0) {
-      return { id: this.id, available: false, reason: `no ${CPU_DIR}/cpu* folders (no sysfs?)` };
+      return this.unavailable(`no ${CPU_DIR}/cpu* folders (no sysfs?)`);
     }
     if (withCpufreq.length === 0) {
-      return {
-        id: this.id,
-        available: false,
-        reason: `no cpufreq driver: ${CPU_DIR}/cpu0/cpufreq is missing (usual in VMs and containers)`,
-      };
+      return this.unavailable(
+        `no cpufreq driver: ${CPU_DIR}/cpu0/cpufreq is missing (usual in VMs and containers)`,
+      );
     }
     const currentFreq = (cpu: number) => under(this.root, `${CPU_DIR}/cpu${cpu}/cpufreq/scaling_cur_freq`);
     const readable = withCpufreq.filter((cpu) => readNumber(currentFreq(cpu)) !== null);
     if (readable.length === 0) {
-      return {
-        id: this.id,
-        available: false,
-        reason: 'cpufreq is present but scaling_cur_freq cannot be read',
-      };
+      return this.unavailable('cpufreq is present but scaling_cur_freq cannot be read');
     }
     for (const cpu of readable) this.poll(cpu, currentFreq(cpu));
     this.info = readCpuFreqInfo(this.root, readable);

@@ -13,6 +13,11 @@ export abstract class PolledFilesSource<K extends TelemetrySourceId> implements 
 
   abstract detect(): Promise<SourceDetection>;
 
+  /** The detection of a source that cannot be used here, and why. */
+  protected unavailable(reason: string): SourceDetection {
+    return { id: this.id, available: false, reason };
+  }
+
   /** The snapshot for the numbers read this tick (at least one), by key. */
   protected abstract snapshot(values: Record<string, number>): SourceSnapshots[K];
 

@@ -16,20 +16,16 @@ export class RaplSource extends PolledFilesSource<'rapl'> {
   async detect(): Promise<SourceDetection> {
     const dir = under(this.root, POWERCAP);
     if (!isDir(dir)) {
-      return {
-        id: this.id,
-        available: false,
-        reason: `no ${POWERCAP}: the kernel has no powercap/RAPL driver here (usual in VMs and on ARM)`,
-      };
+      return this.unavailable(
+        `no ${POWERCAP}: the kernel has no powercap/RAPL driver here (usual in VMs and on ARM)`,
+      );
     }
     // intel-rapl-mmio duplicates the package zone on some Intel parts; it is left out to avoid double counting.
     const ids = listDir(dir).filter((name) => /^intel-rapl:\d+(:\d+)?$/.test(name));
     if (ids.length === 0) {
-      return {
-        id: this.id,
-        available: false,
-        reason: `${POWERCAP} has no intel-rapl zones (intel_rapl_msr not loaded, or no RAPL on this CPU)`,
-      };
+      return this.unavailable(
+        `${POWERCAP} has no intel-rapl zones (intel_rapl_msr not loaded, or no RAPL on this CPU)`,
+      );
     }
     const zones: RaplZoneInfo[] = [];
     const denied: string[] = [];
@@ -56,7 +52,7 @@ export class RaplSource extends PolledFilesSource<'rapl'> {
           ? `${POWERCAP}/${denied[0]}/energy_uj is readable only by root (since the 2020 PLATYPUS fix); ` +
             `run as root or grant read access: sudo chmod a+r ${POWERCAP}/intel-rapl:*/energy_uj`
           : `no readable energy_uj under ${POWERCAP}`;
-      return { id: this.id, available: false, reason };
+      return this.unavailable(reason);
     }
     this.info = { zones };
     return { id: this.id, available: true, details: { zones } };

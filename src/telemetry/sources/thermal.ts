@@ -89,11 +89,9 @@ export class ThermalSource extends PolledFilesSource<'thermal'> {
     if (sensors.length === 0) {
       const skippedNote =
         skipped.length > 0 ? ` (${skipped.length} sensor(s) exist but do not read now)` : '';
-      return {
-        id: this.id,
-        available: false,
-        reason: `no readable temperature sensor: /sys/class/thermal has no thermal_zone* and /sys/class/hwmon no temp*_input${skippedNote} (usual in VMs)`,
-      };
+      return this.unavailable(
+        `no readable temperature sensor: /sys/class/thermal has no thermal_zone* and /sys/class/hwmon no temp*_input${skippedNote} (usual in VMs)`,
+      );
     }
     for (const sensor of sensors) this.poll(sensor.key, sensor.path);
     this.info = { sensors: sensors.map(({ path: _path, ...sensor }) => sensor) };
