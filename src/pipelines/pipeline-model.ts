@@ -18,6 +18,19 @@ import {
   tensorList,
 } from '../measure/envelope.js';
 import type { HostTensor } from '../onnx/tensor.js';
+import type { ClassifierOptions } from './classifier.js';
+
+/** What both pipelines take beside their inputs: the model, its engine and head, the run's context. */
+export interface PipelineOptions extends ClassifierOptions {
+  modelPath: string;
+  modelName?: string;
+  engine?: Partial<OrtEngineOptions>;
+  /** Untimed runs after the first inference (default 3). */
+  warmupRuns?: number;
+  /** The flags as the user gave them, stored beside the effective settings. */
+  requested?: Record<string, unknown>;
+  host?: HostInfo;
+}
 
 export interface PipelineModel {
   loaded: InProcessSession;
