@@ -24,10 +24,10 @@ import { type ImageInputSpec, imageInputSpec } from './model-input.js';
 import {
   engineSummary,
   openPipelineModel,
-  type PipelineEnvironment,
   type PipelineModelInfo,
   type PipelineOptions,
-  pipelineEnvironment,
+  type PipelineStart,
+  pipelineStart,
   warmUp,
 } from './pipeline-model.js';
 import { outputRows, type SoftmaxMode } from './postprocess.js';
@@ -76,7 +76,7 @@ export interface ImagePrediction {
   top: ClassScore[];
 }
 
-export interface ImagePipelineResult {
+export interface ImagePipelineResult extends PipelineStart {
   kind: 'image-pipeline';
   schemaVersion: number;
   tool: { name: 'edgebench'; version: string };
@@ -99,10 +99,6 @@ export interface ImagePipelineResult {
       realtime: RealtimeSettings | null;
     };
   };
-  environment: PipelineEnvironment;
-  coldStartMs: number;
-  firstInferenceMs: number;
-  warmup: { runs: number; timeMs: number };
   images: {
     found: number;
     processed: number;
@@ -382,10 +378,7 @@ export async function runImagePipeline(options: ImagePipelineOptions): Promise<I
           realtime: rtSettings,
         },
       },
-      environment: await pipelineEnvironment(options.host),
-      coldStartMs: model.coldStartMs,
-      firstInferenceMs: warm.firstInferenceMs,
-      warmup: { runs: warm.warmupRuns, timeMs: warm.warmupMs },
+      ...(await pipelineStart(model, warm, options.host)),
       images: {
         found: listing.items.length + listing.skipped.length,
         processed: uniqueProcessed,

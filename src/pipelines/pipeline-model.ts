@@ -100,6 +100,27 @@ export function pipelineEnvironment(host?: HostInfo): Promise<PipelineEnvironmen
   return environmentFacts(host);
 }
 
+/** How the run started, for both results: the machine, the load and first inference, the warm-up. */
+export interface PipelineStart {
+  environment: PipelineEnvironment;
+  coldStartMs: number;
+  firstInferenceMs: number;
+  warmup: { runs: number; timeMs: number };
+}
+
+export async function pipelineStart(
+  model: PipelineModel,
+  warm: Awaited<ReturnType<typeof warmUp>>,
+  host?: HostInfo,
+): Promise<PipelineStart> {
+  return {
+    environment: await pipelineEnvironment(host),
+    coldStartMs: model.coldStartMs,
+    firstInferenceMs: warm.firstInferenceMs,
+    warmup: { runs: warm.warmupRuns, timeMs: warm.warmupMs },
+  };
+}
+
 export function engineSummary(options: OrtEngineOptions): Record<string, unknown> {
   return { engine: 'ort', ...ortSettingsOf(options) };
 }

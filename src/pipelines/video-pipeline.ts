@@ -25,10 +25,10 @@ import { type ClipInputSpec, type ClipLayout, clipInputSpec } from './model-inpu
 import {
   engineSummary,
   openPipelineModel,
-  type PipelineEnvironment,
   type PipelineModelInfo,
   type PipelineOptions,
-  pipelineEnvironment,
+  type PipelineStart,
+  pipelineStart,
   warmUp,
 } from './pipeline-model.js';
 import { outputRows, type SoftmaxMode } from './postprocess.js';
@@ -112,7 +112,7 @@ export interface VideoResult {
   warnings: string[];
 }
 
-export interface VideoPipelineResult {
+export interface VideoPipelineResult extends PipelineStart {
   kind: 'video-pipeline';
   schemaVersion: number;
   tool: { name: 'edgebench'; version: string };
@@ -137,10 +137,6 @@ export interface VideoPipelineResult {
       realtime: Partial<RealtimeSettings> | null;
     };
   };
-  environment: PipelineEnvironment;
-  coldStartMs: number;
-  firstInferenceMs: number;
-  warmup: { runs: number; timeMs: number };
   videos: {
     found: number;
     processed: number;
@@ -413,10 +409,7 @@ export async function runVideoPipeline(options: VideoPipelineOptions): Promise<V
           realtime: options.realtime ?? null,
         },
       },
-      environment: await pipelineEnvironment(options.host),
-      coldStartMs: model.coldStartMs,
-      firstInferenceMs: warm.firstInferenceMs,
-      warmup: { runs: warm.warmupRuns, timeMs: warm.warmupMs },
+      ...(await pipelineStart(model, warm, options.host)),
       videos: {
         found: options.videos.length,
         processed: results.length,
