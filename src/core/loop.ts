@@ -51,20 +51,33 @@ const isThenable = (value: unknown): value is PromiseLike<unknown> =>
 
 const yieldToEventLoop = () => new Promise<void>((resolve) => setImmediate(resolve));
 
-/** Aborting `signal` stops the loop after the run in hand: it rejects with the signal's reason. */
-export async function timeLoop(
+/** Gives the event loop a turn when YIELD_EVERY_MS have passed since the last one (at `now`). */
+function eventLoopTurns(): (now: number) => Promise<void> {
+  let lastYield = performance.now();
+  return async (now) => {
+    if (now - lastYield < YIELD_EVERY_MS) return;
+    await yieldToEventLoop();
+    lastYield = performance.now();
+  };
+}
+
+/**
+ * The first run after load (timed apart) and the warm-up runs the rules ask for, with their phases:
+ * what comes before the steady state, for the plain loop and for LoadGen scenarios alike.
+ */
+export async function firstAndWarmup(
   run: Runner,
   rules: StopRules,
   hooks: LoopHooks = {},
   signal?: AbortSignal,
-): Promise<RawMeasurement> {
+  yielder = eventLoopTurns(),
+): Promise<Pick<RawMeasurement, 'firstInferenceMs' | 'warmupCount' | 'warmupTimeMs'>> {
   signal?.throwIfAborted();
   hooks.onPhase?.('first');
   const firstStart = performance.now();
   const first = run();
   if (isThenable(first)) await first;
   const firstInferenceMs = performance.now() - firstStart;
-  let lastYield = performance.now();
 
   hooks.onPhase?.('warmup');
   const warmupStart = performance.now();
@@ -78,13 +91,27 @@ export async function timeLoop(
     if (isThenable(r)) await r;
     warmupCount++;
     now = performance.now();
-    if (now - lastYield >= YIELD_EVERY_MS) {
-      await yieldToEventLoop();
-      lastYield = performance.now();
-    }
+    await yielder(now);
     signal?.throwIfAborted();
   }
-  const warmupTimeMs = now - warmupStart;
+  return { firstInferenceMs, warmupCount, warmupTimeMs: now - warmupStart };
+}
+
+/** Aborting `signal` stops the loop after the run in hand: it rejects with the signal's reason. */
+export async function timeLoop(
+  run: Runner,
+  rules: StopRules,
+  hooks: LoopHooks = {},
+  signal?: AbortSignal,
+): Promise<RawMeasurement> {
+  const yielder = eventLoopTurns();
+  const { firstInferenceMs, warmupCount, warmupTimeMs } = await firstAndWarmup(
+    run,
+    rules,
+    hooks,
+    signal,
+    yielder,
+  );
 
   hooks.onPhase?.('steady');
   let samples = new Float64Array(rules.maxCount > 0 ? Math.min(rules.maxCount, 4096) : 4096);
@@ -103,10 +130,7 @@ export async function timeLoop(
       samples = grown;
     }
     samples[count++] = t1 - t0;
-    if (t1 - lastYield >= YIELD_EVERY_MS) {
-      await yieldToEventLoop();
-      lastYield = performance.now();
-    }
+    await yielder(t1);
     signal?.throwIfAborted();
     const elapsed = t1 - steadyStart;
     if (rules.maxCount > 0 && count >= rules.maxCount) {

@@ -6,7 +6,7 @@
 import type * as OrtTypes from 'onnxruntime-node';
 import { messageOf, UserError } from '../errors.js';
 import type { RunShape, ShapeRunner } from '../onnx/analysis.js';
-import { bytesPerElement, type DataType } from '../onnx/dtype.js';
+import { bytesPerElement, type DataType, storageFor } from '../onnx/dtype.js';
 import { cloneModel, type Model } from '../onnx/ir.js';
 import { modelToBytes } from '../onnx/model-io.js';
 import { checkedElementCount } from '../util/memory-limits.js';
@@ -96,28 +96,8 @@ async function createSession(bytes: Uint8Array, source: string): Promise<OrtType
 function zeroTensor(type: OrtTypes.Tensor.Type, dims: number[], label: string): OrtTypes.Tensor {
   const elementBytes = type === 'bool' ? 1 : bytesPerElement(type as DataType);
   const count = checkedElementCount(label, dims, elementBytes);
+  // The IR's storage for the type (float16 as Uint16 bits, bool as bytes); bytes for the rest.
+  const Storage = storageFor(type as DataType) ?? Uint8Array;
   const { Tensor } = ort();
-  switch (type) {
-    case 'float32':
-      return new Tensor(type, new Float32Array(count), dims);
-    case 'float64':
-      return new Tensor(type, new Float64Array(count), dims);
-    case 'float16':
-    case 'uint16':
-      return new Tensor(type, new Uint16Array(count), dims);
-    case 'int8':
-      return new Tensor(type, new Int8Array(count), dims);
-    case 'int16':
-      return new Tensor(type, new Int16Array(count), dims);
-    case 'int32':
-      return new Tensor(type, new Int32Array(count), dims);
-    case 'uint32':
-      return new Tensor(type, new Uint32Array(count), dims);
-    case 'int64':
-      return new Tensor(type, new BigInt64Array(count), dims);
-    case 'uint64':
-      return new Tensor(type, new BigUint64Array(count), dims);
-    default:
-      return new Tensor(type, new Uint8Array(count), dims);
-  }
+  return new Tensor(type, new Storage(count) as OrtTypes.Tensor.DataType, dims);
 }

@@ -35,15 +35,8 @@ import {
 } from './ort-options.js';
 import { probeExecutionProviders } from './ort-probe.js';
 
-export {
-  assertHasOutputs,
-  describeLoadError,
-  describeRunError,
-  onnxruntimeLogSeverity,
-  onnxruntimeVerbose,
-  onnxruntimeVersion,
-  ort,
-} from './ort-binding.js';
+// The binding's helpers (load and run errors, log level, version) are part of this engine's module.
+export * from './ort-binding.js';
 
 function executionProviderConfig(
   options: OrtEngineOptions,
@@ -78,25 +71,16 @@ export function sessionOptions(options: OrtEngineOptions): OrtTypes.InferenceSes
   return sessionOpts;
 }
 
-const TYPED_ARRAYS: Record<TensorElementType, new (length: number) => HostTensor['data']> = {
-  float32: Float32Array,
-  float16: Uint16Array,
-  float64: Float64Array,
-  int8: Int8Array,
-  uint8: Uint8Array,
-  int16: Int16Array,
-  uint16: Uint16Array,
-  int32: Int32Array,
-  uint32: Uint32Array,
-  int64: BigInt64Array,
-  uint64: BigUint64Array,
-  bool: Uint8Array,
-};
-
-export function typedArrayFor(type: TensorElementType, length: number): HostTensor['data'] {
-  const ctor = TYPED_ARRAYS[type];
-  if (!ctor) throw new UserError(`tensor type ${type} is not supported`);
-  return new ctor(length);
+/** The options that decide how onnxruntime runs a model, as results report them. */
+export function ortSettingsOf(options: OrtEngineOptions) {
+  return {
+    executionProvider: options.executionProvider,
+    intraOpThreads: options.intraOpThreads,
+    interOpThreads: options.interOpThreads,
+    graphOptLevel: options.graphOptLevel,
+    executionMode: options.executionMode,
+    providerOptions: options.providerOptions,
+  };
 }
 
 /** The engine's sessions: on the native binding where it is the expected one, else the public API. */
@@ -134,12 +118,7 @@ class OrtSession implements InProcessSession {
     this.settings = {
       engine: 'ort',
       engineVersion: `onnxruntime ${onnxruntimeVersion()}`,
-      executionProvider: options.executionProvider,
-      intraOpThreads: options.intraOpThreads,
-      interOpThreads: options.interOpThreads,
-      graphOptLevel: options.graphOptLevel,
-      executionMode: options.executionMode,
-      providerOptions: options.providerOptions,
+      ...ortSettingsOf(options),
       profile: options.profile,
       opsetUpgrade: options.opsetUpgrade,
     };

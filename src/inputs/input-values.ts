@@ -8,6 +8,7 @@ import { UserError } from '../errors.js';
 import { float16BitsFromNumber, numberFromFloat16Bits } from '../onnx/float16.js';
 import { formatShape } from '../onnx/shapes.js';
 import { type HostTensor, isTensorElementType, type TensorInfo } from '../onnx/tensor.js';
+import { numberStorage } from './storage.js';
 import { readTensorFile } from './tensor-files.js';
 
 const NUMBER = /^[-+]?(?:\d+\.?\d*|\.\d+)(?:[eE][-+]?\d+)?$/;
@@ -83,15 +84,9 @@ export function literalTensor(info: TensorInfo, text: string): HostTensor {
     });
     if (type === 'int64') return { type, dims, data: BigInt64Array.from(values) };
     if (type === 'uint64') return { type, dims, data: BigUint64Array.from(values) };
-    const ctor = {
-      int8: Int8Array,
-      uint8: Uint8Array,
-      int16: Int16Array,
-      uint16: Uint16Array,
-      int32: Int32Array,
-      uint32: Uint32Array,
-    }[type as 'int8'];
-    return { type, dims, data: ctor.from(values, Number) };
+    const data = numberStorage(type, values.length);
+    for (let i = 0; i < values.length; i++) data[i] = Number(values[i]);
+    return { type, dims, data };
   }
   const max = FLOAT_MAX[type];
   const values = parts.map((p) => {

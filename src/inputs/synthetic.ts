@@ -6,6 +6,7 @@ import { float16BitsFromNumber } from '../onnx/float16.js';
 import { type HostTensor, isTensorElementType, type TensorInfo } from '../onnx/tensor.js';
 import { checkedElementCount } from '../util/memory-limits.js';
 import { mulberry32 } from '../util/prng.js';
+import { numberStorage } from './storage.js';
 
 /**
  * Values: floats uniform in [-1, 1) (the range of normalized images), integers in [0, 10) (small enough
@@ -49,15 +50,7 @@ export function synthesizeTensor(
       return { type, dims, data };
     }
     default: {
-      const ctor = {
-        int8: Int8Array,
-        uint8: Uint8Array,
-        int16: Int16Array,
-        uint16: Uint16Array,
-        int32: Int32Array,
-        uint32: Uint32Array,
-      }[type];
-      const data = new ctor(length);
+      const data = numberStorage(type, length);
       for (let i = 0; i < length; i++) data[i] = Math.floor(random() * 10);
       return { type, dims, data };
     }

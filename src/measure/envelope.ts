@@ -6,7 +6,7 @@
 import { stat } from 'node:fs/promises';
 import path from 'node:path';
 import { performance } from 'node:perf_hooks';
-import type { Engine, Session } from '../engines/engine.js';
+import type { Engine, OpsetUpgradeInfo, Session } from '../engines/engine.js';
 import { onnxruntimeVersion } from '../engines/ort-binding.js';
 import { UserError } from '../errors.js';
 import { describeHost, type HostInfo } from '../host/host.js';
@@ -64,6 +64,31 @@ export function tensorList(
   infos: readonly TensorInfo[],
 ): { name: string; type: string; shape: (number | string)[] }[] {
   return infos.map((i) => ({ name: i.name, type: String(i.type), shape: [...i.shape] }));
+}
+
+/**
+ * The model as a result describes it: the file's facts where it is a file (else the model as given,
+ * with no hash or size), and the inputs and outputs the runtime declares.
+ */
+export function modelFacts(
+  model: string,
+  modelName: string | undefined,
+  file: ModelFile | undefined,
+  declared: {
+    inputs: readonly TensorInfo[];
+    outputs: readonly TensorInfo[];
+    opsetUpgrade?: OpsetUpgradeInfo;
+  },
+) {
+  return {
+    path: file?.path ?? model,
+    name: modelName ?? file?.name ?? model,
+    sha256: file?.sha256 ?? null,
+    sizeBytes: file?.sizeBytes ?? null,
+    inputs: tensorList(declared.inputs),
+    outputs: tensorList(declared.outputs),
+    ...(declared.opsetUpgrade ? { opsetUpgrade: declared.opsetUpgrade } : {}),
+  };
 }
 
 export interface EnvironmentFacts {

@@ -48,7 +48,7 @@ import { resolveZooOptions } from '../zoo/options.js';
 import { getArchitecture } from '../zoo/registry.js';
 import { isZooSpec, parseZooSpec, resolveModel } from '../zoo/resolve.js';
 import { type ComputeCount, computeRate, countCompute, type RunCompute } from './compute.js';
-import { environmentFacts, type ModelFile, modelFile, openTimed, stamp, tensorList } from './envelope.js';
+import { environmentFacts, type ModelFile, modelFacts, modelFile, openTimed, stamp } from './envelope.js';
 import { batchOf, DEFAULT_SEED, inputSourceOf, prepareInputs } from './inputs.js';
 import { readProfile } from './profile.js';
 import type { RunResult } from './result.js';
@@ -367,15 +367,7 @@ async function measureInProcess(
   const notReported = file ? [] : ['model.sha256', 'model.sizeBytes'];
   return {
     ...stamp(),
-    model: {
-      path: file?.path ?? request.model,
-      name: request.modelName ?? file?.name ?? request.model,
-      sha256: file?.sha256 ?? null,
-      sizeBytes: file?.sizeBytes ?? null,
-      inputs: tensorList(session.inputs),
-      outputs: tensorList(session.outputs),
-      ...(session.opsetUpgrade ? { opsetUpgrade: session.opsetUpgrade } : {}),
-    },
+    model: modelFacts(request.model, request.modelName, file, session),
     config: {
       requested: request.requested ?? {},
       effective: {
@@ -514,14 +506,7 @@ export async function externalResult(
   ];
   return {
     ...stamp(),
-    model: {
-      path: file?.path ?? context.model,
-      name: context.modelName ?? file?.name ?? context.model,
-      sha256: file?.sha256 ?? null,
-      sizeBytes: file?.sizeBytes ?? null,
-      inputs: tensorList(m.inputs),
-      outputs: tensorList(m.outputs),
-    },
+    model: modelFacts(context.model, context.modelName, file, m),
     config: {
       requested: context.requested ?? {},
       effective: {

@@ -6,12 +6,11 @@
 
 import { performance } from 'node:perf_hooks';
 import { describeOpsetUpgrade } from '../engines/ort-opset.js';
-import type { OrtEngineOptions } from '../engines/ort-options.js';
 import { UserError } from '../errors.js';
-import type { HostInfo } from '../host/host.js';
 import { authorship } from '../measure/envelope.js';
 import type { HostTensor } from '../onnx/tensor.js';
 import { dropUndefined } from '../util/objects.js';
+import { type ClassScore, classifierHead } from './classifier.js';
 import {
   DEFAULT_IMAGE_LIMITS,
   decodeImage,
@@ -20,17 +19,18 @@ import {
   type ResizeKernel,
   readMediaFile,
 } from './image.js';
-import { classIndexOfFolder, labelFor, readLabelsFile } from './labels.js';
+import { classIndexOfFolder } from './labels.js';
 import { type ImageInputSpec, imageInputSpec } from './model-input.js';
 import {
   engineSummary,
   openPipelineModel,
-  type PipelineEnvironment,
   type PipelineModelInfo,
-  pipelineEnvironment,
+  type PipelineOptions,
+  type PipelineStart,
+  pipelineStart,
   warmUp,
 } from './pipeline-model.js';
-import { outputRows, type SoftmaxMode, toProbabilities, topK } from './postprocess.js';
+import { outputRows, type SoftmaxMode } from './postprocess.js';
 import {
   DEFAULT_PREPROCESS,
   type PreprocessOptions,
@@ -45,10 +45,7 @@ import { StageRecorder, type StageSummary, summarizeStages } from './stages.js';
 
 export const PIPELINE_SCHEMA_VERSION = 1;
 
-export interface ImagePipelineOptions {
-  modelPath: string;
-  modelName?: string;
-  engine?: Partial<OrtEngineOptions>;
+export interface ImagePipelineOptions extends PipelineOptions {
   /** Image files and/or folders (a folder's subfolders are classes, for accuracy). */
   inputs: string[];
   /** Images per inference (default: the model's fixed batch, else 1). */
@@ -57,15 +54,7 @@ export interface ImagePipelineOptions {
   size?: { width: number; height: number };
   preprocess?: Partial<Omit<PreprocessOptions, 'width' | 'height'>>;
   kernel?: ResizeKernel;
-  /** Class names by index, or a file of them. */
-  labels?: string[];
-  labelsFile?: string;
-  /** Classes reported per image (default 5). */
-  topK?: number;
-  softmax?: SoftmaxMode;
   limits?: Partial<ImageLimits>;
-  /** Untimed runs after the first inference (default 3). */
-  warmupRuns?: number;
   /**
    * Passes over the images (default 1). Predictions and accuracy count each image once, from the first
    * time it is processed (in real time, a later pass when its earlier frames were dropped).
@@ -73,18 +62,12 @@ export interface ImagePipelineOptions {
   repeat?: number;
   /** Camera emulation: images arrive as frames at `fps`. */
   realtime?: Partial<RealtimeSettings> & { fps: number };
-  requested?: Record<string, unknown>;
-  host?: HostInfo;
   onProgress?(done: number, total: number): void;
   /** Aborting stops the run after the image (or batch) in hand: it rejects with the signal's reason. */
   signal?: AbortSignal;
 }
 
-export interface ClassScore {
-  index: number;
-  label: string;
-  score: number;
-}
+export type { ClassScore } from './classifier.js';
 
 export interface ImagePrediction {
   file: string;
@@ -93,7 +76,7 @@ export interface ImagePrediction {
   top: ClassScore[];
 }
 
-export interface ImagePipelineResult {
+export interface ImagePipelineResult extends PipelineStart {
   kind: 'image-pipeline';
   schemaVersion: number;
   tool: { name: 'edgebench'; version: string };
@@ -116,10 +99,6 @@ export interface ImagePipelineResult {
       realtime: RealtimeSettings | null;
     };
   };
-  environment: PipelineEnvironment;
-  coldStartMs: number;
-  firstInferenceMs: number;
-  warmup: { runs: number; timeMs: number };
   images: {
     found: number;
     processed: number;
@@ -160,24 +139,12 @@ export async function runImagePipeline(options: ImagePipelineOptions): Promise<I
   const warnings: string[] = [];
   const limits: ImageLimits = { ...DEFAULT_IMAGE_LIMITS, ...options.limits };
   const kernel = options.kernel ?? 'linear';
-  const k = options.topK ?? 5;
-  if (!(Number.isInteger(k) && k >= 1)) throw new UserError(`--top-k must be an integer ≥ 1, got ${k}`);
+  const head = await classifierHead(options, warnings);
+  const { k, labels } = head;
   const repeat = options.repeat ?? 1;
   if (!(Number.isInteger(repeat) && repeat >= 1))
     throw new UserError(`--repeat must be an integer ≥ 1, got ${repeat}`);
   const warmupRuns = options.warmupRuns ?? 3;
-  const softmaxMode = options.softmax ?? 'auto';
-  const labels =
-    options.labels ?? (options.labelsFile ? await readLabelsFile(options.labelsFile) : undefined);
-  let labelsChecked = false;
-  const checkLabelCount = (classes: number) => {
-    if (labelsChecked || !labels) return;
-    labelsChecked = true;
-    if (labels.length !== classes)
-      warnings.push(
-        `the labels name ${labels.length} classes but the model outputs ${classes} scores per item`,
-      );
-  };
 
   const listing = await listImages(options.inputs);
   const skipped: SkippedInput[] = [...listing.skipped];
@@ -265,10 +232,8 @@ export async function runImagePipeline(options: ImagePipelineOptions): Promise<I
       const t2 = performance.now();
       const first = out[loaded.outputs[0].name];
       const rows = outputRows(loaded.readOutput(first), n);
-      checkLabelCount(rows[0].length);
       for (let i = 0; i < pictures.length; i++) {
-        const probs = toProbabilities(rows[i], softmaxMode);
-        const top = topK(probs, k);
+        const { top } = head.classify(rows[i]);
         const { item } = pictures[i];
         const truth = truthIndex(item.truth);
         if (truth) labelledFrames++;
@@ -284,7 +249,7 @@ export async function runImagePipeline(options: ImagePipelineOptions): Promise<I
           file: item.file,
           truth: item.truth ?? null,
           truthIndex: truth?.index ?? null,
-          top: top.map((c) => ({ index: c.index, label: labelFor(c.index, labels), score: c.score })),
+          top,
         });
       }
       const t3 = performance.now();
@@ -405,7 +370,7 @@ export async function runImagePipeline(options: ImagePipelineOptions): Promise<I
           preprocess,
           kernel,
           topK: k,
-          softmax: softmaxMode,
+          softmax: head.softmax,
           limits,
           warmupRuns,
           repeat,
@@ -413,10 +378,7 @@ export async function runImagePipeline(options: ImagePipelineOptions): Promise<I
           realtime: rtSettings,
         },
       },
-      environment: await pipelineEnvironment(options.host),
-      coldStartMs: model.coldStartMs,
-      firstInferenceMs: warm.firstInferenceMs,
-      warmup: { runs: warm.warmupRuns, timeMs: warm.warmupMs },
+      ...(await pipelineStart(model, warm, options.host)),
       images: {
         found: listing.items.length + listing.skipped.length,
         processed: uniqueProcessed,

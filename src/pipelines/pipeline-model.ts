@@ -5,6 +5,7 @@
 import path from 'node:path';
 import { performance } from 'node:perf_hooks';
 import type { InProcessSession, OpsetUpgradeInfo } from '../engines/engine.js';
+import { ortSettingsOf } from '../engines/ort.js';
 import { DEFAULT_ORT_OPTIONS, type OrtEngineOptions } from '../engines/ort-options.js';
 import { getEngine } from '../engines/registry.js';
 import { UserError } from '../errors.js';
@@ -17,6 +18,19 @@ import {
   tensorList,
 } from '../measure/envelope.js';
 import type { HostTensor } from '../onnx/tensor.js';
+import type { ClassifierOptions } from './classifier.js';
+
+/** What both pipelines take beside their inputs: the model, its engine and head, the run's context. */
+export interface PipelineOptions extends ClassifierOptions {
+  modelPath: string;
+  modelName?: string;
+  engine?: Partial<OrtEngineOptions>;
+  /** Untimed runs after the first inference (default 3). */
+  warmupRuns?: number;
+  /** The flags as the user gave them, stored beside the effective settings. */
+  requested?: Record<string, unknown>;
+  host?: HostInfo;
+}
 
 export interface PipelineModel {
   loaded: InProcessSession;
@@ -86,14 +100,27 @@ export function pipelineEnvironment(host?: HostInfo): Promise<PipelineEnvironmen
   return environmentFacts(host);
 }
 
-export function engineSummary(options: OrtEngineOptions): Record<string, unknown> {
+/** How the run started, for both results: the machine, the load and first inference, the warm-up. */
+export interface PipelineStart {
+  environment: PipelineEnvironment;
+  coldStartMs: number;
+  firstInferenceMs: number;
+  warmup: { runs: number; timeMs: number };
+}
+
+export async function pipelineStart(
+  model: PipelineModel,
+  warm: Awaited<ReturnType<typeof warmUp>>,
+  host?: HostInfo,
+): Promise<PipelineStart> {
   return {
-    engine: 'ort',
-    executionProvider: options.executionProvider,
-    intraOpThreads: options.intraOpThreads,
-    interOpThreads: options.interOpThreads,
-    graphOptLevel: options.graphOptLevel,
-    executionMode: options.executionMode,
-    providerOptions: options.providerOptions,
+    environment: await pipelineEnvironment(host),
+    coldStartMs: model.coldStartMs,
+    firstInferenceMs: warm.firstInferenceMs,
+    warmup: { runs: warm.warmupRuns, timeMs: warm.warmupMs },
   };
+}
+
+export function engineSummary(options: OrtEngineOptions): Record<string, unknown> {
+  return { engine: 'ort', ...ortSettingsOf(options) };
 }

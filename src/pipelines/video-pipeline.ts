@@ -6,11 +6,10 @@
 
 import { performance } from 'node:perf_hooks';
 import { describeOpsetUpgrade } from '../engines/ort-opset.js';
-import type { OrtEngineOptions } from '../engines/ort-options.js';
 import { UserError } from '../errors.js';
-import type { HostInfo } from '../host/host.js';
 import { authorship } from '../measure/envelope.js';
 import { dropUndefined } from '../util/objects.js';
+import { type ClassScore, classifierHead } from './classifier.js';
 import { ClipAssembler, type ClipWindow, validateClip } from './clips.js';
 import {
   DEFAULT_IDLE_TIMEOUT_MS,
@@ -21,18 +20,18 @@ import {
   readDecoderCpuMs,
   type VideoProbe,
 } from './ffmpeg.js';
-import { type ClassScore, PIPELINE_SCHEMA_VERSION } from './image-pipeline.js';
-import { labelFor, readLabelsFile } from './labels.js';
+import { PIPELINE_SCHEMA_VERSION } from './image-pipeline.js';
 import { type ClipInputSpec, type ClipLayout, clipInputSpec } from './model-input.js';
 import {
   engineSummary,
   openPipelineModel,
-  type PipelineEnvironment,
   type PipelineModelInfo,
-  pipelineEnvironment,
+  type PipelineOptions,
+  type PipelineStart,
+  pipelineStart,
   warmUp,
 } from './pipeline-model.js';
-import { outputRows, type SoftmaxMode, toProbabilities, topK } from './postprocess.js';
+import { outputRows, type SoftmaxMode } from './postprocess.js';
 import {
   DEFAULT_PREPROCESS,
   KINETICS_MEAN,
@@ -65,10 +64,7 @@ import { overlappedWork, StageRecorder, type StageSummary, summarizeStages } fro
 /** Used when the container does not declare a frame rate. */
 export const FALLBACK_FPS = 30;
 
-export interface VideoPipelineOptions {
-  modelPath: string;
-  modelName?: string;
-  engine?: Partial<OrtEngineOptions>;
+export interface VideoPipelineOptions extends PipelineOptions {
   videos: string[];
   /** Frames per clip (T); must match the model where it is fixed; default 16. */
   clip?: number;
@@ -78,13 +74,8 @@ export interface VideoPipelineOptions {
   clipLayout?: ClipLayout;
   /** Defaults: resize-crop 0.875 (128→112), Kinetics-400 mean/std (torchvision's video models). */
   preprocess?: Partial<Omit<PreprocessOptions, 'width' | 'height' | 'layout'>>;
-  labels?: string[];
-  labelsFile?: string;
-  topK?: number;
-  softmax?: SoftmaxMode;
   smoothing?: Partial<SmoothingOptions>;
   segments?: Partial<SegmentOptions>;
-  warmupRuns?: number;
   /** Stop reading a video after this many frames (0 = all). */
   maxFrames?: number;
   idleTimeoutMs?: number;
@@ -93,8 +84,6 @@ export interface VideoPipelineOptions {
   decoderThreads?: number;
   /** Camera emulation: decoded frames arrive at `fps` (default: the video's own rate). */
   realtime?: Partial<RealtimeSettings>;
-  requested?: Record<string, unknown>;
-  host?: HostInfo;
   onProgress?(file: string, clips: number): void;
   /** Aborting kills ffmpeg and stops after the clip in hand: the run rejects with the signal's reason. */
   signal?: AbortSignal;
@@ -123,7 +112,7 @@ export interface VideoResult {
   warnings: string[];
 }
 
-export interface VideoPipelineResult {
+export interface VideoPipelineResult extends PipelineStart {
   kind: 'video-pipeline';
   schemaVersion: number;
   tool: { name: 'edgebench'; version: string };
@@ -148,10 +137,6 @@ export interface VideoPipelineResult {
       realtime: Partial<RealtimeSettings> | null;
     };
   };
-  environment: PipelineEnvironment;
-  coldStartMs: number;
-  firstInferenceMs: number;
-  warmup: { runs: number; timeMs: number };
   videos: {
     found: number;
     processed: number;
@@ -168,9 +153,8 @@ export async function runVideoPipeline(options: VideoPipelineOptions): Promise<V
   if (options.videos.length === 0)
     throw new UserError('no video given: pass one or more files with --video FILE');
   const warnings: string[] = [];
-  const k = options.topK ?? 5;
-  if (!(Number.isInteger(k) && k >= 1)) throw new UserError(`--top-k must be an integer ≥ 1, got ${k}`);
-  const softmaxMode = options.softmax ?? 'auto';
+  const head = await classifierHead(options, warnings);
+  const { k, labels } = head;
   const smoothing: SmoothingOptions = { ...DEFAULT_SMOOTHING, ...dropUndefined(options.smoothing ?? {}) };
   const segmentOptions: SegmentOptions = {
     ...DEFAULT_SEGMENT_OPTIONS,
@@ -179,17 +163,6 @@ export async function runVideoPipeline(options: VideoPipelineOptions): Promise<V
   const warmupRuns = options.warmupRuns ?? 3;
   const idleTimeoutMs = options.idleTimeoutMs ?? DEFAULT_IDLE_TIMEOUT_MS;
   const maxFrames = options.maxFrames ?? 0;
-  const labels =
-    options.labels ?? (options.labelsFile ? await readLabelsFile(options.labelsFile) : undefined);
-  let labelsChecked = false;
-  const checkLabelCount = (classes: number) => {
-    if (labelsChecked || !labels) return;
-    labelsChecked = true;
-    if (labels.length !== classes)
-      warnings.push(
-        `the labels name ${labels.length} classes but the model outputs ${classes} scores per item`,
-      );
-  };
 
   const model = await openPipelineModel(options.modelPath, options.modelName, options.engine);
   const { loaded } = model;
@@ -242,13 +215,10 @@ export async function runVideoPipeline(options: VideoPipelineOptions): Promise<V
       const out = await loaded.run(feeds);
       const t2 = performance.now();
       const rows = outputRows(loaded.readOutput(out[loaded.outputs[0].name]), n);
-      checkLabelCount(rows[0].length);
-      const probs = Float32Array.from(toProbabilities(rows[0], softmaxMode));
-      const top = topK(probs, k).map((c) => ({
-        index: c.index,
-        label: labelFor(c.index, labels),
-        score: c.score,
-      }));
+      const classified = head.classify(rows[0]);
+      // A copy: the scores may be the output's own buffer, and every clip's row is kept for smoothing.
+      const probs = Float32Array.from(classified.probs);
+      const top = classified.top;
       const t3 = performance.now();
       return { probs, top, assembleMs: t1 - p0, inferenceMs: t2 - t1, postprocessMs: t3 - t2 };
     };
@@ -429,7 +399,7 @@ export async function runVideoPipeline(options: VideoPipelineOptions): Promise<V
           stride: S,
           preprocess,
           topK: k,
-          softmax: softmaxMode,
+          softmax: head.softmax,
           smoothing,
           segments: segmentOptions,
           warmupRuns,
@@ -439,10 +409,7 @@ export async function runVideoPipeline(options: VideoPipelineOptions): Promise<V
           realtime: options.realtime ?? null,
         },
       },
-      environment: await pipelineEnvironment(options.host),
-      coldStartMs: model.coldStartMs,
-      firstInferenceMs: warm.firstInferenceMs,
-      warmup: { runs: warm.warmupRuns, timeMs: warm.warmupMs },
+      ...(await pipelineStart(model, warm, options.host)),
       videos: {
         found: options.videos.length,
         processed: results.length,

@@ -12,7 +12,7 @@
  */
 import { z } from 'zod';
 import { parseTegrastatsLine } from '../telemetry/parse/tegrastats.js';
-import { JETSON_TOTAL_RAILS } from '../telemetry/sources/jetson.js';
+import { JETSON_TOTAL_RAILS, tegrastatsSnapshot } from '../telemetry/sources/jetson.js';
 import type {
   JetsonInfo,
   SourceDetection,
@@ -197,19 +197,7 @@ export async function startDeviceTelemetry(
           case 'tegrastats': {
             const reading = parseTegrastatsLine(parsed.line);
             if (!reading) return;
-            const railsMw: Record<string, number> = {};
-            for (const [name, rail] of Object.entries(reading.rails)) railsMw[name] = rail.mw;
-            const sample: TelemetrySample = {
-              tMs: toEpoch(parsed.t),
-              jetson: {
-                railsMw,
-                gpuLoadPct: reading.gr3d?.loadPct ?? null,
-                emcLoadPct: reading.emc?.loadPct ?? null,
-                cpuLoadPct: reading.cpus.map((cpu) => cpu.loadPct),
-                cpuFreqMHz: reading.cpus.map((cpu) => cpu.freqMHz),
-                celsius: reading.temperaturesC,
-              },
-            };
+            const sample: TelemetrySample = { tMs: toEpoch(parsed.t), jetson: tegrastatsSnapshot(reading) };
             samples.push(sample);
             options.onSample?.(sample);
             return;

@@ -3,7 +3,7 @@
  * its validity rules — and `measureScenario`, which runs one over a loaded model for `benchmark()`.
  */
 import { performance } from 'node:perf_hooks';
-import type { LoopHooks, RawMeasurement } from '../../core/loop.js';
+import { firstAndWarmup, type LoopHooks, type RawMeasurement } from '../../core/loop.js';
 import type { StopRules } from '../../core/settings.js';
 import { UserError } from '../../errors.js';
 import { runScenarioLoad } from './runners.js';
@@ -96,23 +96,12 @@ export async function measureScenario(
 ): Promise<ScenarioMeasurement> {
   const settings = scenarioSettings(request);
   const sut = await sutFor(model, request, settings.samplesPerQuery);
-  signal?.throwIfAborted();
-  hooks.onPhase?.('first');
-  const firstStart = performance.now();
-  await sut.issueQuery();
-  const firstInferenceMs = performance.now() - firstStart;
-  hooks.onPhase?.('warmup');
-  const warmupStart = performance.now();
-  let warmupCount = 0;
-  let now = warmupStart;
-  while (
-    (now - warmupStart < stopRules.warmupTimeMs || warmupCount < stopRules.warmupCount) &&
-    !(stopRules.maxTimeMs > 0 && now - warmupStart >= stopRules.maxTimeMs)
-  ) {
-    await sut.issueQuery();
-    warmupCount++;
-    now = performance.now();
-  }
+  const { firstInferenceMs, warmupCount, warmupTimeMs } = await firstAndWarmup(
+    () => sut.issueQuery(),
+    stopRules,
+    hooks,
+    signal,
+  );
   sut.runTimesMs.length = 0;
   hooks.onPhase?.('steady');
   const startEpochMs = performance.timeOrigin + performance.now();
@@ -123,7 +112,7 @@ export async function measureScenario(
     raw: {
       firstInferenceMs,
       warmupCount,
-      warmupTimeMs: now - warmupStart,
+      warmupTimeMs,
       samplesMs: Float64Array.from(sut.runTimesMs),
       startEpochMs,
       endEpochMs,

@@ -1,5 +1,7 @@
 /** CPU time of helper processes we spawned (telemetry tools, ffmpeg), so their cost can be reported. */
+import { type ChildProcess, spawn } from 'node:child_process';
 import { readdirSync } from 'node:fs';
+import { createInterface } from 'node:readline';
 import { CLOCK_TICKS_PER_SECOND, parseProcPidStat } from '../parse/proc.js';
 import { readText } from '../sysfs.js';
 
@@ -47,4 +49,28 @@ export function reapedChildrenCpuMs(): number | null {
   const stat = text === null ? null : parseProcPidStat(text);
   if (!stat || !Number.isFinite(stat.cutimeTicks) || !Number.isFinite(stat.cstimeTicks)) return null;
   return ((stat.cutimeTicks + stat.cstimeTicks) * 1000) / CLOCK_TICKS_PER_SECOND;
+}
+
+/**
+ * Starts a long-lived sampling helper that prints one reading a line: each line goes to `onLine`. A
+ * helper that dies leaves the latest reading in place; summaries see the gap in time.
+ */
+export function startHelper(command: string, args: string[], onLine: (line: string) => void): ChildProcess {
+  const child = spawn(command, args, { stdio: ['ignore', 'pipe', 'ignore'] });
+  child.on('error', () => {
+    // the latest reading stays; the missing ones show as a gap
+  });
+  createInterface({ input: child.stdout! }).on('line', onLine);
+  return child;
+}
+
+/**
+ * Stops a long-lived sampling helper (nvidia-smi's loop, tegrastats): its CPU time is read while it
+ * still runs, then it is sent SIGTERM. No helper: no time.
+ */
+export function stopHelper(child: ChildProcess | null): { childCpuMs: number | null } {
+  if (!child) return { childCpuMs: null };
+  const cpuMs = childCpuMs(child.pid);
+  child.kill('SIGTERM');
+  return { childCpuMs: cpuMs };
 }

@@ -1,6 +1,7 @@
 /** CPU frequency per core from cpufreq: scaling_cur_freq (kHz), governor, hardware and policy limits. */
-import { exists, listDir, PolledFile, readLine, readNumber, under } from '../sysfs.js';
-import type { CpuFreqInfo, CpuFreqSnapshot, SourceDetection, TelemetrySource } from '../types.js';
+import { exists, listDir, readLine, readNumber, under } from '../sysfs.js';
+import type { CpuFreqInfo, CpuFreqSnapshot, SourceDetection } from '../types.js';
+import { PolledFilesSource } from './polled-source.js';
 
 const CPU_DIR = '/sys/devices/system/cpu';
 
@@ -32,42 +33,27 @@ export function readCpuFreqInfo(root: string, cpus: readonly number[]): CpuFreqI
   };
 }
 
-export class CpuFreqSource implements TelemetrySource<'cpufreq'> {
+export class CpuFreqSource extends PolledFilesSource<'cpufreq'> {
   readonly id = 'cpufreq' as const;
   info: CpuFreqInfo | null = null;
-  private files: Array<{ cpu: number; file: PolledFile }> = [];
-
-  constructor(private readonly root: string) {}
 
   async detect(): Promise<SourceDetection> {
     const { all, withCpufreq } = listCpus(this.root);
     if (all.length === 0) {
-      return { id: this.id, available: false, reason: `no ${CPU_DIR}/cpu* folders (no sysfs?)` };
+      return this.unavailable(`no ${CPU_DIR}/cpu* folders (no sysfs?)`);
     }
     if (withCpufreq.length === 0) {
-      return {
-        id: this.id,
-        available: false,
-        reason: `no cpufreq driver: ${CPU_DIR}/cpu0/cpufreq is missing (usual in VMs and containers)`,
-      };
+      return this.unavailable(
+        `no cpufreq driver: ${CPU_DIR}/cpu0/cpufreq is missing (usual in VMs and containers)`,
+      );
     }
-    this.files = withCpufreq
-      .map((cpu) => ({
-        cpu,
-        file: new PolledFile(under(this.root, `${CPU_DIR}/cpu${cpu}/cpufreq/scaling_cur_freq`)),
-      }))
-      .filter((entry) => readNumber(entry.file.path) !== null);
-    if (this.files.length === 0) {
-      return {
-        id: this.id,
-        available: false,
-        reason: 'cpufreq is present but scaling_cur_freq cannot be read',
-      };
+    const currentFreq = (cpu: number) => under(this.root, `${CPU_DIR}/cpu${cpu}/cpufreq/scaling_cur_freq`);
+    const readable = withCpufreq.filter((cpu) => readNumber(currentFreq(cpu)) !== null);
+    if (readable.length === 0) {
+      return this.unavailable('cpufreq is present but scaling_cur_freq cannot be read');
     }
-    this.info = readCpuFreqInfo(
-      this.root,
-      this.files.map((entry) => entry.cpu),
-    );
+    for (const cpu of readable) this.poll(cpu, currentFreq(cpu));
+    this.info = readCpuFreqInfo(this.root, readable);
     const governors = [...new Set(this.info.cpus.map((cpu) => cpu.governor ?? '?'))];
     return {
       id: this.id,
@@ -76,17 +62,7 @@ export class CpuFreqSource implements TelemetrySource<'cpufreq'> {
     };
   }
 
-  async read(): Promise<CpuFreqSnapshot | null> {
-    const khz: Record<string, number> = {};
-    for (const { cpu, file } of this.files) {
-      const value = file.readNumber();
-      if (value !== null) khz[cpu] = value;
-    }
-    return Object.keys(khz).length > 0 ? { khz } : null;
-  }
-
-  async stop(): Promise<{ childCpuMs: null }> {
-    for (const { file } of this.files) file.close();
-    return { childCpuMs: null };
+  protected snapshot(khz: Record<string, number>): CpuFreqSnapshot {
+    return { khz };
   }
 }

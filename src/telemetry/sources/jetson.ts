@@ -23,7 +23,7 @@ import type {
   SourceDetection,
   TelemetrySource,
 } from '../types.js';
-import { childCpuMs } from './children.js';
+import { startHelper, stopHelper } from './children.js';
 import { listCpus, readCpuFreqInfo } from './cpufreq.js';
 
 /** Rails that measure the whole module's input; without one, the total is the sum of the rails. */
@@ -249,37 +249,16 @@ export class JetsonSource implements TelemetrySource<'jetson'> {
 
   async start(): Promise<void> {
     if (this.info?.mode !== 'tegrastats' || !this.tegrastatsPath) return;
-    const child = spawn(
-      this.tegrastatsPath,
-      ['--interval', String(Math.max(10, Math.round(this.intervalMs)))],
-      {
-        stdio: ['ignore', 'pipe', 'ignore'],
-      },
-    );
-    child.on('error', () => {
-      // keeps the latest reading; summaries see the gap in time
-    });
-    createInterface({ input: child.stdout! }).on('line', (line) => {
+    const interval = String(Math.max(10, Math.round(this.intervalMs)));
+    this.child = startHelper(this.tegrastatsPath, ['--interval', interval], (line) => {
       const reading = parseTegrastatsLine(line);
       if (reading) this.latest = reading;
     });
-    this.child = child;
   }
 
   async read(): Promise<JetsonSnapshot | null> {
     if (this.info?.mode === 'tegrastats') {
-      const reading = this.latest;
-      if (!reading) return null;
-      const railsMw: Record<string, number> = {};
-      for (const [name, rail] of Object.entries(reading.rails)) railsMw[name] = rail.mw;
-      return {
-        railsMw,
-        gpuLoadPct: reading.gr3d?.loadPct ?? null,
-        emcLoadPct: reading.emc?.loadPct ?? null,
-        cpuLoadPct: reading.cpus.map((cpu) => cpu.loadPct),
-        cpuFreqMHz: reading.cpus.map((cpu) => cpu.freqMHz),
-        celsius: reading.temperaturesC,
-      };
+      return this.latest ? tegrastatsSnapshot(this.latest) : null;
     }
     const railsMw: Record<string, number> = {};
     for (const rail of this.rails) {
@@ -302,11 +281,22 @@ export class JetsonSource implements TelemetrySource<'jetson'> {
     this.gpuLoad?.close();
     const child = this.child;
     this.child = null;
-    if (!child) return { childCpuMs: null };
-    const cpuMs = childCpuMs(child.pid);
-    child.kill('SIGTERM');
-    return { childCpuMs: cpuMs };
+    return stopHelper(child);
   }
+}
+
+/** One tegrastats line's reading as a snapshot (here, or read back from a remote device's sampler). */
+export function tegrastatsSnapshot(reading: TegrastatsReading): JetsonSnapshot {
+  const railsMw: Record<string, number> = {};
+  for (const [name, rail] of Object.entries(reading.rails)) railsMw[name] = rail.mw;
+  return {
+    railsMw,
+    gpuLoadPct: reading.gr3d?.loadPct ?? null,
+    emcLoadPct: reading.emc?.loadPct ?? null,
+    cpuLoadPct: reading.cpus.map((cpu) => cpu.loadPct),
+    cpuFreqMHz: reading.cpus.map((cpu) => cpu.freqMHz),
+    celsius: reading.temperaturesC,
+  };
 }
 
 /** True when the root looks like a Jetson (used by pre-run checks). */

@@ -3,8 +3,7 @@
  * long-lived `nvidia-smi … -lms N` child (spawning nvidia-smi every 100 ms would cost far more than
  * the sampling itself) and hands out the latest row per GPU with the time its line arrived.
  */
-import { type ChildProcess, spawn } from 'node:child_process';
-import { createInterface } from 'node:readline';
+import type { ChildProcess } from 'node:child_process';
 import { describeFailure, runCommand } from '../commands.js';
 import {
   NVIDIA_THROTTLE_FIELDS,
@@ -19,7 +18,7 @@ import {
   type SourceDetection,
   type TelemetrySource,
 } from '../types.js';
-import { childCpuMs } from './children.js';
+import { startHelper, stopHelper } from './children.js';
 
 export class NvidiaSmiSource implements TelemetrySource<'nvidia-smi'> {
   readonly id = 'nvidia-smi' as const;
@@ -67,17 +66,14 @@ export class NvidiaSmiSource implements TelemetrySource<'nvidia-smi'> {
   }
 
   async start(): Promise<void> {
-    const child = spawn(this.command, nvidiaSmiArgs(this.info?.throttleField, this.intervalMs), {
-      stdio: ['ignore', 'pipe', 'ignore'],
-    });
-    child.on('error', () => {
-      // A child that dies leaves the latest readings in place; read() goes on returning them, flagged by tMs.
-    });
-    createInterface({ input: child.stdout! }).on('line', (line) => {
-      const row = parseNvidiaSmiLine(line);
-      if (row) this.latest.set(row.index, { ...row, tMs: epochNowMs() });
-    });
-    this.child = child;
+    this.child = startHelper(
+      this.command,
+      nvidiaSmiArgs(this.info?.throttleField, this.intervalMs),
+      (line) => {
+        const row = parseNvidiaSmiLine(line);
+        if (row) this.latest.set(row.index, { ...row, tMs: epochNowMs() });
+      },
+    );
   }
 
   async read(): Promise<NvidiaSmiSnapshot | null> {
@@ -88,9 +84,6 @@ export class NvidiaSmiSource implements TelemetrySource<'nvidia-smi'> {
   async stop(): Promise<{ childCpuMs: number | null }> {
     const child = this.child;
     this.child = null;
-    if (!child) return { childCpuMs: null };
-    const cpuMs = childCpuMs(child.pid);
-    child.kill('SIGTERM');
-    return { childCpuMs: cpuMs };
+    return stopHelper(child);
   }
 }

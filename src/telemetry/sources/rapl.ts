@@ -3,35 +3,29 @@
  * /sys/class/powercap/intel-rapl:N[:M]/{name,energy_uj,max_energy_range_uj}. AMD processors use the
  * same tree (same driver). energy_uj is a wrapping µJ counter; summaries unwrap it.
  */
-import { isDir, listDir, PolledFile, readError, readLine, readNumber, under } from '../sysfs.js';
-import type { RaplInfo, RaplSnapshot, RaplZoneInfo, SourceDetection, TelemetrySource } from '../types.js';
+import { isDir, listDir, readError, readLine, readNumber, under } from '../sysfs.js';
+import type { RaplInfo, RaplSnapshot, RaplZoneInfo, SourceDetection } from '../types.js';
+import { PolledFilesSource } from './polled-source.js';
 
 const POWERCAP = '/sys/class/powercap';
 
-export class RaplSource implements TelemetrySource<'rapl'> {
+export class RaplSource extends PolledFilesSource<'rapl'> {
   readonly id = 'rapl' as const;
   info: RaplInfo | null = null;
-  private files: Array<{ id: string; file: PolledFile }> = [];
-
-  constructor(private readonly root: string) {}
 
   async detect(): Promise<SourceDetection> {
     const dir = under(this.root, POWERCAP);
     if (!isDir(dir)) {
-      return {
-        id: this.id,
-        available: false,
-        reason: `no ${POWERCAP}: the kernel has no powercap/RAPL driver here (usual in VMs and on ARM)`,
-      };
+      return this.unavailable(
+        `no ${POWERCAP}: the kernel has no powercap/RAPL driver here (usual in VMs and on ARM)`,
+      );
     }
     // intel-rapl-mmio duplicates the package zone on some Intel parts; it is left out to avoid double counting.
     const ids = listDir(dir).filter((name) => /^intel-rapl:\d+(:\d+)?$/.test(name));
     if (ids.length === 0) {
-      return {
-        id: this.id,
-        available: false,
-        reason: `${POWERCAP} has no intel-rapl zones (intel_rapl_msr not loaded, or no RAPL on this CPU)`,
-      };
+      return this.unavailable(
+        `${POWERCAP} has no intel-rapl zones (intel_rapl_msr not loaded, or no RAPL on this CPU)`,
+      );
     }
     const zones: RaplZoneInfo[] = [];
     const denied: string[] = [];
@@ -50,7 +44,7 @@ export class RaplSource implements TelemetrySource<'rapl'> {
         maxEnergyRangeUj: readNumber(`${dir}/${id}/max_energy_range_uj`),
         parent: parts.length === 3 ? `${parts[0]}:${parts[1]}` : null,
       });
-      this.files.push({ id, file: new PolledFile(path) });
+      this.poll(id, path);
     }
     if (zones.length === 0) {
       const reason =
@@ -58,23 +52,13 @@ export class RaplSource implements TelemetrySource<'rapl'> {
           ? `${POWERCAP}/${denied[0]}/energy_uj is readable only by root (since the 2020 PLATYPUS fix); ` +
             `run as root or grant read access: sudo chmod a+r ${POWERCAP}/intel-rapl:*/energy_uj`
           : `no readable energy_uj under ${POWERCAP}`;
-      return { id: this.id, available: false, reason };
+      return this.unavailable(reason);
     }
     this.info = { zones };
     return { id: this.id, available: true, details: { zones } };
   }
 
-  async read(): Promise<RaplSnapshot | null> {
-    const energyUj: Record<string, number> = {};
-    for (const { id, file } of this.files) {
-      const value = file.readNumber();
-      if (value !== null) energyUj[id] = value;
-    }
-    return Object.keys(energyUj).length > 0 ? { energyUj } : null;
-  }
-
-  async stop(): Promise<{ childCpuMs: null }> {
-    for (const { file } of this.files) file.close();
-    return { childCpuMs: null };
+  protected snapshot(energyUj: Record<string, number>): RaplSnapshot {
+    return { energyUj };
   }
 }

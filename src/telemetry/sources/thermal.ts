@@ -3,14 +3,9 @@
  * hwmon chips (/sys/class/hwmon/hwmon*: name, temp*_input, temp*_label, temp*_max, temp*_crit).
  * Values are millidegrees Celsius.
  */
-import { listDir, PolledFile, readLine, readNumber, under } from '../sysfs.js';
-import type {
-  SourceDetection,
-  TelemetrySource,
-  ThermalInfo,
-  ThermalSensorInfo,
-  ThermalSnapshot,
-} from '../types.js';
+import { listDir, readLine, readNumber, under } from '../sysfs.js';
+import type { SourceDetection, ThermalInfo, ThermalSensorInfo, ThermalSnapshot } from '../types.js';
+import { PolledFilesSource } from './polled-source.js';
 
 /** Readings at or below this are disabled sensors (Jetson prints -256 °C), not temperatures. */
 const DISABLED_SENSOR_C = -40;
@@ -85,40 +80,30 @@ export function findThermalSensors(root: string): { sensors: SensorPath[]; skipp
   return { sensors, skipped };
 }
 
-export class ThermalSource implements TelemetrySource<'thermal'> {
+export class ThermalSource extends PolledFilesSource<'thermal'> {
   readonly id = 'thermal' as const;
   info: ThermalInfo | null = null;
-  private files: Array<{ key: string; file: PolledFile }> = [];
-
-  constructor(private readonly root: string) {}
 
   async detect(): Promise<SourceDetection> {
     const { sensors, skipped } = findThermalSensors(this.root);
     if (sensors.length === 0) {
       const skippedNote =
         skipped.length > 0 ? ` (${skipped.length} sensor(s) exist but do not read now)` : '';
-      return {
-        id: this.id,
-        available: false,
-        reason: `no readable temperature sensor: /sys/class/thermal has no thermal_zone* and /sys/class/hwmon no temp*_input${skippedNote} (usual in VMs)`,
-      };
+      return this.unavailable(
+        `no readable temperature sensor: /sys/class/thermal has no thermal_zone* and /sys/class/hwmon no temp*_input${skippedNote} (usual in VMs)`,
+      );
     }
-    this.files = sensors.map((sensor) => ({ key: sensor.key, file: new PolledFile(sensor.path) }));
+    for (const sensor of sensors) this.poll(sensor.key, sensor.path);
     this.info = { sensors: sensors.map(({ path: _path, ...sensor }) => sensor) };
     return { id: this.id, available: true, details: { sensors: this.info.sensors, skipped } };
   }
 
-  async read(): Promise<ThermalSnapshot | null> {
-    const celsius: Record<string, number> = {};
-    for (const { key, file } of this.files) {
-      const value = file.readNumber();
-      if (value !== null && value / 1000 > DISABLED_SENSOR_C) celsius[key] = value / 1000;
-    }
-    return Object.keys(celsius).length > 0 ? { celsius } : null;
+  /** Millidegrees to °C; a sensor reading at or below the disabled mark is left out. */
+  protected override convert(milli: number): number | null {
+    return milli / 1000 > DISABLED_SENSOR_C ? milli / 1000 : null;
   }
 
-  async stop(): Promise<{ childCpuMs: null }> {
-    for (const { file } of this.files) file.close();
-    return { childCpuMs: null };
+  protected snapshot(celsius: Record<string, number>): ThermalSnapshot {
+    return { celsius };
   }
 }
