@@ -46,6 +46,8 @@ export interface BuiltModel {
   path: string;
   /** What the optimizer said the user should know, and its warnings. */
   notes: string[];
+  /** The built file's SHA-256 (null when it cannot be read). */
+  sha256: string | null;
 }
 
 export interface FidelityCheck {

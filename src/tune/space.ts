@@ -20,6 +20,7 @@ import { UserError } from '../errors.js';
 import type { QuantType } from '../optimize/quantize/quant-math.js';
 import type { RecipeName } from '../optimize/recipes.js';
 import { CALIBRATION_METHODS, type CalibrationMethod } from '../optimize/settings.js';
+import type { TuneData } from './measurer.js';
 
 export const BUILD_FAMILIES = [
   'fp32',
@@ -254,4 +255,15 @@ export function planCandidates(builds: readonly BuildSpec[], space: SearchSpace)
 /** Recipes a candidate's build applies (what tie-breaking counts; mixed precision counts as one more). */
 export function recipeCount(build: BuildSpec): number {
   return build.recipes.length + (build.keepFloat && build.keepFloat.length > 0 ? 1 : 0);
+}
+
+/** How a build calibrates on the tune's data (min-max unless the build says otherwise). */
+export function calibrationOf(data: TuneData, build: BuildSpec) {
+  return {
+    source: data.calibration.source,
+    count: data.calibration.count,
+    method: build.calibrationMethod ?? 'minmax',
+    seed: data.seed,
+    ...(data.preprocess ? { preprocess: data.preprocess } : {}),
+  };
 }
