@@ -68,18 +68,28 @@ export type CandidateEngine = 'ort';
 export type CandidateTarget = 'local';
 
 /** One configuration that is raced: a build and the settings it runs with. */
-export interface CandidateSpec {
-  /** Unique within a tune: `<label> t<threads> <ep> b<batch>`. */
-  id: string;
-  /** The build, plus its graph level when that is not all: `fp32@disabled`, `fuse,fp16`. */
-  label: string;
-  build: string;
+/** How a candidate is deployed: where and with what it runs. */
+export interface CandidateDeployment {
   engine: CandidateEngine;
   target: CandidateTarget;
   ep: OrtExecutionProvider;
   graphOptLevel: GraphOptLevel;
   threads: number;
   batch: number;
+}
+
+/** A candidate's deployment fields alone, in their stored order. */
+export function deploymentOf(spec: CandidateDeployment): CandidateDeployment {
+  const { engine, target, ep, graphOptLevel, threads, batch } = spec;
+  return { engine, target, ep, graphOptLevel, threads, batch };
+}
+
+export interface CandidateSpec extends CandidateDeployment {
+  /** Unique within a tune: `<label> t<threads> <ep> b<batch>`. */
+  id: string;
+  /** The build, plus its graph level when that is not all: `fp32@disabled`, `fuse,fp16`. */
+  label: string;
+  build: string;
   /** The reference everything is compared with: the model as given, onnxruntime's defaults. */
   baseline: boolean;
 }
