@@ -12,8 +12,7 @@ import { readFile, rm } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { type JobsOptions, Queue } from 'bullmq';
-import type { GraphOptLevel, OrtExecutionProvider } from '../engines/ort-options.js';
-import { runInWorker, siblingModuleUrl } from '../measure/worker.js';
+import type { OrtExecutionProvider } from '../engines/ort-options.js';
 import type { PostgresStudyStore } from '../store/postgres.js';
 import type { Failure, NewVariant, VariantRecord } from '../store/types.js';
 import { resolveStudyModel } from '../study/models.js';
@@ -24,13 +23,15 @@ import {
   planStudy,
   roundOrder,
 } from '../study/plan.js';
+import type { PreparedModel } from '../study/recipes.js';
+import { type LoadedSpec, specToRun } from '../study/spec.js';
 import {
-  type FidelityOutcome,
-  type PreparedModel,
-  type PrepareRequest,
-  prepareRecipeModel,
-} from '../study/recipes.js';
-import type { LoadedSpec, StudySpec } from '../study/spec.js';
+  fidelityRecord,
+  prepareVariant,
+  safeFileName,
+  variantFidelity,
+  variantPrepareRequest,
+} from '../study/variants.js';
 import type { Redactor } from '../util/redact.js';
 import { EDGEBENCH_VERSION } from '../version.js';
 import { queueError, redisOptions } from './connection.js';
@@ -41,6 +42,8 @@ import { FleetRegistry } from './registry.js';
 import { retryTransient } from './retry.js';
 
 export const DEFAULT_JOB_ATTEMPTS = 3;
+/** Where a fleet study's fidelity is checked: the submitter, on its CPU (its records' source says so). */
+const FLEET_FIDELITY_ORIGIN = 'fleet submitter (cpu)';
 /** Where a fleet study's `source` starts: `fleet:<spec file or preset>`. */
 export const FLEET_SOURCE_PREFIX = 'fleet:';
 
@@ -78,20 +81,6 @@ export interface SubmitOutcome {
   queues: Array<{ name: string; jobs: number }>;
 }
 
-function absoluteModels(spec: StudySpec, baseDir: string): StudySpec {
-  return {
-    ...spec,
-    models: spec.models.map((m) => {
-      if (typeof m === 'string') return m.startsWith('zoo:') ? m : path.resolve(baseDir, m);
-      return m.ref.startsWith('zoo:') ? m : { ...m, ref: path.resolve(baseDir, m.ref) };
-    }),
-  };
-}
-
-function safeFileName(key: string): string {
-  return key.replace(/[^\w.+-]+/g, '_');
-}
-
 interface Prepared {
   model: PreparedModel;
   sha256: string;
@@ -103,10 +92,7 @@ export async function submitFleetStudy(options: SubmitOptions): Promise<SubmitOu
   const emit = (event: SubmitEvent) => options.onEvent?.(event);
   const retry = <T>(fn: () => Promise<T>) => retryTransient(fn);
   const loaded = options.spec;
-  const spec = absoluteModels(
-    options.rounds !== undefined ? { ...loaded.spec, rounds: options.rounds } : loaded.spec,
-    loaded.baseDir,
-  );
+  const spec = specToRun(loaded, options.rounds);
   const plan = planStudy(spec);
   const deviceNames = options.devices.map(deviceClassName);
 
@@ -130,7 +116,6 @@ export async function submitFleetStudy(options: SubmitOptions): Promise<SubmitOu
     timeoutMs: spec.timeoutMs,
     ...(spec.maxOldSpaceMb ? { maxOldSpaceMb: spec.maxOldSpaceMb } : {}),
   };
-  const recipesModule = siblingModuleUrl(import.meta.url, '../study/recipes.js');
 
   try {
     // 1. Prepare each (model, variant label) once and keep its bytes in the store by hash.
@@ -139,35 +124,16 @@ export async function submitFleetStudy(options: SubmitOptions): Promise<SubmitOu
     for (const v of plan.variants) {
       const id = `${v.model}|${v.label}`;
       if (prepared.has(id) || failures.has(id)) continue;
-      const request: PrepareRequest = {
-        basePath: basePaths.get(v.model)!,
-        recipes: v.recipes,
-        graphOptLevel: v.graphOptLevel as GraphOptLevel,
-        outputPath: path.join(workDir, `${safeFileName(id)}.onnx`),
-        ...(v.settings.shapes ? { shapes: v.settings.shapes } : {}),
-        seed: spec.seed,
-        opsetUpgrade: spec.opsetUpgrade,
-      };
-      let model: PreparedModel;
-      if (v.recipes.length === 0) model = await prepareRecipeModel(request);
-      else {
-        const outcome = await runInWorker<PreparedModel>(
-          { kind: 'call', module: recipesModule, export: 'prepareRecipeModel', args: [request] },
-          limits,
-        );
-        if (!outcome.ok) {
-          const failure: Failure = {
-            kind: outcome.kind === 'error' ? 'prepare' : outcome.kind,
-            reason: `preparing: ${outcome.reason}`,
-          };
-          failures.set(id, failure);
-          emit({ type: 'variant-failed', model: v.model, label: v.label, failure });
-          continue;
-        }
-        model = outcome.value;
+      const request = variantPrepareRequest(v, basePaths.get(v.model)!, workDir, id, spec);
+      const outcome = await prepareVariant(request, { limits });
+      if (!outcome.ok) {
+        failures.set(id, outcome.failure);
+        emit({ type: 'variant-failed', model: v.model, label: v.label, failure: outcome.failure });
+        continue;
       }
+      const { model } = outcome.value;
       const data = await readFile(model.path);
-      const sha256 = sha256Bytes(data);
+      const sha256 = outcome.value.sha256 ?? sha256Bytes(data);
       const stored = await retry(() => store.putModel({ sha256, name: `${v.model}-${v.label}`, data }));
       emit({ type: 'model-stored', name: `${v.model} ${v.label}`, sha256, bytes: data.byteLength, stored });
       prepared.set(id, { model, sha256, sizeBytes: data.byteLength });
@@ -234,24 +200,16 @@ export async function submitFleetStudy(options: SubmitOptions): Promise<SubmitOu
         const request = fidelityRequest(
           { model: base.model, ep: 'cpu' },
           { model: opt.model, ep: 'cpu' },
-          {
-            batch: v.batch,
-            shapes: v.settings.shapes,
-            count: spec.fidelity.count,
-            seed: spec.seed,
-            opsetUpgrade: spec.opsetUpgrade,
-          },
+          v,
+          spec,
         );
-        const outcome = await runInWorker<FidelityOutcome>(
-          { kind: 'call', module: recipesModule, export: 'measureFidelity', args: [request] },
-          limits,
-        );
+        const outcome = await variantFidelity(request, { limits });
         emit({
           type: 'fidelity',
           model: v.model,
           label: v.label,
           cosine: outcome.ok ? outcome.value.metrics.cosine : null,
-          error: outcome.ok ? null : `${outcome.kind}: ${outcome.reason}`,
+          error: outcome.ok ? null : outcome.error,
         });
         for (const record of records) {
           if (record.model !== v.model || record.label !== v.label || !record.baselineKey) continue;
@@ -259,21 +217,11 @@ export async function submitFleetStudy(options: SubmitOptions): Promise<SubmitOu
           if (!baseline) continue;
           await retry(() =>
             store.recordFidelity(
-              outcome.ok
-                ? {
-                    variantId: record.id,
-                    baselineVariantId: baseline.id,
-                    source: `fleet submitter (cpu): ${outcome.value.source}`,
-                    metrics: outcome.value.metrics,
-                    error: null,
-                  }
-                : {
-                    variantId: record.id,
-                    baselineVariantId: baseline.id,
-                    source: 'fleet submitter (cpu)',
-                    metrics: null,
-                    error: `${outcome.kind}: ${outcome.reason}`,
-                  },
+              fidelityRecord(
+                outcome,
+                { variantId: record.id, baselineVariantId: baseline.id },
+                FLEET_FIDELITY_ORIGIN,
+              ),
             ),
           );
         }

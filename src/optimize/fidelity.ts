@@ -78,6 +78,17 @@ export interface FidelityReport {
   accuracy?: AccuracyReport;
 }
 
+/**
+ * What a comparison needs of a model: its interface, and its outputs for given inputs. A ModelRunner
+ * is one; an engine session (in this process or on another machine) can be another.
+ */
+export interface OutputRunner {
+  readonly inputs: TensorInfo[];
+  readonly outputs: TensorInfo[];
+  /** The outputs for `feeds` (all of them, or those named), read back as host tensors. */
+  run(feeds: Record<string, HostTensor>, outputNames?: string[]): Promise<Record<string, HostTensor>>;
+}
+
 /** Compares two models (paths or bytes) on the same inputs. */
 export async function compareOutputs(
   base: string | Uint8Array,
@@ -98,44 +109,56 @@ export async function compareOutputs(
         ...(options.graphOptLevels?.optimized ? { graphOptLevel: options.graphOptLevels.optimized } : {}),
       },
     );
-    checkSameInterface(baseRunner, optRunner);
-    const { samples, description } = Array.isArray(options.inputs)
-      ? { samples: options.inputs, description: `${options.inputs.length} given samples` }
-      : await loadSamples(options.inputs ?? 'synthetic', baseRunner.inputs, {
-          count: options.count ?? DEFAULT_SAMPLE_COUNT,
-          shapes: options.shapes,
-          preprocess: options.preprocess,
-          seed: options.seed,
-        });
-    if (samples.length === 0) throw new UserError('no input samples to compare the models on');
-    const accumulators = new Map<string, OutputAccumulator>();
-    for (const sample of samples) {
-      const [a, b] = [await baseRunner.run(sample), await optRunner.run(sample)];
-      for (const info of baseRunner.outputs) {
-        let acc = accumulators.get(info.name);
-        if (!acc) {
-          acc = new OutputAccumulator(info.name);
-          accumulators.set(info.name, acc);
-        }
-        acc.add(a[info.name], b[info.name]);
-      }
-    }
-    const report: FidelityReport = {
-      samples: samples.length,
-      inputs: description,
-      outputs: [...accumulators.values()].map((a) => a.result()),
-    };
-    if (options.labels) {
-      report.accuracy = await labelledAccuracy(baseRunner, optRunner, options.labels, options);
-    }
-    return report;
+    return await compareRunners(baseRunner, optRunner, options);
   } finally {
     await baseRunner.release();
     await optRunner?.release();
   }
 }
 
-function checkSameInterface(a: ModelRunner, b: ModelRunner): void {
+/**
+ * Compares two opened models on the same inputs (`options` as for compareOutputs; its threads and
+ * graph levels are the opener's business). The caller releases both.
+ */
+export async function compareRunners(
+  baseRunner: OutputRunner,
+  optRunner: OutputRunner,
+  options: CompareOptions = {},
+): Promise<FidelityReport> {
+  checkSameInterface(baseRunner, optRunner);
+  const { samples, description } = Array.isArray(options.inputs)
+    ? { samples: options.inputs, description: `${options.inputs.length} given samples` }
+    : await loadSamples(options.inputs ?? 'synthetic', baseRunner.inputs, {
+        count: options.count ?? DEFAULT_SAMPLE_COUNT,
+        shapes: options.shapes,
+        preprocess: options.preprocess,
+        seed: options.seed,
+      });
+  if (samples.length === 0) throw new UserError('no input samples to compare the models on');
+  const accumulators = new Map<string, OutputAccumulator>();
+  for (const sample of samples) {
+    const [a, b] = [await baseRunner.run(sample), await optRunner.run(sample)];
+    for (const info of baseRunner.outputs) {
+      let acc = accumulators.get(info.name);
+      if (!acc) {
+        acc = new OutputAccumulator(info.name);
+        accumulators.set(info.name, acc);
+      }
+      acc.add(a[info.name], b[info.name]);
+    }
+  }
+  const report: FidelityReport = {
+    samples: samples.length,
+    inputs: description,
+    outputs: [...accumulators.values()].map((a) => a.result()),
+  };
+  if (options.labels) {
+    report.accuracy = await labelledAccuracy(baseRunner, optRunner, options.labels, options);
+  }
+  return report;
+}
+
+function checkSameInterface(a: OutputRunner, b: OutputRunner): void {
   const describe = (infos: readonly TensorInfo[]) => infos.map((i) => `${i.name}:${i.type}`).join(', ');
   if (describe(a.inputs) !== describe(b.inputs) || describe(a.outputs) !== describe(b.outputs)) {
     throw new UserError(
@@ -145,8 +168,8 @@ function checkSameInterface(a: ModelRunner, b: ModelRunner): void {
 }
 
 async function labelledAccuracy(
-  base: ModelRunner,
-  opt: ModelRunner,
+  base: OutputRunner,
+  opt: OutputRunner,
   dir: string,
   options: CompareOptions,
 ): Promise<AccuracyReport> {

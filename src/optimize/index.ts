@@ -19,8 +19,10 @@ export {
   type AccuracyReport,
   type CompareOptions,
   compareOutputs,
+  compareRunners,
   type FidelityReport,
   type OutputFidelity,
+  type OutputRunner,
 } from './fidelity.js';
 export { formatFidelity, formatOptimizeReport } from './format.js';
 export { convertToFloat16, FP16_BLOCKLIST, type Fp16Options, type Fp16Report } from './fp16.js';

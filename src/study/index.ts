@@ -40,8 +40,6 @@ export {
 } from './plan.js';
 export { PRESET_NAMES, PRESETS, presetSpec } from './presets.js';
 export {
-  type FidelityRequest,
-  measureFidelity,
   type PreparedModel,
   prepareRecipeModel,
   RECIPE_NAMES,
@@ -65,3 +63,15 @@ export {
   studySpecSchema,
   validateSpec,
 } from './spec.js';
+export {
+  compareVariants,
+  type FidelityRequest,
+  type FidelitySide,
+  measureFidelity,
+  type OpenedOutputs,
+  type OpenOutputs,
+  openInThisProcess,
+  type PreparedVariant,
+  prepareVariant,
+  variantFidelity,
+} from './variants.js';

@@ -19,9 +19,10 @@ import { messageOf, UserError } from '../errors.js';
 import type { ScenarioRequest } from '../measure/scenarios/index.js';
 import { SCENARIO_FLAGS } from '../measure/scenarios/settings.js';
 import type { NewVariant } from '../store/types.js';
-import type { FidelityRequest, FidelitySide, PreparedModel } from './recipes.js';
+import type { PreparedModel } from './recipes.js';
 import { availableScenarios, type ScenarioName, scenarioRequest } from './scenarios.js';
 import { STUDY_STOP_RULES, type StudySpec } from './spec.js';
+import type { FidelityRequest, FidelitySide } from './variants.js';
 
 export interface PlannedModel {
   name: string;
@@ -124,35 +125,31 @@ function inSpecTerms(message: string): string {
 
 /**
  * The request comparing an optimized variant's prepared model with its baseline's, each run on the
- * given execution provider, over `count` seeded inputs of the variant's batch and shapes — the same
- * for a local study and a fleet submission (which checks fidelity on its own CPU). Pure.
+ * given execution provider, over the spec's count of seeded inputs of the variant's batch and shapes
+ * — the same for a local study and a fleet submission (which checks fidelity on its own CPU). Pure.
  */
 export function fidelityRequest(
   base: { model: PreparedModel; ep: OrtExecutionProvider },
   optimized: { model: PreparedModel; ep: OrtExecutionProvider },
-  inputs: {
-    batch: number;
-    shapes?: Record<string, number[]>;
-    count: number;
-    seed: number;
-    opsetUpgrade?: boolean;
-  },
+  variant: { batch: number; settings: Pick<VariantSettings, 'shapes'> },
+  spec: Pick<StudySpec, 'fidelity' | 'seed' | 'opsetUpgrade'>,
 ): FidelityRequest {
   const side = ({ model, ep }: { model: PreparedModel; ep: OrtExecutionProvider }): FidelitySide => ({
     path: model.path,
     engine: {
       executionProvider: ep,
       graphOptLevel: model.graphOptLevel,
-      opsetUpgrade: inputs.opsetUpgrade ?? true,
+      opsetUpgrade: spec.opsetUpgrade ?? true,
     },
   });
+  const { shapes } = variant.settings;
   return {
     base: side(base),
     optimized: side(optimized),
-    batch: inputs.batch,
-    ...(inputs.shapes ? { shapes: inputs.shapes } : {}),
-    count: inputs.count,
-    seed: inputs.seed,
+    batch: variant.batch,
+    ...(shapes ? { shapes } : {}),
+    count: spec.fidelity.count,
+    seed: spec.seed,
   };
 }
 

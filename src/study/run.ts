@@ -11,26 +11,18 @@
  * measureWithEngine in the worker; an engine that cannot run here skips its variants (failure kind
  * `unavailable`, with the engine's reason) and the study goes on.
  */
-import { mkdir } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { onnxruntimeVersion } from '../engines/ort-binding.js';
 import { describeOpsetUpgrade } from '../engines/ort-opset.js';
-import { GRAPH_OPT_LEVELS, type GraphOptLevel, type OrtExecutionProvider } from '../engines/ort-options.js';
+import type { OrtExecutionProvider } from '../engines/ort-options.js';
 import { UserError } from '../errors.js';
 import { describeHost, type HostInfo } from '../host/host.js';
 import { benchmarkRequest } from '../measure/benchmark.js';
 import type { ComputeCount } from '../measure/compute-schema.js';
 import { measureOnTarget } from '../measure/on-target.js';
 import type { RunResult } from '../measure/result.js';
-import {
-  measureEngineInWorker,
-  measureInWorker,
-  runInWorker,
-  siblingModuleUrl,
-  type WorkerFailureKind,
-  type WorkerLimits,
-} from '../measure/worker.js';
+import { measureEngineInWorker, measureInWorker, type WorkerLimits } from '../measure/worker.js';
 import {
   type Failure,
   type FidelityRecord,
@@ -43,7 +35,6 @@ import {
   type VariantRecord,
 } from '../store/types.js';
 import { connectTarget, hostInfoOf, type TargetConnection } from '../targets/sessions.js';
-import { sha256File } from '../util/hash.js';
 import { EDGEBENCH_VERSION } from '../version.js';
 import { resolveStudyModel } from './models.js';
 import {
@@ -55,13 +46,17 @@ import {
   type StudyPlan,
   type VariantSettings,
 } from './plan.js';
+import type { PreparedModel } from './recipes.js';
+import { type LoadedSpec, type StudySpec, specToRun, validateSpec } from './spec.js';
 import {
-  type FidelityOutcome,
-  type PreparedModel,
-  type PrepareRequest,
-  prepareRecipeModel,
-} from './recipes.js';
-import { type LoadedSpec, type StudySpec, validateSpec } from './spec.js';
+  fidelityRecord,
+  modelHash,
+  prepareVariant,
+  reusablePreparation,
+  variantFidelity,
+  variantPrepareRequest,
+  workerFailure,
+} from './variants.js';
 
 export type StudyEvent =
   | { type: 'resolving-model'; model: string; ref: string }
@@ -133,51 +128,14 @@ export interface StudyRunOutcome {
   stored: StoredStudy;
 }
 
-/** Makes the spec's model paths absolute, so a stored study can be resumed from any folder. */
-function absoluteModels(spec: StudySpec, baseDir: string): StudySpec {
-  return {
-    ...spec,
-    models: spec.models.map((m) => {
-      if (typeof m === 'string') return m.startsWith('zoo:') ? m : path.resolve(baseDir, m);
-      return m.ref.startsWith('zoo:') ? m : { ...m, ref: path.resolve(baseDir, m.ref) };
-    }),
-  };
-}
-
 export function defaultWorkDir(storeLocation: string, studyId: string): string {
   if (storeLocation === ':memory:' || /^[a-z]+:\/\//i.test(storeLocation))
     return path.join(os.tmpdir(), 'edgebench-work', studyId);
   return path.join(path.dirname(storeLocation), 'work', studyId);
 }
 
-function safeFileName(key: string): string {
-  return key.replace(/[^\w.+-]+/g, '_');
-}
-
-function failureFromWorker(kind: WorkerFailureKind, reason: string, during: string): Failure {
-  return {
-    kind: kind === 'error' && during === 'preparing' ? 'prepare' : kind,
-    reason: `${during}: ${reason}`,
-  };
-}
-
 interface Prepared {
   model: PreparedModel;
-}
-
-/**
- * On resume: a variant prepared before (an optimized file with its hash stored) is used as it is when
- * the file is still there and unchanged, so a resumed study measures exactly the same model and does
- * not optimize again.
- */
-async function reusablePreparation(v: VariantRecord): Promise<PreparedModel | undefined> {
-  if (v.status !== 'ok' || v.recipes.length === 0 || !v.modelPath || !v.modelSha256) return undefined;
-  const level = v.settings.effectiveGraphOptLevel;
-  if (typeof level !== 'string' || !(GRAPH_OPT_LEVELS as readonly string[]).includes(level)) return undefined;
-  const sha = await sha256File(v.modelPath).catch(() => null);
-  if (sha !== v.modelSha256) return undefined;
-  const notes = Array.isArray(v.settings.notes) ? v.settings.notes.map(String) : [];
-  return { path: v.modelPath, graphOptLevel: level as GraphOptLevel, appliedBy: 'optimizer', notes };
 }
 
 /**
@@ -232,10 +190,7 @@ async function runStudyOn(options: RunStudyOptions): Promise<StudyRunOutcome> {
     }
   } else {
     if (!options.spec) throw new TypeError('runStudy needs a spec, or resume');
-    spec = absoluteModels(
-      options.rounds !== undefined ? { ...options.spec.spec, rounds: options.rounds } : options.spec.spec,
-      options.spec.baseDir,
-    );
+    spec = specToRun(options.spec, options.rounds);
   }
   const plan: StudyPlan = planStudy(spec);
 
@@ -306,7 +261,6 @@ async function runStudyOn(options: RunStudyOptions): Promise<StudyRunOutcome> {
     ...(signal ? { signal } : {}),
     ...(options.workerEnv ? { env: options.workerEnv } : {}),
   };
-  const recipesModule = siblingModuleUrl(import.meta.url, './recipes.js');
   // Set when a worker reports an interruption (Ctrl-C may reach it before our own signal handler).
   let interrupted = false;
   const aborted = () => interrupted || signal?.aborted === true;
@@ -386,43 +340,32 @@ async function runStudyOn(options: RunStudyOptions): Promise<StudyRunOutcome> {
       if (engineOf(v)) {
         // Engine-group variants measure the model as resolved (torch: its zoo definition).
         const modelPath = modelPaths.get(v.model)!;
-        const sha = await sha256File(modelPath).catch(() => null);
+        const sha = await modelHash(modelPath);
         await store.updateVariant(v.id, { modelPath, modelSha256: sha, status: 'ok' });
         prepared.set(v.id, {
           model: { path: modelPath, graphOptLevel: 'disabled', appliedBy: 'none', notes: [] },
         });
         continue;
       }
-      const request: PrepareRequest = {
-        basePath: modelPaths.get(v.model)!,
-        recipes: v.recipes,
-        graphOptLevel: v.graphOptLevel as GraphOptLevel,
-        outputPath: path.join(workDir, `${safeFileName(v.key)}.onnx`),
-        ...(planned.settings.shapes ? { shapes: planned.settings.shapes } : {}),
-        seed: spec.seed,
-        opsetUpgrade: spec.opsetUpgrade,
-      };
+      const request = variantPrepareRequest(planned, modelPaths.get(v.model)!, workDir, v.key, spec);
       let model: PreparedModel;
+      let sha: string | null;
       const reused = await reusablePreparation(v);
-      if (reused) model = reused;
-      else if (v.recipes.length === 0) model = await prepareRecipeModel(request);
-      else {
-        await mkdir(workDir, { recursive: true });
-        const outcome = await runInWorker<PreparedModel>(
-          { kind: 'call', module: recipesModule, export: 'prepareRecipeModel', args: [request] },
-          limits,
-        );
+      if (reused) {
+        model = reused;
+        sha = v.modelSha256;
+      } else {
+        const outcome = await prepareVariant(request, { limits });
         if (!outcome.ok) {
-          if (outcome.kind === 'aborted') {
+          if (outcome.aborted) {
             interrupted = true;
             break;
           }
-          await fail(v, failureFromWorker(outcome.kind, outcome.reason, 'preparing'), null);
+          await fail(v, outcome.failure, null);
           continue;
         }
-        model = outcome.value;
+        ({ model, sha256: sha } = outcome.value);
       }
-      const sha = await sha256File(model.path).catch(() => null);
       const settings: VariantSettings = {
         ...planned.settings,
         appliedBy: model.appliedBy,
@@ -580,7 +523,7 @@ async function runStudyOn(options: RunStudyOptions): Promise<StudyRunOutcome> {
             total,
           });
         } else {
-          const failure = failureFromWorker(outcome.kind, outcome.reason, `round ${round}`);
+          const failure = workerFailure(outcome, `round ${round}`);
           await store.recordMeasurement({ variantId: v.id, round, startedAt, endedAt, failure });
           done.add(`${v.id}:${round}`);
           await fail(v, failure, round);
@@ -599,41 +542,18 @@ async function runStudyOn(options: RunStudyOptions): Promise<StudyRunOutcome> {
       const base = prepared.get(baseline.id);
       const opt = prepared.get(v.id);
       if (!base || !opt || failed.has(baseline.id)) continue;
-      const planned = plannedByKey.get(v.key) as PlannedVariant;
       const request = fidelityRequest(
         { model: base.model, ep: baseline.ep as OrtExecutionProvider },
         { model: opt.model, ep: v.ep as OrtExecutionProvider },
-        {
-          batch: v.batch,
-          shapes: planned.settings.shapes,
-          count: spec.fidelity.count,
-          seed: spec.seed,
-          opsetUpgrade: spec.opsetUpgrade,
-        },
+        plannedByKey.get(v.key) as PlannedVariant,
+        spec,
       );
-      const outcome = await runInWorker<FidelityOutcome>(
-        { kind: 'call', module: recipesModule, export: 'measureFidelity', args: [request] },
-        limits,
-      );
-      if (!outcome.ok && outcome.kind === 'aborted') {
+      const outcome = await variantFidelity(request, { limits });
+      if (!outcome.ok && outcome.aborted) {
         interrupted = true;
         break;
       }
-      const record: FidelityRecord = outcome.ok
-        ? {
-            variantId: v.id,
-            baselineVariantId: baseline.id,
-            source: outcome.value.source,
-            metrics: outcome.value.metrics,
-            error: null,
-          }
-        : {
-            variantId: v.id,
-            baselineVariantId: baseline.id,
-            source: 'study',
-            metrics: null,
-            error: `${outcome.kind}: ${outcome.reason}`,
-          };
+      const record = fidelityRecord(outcome, { variantId: v.id, baselineVariantId: baseline.id });
       await store.recordFidelity(record);
       fidelityDone.add(v.id);
       emit({ type: 'fidelity-stored', variant: v, fidelity: record });

@@ -207,6 +207,19 @@ export interface LoadedSpec {
   baseDir: string;
 }
 
+/**
+ * The spec a new study (local or fleet) stores and runs: `rounds` when given overrides the spec's,
+ * and model paths are made absolute, so a stored study can be resumed from any folder.
+ */
+export function specToRun(loaded: LoadedSpec, rounds?: number): StudySpec {
+  const spec = rounds !== undefined ? { ...loaded.spec, rounds } : loaded.spec;
+  const absolute = (ref: string) => (ref.startsWith('zoo:') ? ref : path.resolve(loaded.baseDir, ref));
+  return {
+    ...spec,
+    models: spec.models.map((m) => (typeof m === 'string' ? absolute(m) : { ...m, ref: absolute(m.ref) })),
+  };
+}
+
 /** Where in the source text a path of the spec sits. */
 interface Position {
   line: number;

@@ -7,7 +7,7 @@ import type { VariantRecord } from '../store/types.js';
 import type { CandidateStatus, LeaderboardEntry, Objective } from '../study/tune-record.js';
 import type { BudgetMetrics, BudgetVerdict } from './budget.js';
 import { costOf, type Entrant, type PairEstimate } from './racing.js';
-import type { BuildSpec, CandidateSpec } from './space.js';
+import { type BuildSpec, type CandidateSpec, deploymentOf } from './space.js';
 
 export interface CandidateState {
   spec: CandidateSpec;
@@ -111,12 +111,7 @@ export function leaderboard(
         ...(s.build.dynamicConv ? { dynamicConv: true } : {}),
         ...(s.build.mixed ? { keptFloat: s.build.mixed.kept, ranked: s.build.mixed.ranked } : {}),
       },
-      engine: s.spec.engine,
-      target: s.spec.target,
-      ep: s.spec.ep,
-      graphOptLevel: s.spec.graphOptLevel,
-      threads: s.spec.threads,
-      batch: s.spec.batch,
+      ...deploymentOf(s.spec),
       baseline: s.spec.baseline,
       variantKey: s.variant.key,
       status,

@@ -31,19 +31,8 @@ export {
   parseBudgetClause,
 } from './budget.js';
 export { type CommandContext, rebuildCommands } from './commands.js';
-export type {
-  BuildRequest,
-  BuiltModel,
-  CandidateMeasurer,
-  FidelityCheck,
-  Measured,
-  MeasureEntry,
-  ModelInterface,
-  RoundResult,
-  SensitivityRanking,
-  SensitivityRequest,
-  TuneData,
-} from './measurer.js';
+/** The measurer contract: every type of measurer.ts. */
+export type * from './measurer.js';
 export { type CountProbe, type CountSearch, searchKeepCount } from './mixed.js';
 export {
   type Choice,

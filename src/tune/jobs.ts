@@ -3,9 +3,11 @@
  * model's interface, a candidate's fidelity, the mixed-precision ranking. Each loads onnxruntime
  * sessions, so a crash or an out-of-memory costs one job, not the tune.
  */
-import { compareOutputs, type FidelityReport, int8SensitivityRanking } from '../optimize/index.js';
+import { type FidelityReport, int8SensitivityRanking } from '../optimize/index.js';
 import { ModelRunner } from '../optimize/ort-session.js';
+import { compareVariants } from '../study/variants.js';
 import type { FidelityCheck, ModelInterface, SensitivityRanking, SensitivityRequest } from './measurer.js';
+import { calibrationOf } from './space.js';
 
 export async function describeModel(modelPath: string): Promise<ModelInterface> {
   const runner = await ModelRunner.create(modelPath, modelPath, { graphOptLevel: 'disabled' });
@@ -16,30 +18,28 @@ export async function describeModel(modelPath: string): Promise<ModelInterface> 
   }
 }
 
+/** The reference as written (graph optimizations disabled) against the candidate at its level. */
 export function candidateFidelity(request: FidelityCheck): Promise<FidelityReport> {
   const { data } = request;
-  return compareOutputs(request.reference, request.candidate, {
-    inputs: data.fidelity.inputs,
-    count: data.fidelity.count,
-    ...(data.fidelity.labels ? { labels: data.fidelity.labels } : {}),
-    ...(data.shapes ? { shapes: data.shapes } : {}),
-    ...(data.preprocess ? { preprocess: data.preprocess } : {}),
-    seed: data.seed,
-    graphOptLevels: { base: 'disabled', optimized: request.graphOptLevel },
-  });
+  return compareVariants(
+    { path: request.reference, engine: { graphOptLevel: 'disabled' } },
+    { path: request.candidate, engine: { graphOptLevel: request.graphOptLevel } },
+    {
+      inputs: data.fidelity.inputs,
+      count: data.fidelity.count,
+      ...(data.fidelity.labels ? { labels: data.fidelity.labels } : {}),
+      ...(data.shapes ? { shapes: data.shapes } : {}),
+      ...(data.preprocess ? { preprocess: data.preprocess } : {}),
+      seed: data.seed,
+    },
+  );
 }
 
 export async function sensitivityRanking(request: SensitivityRequest): Promise<SensitivityRanking> {
   const { data, build } = request;
   const result = await int8SensitivityRanking({
     input: request.input,
-    calibration: {
-      source: data.calibration.source,
-      count: data.calibration.count,
-      method: build.calibrationMethod ?? 'minmax',
-      seed: data.seed,
-      ...(data.preprocess ? { preprocess: data.preprocess } : {}),
-    },
+    calibration: calibrationOf(data, build),
     ...(data.shapes ? { shapes: data.shapes } : {}),
     ...(build.activationType ? { activationType: build.activationType } : {}),
   });

@@ -7,13 +7,13 @@
  */
 
 import type { StopRules } from '../core/settings.js';
-import type { GraphOptLevel, OrtExecutionProvider } from '../engines/ort-options.js';
+import type { GraphOptLevel } from '../engines/ort-options.js';
 import type { RunResult } from '../measure/result.js';
 import type { TensorInfo } from '../onnx/tensor.js';
 import type { ImagePreprocess } from '../optimize/calibration-data.js';
 import type { FidelityReport } from '../optimize/fidelity.js';
 import type { Failure } from '../store/types.js';
-import type { BuildSpec, CandidateEngine, CandidateTarget } from './space.js';
+import type { BuildSpec, CandidateDeployment } from './space.js';
 
 /** What a measurer answers: a value, or why there is none (`aborted`: the caller's signal fired). */
 export type Measured<T> = { ok: true; value: T } | { ok: false; failure: Failure; aborted: boolean };
@@ -46,6 +46,8 @@ export interface BuiltModel {
   path: string;
   /** What the optimizer said the user should know, and its warnings. */
   notes: string[];
+  /** The built file's SHA-256 (null when it cannot be read). */
+  sha256: string | null;
 }
 
 export interface FidelityCheck {
@@ -72,16 +74,10 @@ export interface SensitivityRanking {
 }
 
 /** One candidate's turn in a round. */
-export interface MeasureEntry {
+export interface MeasureEntry extends CandidateDeployment {
   id: string;
   modelPath: string;
   modelName: string;
-  engine: CandidateEngine;
-  target: CandidateTarget;
-  ep: OrtExecutionProvider;
-  graphOptLevel: GraphOptLevel;
-  threads: number;
-  batch: number;
   shapes?: Record<string, number[]>;
   stopRules: StopRules;
   seed: number;

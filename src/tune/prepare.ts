@@ -9,7 +9,7 @@ import path from 'node:path';
 import { UserError } from '../errors.js';
 import type { FidelityMetrics } from '../store/types.js';
 import type { MixedSearchRecord } from '../study/tune-record.js';
-import { sha256File } from '../util/hash.js';
+import { safeFileName } from '../study/variants.js';
 import {
   type BudgetMetrics,
   type BudgetVerdict,
@@ -19,14 +19,11 @@ import {
 } from './budget.js';
 import type { CandidateState } from './candidates.js';
 import { addCandidates, baselineOf, FIDELITY_SOURCE, stopped, type TuneContext } from './context.js';
+import type { BuiltModel } from './measurer.js';
 import { searchKeepCount } from './mixed.js';
 import { type BuildSpec, type CandidateSpec, mixedBuild, planCandidates } from './space.js';
 
 type Check = { metrics: BudgetMetrics; verdict: BudgetVerdict } | { error: string };
-
-function safeFileName(id: string): string {
-  return id.replace(/[^\w.+-]+/g, '_');
-}
 
 function recordMetrics(m: BudgetMetrics): FidelityMetrics {
   const { accuracy: _accuracy, ...rest } = m;
@@ -35,7 +32,7 @@ function recordMetrics(m: BudgetMetrics): FidelityMetrics {
 
 /** Builds and checks, keeping what each build and each check came to. */
 export class Preparation {
-  private readonly built = new Map<string, string>();
+  private readonly built = new Map<string, BuiltModel>();
   private readonly failures = new Map<string, string>();
   private readonly checks = new Map<string, Check>();
 
@@ -82,7 +79,7 @@ export class Preparation {
       }
       return null;
     }
-    this.built.set(build.id, result.value.path);
+    this.built.set(build.id, result.value);
     if (build.recipes.length > 0)
       this.ctx.emit({ type: 'built', build: build.id, ms: Date.now() - started, notes: result.value.notes });
     return result.value.path;
@@ -132,16 +129,16 @@ export class Preparation {
   private async settle(build: BuildSpec): Promise<void> {
     const { ctx } = this;
     const own = ctx.states.filter((s) => s.build.id === build.id);
-    const modelPath = this.built.get(build.id);
-    if (!modelPath) {
+    const built = this.built.get(build.id);
+    if (!built) {
       const reason = this.failures.get(build.id);
       if (reason) for (const s of own) await this.fail(s, 'not-built', 'prepare', reason);
       return;
     }
-    const sha = await sha256File(modelPath).catch(() => null);
+    const modelPath = built.path;
     for (const s of own) {
       s.modelPath = modelPath;
-      await ctx.store.updateVariant(s.variant.id, { modelPath, modelSha256: sha, status: 'ok' });
+      await ctx.store.updateVariant(s.variant.id, { modelPath, modelSha256: built.sha256, status: 'ok' });
     }
     const baselineId = baselineOf(ctx).variant.id;
     for (const level of [...new Set(own.map((s) => s.spec.graphOptLevel))]) {

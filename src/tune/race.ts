@@ -6,6 +6,7 @@
  * candidate is left, at the time budget (checked before each measurement, and before a round that
  * would not fit), or after the last round.
  */
+
 import { roundOrder } from '../study/plan.js';
 import type { RoundRecord, TuneRecord } from '../study/tune-record.js';
 import { type CandidateState, entrantOf, p99Of } from './candidates.js';
@@ -13,6 +14,7 @@ import { baselineOf, stopped, type TuneContext } from './context.js';
 import { shapesFor } from './inputs.js';
 import type { MeasureEntry } from './measurer.js';
 import { decideRound } from './racing.js';
+import { deploymentOf } from './space.js';
 
 export interface RaceOutcome {
   rounds: RoundRecord[];
@@ -37,12 +39,7 @@ function entryOf(ctx: TuneContext, s: CandidateState): MeasureEntry {
     id: s.spec.id,
     modelPath: s.modelPath!,
     modelName: ctx.model.name,
-    engine: s.spec.engine,
-    target: s.spec.target,
-    ep: s.spec.ep,
-    graphOptLevel: s.spec.graphOptLevel,
-    threads: s.spec.threads,
-    batch: s.spec.batch,
+    ...deploymentOf(s.spec),
     ...(ctx.data.shapes ? { shapes: shapesFor(ctx.data.shapes, ctx.inputs, s.spec.batch) } : {}),
     stopRules: ctx.settings.stopRules,
     seed: ctx.settings.race.seed,

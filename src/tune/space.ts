@@ -20,6 +20,7 @@ import { UserError } from '../errors.js';
 import type { QuantType } from '../optimize/quantize/quant-math.js';
 import type { RecipeName } from '../optimize/recipes.js';
 import { CALIBRATION_METHODS, type CalibrationMethod } from '../optimize/settings.js';
+import type { TuneData } from './measurer.js';
 
 export const BUILD_FAMILIES = [
   'fp32',
@@ -67,18 +68,28 @@ export type CandidateEngine = 'ort';
 export type CandidateTarget = 'local';
 
 /** One configuration that is raced: a build and the settings it runs with. */
-export interface CandidateSpec {
-  /** Unique within a tune: `<label> t<threads> <ep> b<batch>`. */
-  id: string;
-  /** The build, plus its graph level when that is not all: `fp32@disabled`, `fuse,fp16`. */
-  label: string;
-  build: string;
+/** How a candidate is deployed: where and with what it runs. */
+export interface CandidateDeployment {
   engine: CandidateEngine;
   target: CandidateTarget;
   ep: OrtExecutionProvider;
   graphOptLevel: GraphOptLevel;
   threads: number;
   batch: number;
+}
+
+/** A candidate's deployment fields alone, in their stored order. */
+export function deploymentOf(spec: CandidateDeployment): CandidateDeployment {
+  const { engine, target, ep, graphOptLevel, threads, batch } = spec;
+  return { engine, target, ep, graphOptLevel, threads, batch };
+}
+
+export interface CandidateSpec extends CandidateDeployment {
+  /** Unique within a tune: `<label> t<threads> <ep> b<batch>`. */
+  id: string;
+  /** The build, plus its graph level when that is not all: `fp32@disabled`, `fuse,fp16`. */
+  label: string;
+  build: string;
   /** The reference everything is compared with: the model as given, onnxruntime's defaults. */
   baseline: boolean;
 }
@@ -254,4 +265,15 @@ export function planCandidates(builds: readonly BuildSpec[], space: SearchSpace)
 /** Recipes a candidate's build applies (what tie-breaking counts; mixed precision counts as one more). */
 export function recipeCount(build: BuildSpec): number {
   return build.recipes.length + (build.keepFloat && build.keepFloat.length > 0 ? 1 : 0);
+}
+
+/** How a build calibrates on the tune's data (min-max unless the build says otherwise). */
+export function calibrationOf(data: TuneData, build: BuildSpec) {
+  return {
+    source: data.calibration.source,
+    count: data.calibration.count,
+    method: build.calibrationMethod ?? 'minmax',
+    seed: data.seed,
+    ...(data.preprocess ? { preprocess: data.preprocess } : {}),
+  };
 }
