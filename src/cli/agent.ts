@@ -7,25 +7,29 @@
  */
 import type { Command } from 'commander';
 import { messageOf, UserError } from '../errors.js';
-import type { FleetAgent } from '../fleet/agent.js';
+import type { AgentOptions, FleetAgent } from '../fleet/agent.js';
 import { fleetRedactor, redactedError, resolveFleetStoreUrl, resolveQueueUrl } from '../fleet/connection.js';
 import { parseTags } from '../fleet/devices.js';
+import { dropUndefined } from '../util/objects.js';
 import { intFlag } from './flags.js';
 import { handleStopSignals } from './shutdown.js';
 
-interface AgentFlags {
+/** The agent's settings that its flags give as they are (same names). */
+type PassedThrough =
+  | 'concurrency'
+  | 'id'
+  | 'heartbeatMs'
+  | 'discoverMs'
+  | 'lockDurationMs'
+  | 'stalledIntervalMs'
+  | 'maxStarts';
+
+type AgentFlags = Partial<Pick<AgentOptions, PassedThrough>> & {
   queue?: string;
   store?: string;
   tags?: string;
-  concurrency?: number;
   cache?: string;
-  id?: string;
-  heartbeatMs?: number;
-  discoverMs?: number;
-  lockDurationMs?: number;
-  stalledIntervalMs?: number;
-  maxStarts?: number;
-}
+};
 
 export function register(command: Command): void {
   command
@@ -106,14 +110,16 @@ export function register(command: Command): void {
             tags,
             redactor,
             log,
-            ...(flags.concurrency !== undefined ? { concurrency: flags.concurrency } : {}),
-            ...(flags.cache ? { cacheDir: flags.cache } : {}),
-            ...(flags.id ? { id: flags.id } : {}),
-            ...(flags.heartbeatMs !== undefined ? { heartbeatMs: flags.heartbeatMs } : {}),
-            ...(flags.discoverMs !== undefined ? { discoverMs: flags.discoverMs } : {}),
-            ...(flags.lockDurationMs !== undefined ? { lockDurationMs: flags.lockDurationMs } : {}),
-            ...(flags.stalledIntervalMs !== undefined ? { stalledIntervalMs: flags.stalledIntervalMs } : {}),
-            ...(flags.maxStarts !== undefined ? { maxStarts: flags.maxStarts } : {}),
+            ...dropUndefined({
+              concurrency: flags.concurrency,
+              cacheDir: flags.cache || undefined,
+              id: flags.id || undefined,
+              heartbeatMs: flags.heartbeatMs,
+              discoverMs: flags.discoverMs,
+              lockDurationMs: flags.lockDurationMs,
+              stalledIntervalMs: flags.stalledIntervalMs,
+              maxStarts: flags.maxStarts,
+            }),
           });
           // Runs until the first signal (or stops at once, when one came while it started).
           if (!shutdown.request)

@@ -1,7 +1,16 @@
 /** `edgebench compare-outputs BASE.onnx OPT.onnx`: how far the optimized model's outputs moved. */
 import type { Command } from 'commander';
 import { parseShapeFlag } from '../onnx/shapes.js';
-import { choiceFlag, collect, intFlag, threadsFlag } from './flags.js';
+import { jsonDocument } from '../report/documents.js';
+import {
+  choiceFlag,
+  collect,
+  intFlag,
+  type JsonFlag,
+  jsonOption,
+  printResult,
+  threadsFlag,
+} from './flags.js';
 import { parsePreprocess } from './optimize.js';
 
 interface CompareFlags {
@@ -13,11 +22,11 @@ interface CompareFlags {
   std?: string;
   fit: 'fill' | 'pad';
   threads?: number;
-  json?: boolean;
+  json?: JsonFlag;
 }
 
 export function register(command: Command): void {
-  command
+  jsonOption(command, 'the report')
     .argument('<base>', 'the base ONNX model')
     .argument('<optimized>', 'the optimized ONNX model')
     .option('--inputs <source>', 'synthetic, a folder of images or .npy/.pb tensors, or a video', 'synthetic')
@@ -28,10 +37,9 @@ export function register(command: Command): void {
     .option('--std <r,g,b>', 'image normalization std (default ImageNet)')
     .option('--fit <mode>', 'image resize: fill | pad', choiceFlag('--fit', ['fill', 'pad'] as const), 'fill')
     .option('--threads <n>', 'intra-op threads (0 = onnxruntime decides)', threadsFlag('--threads'))
-    .option('--json', 'print the report as JSON on stdout')
     .option('--debug', 'show stack traces for errors')
     .action(async (baseArg: string, optArg: string, flags: CompareFlags) => {
-      const [{ resolveModel }, { compareOutputs }, { formatFidelity, toJson }] = await Promise.all([
+      const [{ resolveModel }, { compareOutputs }, { formatFidelity, infinityAsText }] = await Promise.all([
         import('../zoo/resolve.js'),
         import('../optimize/fidelity.js'),
         import('../optimize/format.js'),
@@ -45,6 +53,11 @@ export function register(command: Command): void {
         preprocess: parsePreprocess(flags),
         threads: flags.threads,
       });
-      process.stdout.write(flags.json ? `${toJson(report, 1)}\n` : formatFidelity(report));
+      await printResult(
+        flags.json,
+        jsonDocument('fidelity-report', report),
+        () => formatFidelity(report),
+        infinityAsText,
+      );
     });
 }

@@ -4,10 +4,11 @@
  */
 import type { Command } from 'commander';
 import { UserError } from '../errors.js';
-import { numberFlag } from './flags.js';
+import { jsonDocument } from '../report/documents.js';
+import { type JsonFlag, jsonOption, numberFlag, printResult } from './flags.js';
 
 export function register(command: Command): void {
-  command
+  jsonOption(command, 'the comparison')
     .argument('<run-a>', 'the reference study (id, prefix, or "latest")')
     .argument('<run-b>', 'the study to check')
     .option('--store <file>', 'SQLite store (default $EDGEBENCH_STORE or ~/.edgebench/edgebench.db)')
@@ -16,12 +17,11 @@ export function register(command: Command): void {
       'exit 1 if a variant is significantly slower by more than PCT %',
       numberFlag('--fail-on-regression'),
     )
-    .option('--json', 'print JSON instead of a table')
     .action(
       async (
         runA: string,
         runB: string,
-        flags: { store?: string; failOnRegression?: number; json?: boolean },
+        flags: { store?: string; failOnRegression?: number; json?: JsonFlag },
       ) => {
         const [{ formatDiff }, { openExistingStore }, { diffStudies }] = await Promise.all([
           import('../report/diff-table.js'),
@@ -42,7 +42,7 @@ export function register(command: Command): void {
             throw new UserError(
               `studies ${a.id} and ${b.id} have no variant in common (same model, label, EP, threads, batch, scenario), so there is nothing to gate on; diff two runs of the same spec`,
             );
-          process.stdout.write(flags.json ? `${JSON.stringify(diff, null, 1)}\n` : formatDiff(diff));
+          await printResult(flags.json, jsonDocument('study-diff', diff), () => formatDiff(diff));
           if (diff.regressions.length > 0) {
             process.stderr.write(
               `edgebench: ${diff.regressions.length} variant(s) regressed by more than ${diff.thresholdPct}% or failed in B: ${diff.regressions.map((r) => r.key).join(', ')}\n`,

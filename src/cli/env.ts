@@ -1,10 +1,11 @@
 /** `edgebench env`: what this machine is and which engines work on it. */
 import type { Command } from 'commander';
 import { UserError } from '../errors.js';
+import { jsonDocument } from '../report/documents.js';
+import { type JsonFlag, jsonOption, printResult } from './flags.js';
 
 export function register(command: Command): void {
-  command
-    .option('--json', 'print JSON instead of a table')
+  jsonOption(command, 'the description')
     .option(
       '--python <path>',
       'the Python interpreter for the torch engine (default: $EDGEBENCH_PYTHON, python3 on PATH, then /usr/bin/python3)',
@@ -13,7 +14,7 @@ export function register(command: Command): void {
       '--target <target>',
       'describe that device instead: a saved target name or ssh://[user@]host[:port] (see edgebench target)',
     )
-    .action(async (flags: { json?: boolean; python?: string; target?: string }) => {
+    .action(async (flags: { json?: JsonFlag; python?: string; target?: string }) => {
       if (flags.target && flags.target !== 'local') {
         if (flags.python)
           throw new UserError(
@@ -24,8 +25,8 @@ export function register(command: Command): void {
           import('../report/device-table.js'),
         ]);
         const device = await describeTarget(flags.target);
-        process.stdout.write(
-          flags.json ? `${JSON.stringify(device, null, 2)}\n` : formatDeviceDescription(device),
+        await printResult(flags.json, jsonDocument('device-description', device), () =>
+          formatDeviceDescription(device),
         );
         return;
       }
@@ -34,6 +35,6 @@ export function register(command: Command): void {
         import('../report/env-table.js'),
       ]);
       const report = await describeEnvironment(flags.python ? { python: flags.python } : {});
-      process.stdout.write(flags.json ? `${JSON.stringify(report, null, 2)}\n` : formatEnvironment(report));
+      await printResult(flags.json, jsonDocument('environment', report), () => formatEnvironment(report));
     });
 }

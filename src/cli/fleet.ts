@@ -13,11 +13,12 @@ import { UserError } from '../errors.js';
 import { fleetRedactor, redactedError, resolveFleetStoreUrl, resolveQueueUrl } from '../fleet/connection.js';
 import { parseDeviceClasses } from '../fleet/devices.js';
 import type { SubmitEvent } from '../fleet/submit.js';
+import { jsonDocument } from '../report/documents.js';
 import { REPORT_FORMATS } from '../report/formats.js';
 import { isPostgresUrl } from '../store/postgres.js';
 import { PRESET_NAMES } from '../study/preset-names.js';
 import type { LoadedSpec } from '../study/spec.js';
-import { choiceFlag, intFlag } from './flags.js';
+import { choiceFlag, intFlag, type JsonFlag, jsonOption, printResult } from './flags.js';
 
 function submitLine(event: SubmitEvent): string | undefined {
   switch (event.type) {
@@ -45,9 +46,12 @@ const RESULT_FORMATS = ['table', ...REPORT_FORMATS] as const;
 export function register(command: Command): void {
   const fleet = command;
 
-  fleet
-    .command('submit')
-    .description('split a study into jobs per variant × device class and queue them; prints the study id')
+  jsonOption(
+    fleet
+      .command('submit')
+      .description('split a study into jobs per variant × device class and queue them; prints the study id'),
+    '{studyId, jobs, queues}',
+  )
     .argument('[spec]', 'study spec file (YAML or JSON)')
     .option(
       '--preset <name>',
@@ -64,7 +68,6 @@ export function register(command: Command): void {
       'device classes, comma-separated; a class is tags joined by + (default: any)',
     )
     .option('--rounds <n>', 'rounds per variant and device (overrides the spec)', intFlag('--rounds', 1))
-    .option('--json', 'print {studyId, jobs, queues} as JSON')
     .action(
       async (
         specFile: string | undefined,
@@ -74,7 +77,7 @@ export function register(command: Command): void {
           store?: string;
           devices?: string;
           rounds?: number;
-          json?: boolean;
+          json?: JsonFlag;
         },
       ) => {
         const redactor = fleetRedactor([
@@ -119,8 +122,10 @@ export function register(command: Command): void {
             log(
               `submitted study ${outcome.studyId}: ${outcome.jobs} job(s) for ${outcome.variants} variant(s) on ${outcome.devices.length} device class(es); follow it with: edgebench fleet status`,
             );
-            process.stdout.write(
-              flags.json ? `${JSON.stringify(outcome, null, 1)}\n` : `${outcome.studyId}\n`,
+            await printResult(
+              flags.json,
+              jsonDocument('fleet-submission', outcome),
+              () => `${outcome.studyId}\n`,
             );
           } finally {
             await store.close();
@@ -131,16 +136,16 @@ export function register(command: Command): void {
       },
     );
 
-  fleet
-    .command('status')
-    .description('show the live agents, the queues and the progress of fleet studies')
+  jsonOption(
+    fleet.command('status').description('show the live agents, the queues and the progress of fleet studies'),
+    'the status',
+  )
     .option('--queue <url>', 'the job queue (default $EDGEBENCH_QUEUE)')
     .option(
       '--store <url>',
       'the fleet store, for study progress (default $EDGEBENCH_STORE when it is postgres://)',
     )
-    .option('--json', 'print JSON')
-    .action(async (flags: { queue?: string; store?: string; json?: boolean }) => {
+    .action(async (flags: { queue?: string; store?: string; json?: JsonFlag }) => {
       const redactor = fleetRedactor([
         flags.queue,
         flags.store,
@@ -158,8 +163,8 @@ export function register(command: Command): void {
         const store = storeUrl ? await PostgresStudyStore.open(resolveFleetStoreUrl(storeUrl)) : undefined;
         try {
           const status = await fleetStatus({ queueUrl, redactor, ...(store ? { store } : {}) });
-          process.stdout.write(
-            flags.json ? `${JSON.stringify(status, null, 1)}\n` : formatFleetStatus(status),
+          await printResult(flags.json, jsonDocument('fleet-status', status), () =>
+            formatFleetStatus(status),
           );
         } finally {
           await store?.close();

@@ -1,13 +1,13 @@
 /** `edgebench history`: the studies in the store, newest first. */
 import type { Command } from 'commander';
-import { intFlag } from './flags.js';
+import { jsonDocument } from '../report/documents.js';
+import { intFlag, type JsonFlag, jsonOption, printResult } from './flags.js';
 
 export function register(command: Command): void {
-  command
+  jsonOption(command, 'the studies')
     .option('--store <file>', 'SQLite store (default $EDGEBENCH_STORE or ~/.edgebench/edgebench.db)')
     .option('--limit <n>', 'how many studies (default 50)', intFlag('--limit', 1))
-    .option('--json', 'print JSON instead of a table')
-    .action(async (flags: { store?: string; limit?: number; json?: boolean }) => {
+    .action(async (flags: { store?: string; limit?: number; json?: JsonFlag }) => {
       const [{ formatHistory }, { openExistingStore }] = await Promise.all([
         import('../report/history-table.js'),
         import('../store/index.js'),
@@ -15,8 +15,8 @@ export function register(command: Command): void {
       const store = await openExistingStore(flags.store);
       try {
         const studies = await store.listStudies(flags.limit ?? 50);
-        process.stdout.write(
-          flags.json ? `${JSON.stringify(studies, null, 1)}\n` : formatHistory(studies, store.location),
+        await printResult(flags.json, jsonDocument('history', { studies }), () =>
+          formatHistory(studies, store.location),
         );
       } finally {
         await store.close();

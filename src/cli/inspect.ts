@@ -2,14 +2,14 @@
 import type { Command } from 'commander';
 import type { ModelAnalysis } from '../onnx/analysis.js';
 import { parseInputFlag, parseShapeFlag } from '../onnx/shapes.js';
+import { jsonDocument } from '../report/documents.js';
 import { bytes, siCount, table } from '../report/format.js';
-import { collect, intFlag } from './flags.js';
-import { printableText, terminalJson } from './terminal.js';
+import { collect, intFlag, type JsonFlag, jsonOption, printResult } from './flags.js';
+import { printableText } from './terminal.js';
 
 export function register(command: Command): void {
-  command
+  jsonOption(command, 'the analysis')
     .argument('<model>', 'ONNX file path, or zoo:NAME[?classes=N&input=1x3x224x224&seed=S]')
-    .option('--json', 'print JSON instead of text')
     .option('--no-run', 'never run the model to find shapes static inference cannot')
     .option(
       '--batch <n>',
@@ -47,16 +47,16 @@ export function register(command: Command): void {
           values: (flags.input ?? []).map(parseInputFlag),
         }),
       });
-      if (flags.json) {
-        process.stdout.write(`${terminalJson({ model: resolved, ...analysis }, 2)}\n`);
-        return;
-      }
-      process.stdout.write(`${printableText(formatAnalysis(resolved.path, analysis))}\n`);
+      await printResult(
+        flags.json,
+        jsonDocument('model-analysis', { model: resolved, ...analysis }),
+        () => `${printableText(formatAnalysis(resolved.path, analysis))}\n`,
+      );
     });
 }
 
 interface InspectFlags {
-  json?: boolean;
+  json?: JsonFlag;
   run: boolean;
   batch?: number;
   shape?: string[];

@@ -9,7 +9,17 @@ import {
   IMAGENET_PREPROCESS,
   type ImagePreprocess,
 } from '../optimize/settings.js';
-import { choiceFlag, collect, intFlag, numberFlag } from './flags.js';
+import { jsonDocument } from '../report/documents.js';
+import {
+  choiceFlag,
+  collect,
+  intFlag,
+  type JsonFlag,
+  jsonOption,
+  jsonToStdout,
+  numberFlag,
+  printResult,
+} from './flags.js';
 import { printableLine, writeWarning } from './terminal.js';
 
 interface OptimizeFlags {
@@ -36,11 +46,11 @@ interface OptimizeFlags {
   fidelityInputs?: string;
   fidelityCount?: number;
   labels?: string;
-  json?: boolean;
+  json?: JsonFlag;
 }
 
 export function register(command: Command): void {
-  command
+  jsonOption(command, 'the full report')
     .argument('<model>', 'ONNX file path, or zoo:NAME')
     .requiredOption(
       '--recipe <names>',
@@ -110,12 +120,11 @@ export function register(command: Command): void {
       intFlag('--fidelity-count', 1),
     )
     .option('--labels <dir>', 'labelled folder (one subfolder per class): report accuracy before/after')
-    .option('--json', 'print the full report as JSON on stdout')
     .option('--debug', 'show stack traces for errors')
     .action(async (modelArg: string, flags: OptimizeFlags) => {
       if (!flags.output.endsWith('.onnx'))
         throw new UserError(`-o ${flags.output}: the output file must end in .onnx`);
-      const [{ resolveModel }, { optimize }, { formatOptimizeReport, toJson }] = await Promise.all([
+      const [{ resolveModel }, { optimize }, { formatOptimizeReport, infinityAsText }] = await Promise.all([
         import('../zoo/resolve.js'),
         import('../optimize/optimize.js'),
         import('../optimize/format.js'),
@@ -145,10 +154,15 @@ export function register(command: Command): void {
           ? { inputs: flags.fidelityInputs, count: flags.fidelityCount, labels: flags.labels }
           : false,
         opsetUpgrade: flags.opsetUpgrade,
-        onLog: flags.json ? undefined : (m) => process.stderr.write(`${printableLine(m)}\n`),
+        onLog: jsonToStdout(flags.json) ? undefined : (m) => process.stderr.write(`${printableLine(m)}\n`),
         onWarning: writeWarning,
       });
-      process.stdout.write(flags.json ? `${toJson(report, 1)}\n` : formatOptimizeReport(report));
+      await printResult(
+        flags.json,
+        jsonDocument('optimize-report', report),
+        () => formatOptimizeReport(report),
+        infinityAsText,
+      );
     });
 }
 

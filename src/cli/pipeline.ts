@@ -1,5 +1,4 @@
 /** `edgebench pipeline image|video`: real files through decode, preprocess, inference and postprocess, every stage timed. */
-import { writeFile } from 'node:fs/promises';
 import type { Command } from 'commander';
 import { ORT_EXECUTION_PROVIDERS, type OrtEngineOptions } from '../engines/ort-options.js';
 import { InterruptedError, isInterruptedError, UserError } from '../errors.js';
@@ -17,10 +16,20 @@ import {
 } from '../pipelines/preprocess.js';
 import { DROP_POLICIES, type DropPolicy, type RealtimeSettings } from '../pipelines/realtime.js';
 import { SMOOTHING_METHODS, type SmoothingMethod } from '../pipelines/segments.js';
+import { jsonDocument } from '../report/documents.js';
 import { dropUndefined } from '../util/objects.js';
-import { choiceFlag, intFlag, numberFlag, threadsFlag } from './flags.js';
+import {
+  choiceFlag,
+  intFlag,
+  type JsonFlag,
+  jsonOption,
+  jsonToStdout,
+  numberFlag,
+  printResult,
+  threadsFlag,
+} from './flags.js';
 import { handleStopSignals } from './shutdown.js';
-import { printableText, terminalJson, writeWarning } from './terminal.js';
+import { printableText, writeWarning } from './terminal.js';
 
 interface CommonFlags {
   model: string;
@@ -42,7 +51,7 @@ interface CommonFlags {
   dropPolicy?: DropPolicy;
   deadlineMs?: number;
   durationMs?: number;
-  json?: string;
+  json?: JsonFlag;
   opsetUpgrade: boolean;
 }
 
@@ -68,7 +77,7 @@ interface VideoFlags extends CommonFlags {
 }
 
 function commonOptions(cmd: Command): Command {
-  return cmd
+  return jsonOption(cmd, 'the full result')
     .requiredOption('--model <model>', 'ONNX file path, or zoo:NAME[?classes=N&input=DIMS]')
     .option(
       '--ep <provider>',
@@ -129,7 +138,6 @@ function commonOptions(cmd: Command): Command {
       'real-time: stop after this long (default: when the source ends)',
       numberFlag('--duration-ms'),
     )
-    .option('--json <file>', 'write the full result as JSON to FILE ("-" for stdout)')
     .option('--debug', 'show stack traces for errors');
 }
 
@@ -190,21 +198,12 @@ function realtimeFlags(
 }
 
 async function emit(
-  result: object,
-  text: string,
-  warnings: readonly string[],
-  json: string | undefined,
+  result: { kind: 'image-pipeline' | 'video-pipeline'; warnings: readonly string[] },
+  text: () => string,
+  json: JsonFlag,
 ): Promise<void> {
-  for (const w of warnings) writeWarning(w);
-  if (json === '-') {
-    process.stdout.write(`${terminalJson(result)}\n`);
-    return;
-  }
-  process.stdout.write(printableText(text));
-  if (json) {
-    await writeFile(json, `${JSON.stringify(result, null, 1)}\n`);
-    process.stderr.write(`result written to ${json}\n`);
-  }
+  for (const w of result.warnings) writeWarning(w);
+  await printResult(json, jsonDocument(result.kind, result), () => printableText(text()));
 }
 
 function engineFlags(flags: CommonFlags): Partial<OrtEngineOptions> {
@@ -241,7 +240,7 @@ export function register(command: Command): void {
     )
     .option('--repeat <n>', 'passes over the images (default 1)', intFlag('--repeat', 1))
     .action(async (flags: ImageFlags) => {
-      const progress = process.stderr.isTTY && flags.json !== '-';
+      const progress = process.stderr.isTTY && !jsonToStdout(flags.json);
       const [{ resolveModel }, { runImagePipeline }, { formatImagePipelineResult }] = await Promise.all([
         import('../zoo/resolve.js'),
         import('../pipelines/image-pipeline.js'),
@@ -273,7 +272,7 @@ export function register(command: Command): void {
           if (progress) process.stderr.write('\r\x1b[K');
         });
       });
-      await emit(result, formatImagePipelineResult(result), result.warnings, flags.json);
+      await emit(result, () => formatImagePipelineResult(result), flags.json);
     });
 
   commonOptions(
@@ -354,7 +353,7 @@ export function register(command: Command): void {
           signal,
         });
       });
-      await emit(result, formatVideoPipelineResult(result), result.warnings, flags.json);
+      await emit(result, () => formatVideoPipelineResult(result), flags.json);
     });
 }
 

@@ -13,89 +13,38 @@ interface CommandModule {
   register(command: Command): void;
 }
 
-/** Every command: its name, the line `--help` lists, and how to load it. */
-const COMMANDS: ReadonlyArray<{ name: string; summary: string; load: () => Promise<CommandModule> }> = [
-  {
-    name: 'env',
-    summary: 'describe this machine: OS, CPU and ISA, memory, GPUs, Jetson, runtimes, execution providers',
-    load: () => import('./env.js'),
-  },
-  {
-    name: 'run',
-    summary: 'benchmark one ONNX model (a file, or zoo:NAME) on one engine',
-    load: () => import('./run.js'),
-  },
-  { name: 'zoo', summary: 'built-in model architectures, generated as ONNX', load: () => import('./zoo.js') },
-  {
-    name: 'inspect',
-    summary: 'show inputs/outputs, parameters, op types, MACs/FLOPs and memory of a model',
-    load: () => import('./inspect.js'),
-  },
-  {
-    name: 'study',
-    summary: 'measure each model non-optimized vs optimized, interleaved, with CIs; store and report it',
-    load: () => import('./study.js'),
-  },
-  {
-    name: 'tune',
-    summary:
-      'find the fastest configuration of a model on this machine within a fidelity budget, and prove it',
-    load: () => import('./tune.js'),
-  },
-  {
-    name: 'history',
-    summary: 'list the studies in the store, newest first',
-    load: () => import('./history.js'),
-  },
-  {
-    name: 'show',
-    summary: 'show a stored study: the results table, averages, variants, failures',
-    load: () => import('./show.js'),
-  },
-  {
-    name: 'diff',
-    summary: 'compare two stored studies variant by variant (B against A)',
-    load: () => import('./diff.js'),
-  },
-  {
-    name: 'report',
-    summary: 'write a report of a stored study (Markdown, CSV, JSON, or self-contained HTML)',
-    load: () => import('./report.js'),
-  },
-  {
-    name: 'optimize',
-    summary: 'apply optimization recipes to an ONNX model and write a new file, with its fidelity',
-    load: () => import('./optimize.js'),
-  },
-  {
-    name: 'pipeline',
-    summary:
-      'run real images or videos through a model, timing decode, preprocess, inference and postprocess',
-    load: () => import('./pipeline.js'),
-  },
-  {
-    name: 'compare-outputs',
-    summary: "compare an optimized model's outputs with its base model's on the same inputs",
-    load: () => import('./compare-outputs.js'),
-  },
-  {
-    name: 'agent',
-    summary: 'run a fleet agent: take the queued jobs this device can run, measure them, store the results',
-    load: () => import('./agent.js'),
-  },
-  {
-    name: 'fleet',
-    summary: 'run studies across a fleet of devices (jobs on Redis, results in PostgreSQL)',
-    load: () => import('./fleet.js'),
-  },
-  {
-    name: 'target',
-    summary: 'the devices to measure on: this machine (local) or boards reached over SSH',
-    load: () => import('./target.js'),
-  },
+/** Every command, as `[name, the line --help lists]`; its module is ./NAME.js, loaded when it is invoked. */
+const COMMANDS: ReadonlyArray<readonly [name: string, summary: string]> = [
+  ['env', 'describe this machine: OS, CPU and ISA, memory, GPUs, Jetson, runtimes, execution providers'],
+  ['run', 'benchmark one ONNX model (a file, or zoo:NAME) on one engine'],
+  ['zoo', 'built-in model architectures, generated as ONNX'],
+  ['inspect', 'show inputs/outputs, parameters, op types, MACs/FLOPs and memory of a model'],
+  ['study', 'measure each model non-optimized vs optimized, interleaved, with CIs; store and report it'],
+  [
+    'tune',
+    'find the fastest configuration of a model on this machine within a fidelity budget, and prove it',
+  ],
+  ['history', 'list the studies in the store, newest first'],
+  ['show', 'show a stored study: the results table, averages, variants, failures'],
+  ['diff', 'compare two stored studies variant by variant (B against A)'],
+  ['report', 'write a report of a stored study (Markdown, CSV, JSON, or self-contained HTML)'],
+  ['optimize', 'apply optimization recipes to an ONNX model and write a new file, with its fidelity'],
+  [
+    'pipeline',
+    'run real images or videos through a model, timing decode, preprocess, inference and postprocess',
+  ],
+  ['compare-outputs', "compare an optimized model's outputs with its base model's on the same inputs"],
+  ['agent', 'run a fleet agent: take the queued jobs this device can run, measure them, store the results'],
+  ['fleet', 'run studies across a fleet of devices (jobs on Redis, results in PostgreSQL)'],
+  ['target', 'the devices to measure on: this machine (local) or boards reached over SSH'],
 ];
 
-export const COMMAND_NAMES: readonly string[] = COMMANDS.map((c) => c.name);
+/** A command's module, loaded only when that command runs (start-up stays fast). */
+function loadCommand(name: string): Promise<CommandModule> {
+  return import(`./${name}.js`) as Promise<CommandModule>;
+}
+
+export const COMMAND_NAMES: readonly string[] = COMMANDS.map(([name]) => name);
 
 function rootProgram(): Command {
   return new Command('edgebench')
@@ -122,10 +71,10 @@ export function invokedCommand(args: readonly string[]): string | undefined {
 export async function buildProgram(args: readonly string[] = [], all = false): Promise<Command> {
   const program = rootProgram();
   const invoked = invokedCommand(args);
-  for (const { name, summary, load } of COMMANDS) {
+  for (const [name, summary] of COMMANDS) {
     const command = program.command(name).description(summary);
     // Only the invoked command gets its flags: the others are listed by --help and never parsed.
-    if (all || name === invoked) (await load()).register(command);
+    if (all || name === invoked) (await loadCommand(name)).register(command);
   }
   return program;
 }

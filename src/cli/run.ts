@@ -1,6 +1,4 @@
 /** `edgebench run MODEL`: benchmark one model with trustworthy statistics. */
-import { access, constants, stat, writeFile } from 'node:fs/promises';
-import path from 'node:path';
 import type { Command } from 'commander';
 import type { LoopHooks, LoopPhase } from '../core/loop.js';
 import { DEFAULT_STOP_RULES, type StopRules, stopRuleConflicts } from '../core/settings.js';
@@ -17,11 +15,23 @@ import { checkExportTarget } from '../inputs/export-outputs.js';
 import type { ScenarioRequest } from '../measure/scenarios/index.js';
 import { SCENARIOS, type ScenarioName, scenarioRequestOf } from '../measure/scenarios/settings.js';
 import { parseInputFlag, parseShapeFlag } from '../onnx/shapes.js';
+import { jsonDocument } from '../report/documents.js';
 import { formatRunResult } from '../report/run-table.js';
 import { dropUndefined } from '../util/objects.js';
-import { choiceFlag, collect, intFlag, keyValueFlag, numberFlag, threadsFlag } from './flags.js';
+import {
+  choiceFlag,
+  collect,
+  intFlag,
+  type JsonFlag,
+  jsonOption,
+  jsonToStdout,
+  keyValueFlag,
+  numberFlag,
+  printResult,
+  threadsFlag,
+} from './flags.js';
 import { handleStopSignals } from './shutdown.js';
-import { printableText, terminalJson, writeWarning } from './terminal.js';
+import { printableText, writeWarning } from './terminal.js';
 
 interface RunFlags {
   engine: string;
@@ -60,7 +70,7 @@ interface RunFlags {
   minQueryCount?: number;
   minSampleCount?: number;
   maxDurationMs?: number;
-  json?: string;
+  json?: JsonFlag;
   verbose?: boolean;
   outputsOnDevice?: boolean;
   graphCapture?: boolean;
@@ -70,7 +80,7 @@ interface RunFlags {
 }
 
 export function register(command: Command): void {
-  command
+  jsonOption(command, 'the full result (every sample)')
     .argument(
       '<model>',
       'ONNX file path, or zoo:NAME[?classes=N]; for torch also an architecture name or TorchScript file',
@@ -222,7 +232,6 @@ export function register(command: Command): void {
       '--export-outputs <path>',
       'write the outputs of one inference on the measured inputs: a folder of NAME.npy, or a .json file',
     )
-    .option('--json <file>', 'write the full result (every sample) as JSON to FILE ("-" for stdout)')
     .option('--verbose', "show onnxruntime's own warnings")
     .option('--debug', 'show stack traces for errors')
     .action(async (model: string, flags: RunFlags, command: Command) => {
@@ -249,8 +258,6 @@ export function register(command: Command): void {
           '--tdp-watts is used only to estimate energy: add --estimate-energy (or drop --tdp-watts)',
         );
       const scenario = scenarioRequest(flags);
-      // Checked before the run, so a long measurement is never lost to a bad --json path.
-      if (flags.json && flags.json !== '-') await checkWritable(flags.json);
       if (flags.exportOutputs) await checkExportTarget(flags.exportOutputs);
       // Ctrl-C or SIGTERM: the measurement stops after the model run in hand; a partial run is not a
       // result, so nothing is printed or written.
@@ -299,8 +306,7 @@ async function measureAndReport(request: RunRequest): Promise<void> {
       ? await resolveModelArg(model)
       : { path: model, name: undefined as string | undefined };
   signal.throwIfAborted();
-  const toStdout = flags.json === '-';
-  const progress = toStdout ? undefined : createProgress(stopRules.minCount ?? 10);
+  const progress = jsonToStdout(flags.json) ? undefined : createProgress(stopRules.minCount ?? 10);
   let phase: LoopPhase | 'loading' = 'loading';
   const hooks: LoopHooks = {
     ...progress?.hooks,
@@ -368,15 +374,9 @@ async function measureAndReport(request: RunRequest): Promise<void> {
     process.stderr.write(
       `outputs written to ${result.outputsExported.path} (${Object.keys(result.outputsExported.files).length} ${result.outputsExported.format === 'json' ? 'in JSON' : '.npy files'})\n`,
     );
-  if (toStdout) {
-    process.stdout.write(`${terminalJson(result)}\n`);
-    return;
-  }
-  process.stdout.write(printableText(formatRunResult(result)));
-  if (flags.json) {
-    await writeFile(flags.json, `${JSON.stringify(result, null, 1)}\n`);
-    process.stderr.write(`result written to ${flags.json}\n`);
-  }
+  await printResult(flags.json, jsonDocument('run-result', result), () =>
+    printableText(formatRunResult(result)),
+  );
 }
 
 /** `--target`: connected (one SSH connection), probed, runners in place; undefined for this machine. */
@@ -496,25 +496,6 @@ function checkMinimumsUnderCaps(rules: Partial<StopRules>): void {
     defaultCap: '(the default cap)',
   });
   if (problem) throw new UserError(problem.message);
-}
-
-/** --json FILE must be writable before the run starts. */
-async function checkWritable(file: string): Promise<void> {
-  const info = await stat(file).catch(() => undefined);
-  if (info?.isDirectory())
-    throw new UserError(
-      `--json ${file} is a directory: give a file path, e.g. ${path.join(file, 'result.json')}`,
-    );
-  const dir = path.dirname(path.resolve(file));
-  try {
-    await access(info ? file : dir, constants.W_OK);
-  } catch {
-    throw new UserError(
-      info
-        ? `--json ${file}: the file is not writable; choose another path`
-        : `--json ${file}: cannot write in ${dir} (missing or not writable); create the folder or choose another path`,
-    );
-  }
 }
 
 function positiveNumberFlag(flag: string) {

@@ -1,13 +1,14 @@
 /** `edgebench show RUN`: one stored study, in the study's shape, with per-variant details. */
 import type { Command } from 'commander';
+import { jsonDocument } from '../report/documents.js';
+import { type JsonFlag, jsonOption, printResult } from './flags.js';
 
 export function register(command: Command): void {
-  command
+  jsonOption(command, 'the study report (every sample included)')
     .argument('<run>', 'study id, a unique prefix of it, or "latest"')
     .option('--store <file>', 'SQLite store (default $EDGEBENCH_STORE or ~/.edgebench/edgebench.db)')
-    .option('--json', 'print the JSON report (every sample included)')
-    .action(async (run: string, flags: { store?: string; json?: boolean }) => {
-      const [{ renderJson }, { formatStudyDetails }, { openExistingStore }, { analyzeStudy }] =
+    .action(async (run: string, flags: { store?: string; json?: JsonFlag }) => {
+      const [{ studyReportObject }, { formatStudyDetails }, { openExistingStore }, { analyzeStudy }] =
         await Promise.all([
           import('../report/json.js'),
           import('../report/study-table.js'),
@@ -18,7 +19,9 @@ export function register(command: Command): void {
       try {
         const study = await store.findStudy(run);
         const analysis = analyzeStudy(await store.loadStudy(study.id));
-        process.stdout.write(flags.json ? renderJson(analysis) : formatStudyDetails(analysis));
+        await printResult(flags.json, jsonDocument('study-report', studyReportObject(analysis)), () =>
+          formatStudyDetails(analysis),
+        );
       } finally {
         await store.close();
       }

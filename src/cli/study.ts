@@ -8,12 +8,13 @@ import { mkdir, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import type { Command } from 'commander';
 import { signalExitCode, UserError } from '../errors.js';
+import { jsonDocument } from '../report/documents.js';
 import { REPORT_FILE_NAMES, REPORT_FORMATS } from '../report/formats.js';
 import type { StudyStore } from '../store/index.js';
 import { PRESET_NAMES } from '../study/preset-names.js';
 import type { StudyEvent } from '../study/run.js';
 import type { LoadedSpec } from '../study/spec.js';
-import { choiceFlag, intFlag } from './flags.js';
+import { choiceFlag, intFlag, type JsonFlag, jsonOption, printResult } from './flags.js';
 import { handleStopSignals } from './shutdown.js';
 import { printableLine } from './terminal.js';
 
@@ -23,7 +24,7 @@ interface StudyFlags {
   store?: string;
   resume?: string | boolean;
   rounds?: number;
-  json?: boolean;
+  json?: JsonFlag;
   dryRun?: boolean;
   engines?: string;
   target?: string;
@@ -81,7 +82,7 @@ export function progressLine(event: StudyEvent, rounds: number): string | undefi
 }
 
 export function register(command: Command): void {
-  command
+  jsonOption(command, 'the study report')
     .argument('[spec]', 'study spec file (YAML or JSON)')
     .option(
       '--preset <name>',
@@ -100,7 +101,6 @@ export function register(command: Command): void {
       '--target <target>',
       'measure every round on this device (a saved target name or ssh://[user@]host[:port]; overrides the spec)',
     )
-    .option('--json', 'print the JSON report on stdout instead of the table')
     .option('--dry-run', 'print the planned variants and exit')
     .action(async (specFile: string | undefined, flags: StudyFlags) => {
       if (specFile && flags.preset) throw new UserError('give a spec file or --preset, not both');
@@ -162,14 +162,21 @@ export function register(command: Command): void {
       }
 
       // The measuring machinery (engines, optimizer, zoo) loads only when a study really runs.
-      const [{ runStudy }, { openStore }, { analyzeStudy }, { renderStudyReport }, { formatStudyTable }] =
-        await Promise.all([
-          import('../study/run.js'),
-          import('../store/index.js'),
-          import('../study/compare.js'),
-          import('../report/study-report.js'),
-          import('../report/study-table.js'),
-        ]);
+      const [
+        { runStudy },
+        { openStore },
+        { analyzeStudy },
+        { renderStudyReport },
+        { formatStudyTable },
+        { studyReportObject },
+      ] = await Promise.all([
+        import('../study/run.js'),
+        import('../store/index.js'),
+        import('../study/compare.js'),
+        import('../report/study-report.js'),
+        import('../report/study-table.js'),
+        import('../report/json.js'),
+      ]);
       const store =
         resume !== undefined ? await openStoreToResume(flags.store, resume) : await openStore(flags.store);
       // Ctrl-C or SIGTERM: the round in progress is abandoned (its worker killed, nothing of it
@@ -211,12 +218,12 @@ export function register(command: Command): void {
           await writeFile(file, await renderStudyReport(analysis, format));
           written.push(file);
         }
-        if (flags.json) process.stdout.write(await renderStudyReport(analysis, 'json'));
-        else {
-          process.stdout.write(formatStudyTable(analysis));
-          process.stdout.write(`\nreports:\n${written.map((f) => `  ${f}`).join('\n')}\n`);
-          process.stdout.write(`store: ${store.location} (study ${outcome.studyId})\n`);
-        }
+        await printResult(
+          flags.json,
+          jsonDocument('study-report', studyReportObject(analysis)),
+          () =>
+            `${formatStudyTable(analysis)}\nreports:\n${written.map((f) => `  ${f}`).join('\n')}\nstore: ${store.location} (study ${outcome.studyId})\n`,
+        );
       } finally {
         shutdown.dispose();
         await store.close();

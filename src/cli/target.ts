@@ -6,8 +6,10 @@
  */
 import type { Command } from 'commander';
 import { UserError } from '../errors.js';
+import { jsonDocument } from '../report/documents.js';
 import { table } from '../report/format.js';
 import { formatAddress, parseSshUrl, targetLabel, targetName } from '../targets/spec.js';
+import { type JsonFlag, jsonOption, printResult } from './flags.js';
 
 /** The saved targets' file (YAML, validated): loaded by the actions that read or write it. */
 const targetsFile = () => import('../targets/config.js');
@@ -46,29 +48,21 @@ export function register(command: Command): void {
       );
     });
 
-  target
-    .command('list')
-    .description('the saved targets')
-    .option('--json', 'print JSON')
-    .action(async (flags: { json?: boolean }) => {
+  jsonOption(target.command('list').description('the saved targets'), 'the targets').action(
+    async (flags: { json?: JsonFlag }) => {
       const { loadTargets, defaultTargetsPath } = await targetsFile();
       const entries = await loadTargets();
-      if (flags.json) {
-        process.stdout.write(`${JSON.stringify(entries, null, 2)}\n`);
-        return;
-      }
-      if (entries.length === 0) {
-        process.stdout.write(
-          `no saved targets in ${defaultTargetsPath()}; add one with: edgebench target add NAME ssh://[user@]host[:port]\n`,
-        );
-        return;
-      }
-      const rows = [
-        ['name', 'address', 'ssh config'],
-        ...entries.map((e) => [e.name, formatAddress(parseSshUrl(e.url)), e.sshConfig ?? '~/.ssh/config']),
-      ];
-      process.stdout.write(`${table(rows, { alignLeft: [1, 2] })}\n`);
-    });
+      await printResult(flags.json, jsonDocument('targets', { targets: entries }), () => {
+        if (entries.length === 0)
+          return `no saved targets in ${defaultTargetsPath()}; add one with: edgebench target add NAME ssh://[user@]host[:port]\n`;
+        const rows = [
+          ['name', 'address', 'ssh config'],
+          ...entries.map((e) => [e.name, formatAddress(parseSshUrl(e.url)), e.sshConfig ?? '~/.ssh/config']),
+        ];
+        return `${table(rows, { alignLeft: [1, 2] })}\n`;
+      });
+    },
+  );
 
   target
     .command('remove')
@@ -81,22 +75,24 @@ export function register(command: Command): void {
       process.stdout.write(`removed target '${name}'\n`);
     });
 
-  target
-    .command('check')
-    .description(
-      'connect to a target and say what it is and what can measure there, and why not (exit 1 when nothing can)',
-    )
+  jsonOption(
+    target
+      .command('check')
+      .description(
+        'connect to a target and say what it is and what can measure there, and why not (exit 1 when nothing can)',
+      ),
+    'the device description',
+  )
     .argument('<target>', 'local, ssh://[user@]host[:port], or a saved name')
-    .option('--json', 'print the device description as JSON')
-    .action(async (name: string, flags: { json?: boolean }) => {
+    .action(async (name: string, flags: { json?: JsonFlag }) => {
       const [{ resolveTarget, transportFor }, { probeDevice }, { formatDeviceDescription }] =
         await Promise.all([reach(), import('../targets/probe.js'), import('../report/device-table.js')]);
       const spec = await resolveTarget(name);
       const transport = transportFor(spec);
       try {
         const description = await probeDevice(transport, { target: targetName(spec) });
-        process.stdout.write(
-          flags.json ? `${JSON.stringify(description, null, 2)}\n` : formatDeviceDescription(description),
+        await printResult(flags.json, jsonDocument('device-description', description), () =>
+          formatDeviceDescription(description),
         );
         if (description.level === null) process.exitCode = 1;
       } finally {

@@ -40,8 +40,12 @@ export function writeWarning(message: string): void {
  * overrides raw; those can only sit inside strings, where `\uXXXX` means the same, so the
  * document is unchanged for a parser and inert on a terminal.
  */
-export function terminalJson(value: unknown, indent?: number): string {
-  return JSON.stringify(value, null, indent).replace(
+export function terminalJson(
+  value: unknown,
+  indent?: number,
+  replacer?: (key: string, value: unknown) => unknown,
+): string {
+  return JSON.stringify(value, replacer, indent).replace(
     /[\u007f-\u009f\u202a-\u202e\u2066-\u2069]/g,
     (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`,
   );

@@ -17,11 +17,21 @@ import { UserError } from '../errors.js';
 import { parseShapeFlag } from '../onnx/shapes.js';
 import type { QuantType } from '../optimize/quantize/quant-math.js';
 import { CALIBRATION_METHODS, type CalibrationMethod } from '../optimize/settings.js';
+import { jsonDocument } from '../report/documents.js';
 import { table } from '../report/format.js';
 import { REPORT_FILE_NAMES, REPORT_FORMATS } from '../report/formats.js';
 import { OBJECTIVES, type Objective } from '../study/tune-record.js';
 import { ACTIVATION_TYPES, BUILD_FAMILIES, type BuildFamily, type SearchSpace } from '../tune/space.js';
-import { choiceFlag, collect, durationFlag, intFlag, numberFlag } from './flags.js';
+import {
+  choiceFlag,
+  collect,
+  durationFlag,
+  intFlag,
+  type JsonFlag,
+  jsonOption,
+  numberFlag,
+  printResult,
+} from './flags.js';
 import { parsePreprocess } from './optimize.js';
 
 interface TuneFlags {
@@ -56,7 +66,7 @@ interface TuneFlags {
   confidence?: number;
   store?: string;
   out?: string;
-  json?: boolean;
+  json?: JsonFlag;
 }
 
 /** A comma-separated list whose items must be among `allowed`. */
@@ -89,7 +99,7 @@ function integers(flag: string, text: string | undefined): number[] | undefined 
 }
 
 export function register(command: Command): void {
-  command
+  jsonOption(command, 'the result')
     .argument('<model>', 'ONNX file path, or zoo:NAME')
     .requiredOption('-o, --output <file>', 'where to write the winning model (never the input)')
     .option('--objective <objective>', OBJECTIVES.join('|'), choiceFlag('--objective', OBJECTIVES), 'latency')
@@ -157,7 +167,6 @@ export function register(command: Command): void {
     .option('--confidence <c>', 'coverage of the ratio CIs (default 0.95)', numberFlag('--confidence'))
     .option('--store <file>', 'SQLite store (default $EDGEBENCH_STORE or ~/.edgebench/edgebench.db)')
     .option('--out <dir>', 'also write the reports (md, csv, json, html) to this folder')
-    .option('--json', 'print the result as JSON on stdout')
     .action(async (modelArg: string, flags: TuneFlags) => {
       const levels = listOf<GraphOptLevel>('--levels', flags.levels, GRAPH_OPT_LEVELS);
       const eps = listOf<OrtExecutionProvider>('--eps', flags.eps, ORT_EXECUTION_PROVIDERS);
@@ -258,23 +267,20 @@ export function register(command: Command): void {
             );
           process.stderr.write(`reports written to ${outDir}\n`);
         }
-        if (flags.json) process.stdout.write(`${JSON.stringify({ studyId, ...record }, finiteOnly, 1)}\n`);
-        else {
+        await printResult(flags.json, jsonDocument('tune-result', { studyId, ...record }), () => {
           const rows = leaderboardRows(record);
-          process.stdout.write(
-            `${[
-              ...tuneSummaryLines(record),
-              '',
-              ...raceLines(record),
-              '',
-              `leaderboard (cost = the objective’s statistic; cost / leader: the ${Math.round(record.settings.eliminationConfidence * 100)}% CI that eliminated a candidate, or the ${Math.round(record.settings.confidence * 100)}% CI at the end for finalists — bootstrap over the rounds both ran, paired):`,
-              table(rows, { alignLeft: leftColumns(rows[0]) }),
-              '',
-              ...record.notes.map((n) => `note: ${n}`),
-              `store: ${store.location} (study ${studyId}); edgebench show ${studyId} · edgebench report ${studyId} --format html`,
-            ].join('\n')}\n`,
-          );
-        }
+          return `${[
+            ...tuneSummaryLines(record),
+            '',
+            ...raceLines(record),
+            '',
+            `leaderboard (cost = the objective’s statistic; cost / leader: the ${Math.round(record.settings.eliminationConfidence * 100)}% CI that eliminated a candidate, or the ${Math.round(record.settings.confidence * 100)}% CI at the end for finalists — bootstrap over the rounds both ran, paired):`,
+            table(rows, { alignLeft: leftColumns(rows[0]) }),
+            '',
+            ...record.notes.map((n) => `note: ${n}`),
+            `store: ${store.location} (study ${studyId}); edgebench show ${studyId} · edgebench report ${studyId} --format html`,
+          ].join('\n')}\n`;
+        });
         if (record.outcome === 'interrupted') process.exitCode = 130;
       } finally {
         process.off('SIGINT', onSignal);
@@ -282,9 +288,4 @@ export function register(command: Command): void {
         await store.close();
       }
     });
-}
-
-/** Infinity and NaN become null (JSON has neither). */
-function finiteOnly(_key: string, value: unknown): unknown {
-  return typeof value === 'number' && !Number.isFinite(value) ? null : value;
 }

@@ -2,10 +2,11 @@
 import { resolve } from 'node:path';
 import type { Command } from 'commander';
 import { UserError } from '../errors.js';
+import { jsonDocument } from '../report/documents.js';
 import { table } from '../report/format.js';
 import { PRESETS } from '../zoo/options.js';
 import { zooNames } from '../zoo/registry.js';
-import { choiceFlag, intFlag } from './flags.js';
+import { choiceFlag, intFlag, type JsonFlag, jsonOption, printResult } from './flags.js';
 
 interface ExportFlags {
   classes?: number;
@@ -18,30 +19,29 @@ interface ExportFlags {
 export function register(command: Command): void {
   const zoo = command;
 
-  zoo
-    .command('list')
-    .description('list the architectures with their task, input, parameters and GMACs')
-    .option('--json', 'print JSON instead of a table')
-    .action(async (flags: { json?: boolean }) => {
-      const { formatShape, summarizeZooModel } = await import('../zoo/index.js');
-      const summaries = zooNames().map((name) => summarizeZooModel(name));
-      if (flags.json) {
-        process.stdout.write(`${JSON.stringify(summaries, null, 2)}\n`);
-        return;
-      }
-      const rows = [
-        ['name', 'task', 'input', 'classes', 'params', 'GMACs'],
-        ...summaries.map((s) => [
-          s.name,
-          s.task,
-          formatShape(s.input),
-          String(s.classes),
-          s.parameters.toLocaleString('en-US'),
-          (s.macs / 1e9).toFixed(3),
-        ]),
-      ];
-      process.stdout.write(`${table(rows, { alignLeft: [1, 2] })}\n`);
-    });
+  jsonOption(
+    zoo.command('list').description('list the architectures with their task, input, parameters and GMACs'),
+    'the architectures',
+  ).action(async (flags: { json?: JsonFlag }) => {
+    const { formatShape, summarizeZooModel } = await import('../zoo/index.js');
+    const summaries = zooNames().map((name) => summarizeZooModel(name));
+    const rows = [
+      ['name', 'task', 'input', 'classes', 'params', 'GMACs'],
+      ...summaries.map((s) => [
+        s.name,
+        s.task,
+        formatShape(s.input),
+        String(s.classes),
+        s.parameters.toLocaleString('en-US'),
+        (s.macs / 1e9).toFixed(3),
+      ]),
+    ];
+    await printResult(
+      flags.json,
+      jsonDocument('zoo-models', { models: summaries }),
+      () => `${table(rows, { alignLeft: [1, 2] })}\n`,
+    );
+  });
 
   zoo
     .command('export')

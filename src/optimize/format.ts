@@ -78,5 +78,10 @@ function table(rows: string[][]): string[] {
 
 /** JSON with Infinity written as the string "Infinity" (JSON has no such number); NaN becomes null. */
 export function toJson(value: unknown, indent?: number): string {
-  return JSON.stringify(value, (_, v) => (v === Infinity ? 'Infinity' : v), indent);
+  return JSON.stringify(value, infinityAsText, indent);
+}
+
+/** A JSON replacer: an infinite SNR (identical outputs) stays readable as "Infinity". */
+export function infinityAsText(_key: string, value: unknown): unknown {
+  return value === Infinity ? 'Infinity' : value;
 }

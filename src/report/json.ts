@@ -11,6 +11,8 @@ export const STUDY_REPORT_VERSION = 1;
 export function studyReportObject(analysis: StudyAnalysis): Record<string, unknown> {
   return {
     schema: STUDY_REPORT_SCHEMA,
+    // `schemaVersion` as every edgebench document has it; `version` kept for older readers.
+    schemaVersion: STUDY_REPORT_VERSION,
     version: STUDY_REPORT_VERSION,
     study: analysis.study,
     environment: analysis.environment,

@@ -18,7 +18,9 @@ describe('edgebench zoo', () => {
   it('lists every architecture as JSON', async () => {
     const { code, stdout } = await runCli(['zoo', 'list', '--json']);
     expect(code).toBe(0);
-    const list = JSON.parse(stdout) as { name: string; task: string; parameters: number; macs: number }[];
+    const list = (
+      JSON.parse(stdout) as { models: { name: string; task: string; parameters: number; macs: number }[] }
+    ).models;
     const resnet18 = list.find((m) => m.name === 'resnet18')!;
     expect(resnet18).toMatchObject({ task: 'classification', parameters: 11689512 });
     expect(resnet18.macs).toBeCloseTo(1.814e9, -7);
