@@ -1,7 +1,7 @@
 /** `edgebench env`: what this machine is and which engines work on it. */
 import type { Command } from 'commander';
 import { UserError } from '../errors.js';
-import { jsonDocument } from '../report/documents.js';
+import { deviceDocument, jsonDocument } from '../report/documents.js';
 import { type JsonFlag, jsonOption, printResult } from './flags.js';
 
 export function register(command: Command): void {
@@ -25,9 +25,7 @@ export function register(command: Command): void {
           import('../report/device-table.js'),
         ]);
         const device = await describeTarget(flags.target);
-        await printResult(flags.json, jsonDocument('device-description', device), () =>
-          formatDeviceDescription(device),
-        );
+        await printResult(flags.json, deviceDocument(device), () => formatDeviceDescription(device));
         return;
       }
       const [{ describeEnvironment }, { formatEnvironment }] = await Promise.all([

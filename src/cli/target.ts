@@ -6,7 +6,7 @@
  */
 import type { Command } from 'commander';
 import { UserError } from '../errors.js';
-import { jsonDocument } from '../report/documents.js';
+import { deviceDocument, jsonDocument } from '../report/documents.js';
 import { table } from '../report/format.js';
 import { formatAddress, parseSshUrl, targetLabel, targetName } from '../targets/spec.js';
 import { type JsonFlag, jsonOption, printResult } from './flags.js';
@@ -91,7 +91,7 @@ export function register(command: Command): void {
       const transport = transportFor(spec);
       try {
         const description = await probeDevice(transport, { target: targetName(spec) });
-        await printResult(flags.json, jsonDocument('device-description', description), () =>
+        await printResult(flags.json, deviceDocument(description), () =>
           formatDeviceDescription(description),
         );
         if (description.level === null) process.exitCode = 1;

@@ -44,3 +44,9 @@ export function jsonDocument(kind: DocumentKind, body: object): JsonDocument {
     throw new Error(`a ${kind} document already names another schema: ${String(named)}`);
   return { schema, schemaVersion, ...body };
 }
+
+/** A device description as a document: its own `schema` number is the document's `schemaVersion`. */
+export function deviceDocument(device: { schema: number } & object): JsonDocument {
+  const { schema, ...rest } = device;
+  return jsonDocument('device-description', { ...rest, schemaVersion: schema });
+}
