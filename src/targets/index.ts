@@ -30,6 +30,16 @@ export {
 } from './probe.js';
 export { type PythonRunnerRequest, runPythonRunner } from './python-runner.js';
 export { DEVICE_SCRIPTS, type DeviceScripts, deviceScriptPath, installDeviceScripts } from './runners.js';
+export {
+  connectTarget,
+  describeTarget,
+  deviceEngineFor,
+  hostInfoOf,
+  openOnTarget,
+  startTargetTelemetry,
+  type TargetConnection,
+  type TargetEngineOptions,
+} from './sessions.js';
 export { remoteCommandLine, shellQuote } from './shell.js';
 export {
   checkTargetName,
