@@ -20,9 +20,10 @@ import { UserError } from '../errors.js';
 import { describeHost, type HostInfo } from '../host/host.js';
 import { benchmarkRequest } from '../measure/benchmark.js';
 import type { ComputeCount } from '../measure/compute-schema.js';
+import type { PortableMeasureRequest } from '../measure/measure.js';
 import { measureOnTarget } from '../measure/on-target.js';
 import type { RunResult } from '../measure/result.js';
-import { measureEngineInWorker, measureInWorker, type WorkerLimits } from '../measure/worker.js';
+import { measureRequestInWorker, type WorkerLimits } from '../measure/worker.js';
 import {
   type Failure,
   type FidelityRecord,
@@ -398,91 +399,52 @@ async function runStudyOn(options: RunStudyOptions): Promise<StudyRunOutcome> {
         }
         const startedAt = new Date().toISOString();
         const onTarget = options.target;
-        const outcome = onTarget
-          ? await measureOnTarget(
-              onTarget,
-              engine
-                ? {
-                    engine,
-                    model:
-                      engine.startsWith('torch') && v.modelRef.startsWith('zoo:')
-                        ? v.modelRef
-                        : prep.model.path,
-                    modelName: v.model,
-                    batch: v.batch,
-                    ...(planned.settings.shapes ? { shapes: planned.settings.shapes } : {}),
-                    precision: planned.settings.precision === 'fp16' ? 'fp16' : 'fp32',
-                    seed: planned.settings.seed,
-                    stopRules: planned.settings.stopRules,
-                    requested: { study: studyId, variant: v.key, round, engine, target: onTarget.name },
-                  }
-                : benchmarkRequest({
-                    modelPath: prep.model.path,
-                    modelName: v.model,
-                    ...ortRoundSettings(
-                      v,
-                      planned.settings,
-                      prep.model.graphOptLevel,
-                      spec.telemetry,
-                      spec.opsetUpgrade,
-                    ),
-                    requested: {
-                      study: studyId,
-                      variant: v.key,
-                      round,
-                      recipes: v.recipes,
-                      target: onTarget.name,
-                    },
-                  }),
-              options.signal,
-            )
-          : engine
-            ? await measureEngineInWorker(
-                engine,
-                // torch runs its zoo definition (same architecture, head and input); others the ONNX file.
+        const where = onTarget ? { target: onTarget.name } : {};
+        const request: PortableMeasureRequest = engine
+          ? {
+              engine,
+              // torch runs its zoo definition (same architecture, head and input); others the ONNX file.
+              model:
                 engine.startsWith('torch') && v.modelRef.startsWith('zoo:') ? v.modelRef : prep.model.path,
-                {
-                  modelName: v.model,
-                  batch: v.batch,
-                  ...(planned.settings.shapes ? { shapes: planned.settings.shapes } : {}),
-                  precision: planned.settings.precision === 'fp16' ? 'fp16' : 'fp32',
-                  seed: planned.settings.seed,
-                  stopRules: planned.settings.stopRules,
-                  requested: {
-                    study: studyId,
-                    variant: v.key,
-                    round,
-                    engine,
-                    precision: planned.settings.precision,
-                    scenario: v.scenario,
-                  },
-                  ...(host ? { host } : {}),
-                },
-                limits,
-              )
-            : await measureInWorker(
-                {
-                  modelPath: prep.model.path,
-                  modelName: v.model,
-                  ...ortRoundSettings(
-                    v,
-                    planned.settings,
-                    prep.model.graphOptLevel,
-                    spec.telemetry,
-                    spec.opsetUpgrade,
-                  ),
-                  ...(counted.has(v.id) ? { compute: counted.get(v.id) } : {}),
-                  requested: {
-                    study: studyId,
-                    variant: v.key,
-                    round,
-                    recipes: v.recipes,
-                    scenario: v.scenario,
-                  },
-                  ...(host ? { host } : {}),
-                },
-                limits,
-              );
+              modelName: v.model,
+              batch: v.batch,
+              ...(planned.settings.shapes ? { shapes: planned.settings.shapes } : {}),
+              precision: planned.settings.precision === 'fp16' ? 'fp16' : 'fp32',
+              seed: planned.settings.seed,
+              stopRules: planned.settings.stopRules,
+              requested: {
+                study: studyId,
+                variant: v.key,
+                round,
+                engine,
+                precision: planned.settings.precision,
+                scenario: v.scenario,
+                ...where,
+              },
+            }
+          : benchmarkRequest({
+              modelPath: prep.model.path,
+              modelName: v.model,
+              ...ortRoundSettings(
+                v,
+                planned.settings,
+                prep.model.graphOptLevel,
+                spec.telemetry,
+                spec.opsetUpgrade,
+              ),
+              ...(counted.has(v.id) ? { compute: counted.get(v.id) } : {}),
+              requested: {
+                study: studyId,
+                variant: v.key,
+                round,
+                recipes: v.recipes,
+                scenario: v.scenario,
+                ...where,
+              },
+            });
+        const outcome = onTarget
+          ? await measureOnTarget(onTarget, request, options.signal)
+          : await measureRequestInWorker({ ...request, ...(host ? { host } : {}) }, limits);
         const endedAt = new Date().toISOString();
         if (!outcome.ok && outcome.kind === 'aborted') {
           interrupted = true;

@@ -11,6 +11,7 @@ import {
 import { UserError } from '../../errors.js';
 import type { ExternalMeasurement, ExternalMeasureSettings } from '../external.js';
 import type { RunnerReport } from '../torch/protocol.js';
+import { runnerReportFacts } from '../torch/runner-io.js';
 import {
   ORT_PROVIDER_NAMES,
   type OrtPythonProvider,
@@ -69,28 +70,14 @@ export function ortPythonMeasurement(
 ): ExternalMeasurement {
   const ready = report.ready;
   const extras = ortReadyExtrasSchema.parse(ready);
-  const inputs = ready.inputs.map((i) => ({ name: i.name, type: i.dtype ?? 'float32', shape: i.shape }));
   const warnings: string[] = [];
-  if (report.noise.length > 0)
-    warnings.push(`the runner printed ${report.noise.length} non-protocol line(s) on stdout`);
   return {
     engine: `ort-python/${options.provider}`,
     engineVersion: `onnxruntime ${extras.onnxruntime} (Python)`,
     sampleMetric:
       'wall time of one InferenceSession.run call, outputs copied to the host (time.perf_counter)',
-    samplesMs: report.samplesMs,
-    coldStartMs: ready.coldStartMs,
-    firstInferenceMs: report.firstInferenceMs,
-    warmup: { count: report.warmup?.count ?? null, timeMs: report.warmup?.timeMs ?? null },
-    stopReason: report.done.stopReason,
-    window: { startEpochMs: report.done.startEpochMs, endEpochMs: report.done.endEpochMs },
-    inputs,
     // The runner reports output shapes, not types: a float model's outputs are float.
-    outputs: (report.done.outputs ?? []).map((o) => ({ name: o.name, type: 'float32', shape: o.shape })),
-    shapes: Object.fromEntries(ready.inputs.map((i) => [i.name, i.shape])),
-    batch: ready.inputs[0]?.shape[0] ?? 1,
-    effectiveStopRules: settings.stopRules,
-    device: ready.deviceName ?? ready.device,
+    ...runnerReportFacts(report, 'float32', settings, warnings),
     provider: ORT_PROVIDER_NAMES[options.provider],
     graphOptimization: extras.graphOptimizationLevel,
     precision: settings.precision,
@@ -99,9 +86,6 @@ export function ortPythonMeasurement(
       ...(options.providerOptions ?? {}),
       providers: extras.providers.join(' > '),
     },
-    intraOpThreads: ready.threads,
-    interOpThreads: ready.interopThreads,
-    peakRssBytes: report.done.peakRssBytes ?? null,
     extras: {
       python,
       onnxruntime: extras.onnxruntime,

@@ -73,30 +73,53 @@ export interface TorchReportContext {
   warnings: string[];
 }
 
+/**
+ * What every Python runner's report says the same way: the samples and phases, the steady-state
+ * window, the tensors that ran, threads and memory. `outputType`: the runner reports output shapes only.
+ */
+export function runnerReportFacts(
+  report: RunnerReport,
+  outputType: string,
+  settings: ExternalMeasureSettings,
+  warnings: string[],
+) {
+  if (report.noise.length > 0)
+    warnings.push(`the runner printed ${report.noise.length} non-protocol line(s) on stdout`);
+  const { ready, done } = report;
+  return {
+    samplesMs: report.samplesMs,
+    coldStartMs: ready.coldStartMs,
+    firstInferenceMs: report.firstInferenceMs,
+    warmup: { count: report.warmup?.count ?? null, timeMs: report.warmup?.timeMs ?? null },
+    stopReason: done.stopReason,
+    window: { startEpochMs: done.startEpochMs, endEpochMs: done.endEpochMs },
+    inputs: ready.inputs.map(
+      (i): TensorInfo => ({ name: i.name, type: i.dtype ?? 'float32', shape: i.shape }),
+    ),
+    outputs: (done.outputs ?? []).map(
+      (o): TensorInfo => ({ name: o.name, type: outputType, shape: o.shape }),
+    ),
+    shapes: Object.fromEntries(ready.inputs.map((i) => [i.name, i.shape])),
+    batch: ready.inputs[0]?.shape[0] ?? 1,
+    effectiveStopRules: settings.stopRules,
+    device: ready.deviceName ?? ready.device,
+    intraOpThreads: ready.threads,
+    interOpThreads: ready.interopThreads,
+    peakRssBytes: done.peakRssBytes ?? null,
+  };
+}
+
 /** The runner's report as a measurement in the engines' one schema. */
 export function torchMeasurement(
   report: RunnerReport,
   { device, python, spec, settings, options, warnings }: TorchReportContext,
 ): ExternalMeasurement {
-  if (report.noise.length > 0)
-    warnings.push(`the runner printed ${report.noise.length} non-protocol line(s) on stdout`);
+  const facts = runnerReportFacts(report, outputType(settings.precision), settings, warnings);
   const ready = report.ready;
   if (ready.device === 'cpu' && ready.blas === 'generic')
     warnings.push(
       "this torch build links a generic (reference) BLAS, not MKL or OpenBLAS: its CPU figures are far slower than a PyPI or conda torch's and make a weak baseline (distribution packages such as Debian's python3-torch are built this way)",
     );
-  const tensorInputs: TensorInfo[] = ready.inputs.map((i) => ({
-    name: i.name,
-    type: i.dtype ?? 'float32',
-    shape: i.shape,
-  }));
-  const tensorOutputs: TensorInfo[] = (report.done.outputs ?? []).map((o) => ({
-    name: o.name,
-    type: outputType(settings.precision),
-    shape: o.shape,
-  }));
-  const shapes = Object.fromEntries(ready.inputs.map((i) => [i.name, i.shape]));
-  const batch = ready.inputs[0]?.shape[0] ?? 1;
   return {
     engine: `torch/${device}`,
     engineVersion: ready.torch ? `torch ${ready.torch}` : 'none (null model)',
@@ -104,18 +127,7 @@ export function torchMeasurement(
       device === 'cuda'
         ? 'wall time of one eager forward call, torch.cuda.synchronize() before (untimed) and after (timed)'
         : 'wall time of one eager forward call (time.perf_counter)',
-    samplesMs: report.samplesMs,
-    coldStartMs: ready.coldStartMs,
-    firstInferenceMs: report.firstInferenceMs,
-    warmup: { count: report.warmup?.count ?? null, timeMs: report.warmup?.timeMs ?? null },
-    stopReason: report.done.stopReason,
-    window: { startEpochMs: report.done.startEpochMs, endEpochMs: report.done.endEpochMs },
-    inputs: tensorInputs,
-    outputs: tensorOutputs,
-    shapes,
-    batch,
-    effectiveStopRules: settings.stopRules,
-    device: ready.deviceName ?? ready.device,
+    ...facts,
     provider: device,
     graphOptimization: ready.mode === 'torchscript' ? 'torchscript (as saved)' : 'none (eager)',
     precision: settings.precision,
@@ -127,9 +139,6 @@ export function torchMeasurement(
       mode: ready.mode,
       ...(spec.kind === 'zoo' && spec.numClasses ? { numClasses: spec.numClasses } : {}),
     },
-    intraOpThreads: ready.threads,
-    interOpThreads: ready.interopThreads,
-    peakRssBytes: report.done.peakRssBytes ?? null,
     extras: {
       python,
       torch: ready.torch,
