@@ -5,6 +5,7 @@
  */
 import { spawn } from 'node:child_process';
 import { trackChild } from '../util/children.js';
+import { appendCapped, lineSplitter } from '../util/lines.js';
 
 export interface RunProcessOptions {
   env?: NodeJS.ProcessEnv;
@@ -36,32 +37,6 @@ export interface ProcessOutcome {
 
 const DEFAULT_MAX_CAPTURE_CHARS = 16 * 1024 * 1024;
 const KILL_GRACE_MS = 5000;
-
-/** Splits a byte stream into lines, calling `onLine` for each complete one. */
-function lineSplitter(onLine: ((line: string) => void) | undefined) {
-  let pending = '';
-  return {
-    push(text: string) {
-      if (!onLine) return;
-      pending += text;
-      let newline = pending.indexOf('\n');
-      while (newline >= 0) {
-        onLine(pending.slice(0, newline).replace(/\r$/, ''));
-        pending = pending.slice(newline + 1);
-        newline = pending.indexOf('\n');
-      }
-    },
-    end() {
-      if (onLine && pending.length > 0) onLine(pending.replace(/\r$/, ''));
-      pending = '';
-    },
-  };
-}
-
-function appendCapped(current: string, text: string, cap: number): string {
-  const joined = current + text;
-  return joined.length > cap ? joined.slice(joined.length - cap) : joined;
-}
 
 export function runProcess(
   command: string,

@@ -11,6 +11,7 @@
  */
 import { type ChildProcess, spawn } from 'node:child_process';
 import type { Writable } from 'node:stream';
+import { appendCapped, lineSplitter } from '../util/lines.js';
 import { isCommandNotFound, isDiskFull, TargetError } from './errors.js';
 
 export interface StartOptions {
@@ -65,30 +66,6 @@ export interface Transport {
 
 const DEFAULT_MAX_CAPTURE_CHARS = 16 * 1024 * 1024;
 const KILL_GRACE_MS = 3000;
-
-export function lineSplitter(onLine: (line: string) => void): { push(text: string): void; end(): void } {
-  let pending = '';
-  return {
-    push(text) {
-      pending += text;
-      let newline = pending.indexOf('\n');
-      while (newline >= 0) {
-        onLine(pending.slice(0, newline).replace(/\r$/, ''));
-        pending = pending.slice(newline + 1);
-        newline = pending.indexOf('\n');
-      }
-    },
-    end() {
-      if (pending.length > 0) onLine(pending.replace(/\r$/, ''));
-      pending = '';
-    },
-  };
-}
-
-function appendCapped(current: string, text: string, cap: number): string {
-  const joined = current + text;
-  return joined.length > cap ? joined.slice(joined.length - cap) : joined;
-}
 
 /** How a driven process ended, before the transport decides what it means. */
 export interface RawOutcome {
