@@ -6,7 +6,7 @@
  */
 import { z } from 'zod';
 import type { StopRules } from '../../core/settings.js';
-import { TORCH_PROTOCOL_VERSION } from '../torch/protocol.js';
+import { runnerProbeFields, TORCH_PROTOCOL_VERSION } from '../torch/protocol.js';
 
 /** One protocol for every Python runner: the shared core (python/edgebench_loop.py) speaks it. */
 export const PYTHON_RUNNER_PROTOCOL_VERSION = TORCH_PROTOCOL_VERSION;
@@ -45,11 +45,7 @@ export interface OrtRunnerConfig {
 }
 
 export const ortProbeEventSchema = z.object({
-  event: z.literal('probe'),
-  protocol: z.number().int(),
-  python: z.string(),
-  executable: z.string().optional(),
-  platform: z.string().optional(),
+  ...runnerProbeFields,
   onnxruntime: z.string().nullable(),
   onnxruntimeError: z.string().optional(),
   numpy: z.string().nullable().optional(),

@@ -12,12 +12,17 @@ const finite = z.number().refine(Number.isFinite, 'must be a finite number');
 const stopReason = z.enum(['min-reached', 'precision-reached', 'max-count', 'max-time']);
 const shape = z.array(z.number().int());
 
-export const probeEventSchema = z.object({
+/** What every Python runner's `probe` line starts with: the protocol and the interpreter. */
+export const runnerProbeFields = {
   event: z.literal('probe'),
   protocol: z.number().int(),
   python: z.string(),
   executable: z.string().optional(),
   platform: z.string().optional(),
+};
+
+export const probeEventSchema = z.object({
+  ...runnerProbeFields,
   torch: z.string().nullable(),
   torchError: z.string().optional(),
   torchvision: z.string().nullable().optional(),
