@@ -256,7 +256,10 @@ async function measureOnTarget(target: TargetConnection, request: MeasureRequest
     result.target = {
       name: target.name,
       address: target.transport.address,
-      runner: result.external?.engine ?? engine,
+      runner:
+        result.external?.extras.runner === 'edgebench'
+          ? `edgebench (${result.external.engine})`
+          : (result.external?.engine ?? engine),
       level: target.device.level,
     };
     result.warnings.unshift(...target.device.warnings);

@@ -29,6 +29,7 @@ import {
 } from '../engines/torch/runner-io.js';
 import { EngineUnavailableError, UserError } from '../errors.js';
 import type { HostInfo } from '../host/host.js';
+import type { RunResult } from '../measure/result.js';
 import { DeviceCache } from './cache.js';
 import { openTarget } from './open.js';
 import { type DeviceDescription, type DeviceEngineId, probeDevice } from './probe.js';
@@ -139,7 +140,20 @@ export async function openOnTarget(
 ): Promise<OutOfProcessSession> {
   const { device } = connection;
   const wanted = deviceEngineFor(device, engine);
-  const id = wanted.find((candidate) => device.engines.some((e) => e.id === candidate && e.available));
+  const runs = (candidate: DeviceEngineId) => device.engines.some((e) => e.id === candidate && e.available);
+  // A board that runs edgebench itself measures onnxruntime with it (in its process, as here).
+  if (parseEngineName(engine).engine === 'ort' && runs('edgebench')) {
+    return {
+      kind: 'out-of-process',
+      where: {
+        kind: 'remote',
+        label: `${connection.name} (${connection.transport.address}, edgebench there)`,
+      },
+      measure: await edgebenchOnTarget(connection, engine, model, options.ort ?? {}),
+      dispose: async () => {},
+    };
+  }
+  const id = wanted.find(runs);
   if (!id) unavailableOn(device, wanted, engine);
   const where = {
     kind: 'remote' as const,
@@ -221,6 +235,100 @@ async function ortOnTarget(
       ...(settings.signal ? { signal: settings.signal } : {}),
     });
     return ortPythonMeasurement(report, options, settings, python);
+  };
+}
+
+/**
+ * onnxruntime measured by the board's own edgebench (`edgebench run … --json -` there): every
+ * engine option it has, its own timing loop; the result comes back as one JSON document.
+ */
+async function edgebenchOnTarget(
+  connection: TargetConnection,
+  engine: string,
+  model: string,
+  options: Partial<OrtPythonOptions>,
+): Promise<Measure> {
+  const copied = await connection.cache.upload(model);
+  const command = connection.device.edgebench?.path ?? 'edgebench';
+  return async (settings) => {
+    const rules = settings.stopRules;
+    const argv = [
+      command,
+      'run',
+      copied.remotePath,
+      '--engine',
+      engine,
+      '--json',
+      '-',
+      '--telemetry-interval',
+      '0',
+      '--seed',
+      String(settings.seed),
+      '--warmup-time',
+      String(rules.warmupTimeMs),
+      '--warmup-count',
+      String(rules.warmupCount),
+      '--min-time',
+      String(rules.minTimeMs),
+      '--min-count',
+      String(rules.minCount),
+      '--max-count',
+      String(rules.maxCount),
+      '--max-time',
+      String(rules.maxTimeMs),
+      '--rel-ci',
+      String(rules.relCi),
+      ...(settings.batch !== undefined ? ['--batch', String(settings.batch)] : []),
+      ...Object.entries(settings.shapes ?? {}).flatMap(([name, dims]) => [
+        '--shape',
+        `${name}=${dims.join('x')}`,
+      ]),
+      ...(options.threads !== undefined ? ['--threads', String(options.threads)] : []),
+      ...(options.interOpThreads !== undefined ? ['--inter-op-threads', String(options.interOpThreads)] : []),
+      ...(options.graphOptLevel !== undefined ? ['--opt-level', options.graphOptLevel] : []),
+    ];
+    const ran = await connection.transport.exec(argv, {
+      doing: 'running edgebench on the device',
+      ...(settings.signal ? { signal: settings.signal } : {}),
+    });
+    if (ran.code !== 0) {
+      const line = ran.stderr.trim().split('\n').filter(Boolean).at(-1) ?? `exit code ${ran.code}`;
+      throw new UserError(
+        `edgebench on ${connection.name} could not measure ${model}: ${line.replace(/^edgebench: /, '')}`,
+      );
+    }
+    return measurementOfRemoteRun(JSON.parse(ran.stdout) as RunResult);
+  };
+}
+
+/** A result edgebench measured on the board, as the measurement it is here (it is re-derived the same way). */
+function measurementOfRemoteRun(result: RunResult): ExternalMeasurement {
+  const e = result.config.effective;
+  return {
+    engine: e.engine.includes('/') ? e.engine : `${e.engine}/${e.executionProvider}`,
+    engineVersion: `onnxruntime ${result.environment.onnxruntime} (edgebench ${result.environment.edgebench} on the device)`,
+    sampleMetric: 'wall time of one onnxruntime session run, timed by edgebench on the device',
+    samplesMs: Float64Array.from(result.samplesMs),
+    coldStartMs: result.coldStartMs,
+    firstInferenceMs: result.firstInferenceMs,
+    warmup: result.warmup,
+    stopReason: result.stopReason,
+    window: result.window,
+    inputs: result.model.inputs.map((t) => ({ name: t.name, type: t.type, shape: t.shape })),
+    outputs: result.model.outputs.map((t) => ({ name: t.name, type: t.type, shape: t.shape })),
+    shapes: e.shapes,
+    batch: e.batch,
+    effectiveStopRules: e.stopRules,
+    device: String((result.environment.host as { cpu?: { model?: unknown } }).cpu?.model ?? 'cpu'),
+    provider: e.executionProvider,
+    graphOptimization: e.graphOptLevel,
+    precision: 'fp32',
+    options: e.providerOptions,
+    intraOpThreads: e.intraOpThreads,
+    interOpThreads: e.interOpThreads,
+    peakRssBytes: result.peakRssBytes,
+    extras: { runner: 'edgebench', deviceHost: result.environment.host, timedCall: e.timedCall ?? null },
+    warnings: result.warnings,
   };
 }
 
