@@ -369,9 +369,8 @@ async function measureInProcess(
       : undefined;
   const notReported = file ? [] : ['model.sha256', 'model.sizeBytes'];
   return {
-    ...stamp(),
-    model: modelFacts(request.model, request.modelName, file, session),
-    config: {
+    ...(await resultHead({
+      model: modelFacts(request.model, request.modelName, file, session),
       requested: request.requested ?? {},
       effective: {
         engine: settings.engine,
@@ -392,26 +391,70 @@ async function measureInProcess(
         opsetUpgrade: settings.opsetUpgrade,
         timedCall: session.runBlocking && !measured ? 'blocking' : 'async',
       },
-    },
-    environment: await environmentFacts(
       host,
-      settings.engine === 'ort' ? undefined : { name: settings.engine, version: settings.engineVersion },
-    ),
-    coldStartMs,
-    firstInferenceMs: raw.firstInferenceMs,
-    warmup: { count: raw.warmupCount, timeMs: raw.warmupTimeMs },
-    stopReason: raw.stopReason,
-    stats,
-    peakRssBytes,
+      engine:
+        settings.engine === 'ort' ? undefined : { name: settings.engine, version: settings.engineVersion },
+      coldStartMs,
+      firstInferenceMs: raw.firstInferenceMs,
+      warmup: { count: raw.warmupCount, timeMs: raw.warmupTimeMs },
+      stopReason: raw.stopReason,
+      stats,
+      peakRssBytes,
+    })),
     ...(compute ? { compute } : {}),
     ...deadlineOf(request.deadlineMs, raw.samplesMs),
     ...(profile ? { profile } : {}),
     ...(measured ? { scenario: measured.scenario } : {}),
     ...(telemetrySummary ? { telemetry: telemetrySummary } : {}),
     ...(outputsExported ? { outputsExported } : {}),
-    window: { startEpochMs: raw.startEpochMs, endEpochMs: raw.endEpochMs },
+    ...resultTail(
+      { startEpochMs: raw.startEpochMs, endEpochMs: raw.endEpochMs },
+      warnings,
+      raw.samplesMs,
+      notReported,
+    ),
+  };
+}
+
+/** What a result opens with, whichever path measured it, in the result's key order. */
+interface ResultHead
+  extends Pick<
+    RunResult,
+    'model' | 'coldStartMs' | 'firstInferenceMs' | 'warmup' | 'stopReason' | 'stats' | 'peakRssBytes'
+  > {
+  requested: Record<string, unknown>;
+  effective: RunResult['config']['effective'];
+  host: HostInfo;
+  /** The engine the environment names beside onnxruntime (none where onnxruntime itself ran here). */
+  engine: { name: string; version: string } | undefined;
+}
+
+async function resultHead(head: ResultHead) {
+  return {
+    ...stamp(),
+    model: head.model,
+    config: { requested: head.requested, effective: head.effective },
+    environment: await environmentFacts(head.host, head.engine),
+    coldStartMs: head.coldStartMs,
+    firstInferenceMs: head.firstInferenceMs,
+    warmup: head.warmup,
+    stopReason: head.stopReason,
+    stats: head.stats,
+    peakRssBytes: head.peakRssBytes,
+  };
+}
+
+/** What a result closes with: when it ran, its warnings, every sample, and what it could not report. */
+function resultTail(
+  window: RunResult['window'],
+  warnings: string[],
+  samplesMs: Float64Array,
+  notReported: string[],
+): Pick<RunResult, 'window' | 'warnings' | 'samplesMs' | 'notReported'> {
+  return {
+    window,
     warnings,
-    samplesMs: Array.from(raw.samplesMs),
+    samplesMs: Array.from(samplesMs),
     ...(notReported.length > 0 ? { notReported } : {}),
   };
 }
@@ -508,9 +551,8 @@ export async function externalResult(
     ...(m.peakRssBytes === null ? ['peakRssBytes'] : []),
   ];
   return {
-    ...stamp(),
-    model: modelFacts(context.model, context.modelName, file, m),
-    config: {
+    ...(await resultHead({
+      model: modelFacts(context.model, context.modelName, file, m),
       requested: context.requested ?? {},
       effective: {
         engine: m.engine,
@@ -528,19 +570,17 @@ export async function externalResult(
         deadlineMs: context.deadlineMs ?? null,
         profile: context.profile ?? false,
       },
-    },
-    environment: await environmentFacts(context.host, { name: m.engine, version: m.engineVersion }),
-    coldStartMs: m.coldStartMs,
-    firstInferenceMs: m.firstInferenceMs,
-    warmup: { count: m.warmup.count, timeMs: m.warmup.timeMs },
-    stopReason: m.stopReason,
-    stats,
-    peakRssBytes: m.peakRssBytes,
+      host: context.host,
+      engine: { name: m.engine, version: m.engineVersion },
+      coldStartMs: m.coldStartMs,
+      firstInferenceMs: m.firstInferenceMs,
+      warmup: { count: m.warmup.count, timeMs: m.warmup.timeMs },
+      stopReason: m.stopReason,
+      stats,
+      peakRssBytes: m.peakRssBytes,
+    })),
     ...deadlineOf(context.deadlineMs, m.samplesMs),
-    window: m.window,
-    warnings,
-    samplesMs: Array.from(m.samplesMs),
-    ...(notReported.length > 0 ? { notReported } : {}),
+    ...resultTail(m.window, warnings, m.samplesMs, notReported),
     external: {
       engine: m.engine,
       engineVersion: m.engineVersion,

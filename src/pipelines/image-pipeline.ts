@@ -5,9 +5,7 @@
  */
 
 import { performance } from 'node:perf_hooks';
-import { describeOpsetUpgrade } from '../engines/ort-opset.js';
 import { UserError } from '../errors.js';
-import { authorship } from '../measure/envelope.js';
 import type { HostTensor } from '../onnx/tensor.js';
 import { dropUndefined } from '../util/objects.js';
 import { type ClassScore, classifierHead } from './classifier.js';
@@ -21,16 +19,7 @@ import {
 } from './image.js';
 import { classIndexOfFolder } from './labels.js';
 import { type ImageInputSpec, imageInputSpec } from './model-input.js';
-import {
-  engineSummary,
-  openPipelineModel,
-  type PipelineModelInfo,
-  type PipelineOptions,
-  type PipelineStart,
-  pipelineStart,
-  warmUp,
-} from './pipeline-model.js';
-import { outputRows, type SoftmaxMode } from './postprocess.js';
+import { type PipelineOptions, type PipelineResultHead, withPipelineModel } from './pipeline-model.js';
 import {
   DEFAULT_PREPROCESS,
   type PreprocessOptions,
@@ -40,10 +29,16 @@ import {
   writeRaw,
 } from './preprocess.js';
 import { type RealtimeResult, type RealtimeSettings, realtimeSettings, runRealtime } from './realtime.js';
-import { countSkips, describeSkipCounts, isMediaSkip, type SkippedInput, type SkipReason } from './skips.js';
-import { StageRecorder, type StageSummary, summarizeStages } from './stages.js';
+import {
+  describeSkipCounts,
+  type InputCounts,
+  inputCounts,
+  isMediaSkip,
+  type SkippedInput,
+} from './skips.js';
+import { type ModelTimes, StageRecorder, type StageSummary, summarizeStages } from './stages.js';
 
-export const PIPELINE_SCHEMA_VERSION = 1;
+export { PIPELINE_SCHEMA_VERSION } from './pipeline-model.js';
 
 export interface ImagePipelineOptions extends PipelineOptions {
   /** Image files and/or folders (a folder's subfolders are classes, for accuracy). */
@@ -76,35 +71,19 @@ export interface ImagePrediction {
   top: ClassScore[];
 }
 
-export interface ImagePipelineResult extends PipelineStart {
-  kind: 'image-pipeline';
-  schemaVersion: number;
-  tool: { name: 'edgebench'; version: string };
-  createdAt: string;
-  model: PipelineModelInfo;
-  config: {
-    requested: Record<string, unknown>;
-    effective: {
-      engine: Record<string, unknown>;
-      input: ImageInputSpec;
-      batch: number;
-      preprocess: PreprocessOptions;
-      kernel: ResizeKernel;
-      topK: number;
-      softmax: SoftmaxMode;
-      limits: ImageLimits;
-      warmupRuns: number;
-      repeat: number;
-      labels: number | null;
-      realtime: RealtimeSettings | null;
-    };
-  };
-  images: {
-    found: number;
-    processed: number;
-    skipped: number;
-    skipCounts: Partial<Record<SkipReason, number>>;
-  };
+/** The image pipeline's own effective settings, beside the engine's and those every pipeline has. */
+export interface ImagePipelineSettings {
+  input: ImageInputSpec;
+  batch: number;
+  preprocess: PreprocessOptions;
+  kernel: ResizeKernel;
+  limits: ImageLimits;
+  repeat: number;
+  realtime: RealtimeSettings | null;
+}
+
+export interface ImagePipelineResult extends PipelineResultHead<'image-pipeline', ImagePipelineSettings> {
+  images: InputCounts;
   skipped: SkippedInput[];
   stages: StageSummary;
   predictions: ImagePrediction[];
@@ -156,10 +135,8 @@ export async function runImagePipeline(options: ImagePipelineOptions): Promise<I
     );
   }
 
-  const model = await openPipelineModel(options.modelPath, options.modelName, options.engine);
-  const { loaded } = model;
-  if (loaded.opsetUpgrade) warnings.unshift(describeOpsetUpgrade(loaded.opsetUpgrade));
-  try {
+  return withPipelineModel(options, warnings, async (run) => {
+    const { loaded } = run;
     const spec = imageInputSpec(loaded.inputs[0], { size: options.size, layout: options.preprocess?.layout });
     const preprocess = validatePreprocess({
       ...DEFAULT_PREPROCESS,
@@ -196,7 +173,7 @@ export async function runImagePipeline(options: ImagePipelineOptions): Promise<I
       else writeRaw(pixels, preprocess, b.data, slot * perPicture);
     };
 
-    const warm = await warmUp(loaded, { [spec.name]: batchFor(batch).tensor }, warmupRuns);
+    const warm = await run.warmUp({ [spec.name]: batchFor(batch).tensor }, warmupRuns);
     const recorder = new StageRecorder();
     const predictions: ImagePrediction[] = [];
     const badFiles = new Set<string>();
@@ -219,19 +196,14 @@ export async function runImagePipeline(options: ImagePipelineOptions): Promise<I
     /** Runs one batch of decoded pictures through preprocess → inference → postprocess. */
     const infer = async (
       pictures: { item: { file: string; truth?: string }; pixels: Uint8Array }[],
-    ): Promise<{ preprocessMs: number; inferenceMs: number; postprocessMs: number }> => {
+    ): Promise<ModelTimes> => {
       options.signal?.throwIfAborted();
       const t0 = performance.now();
       const n = spec.fixedBatch ?? pictures.length;
       const b = batchFor(n);
       for (let i = 0; i < pictures.length; i++) write(pictures[i].pixels, b, i);
       if (pictures.length < n) b.data.fill(0, pictures.length * perPicture);
-      const feeds = loaded.prepareFeeds({ [spec.name]: b.tensor });
-      const t1 = performance.now();
-      const out = await loaded.run(feeds);
-      const t2 = performance.now();
-      const first = out[loaded.outputs[0].name];
-      const rows = outputRows(loaded.readOutput(first), n);
+      const { rows, preparedAt: t1, ranAt: t2 } = await run.inferRows({ [spec.name]: b.tensor }, n);
       for (let i = 0; i < pictures.length; i++) {
         const { top } = head.classify(rows[i]);
         const { item } = pictures[i];
@@ -286,16 +258,7 @@ export async function runImagePipeline(options: ImagePipelineOptions): Promise<I
           if (pictures.length === 0) continue;
           const t = await infer(pictures);
           const endToEnd = performance.now() - startMs;
-          recorder.record(
-            {
-              decode: decodeMs,
-              preprocess: t.preprocessMs,
-              inference: t.inferenceMs,
-              postprocess: t.postprocessMs,
-              endToEnd,
-            },
-            pictures.length,
-          );
+          recorder.recordUnit(t, { decodeMs, preprocessMs: 0 }, endToEnd, pictures.length);
           options.onProgress?.(done, total);
         }
       }
@@ -330,61 +293,38 @@ export async function runImagePipeline(options: ImagePipelineOptions): Promise<I
           }
           const decodeMs = performance.now() - startMs;
           const t = await infer([{ item: frame.item, pixels }]);
-          recorder.record(
-            {
-              decode: decodeMs,
-              preprocess: t.preprocessMs,
-              inference: t.inferenceMs,
-              postprocess: t.postprocessMs,
-              endToEnd: performance.now() - startMs,
-            },
-            1,
-          );
+          recorder.recordUnit(t, { decodeMs, preprocessMs: 0 }, performance.now() - startMs, 1);
           return true;
         },
       });
     }
     if (recorder.count === 0) throwNothingUsable(skipped);
-    const skipCounts = countSkips(skipped);
+    const uniqueProcessed = new Set(predictions.map((p) => p.file)).size;
+    const counts = inputCounts(listing.items.length + listing.skipped.length, uniqueProcessed, skipped);
     if (skipped.length > 0)
-      warnings.push(`skipped ${skipped.length} input(s): ${describeSkipCounts(skipCounts)}`);
+      warnings.push(`skipped ${skipped.length} input(s): ${describeSkipCounts(counts.skipCounts)}`);
     if (classIndexBy.has('folder-order'))
       warnings.push(
         'ground truth taken from the sorted class-folder order (torchvision ImageFolder); give --labels so folder names map to the model’s classes',
       );
-    const uniqueProcessed = new Set(predictions.map((p) => p.file)).size;
     const labelledInputs = items.filter(
       (item) => !badFiles.has(item.file) && truthIndex(item.truth) !== undefined,
     ).length;
     return {
-      kind: 'image-pipeline',
-      schemaVersion: PIPELINE_SCHEMA_VERSION,
-      ...authorship(),
-      model: model.info,
-      config: {
-        requested: options.requested ?? {},
-        effective: {
-          engine: engineSummary(model.engineOptions),
-          input: spec,
-          batch,
-          preprocess,
-          kernel,
-          topK: k,
-          softmax: head.softmax,
-          limits,
-          warmupRuns,
-          repeat,
-          labels: labels?.length ?? null,
-          realtime: rtSettings,
-        },
-      },
-      ...(await pipelineStart(model, warm, options.host)),
-      images: {
-        found: listing.items.length + listing.skipped.length,
-        processed: uniqueProcessed,
-        skipped: skipped.length,
-        skipCounts,
-      },
+      ...(await run.resultHead('image-pipeline', warm, {
+        input: spec,
+        batch,
+        preprocess,
+        kernel,
+        topK: k,
+        softmax: head.softmax,
+        limits,
+        warmupRuns,
+        repeat,
+        labels: labels?.length ?? null,
+        realtime: rtSettings,
+      })),
+      images: counts,
       skipped,
       stages: summarizeStages(recorder, batch === 1 ? 'image' : 'batch'),
       predictions,
@@ -405,9 +345,7 @@ export async function runImagePipeline(options: ImagePipelineOptions): Promise<I
       realtime,
       warnings,
     };
-  } finally {
-    await loaded.dispose();
-  }
+  });
 }
 
 function throwNothingUsable(skipped: readonly SkippedInput[]): never {

@@ -6,11 +6,13 @@ import path from 'node:path';
 import { performance } from 'node:perf_hooks';
 import type { InProcessSession, OpsetUpgradeInfo } from '../engines/engine.js';
 import { ortSettingsOf } from '../engines/ort.js';
+import { describeOpsetUpgrade } from '../engines/ort-opset.js';
 import { DEFAULT_ORT_OPTIONS, type OrtEngineOptions } from '../engines/ort-options.js';
 import { getEngine } from '../engines/registry.js';
 import { UserError } from '../errors.js';
 import type { HostInfo } from '../host/host.js';
 import {
+  authorship,
   type EnvironmentFacts,
   environmentFacts,
   openTimed,
@@ -19,6 +21,9 @@ import {
 } from '../measure/envelope.js';
 import type { HostTensor } from '../onnx/tensor.js';
 import type { ClassifierOptions } from './classifier.js';
+import { outputRows, type SoftmaxMode } from './postprocess.js';
+
+export const PIPELINE_SCHEMA_VERSION = 1;
 
 /** What both pipelines take beside their inputs: the model, its engine and head, the run's context. */
 export interface PipelineOptions extends ClassifierOptions {
@@ -123,4 +128,91 @@ export async function pipelineStart(
 
 export function engineSummary(options: OrtEngineOptions): Record<string, unknown> {
   return { engine: 'ort', ...ortSettingsOf(options) };
+}
+
+/** The effective settings every pipeline reports, beside its own. */
+export interface PipelineSettings {
+  topK: number;
+  softmax: SoftmaxMode;
+  labels: number | null;
+  warmupRuns: number;
+}
+
+/** The part both results open with: what ran, on which model, with which settings, and how it started. */
+export interface PipelineResultHead<Kind extends string, Own> extends PipelineStart {
+  kind: Kind;
+  schemaVersion: number;
+  tool: { name: 'edgebench'; version: string };
+  createdAt: string;
+  model: PipelineModelInfo;
+  config: {
+    requested: Record<string, unknown>;
+    effective: { engine: Record<string, unknown> } & PipelineSettings & Own;
+  };
+}
+
+/** A pipeline run's hold on its model: warm-up, inference, and the head of the result. */
+export class PipelineRun {
+  readonly loaded: InProcessSession;
+
+  constructor(
+    private readonly model: PipelineModel,
+    private readonly options: PipelineOptions,
+  ) {
+    this.loaded = model.loaded;
+  }
+
+  warmUp(feed: Record<string, HostTensor>, warmupRuns: number): ReturnType<typeof warmUp> {
+    return warmUp(this.loaded, feed, warmupRuns);
+  }
+
+  /** Runs the model on `feed` and reads its first output as `n` rows; the times bracket the run alone. */
+  async inferRows(
+    feed: Record<string, HostTensor>,
+    n: number,
+  ): Promise<{ rows: Float32Array[]; preparedAt: number; ranAt: number }> {
+    const { loaded } = this;
+    const feeds = loaded.prepareFeeds(feed);
+    const preparedAt = performance.now();
+    const out = await loaded.run(feeds);
+    const ranAt = performance.now();
+    return { rows: outputRows(loaded.readOutput(out[loaded.outputs[0].name]), n), preparedAt, ranAt };
+  }
+
+  async resultHead<Kind extends string, Own>(
+    kind: Kind,
+    warm: Awaited<ReturnType<typeof warmUp>>,
+    effective: PipelineSettings & Own,
+  ): Promise<PipelineResultHead<Kind, Own>> {
+    const { model, options } = this;
+    return {
+      kind,
+      schemaVersion: PIPELINE_SCHEMA_VERSION,
+      ...authorship(),
+      model: model.info,
+      config: {
+        requested: options.requested ?? {},
+        effective: { engine: engineSummary(model.engineOptions), ...effective },
+      },
+      ...(await pipelineStart(model, warm, options.host)),
+    };
+  }
+}
+
+/**
+ * Opens the model, runs `use` with it and disposes of it however `use` ends. A model upgraded in memory
+ * before loading leads the run's warnings.
+ */
+export async function withPipelineModel<T>(
+  options: PipelineOptions,
+  warnings: string[],
+  use: (run: PipelineRun) => Promise<T>,
+): Promise<T> {
+  const model = await openPipelineModel(options.modelPath, options.modelName, options.engine);
+  if (model.loaded.opsetUpgrade) warnings.unshift(describeOpsetUpgrade(model.loaded.opsetUpgrade));
+  try {
+    return await use(new PipelineRun(model, options));
+  } finally {
+    await model.loaded.dispose();
+  }
 }

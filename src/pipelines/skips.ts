@@ -46,6 +46,18 @@ export function countSkips(skipped: readonly SkippedInput[]): Partial<Record<Ski
   return counts;
 }
 
+/** What a run made of its inputs: how many it found, processed and skipped, and the skips by reason. */
+export interface InputCounts {
+  found: number;
+  processed: number;
+  skipped: number;
+  skipCounts: Partial<Record<SkipReason, number>>;
+}
+
+export function inputCounts(found: number, processed: number, skipped: readonly SkippedInput[]): InputCounts {
+  return { found, processed, skipped: skipped.length, skipCounts: countSkips(skipped) };
+}
+
 /** `3 undecodable, 1 too-small` */
 export function describeSkipCounts(counts: Partial<Record<SkipReason, number>>): string {
   return Object.entries(counts)

@@ -9,6 +9,13 @@ export type Stage = (typeof STAGES)[number];
 
 export type StageTimes = Record<Stage, number>;
 
+/** The model's part of a unit: forming its batch, running it, reading the output. */
+export interface ModelTimes {
+  preprocessMs: number;
+  inferenceMs: number;
+  postprocessMs: number;
+}
+
 /** Collects stage samples; `record` is called once per unit, outside any timed region. */
 export class StageRecorder {
   readonly samples: Record<Stage, number[]> = {
@@ -24,6 +31,28 @@ export class StageRecorder {
   record(times: StageTimes, items: number): void {
     for (const s of STAGES) this.samples[s].push(times[s]);
     this.items.push(items);
+  }
+
+  /**
+   * Records one unit from the model's part of it and what came before: decoding, and preprocessing done
+   * ahead of the batch (frame by frame, for clips).
+   */
+  recordUnit(
+    model: ModelTimes,
+    before: { decodeMs: number; preprocessMs: number },
+    endToEndMs: number,
+    items: number,
+  ): void {
+    this.record(
+      {
+        decode: before.decodeMs,
+        preprocess: before.preprocessMs + model.preprocessMs,
+        inference: model.inferenceMs,
+        postprocess: model.postprocessMs,
+        endToEnd: endToEndMs,
+      },
+      items,
+    );
   }
 
   get count(): number {

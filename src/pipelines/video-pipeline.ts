@@ -5,9 +5,7 @@
  */
 
 import { performance } from 'node:perf_hooks';
-import { describeOpsetUpgrade } from '../engines/ort-opset.js';
 import { UserError } from '../errors.js';
-import { authorship } from '../measure/envelope.js';
 import { dropUndefined } from '../util/objects.js';
 import { type ClassScore, classifierHead } from './classifier.js';
 import { ClipAssembler, type ClipWindow, validateClip } from './clips.js';
@@ -20,18 +18,8 @@ import {
   readDecoderCpuMs,
   type VideoProbe,
 } from './ffmpeg.js';
-import { PIPELINE_SCHEMA_VERSION } from './image-pipeline.js';
 import { type ClipInputSpec, type ClipLayout, clipInputSpec } from './model-input.js';
-import {
-  engineSummary,
-  openPipelineModel,
-  type PipelineModelInfo,
-  type PipelineOptions,
-  type PipelineStart,
-  pipelineStart,
-  warmUp,
-} from './pipeline-model.js';
-import { outputRows, type SoftmaxMode } from './postprocess.js';
+import { type PipelineOptions, type PipelineResultHead, withPipelineModel } from './pipeline-model.js';
 import {
   DEFAULT_PREPROCESS,
   KINETICS_MEAN,
@@ -52,12 +40,12 @@ import {
   smoothScores,
 } from './segments.js';
 import {
-  countSkips,
   describeSkipCounts,
+  type InputCounts,
+  inputCounts,
   isMediaSkip,
   MediaSkip,
   type SkippedInput,
-  type SkipReason,
 } from './skips.js';
 import { overlappedWork, StageRecorder, type StageSummary, summarizeStages } from './stages.js';
 
@@ -112,37 +100,21 @@ export interface VideoResult {
   warnings: string[];
 }
 
-export interface VideoPipelineResult extends PipelineStart {
-  kind: 'video-pipeline';
-  schemaVersion: number;
-  tool: { name: 'edgebench'; version: string };
-  createdAt: string;
-  model: PipelineModelInfo;
-  config: {
-    requested: Record<string, unknown>;
-    effective: {
-      engine: Record<string, unknown>;
-      input: ClipInputSpec;
-      clip: number;
-      stride: number;
-      preprocess: PreprocessOptions;
-      topK: number;
-      softmax: SoftmaxMode;
-      smoothing: SmoothingOptions;
-      segments: SegmentOptions;
-      warmupRuns: number;
-      maxFrames: number;
-      idleTimeoutMs: number;
-      labels: number | null;
-      realtime: Partial<RealtimeSettings> | null;
-    };
-  };
-  videos: {
-    found: number;
-    processed: number;
-    skipped: number;
-    skipCounts: Partial<Record<SkipReason, number>>;
-  };
+/** The video pipeline's own effective settings, beside the engine's and those every pipeline has. */
+export interface VideoPipelineSettings {
+  input: ClipInputSpec;
+  clip: number;
+  stride: number;
+  preprocess: PreprocessOptions;
+  smoothing: SmoothingOptions;
+  segments: SegmentOptions;
+  maxFrames: number;
+  idleTimeoutMs: number;
+  realtime: Partial<RealtimeSettings> | null;
+}
+
+export interface VideoPipelineResult extends PipelineResultHead<'video-pipeline', VideoPipelineSettings> {
+  videos: InputCounts;
   skipped: SkippedInput[];
   stages: StageSummary;
   results: VideoResult[];
@@ -164,10 +136,8 @@ export async function runVideoPipeline(options: VideoPipelineOptions): Promise<V
   const idleTimeoutMs = options.idleTimeoutMs ?? DEFAULT_IDLE_TIMEOUT_MS;
   const maxFrames = options.maxFrames ?? 0;
 
-  const model = await openPipelineModel(options.modelPath, options.modelName, options.engine);
-  const { loaded } = model;
-  if (loaded.opsetUpgrade) warnings.unshift(describeOpsetUpgrade(loaded.opsetUpgrade));
-  try {
+  return withPipelineModel(options, warnings, async (run) => {
+    const { loaded } = run;
     const spec = clipInputSpec(loaded.inputs[0], {
       size: options.size,
       frames: options.clip,
@@ -196,7 +166,7 @@ export async function runVideoPipeline(options: VideoPipelineOptions): Promise<V
     const clipDims =
       spec.layout === 'NCTHW' ? [n, 3, T, spec.height, spec.width] : [n, T, 3, spec.height, spec.width];
     const clipTensor = { type: 'float32' as const, dims: clipDims, data: clipData };
-    const warm = await warmUp(loaded, { [spec.name]: clipTensor }, warmupRuns);
+    const warm = await run.warmUp({ [spec.name]: clipTensor }, warmupRuns);
 
     const recorder = new StageRecorder();
     // ffmpeg decodes in its own process, ahead of and beside the pipeline: its CPU time per clip is
@@ -210,17 +180,13 @@ export async function runVideoPipeline(options: VideoPipelineOptions): Promise<V
       options.signal?.throwIfAborted();
       const p0 = performance.now();
       assembler.writeClip(clipData, 0);
-      const feeds = loaded.prepareFeeds({ [spec.name]: clipTensor });
-      const t1 = performance.now();
-      const out = await loaded.run(feeds);
-      const t2 = performance.now();
-      const rows = outputRows(loaded.readOutput(out[loaded.outputs[0].name]), n);
+      const { rows, preparedAt: t1, ranAt: t2 } = await run.inferRows({ [spec.name]: clipTensor }, n);
       const classified = head.classify(rows[0]);
       // A copy: the scores may be the output's own buffer, and every clip's row is kept for smoothing.
       const probs = Float32Array.from(classified.probs);
       const top = classified.top;
       const t3 = performance.now();
-      return { probs, top, assembleMs: t1 - p0, inferenceMs: t2 - t1, postprocessMs: t3 - t2 };
+      return { probs, top, preprocessMs: t1 - p0, inferenceMs: t2 - t1, postprocessMs: t3 - t2 };
     };
 
     for (const file of options.videos) {
@@ -279,16 +245,7 @@ export async function runVideoPipeline(options: VideoPipelineOptions): Promise<V
             onClip(window, c.probs, c.top);
             const end = performance.now();
             takeDecoderCpu();
-            recorder.record(
-              {
-                decode: decodeMs,
-                preprocess: preprocessMs + c.assembleMs,
-                inference: c.inferenceMs,
-                postprocess: c.postprocessMs,
-                endToEnd: end - unitStart,
-              },
-              1,
-            );
+            recorder.recordUnit(c, { decodeMs, preprocessMs }, end - unitStart, 1);
             options.onProgress?.(file, clips.length);
             unitStart = performance.now();
             decodeMs = 0;
@@ -318,17 +275,8 @@ export async function runVideoPipeline(options: VideoPipelineOptions): Promise<V
               onClip(window, c.probs, c.top);
               const end = performance.now();
               takeDecoderCpu();
-              recorder.record(
-                {
-                  // The emulated camera delivers decoded frames: decoding is the source's work here.
-                  decode: 0,
-                  preprocess: preprocessMs + c.assembleMs,
-                  inference: c.inferenceMs,
-                  postprocess: c.postprocessMs,
-                  endToEnd: preprocessMs + (end - p1),
-                },
-                1,
-              );
+              // The emulated camera delivers decoded frames: decoding is the source's work here.
+              recorder.recordUnit(c, { decodeMs: 0, preprocessMs }, preprocessMs + (end - p1), 1);
               preprocessMs = 0;
               return true;
             },
@@ -382,40 +330,26 @@ export async function runVideoPipeline(options: VideoPipelineOptions): Promise<V
       const shown = skipped.slice(0, 5).map((s) => `${s.file} (${s.reason}: ${s.detail})`);
       throw new UserError(`no usable video: all ${skipped.length} skipped — ${shown.join('; ')}`);
     }
-    const skipCounts = countSkips(skipped);
+    const counts = inputCounts(options.videos.length, results.length, skipped);
     if (skipped.length > 0)
-      warnings.unshift(`skipped ${skipped.length} video(s): ${describeSkipCounts(skipCounts)}`);
+      warnings.unshift(`skipped ${skipped.length} video(s): ${describeSkipCounts(counts.skipCounts)}`);
     return {
-      kind: 'video-pipeline',
-      schemaVersion: PIPELINE_SCHEMA_VERSION,
-      ...authorship(),
-      model: model.info,
-      config: {
-        requested: options.requested ?? {},
-        effective: {
-          engine: engineSummary(model.engineOptions),
-          input: spec,
-          clip: T,
-          stride: S,
-          preprocess,
-          topK: k,
-          softmax: head.softmax,
-          smoothing,
-          segments: segmentOptions,
-          warmupRuns,
-          maxFrames,
-          idleTimeoutMs,
-          labels: labels?.length ?? null,
-          realtime: options.realtime ?? null,
-        },
-      },
-      ...(await pipelineStart(model, warm, options.host)),
-      videos: {
-        found: options.videos.length,
-        processed: results.length,
-        skipped: skipped.length,
-        skipCounts,
-      },
+      ...(await run.resultHead('video-pipeline', warm, {
+        input: spec,
+        clip: T,
+        stride: S,
+        preprocess,
+        topK: k,
+        softmax: head.softmax,
+        smoothing,
+        segments: segmentOptions,
+        warmupRuns,
+        maxFrames,
+        idleTimeoutMs,
+        labels: labels?.length ?? null,
+        realtime: options.realtime ?? null,
+      })),
+      videos: counts,
       skipped,
       stages: summarizeStages(
         recorder,
@@ -437,7 +371,5 @@ export async function runVideoPipeline(options: VideoPipelineOptions): Promise<V
       results,
       warnings,
     };
-  } finally {
-    await loaded.dispose();
-  }
+  });
 }

@@ -242,6 +242,23 @@ export function axisCell(axis: StudyAxis, value: string | number | undefined | n
   return String(value);
 }
 
+/** The columns that say which row is which: the model, its device where a table shows devices, the varying axes. */
+interface KeyColumns<A extends StudyAxis> {
+  devices: boolean;
+  axes: readonly A[];
+}
+
+function keyHeader<A extends StudyAxis>({ devices, axes }: KeyColumns<A>): string[] {
+  return ['model', ...(devices ? ['device'] : []), ...axes];
+}
+
+function keyCells<A extends StudyAxis>(
+  { devices, axes }: KeyColumns<A>,
+  row: { model: string; device?: string | null } & Partial<Record<A, string | number | null>>,
+): string[] {
+  return [row.model, ...(devices ? [row.device ?? '—'] : []), ...axes.map((a) => axisCell(a, row[a]))];
+}
+
 /** The CI column's header, at the study's confidence (e.g. `95% CI`). */
 export function ciHeader(analysis: StudyAnalysis): string {
   return `${Math.round(analysis.bootstrap.confidence * 1000) / 10}% CI`;
@@ -305,13 +322,14 @@ export function averageLines(analysis: StudyAnalysis): string[] {
 export function variantRows(analysis: StudyAnalysis): string[][] {
   const fleet = hasDevices(analysis);
   const compute = hasCompute(analysis);
-  const axes = varyingAxes(analysis).filter((a) => a !== 'device') as Array<
-    'ep' | 'threads' | 'batch' | 'scenario'
-  >;
+  const key: KeyColumns<'ep' | 'threads' | 'batch' | 'scenario'> = {
+    devices: fleet,
+    axes: varyingAxes(analysis).filter((a) => a !== 'device') as Array<
+      'ep' | 'threads' | 'batch' | 'scenario'
+    >,
+  };
   const header = [
-    'model',
-    ...(fleet ? ['device'] : []),
-    ...axes,
+    ...keyHeader(key),
     'variant',
     'role',
     'rounds',
@@ -329,9 +347,7 @@ export function variantRows(analysis: StudyAnalysis): string[][] {
     ...(fleet ? ['agents'] : []),
   ];
   const rows = analysis.variants.map((v: VariantAnalysis) => [
-    v.variant.model,
-    ...(fleet ? [v.variant.device ?? '—'] : []),
-    ...axes.map((a) => axisCell(a, v.variant[a])),
+    ...keyCells(key, v.variant),
     v.variant.label,
     v.variant.role,
     String(v.rounds),
@@ -565,14 +581,14 @@ export const FRAMEWORK_SENTENCE =
 export function frameworkRows(analysis: StudyAnalysis): string[][] {
   const comparisons = analysis.frameworkComparisons;
   if (comparisons.length === 0) return [];
-  const axes = (['ep', 'threads', 'batch', 'scenario'] as const).filter(
-    (axis) => new Set(comparisons.map((c) => c[axis])).size > 1,
-  );
-  const devices = comparisons.some((c) => c.device);
+  const key = {
+    devices: comparisons.some((c) => c.device),
+    axes: (['ep', 'threads', 'batch', 'scenario'] as const).filter(
+      (axis) => new Set(comparisons.map((c) => c[axis])).size > 1,
+    ),
+  };
   const header = [
-    'model',
-    ...(devices ? ['device'] : []),
-    ...axes,
+    ...keyHeader(key),
     'framework',
     'framework ms',
     'variant',
@@ -583,9 +599,7 @@ export function frameworkRows(analysis: StudyAnalysis): string[][] {
     'verdict',
   ];
   const rows = comparisons.map((c) => [
-    c.model,
-    ...(devices ? [c.device ?? '—'] : []),
-    ...axes.map((a) => axisCell(a, c[a])),
+    ...keyCells(key, c),
     c.referenceLabel,
     ms(c.referenceMedianMs),
     c.label,

@@ -224,17 +224,22 @@ export class SshTransport implements Transport {
   }
 
   /** Whether the shared connection is up (`ssh -O check`). */
-  private masterAlive(): Promise<boolean> {
-    const check = drive(
+  private async masterAlive(): Promise<boolean> {
+    return (await this.controlMaster('check')) === 0;
+  }
+
+  /** Sends a command to the shared connection's master (`ssh -O …`): its exit code, or null where ssh failed. */
+  private controlMaster(command: 'check' | 'exit'): Promise<number | null> {
+    const control = drive(
       this.ssh,
-      [...this.sshArgs(), '-O', 'check', '--', this.destination],
+      [...this.sshArgs(), '-O', command, '--', this.destination],
       { timeoutMs: 10_000 },
       { failure: () => undefined },
     );
-    check.stdin.end();
-    return check.done.then(
-      (result) => result.code === 0,
-      () => false,
+    control.stdin.end();
+    return control.done.then(
+      (result) => result.code,
+      () => null,
     );
   }
 
@@ -251,14 +256,7 @@ export class SshTransport implements Transport {
     if (!dir) return;
     this.connecting = undefined;
     // Ends the shared connection (if one is open; an error just means there was none).
-    const exit = drive(
-      this.ssh,
-      [...this.sshArgs(), '-O', 'exit', '--', this.destination],
-      { timeoutMs: 10_000 },
-      { failure: () => undefined },
-    );
-    exit.stdin.end();
-    await exit.done.catch(() => undefined);
+    await this.controlMaster('exit');
     rmSync(dir, { recursive: true, force: true });
     this.controlDir = undefined;
   }

@@ -62,6 +62,36 @@ export function coveredSpan(
 }
 
 /**
+ * `measure` of the series over the part of the window its readings cover, and that part's length in
+ * ms; 0 and 0 where they cover none of it.
+ */
+function overCoveredSpan(
+  points: readonly Point[],
+  window: TimeWindow,
+  measure: (series: readonly Point[], from: number, to: number) => number,
+): { value: number; coveredMs: number } {
+  const series = cleanPoints(points);
+  const span = coveredSpan(series, window);
+  if (!span) return { value: 0, coveredMs: 0 };
+  return { value: measure(series, span.from, span.to), coveredMs: span.to - span.from };
+}
+
+/** ∫ v dt over [from, to] of a sorted series (piecewise linear between readings), in v·ms. */
+function trapezoid(series: readonly Point[], from: number, to: number): number {
+  const inside = series.filter((p) => p.t > from && p.t < to);
+  const knots: Point[] = [
+    { t: from, v: interpolate(series, from) },
+    ...inside,
+    { t: to, v: interpolate(series, to) },
+  ];
+  let area = 0;
+  for (let i = 1; i < knots.length; i++) {
+    area += ((knots[i].v + knots[i - 1].v) / 2) * (knots[i].t - knots[i - 1].t);
+  }
+  return area;
+}
+
+/**
  * ∫ P dt over the window for a power series in watts (piecewise linear between readings), in
  * joules, and the milliseconds of the window the readings cover.
  */
@@ -69,20 +99,8 @@ export function integratePower(
   points: readonly Point[],
   window: TimeWindow,
 ): { joules: number; coveredMs: number } {
-  const series = cleanPoints(points);
-  const span = coveredSpan(series, window);
-  if (!span) return { joules: 0, coveredMs: 0 };
-  const inside = series.filter((p) => p.t > span.from && p.t < span.to);
-  const knots: Point[] = [
-    { t: span.from, v: interpolate(series, span.from) },
-    ...inside,
-    { t: span.to, v: interpolate(series, span.to) },
-  ];
-  let wattMs = 0;
-  for (let i = 1; i < knots.length; i++) {
-    wattMs += ((knots[i].v + knots[i - 1].v) / 2) * (knots[i].t - knots[i - 1].t);
-  }
-  return { joules: wattMs / 1000, coveredMs: span.to - span.from };
+  const { value: wattMs, coveredMs } = overCoveredSpan(points, window, trapezoid);
+  return { joules: wattMs / 1000, coveredMs };
 }
 
 /**
@@ -106,13 +124,12 @@ export function counterDelta(
   points: readonly Point[],
   window: TimeWindow,
 ): { delta: number; coveredMs: number } {
-  const series = cleanPoints(points);
-  const span = coveredSpan(series, window);
-  if (!span) return { delta: 0, coveredMs: 0 };
-  return {
-    delta: interpolate(series, span.to) - interpolate(series, span.from),
-    coveredMs: span.to - span.from,
-  };
+  const { value: delta, coveredMs } = overCoveredSpan(
+    points,
+    window,
+    (series, from, to) => interpolate(series, to) - interpolate(series, from),
+  );
+  return { delta, coveredMs };
 }
 
 /** Rates between consecutive readings of a cumulative counter (per ms), for intervals touching the window. */

@@ -1,7 +1,7 @@
 /** CPU frequency per core from cpufreq: scaling_cur_freq (kHz), governor, hardware and policy limits. */
 import { exists, listDir, readLine, readNumber, under } from '../sysfs.js';
-import type { CpuFreqInfo, CpuFreqSnapshot, SourceDetection } from '../types.js';
-import { PolledFilesSource } from './polled-source.js';
+import type { CpuFreqInfo, CpuFreqSnapshot } from '../types.js';
+import { type Discovery, PolledFilesSource } from './polled-source.js';
 
 const CPU_DIR = '/sys/devices/system/cpu';
 
@@ -33,32 +33,23 @@ export function readCpuFreqInfo(root: string, cpus: readonly number[]): CpuFreqI
   };
 }
 
-export class CpuFreqSource extends PolledFilesSource<'cpufreq'> {
+export class CpuFreqSource extends PolledFilesSource<'cpufreq', CpuFreqInfo> {
   readonly id = 'cpufreq' as const;
-  info: CpuFreqInfo | null = null;
 
-  async detect(): Promise<SourceDetection> {
+  protected discover(): Discovery<CpuFreqInfo> | string {
     const { all, withCpufreq } = listCpus(this.root);
-    if (all.length === 0) {
-      return this.unavailable(`no ${CPU_DIR}/cpu* folders (no sysfs?)`);
-    }
-    if (withCpufreq.length === 0) {
-      return this.unavailable(
-        `no cpufreq driver: ${CPU_DIR}/cpu0/cpufreq is missing (usual in VMs and containers)`,
-      );
-    }
+    if (all.length === 0) return `no ${CPU_DIR}/cpu* folders (no sysfs?)`;
+    if (withCpufreq.length === 0)
+      return `no cpufreq driver: ${CPU_DIR}/cpu0/cpufreq is missing (usual in VMs and containers)`;
     const currentFreq = (cpu: number) => under(this.root, `${CPU_DIR}/cpu${cpu}/cpufreq/scaling_cur_freq`);
     const readable = withCpufreq.filter((cpu) => readNumber(currentFreq(cpu)) !== null);
-    if (readable.length === 0) {
-      return this.unavailable('cpufreq is present but scaling_cur_freq cannot be read');
-    }
-    for (const cpu of readable) this.poll(cpu, currentFreq(cpu));
-    this.info = readCpuFreqInfo(this.root, readable);
-    const governors = [...new Set(this.info.cpus.map((cpu) => cpu.governor ?? '?'))];
+    if (readable.length === 0) return 'cpufreq is present but scaling_cur_freq cannot be read';
+    const info = readCpuFreqInfo(this.root, readable);
+    const governors = [...new Set(info.cpus.map((cpu) => cpu.governor ?? '?'))];
     return {
-      id: this.id,
-      available: true,
-      details: { governors, driver: this.info.cpus[0]?.driver ?? null, cpus: this.info.cpus },
+      files: readable.map((cpu) => [cpu, currentFreq(cpu)]),
+      info,
+      details: { governors, driver: info.cpus[0]?.driver ?? null, cpus: info.cpus },
     };
   }
 

@@ -5,17 +5,29 @@
 import { PolledFile } from '../sysfs.js';
 import type { SourceDetection, SourceSnapshots, TelemetrySource, TelemetrySourceId } from '../types.js';
 
-export abstract class PolledFilesSource<K extends TelemetrySourceId> implements TelemetrySource<K> {
+/** What a source found on this machine: the files to poll by key, the facts it keeps, what it reports. */
+export interface Discovery<I> {
+  files: Array<[key: string | number, path: string]>;
+  info: I;
+  details: Record<string, unknown>;
+}
+
+export abstract class PolledFilesSource<K extends TelemetrySourceId, I> implements TelemetrySource<K> {
   abstract readonly id: K;
+  info: I | null = null;
   private files: Array<{ key: string; file: PolledFile }> = [];
 
   constructor(protected readonly root: string) {}
 
-  abstract detect(): Promise<SourceDetection>;
+  /** What there is to poll here, or why the source cannot be used (one line). */
+  protected abstract discover(): Discovery<I> | string;
 
-  /** The detection of a source that cannot be used here, and why. */
-  protected unavailable(reason: string): SourceDetection {
-    return { id: this.id, available: false, reason };
+  async detect(): Promise<SourceDetection> {
+    const found = this.discover();
+    if (typeof found === 'string') return { id: this.id, available: false, reason: found };
+    for (const [key, path] of found.files) this.poll(key, path);
+    this.info = found.info;
+    return { id: this.id, available: true, details: found.details };
   }
 
   /** The snapshot for the numbers read this tick (at least one), by key. */

@@ -4,8 +4,8 @@
  * Values are millidegrees Celsius.
  */
 import { listDir, readLine, readNumber, under } from '../sysfs.js';
-import type { SourceDetection, ThermalInfo, ThermalSensorInfo, ThermalSnapshot } from '../types.js';
-import { PolledFilesSource } from './polled-source.js';
+import type { ThermalInfo, ThermalSensorInfo, ThermalSnapshot } from '../types.js';
+import { type Discovery, PolledFilesSource } from './polled-source.js';
 
 /** Readings at or below this are disabled sensors (Jetson prints -256 °C), not temperatures. */
 const DISABLED_SENSOR_C = -40;
@@ -80,22 +80,22 @@ export function findThermalSensors(root: string): { sensors: SensorPath[]; skipp
   return { sensors, skipped };
 }
 
-export class ThermalSource extends PolledFilesSource<'thermal'> {
+export class ThermalSource extends PolledFilesSource<'thermal', ThermalInfo> {
   readonly id = 'thermal' as const;
-  info: ThermalInfo | null = null;
 
-  async detect(): Promise<SourceDetection> {
+  protected discover(): Discovery<ThermalInfo> | string {
     const { sensors, skipped } = findThermalSensors(this.root);
     if (sensors.length === 0) {
       const skippedNote =
         skipped.length > 0 ? ` (${skipped.length} sensor(s) exist but do not read now)` : '';
-      return this.unavailable(
-        `no readable temperature sensor: /sys/class/thermal has no thermal_zone* and /sys/class/hwmon no temp*_input${skippedNote} (usual in VMs)`,
-      );
+      return `no readable temperature sensor: /sys/class/thermal has no thermal_zone* and /sys/class/hwmon no temp*_input${skippedNote} (usual in VMs)`;
     }
-    for (const sensor of sensors) this.poll(sensor.key, sensor.path);
-    this.info = { sensors: sensors.map(({ path: _path, ...sensor }) => sensor) };
-    return { id: this.id, available: true, details: { sensors: this.info.sensors, skipped } };
+    const info = { sensors: sensors.map(({ path: _path, ...sensor }) => sensor) };
+    return {
+      files: sensors.map((sensor) => [sensor.key, sensor.path]),
+      info,
+      details: { sensors: info.sensors, skipped },
+    };
   }
 
   /** Millidegrees to °C; a sensor reading at or below the disabled mark is left out. */
