@@ -267,7 +267,7 @@ export function register(command: Command): void {
             );
           process.stderr.write(`reports written to ${outDir}\n`);
         }
-        await printResult(flags.json, jsonDocument('tune-result', { studyId, ...record }), () => {
+        await printResult(flags.json, jsonDocument('tune', { studyId, ...record }), () => {
           const rows = leaderboardRows(record);
           return `${[
             ...tuneSummaryLines(record),

@@ -16,7 +16,7 @@ const DOCUMENT_VERSIONS = {
   'zoo-models': 1,
   history: 1,
   'study-diff': 1,
-  'tune-result': 1,
+  tune: 1,
   'optimize-report': 1,
   'fidelity-report': 1,
   'fleet-submission': 1,
