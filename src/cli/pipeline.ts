@@ -17,6 +17,7 @@ import {
 import { DROP_POLICIES, type DropPolicy, type RealtimeSettings } from '../pipelines/realtime.js';
 import { SMOOTHING_METHODS, type SmoothingMethod } from '../pipelines/segments.js';
 import { jsonDocument } from '../report/documents.js';
+import type * as PipelineTables from '../report/pipeline-table.js';
 import { dropUndefined } from '../util/objects.js';
 import {
   choiceFlag,
@@ -227,28 +228,23 @@ export function register(command: Command): void {
     .option('--repeat <n>', 'passes over the images (default 1)', intFlag('--repeat', 1))
     .action((flags: ImageFlags) => {
       const progress = process.stderr.isTTY && !jsonToStdout(flags.json);
-      return runPipeline(flags, async () => {
-        const [{ runImagePipeline }, { formatImagePipelineResult }] = await Promise.all([
-          import('../pipelines/image-pipeline.js'),
-          import('../report/pipeline-table.js'),
-        ]);
-        return {
-          run: (common) =>
-            runImagePipeline({
-              ...common,
-              inputs: flags.images,
-              batch: flags.batch,
-              preprocess: { ...common.preprocess, layout: flags.layout },
-              repeat: flags.repeat,
-              realtime: realtimeFlags(flags, 30) as (Partial<RealtimeSettings> & { fps: number }) | undefined,
-              onProgress: progress
-                ? (done, total) => process.stderr.write(`\r${done}/${total} images`)
-                : undefined,
-            }).finally(() => {
-              if (progress) process.stderr.write('\r\x1b[K');
-            }),
-          format: formatImagePipelineResult,
-        };
+      return runPipeline(flags, {
+        load: () => import('../pipelines/image-pipeline.js'),
+        run: ({ runImagePipeline }, common) =>
+          runImagePipeline({
+            ...common,
+            inputs: flags.images,
+            batch: flags.batch,
+            preprocess: { ...common.preprocess, layout: flags.layout },
+            repeat: flags.repeat,
+            realtime: realtimeFlags(flags, 30) as (Partial<RealtimeSettings> & { fps: number }) | undefined,
+            onProgress: progress
+              ? (done, total) => process.stderr.write(`\r${done}/${total} images`)
+              : undefined,
+          }).finally(() => {
+            if (progress) process.stderr.write('\r\x1b[K');
+          }),
+        format: (tables, result) => tables.formatImagePipelineResult(result),
       });
     });
 
@@ -299,27 +295,22 @@ export function register(command: Command): void {
       intFlag('--decode-timeout-ms', 1),
     )
     .action((flags: VideoFlags) =>
-      runPipeline(flags, async () => {
-        const [{ runVideoPipeline }, { formatVideoPipelineResult }] = await Promise.all([
-          import('../pipelines/video-pipeline.js'),
-          import('../report/pipeline-table.js'),
-        ]);
-        return {
-          run: (common) =>
-            runVideoPipeline({
-              ...common,
-              videos: flags.video,
-              clip: flags.clip,
-              stride: flags.stride,
-              clipLayout: flags.clipLayout,
-              smoothing: { method: flags.smoothing, window: flags.smoothingWindow, alpha: flags.emaAlpha },
-              segments: { minScore: flags.minScore, minClips: flags.minClips },
-              maxFrames: flags.maxFrames,
-              idleTimeoutMs: flags.decodeTimeoutMs,
-              realtime: realtimeFlags(flags, undefined),
-            }),
-          format: formatVideoPipelineResult,
-        };
+      runPipeline(flags, {
+        load: () => import('../pipelines/video-pipeline.js'),
+        run: ({ runVideoPipeline }, common) =>
+          runVideoPipeline({
+            ...common,
+            videos: flags.video,
+            clip: flags.clip,
+            stride: flags.stride,
+            clipLayout: flags.clipLayout,
+            smoothing: { method: flags.smoothing, window: flags.smoothingWindow, alpha: flags.emaAlpha },
+            segments: { minScore: flags.minScore, minClips: flags.minClips },
+            maxFrames: flags.maxFrames,
+            idleTimeoutMs: flags.decodeTimeoutMs,
+            realtime: realtimeFlags(flags, undefined),
+          }),
+        format: (tables, result) => tables.formatVideoPipelineResult(result),
       }),
     );
 }
@@ -341,27 +332,34 @@ function commonRequest(flags: CommonFlags, model: { path: string; name: string }
   };
 }
 
-interface PipelineCommand<R> {
-  run(common: ReturnType<typeof commonRequest>): Promise<R>;
-  format(result: R): string;
+/** One pipeline as its command runs it: its module (loaded when it runs), the call, the text of its result. */
+interface PipelineCommand<M, R> {
+  load(): Promise<M>;
+  run(pipeline: M, common: ReturnType<typeof commonRequest>): Promise<R>;
+  format(tables: typeof PipelineTables, result: R): string;
 }
 
 /**
- * A pipeline's action: the model resolved and the pipeline run (both loaded only now) under the
- * shared stop handling, then its warnings and its result printed.
+ * A pipeline's action: the model resolved and the pipeline run under the shared stop handling,
+ * then its warnings and its result printed.
  */
 async function runPipeline<
+  M,
   R extends { kind: 'image-pipeline' | 'video-pipeline'; warnings: readonly string[] },
->(flags: CommonFlags, load: () => Promise<PipelineCommand<R>>): Promise<void> {
-  const [{ resolveModel }, pipeline] = await Promise.all([import('../zoo/resolve.js'), load()]);
+>(flags: CommonFlags, command: PipelineCommand<M, R>): Promise<void> {
+  const [{ resolveModel }, pipeline, tables] = await Promise.all([
+    import('../zoo/resolve.js'),
+    command.load(),
+    import('../report/pipeline-table.js'),
+  ]);
   const result = await untilStopped(async (signal) => {
     const model = await resolveModel(flags.model);
     signal.throwIfAborted();
-    return pipeline.run(commonRequest(flags, model, signal));
+    return command.run(pipeline, commonRequest(flags, model, signal));
   });
   for (const w of result.warnings) writeWarning(w);
   await printResult(flags.json, jsonDocument(result.kind, result), () =>
-    printableText(pipeline.format(result)),
+    printableText(command.format(tables, result)),
   );
 }
 
