@@ -1,26 +1,13 @@
 /** `edgebench compare-outputs BASE.onnx OPT.onnx`: how far the optimized model's outputs moved. */
 import type { Command } from 'commander';
-import { parseShapeFlag } from '../onnx/shapes.js';
 import { jsonDocument } from '../report/documents.js';
-import {
-  choiceFlag,
-  collect,
-  intFlag,
-  type JsonFlag,
-  jsonOption,
-  printResult,
-  threadsFlag,
-} from './flags.js';
-import { parsePreprocess } from './optimize.js';
+import { intFlag, type JsonFlag, jsonOption, printResult } from './flags.js';
+import { type ImageInputFlags, imageInputOptions, imageInputsOf, threadsOption } from './shared-options.js';
 
-interface CompareFlags {
+interface CompareFlags extends ImageInputFlags {
   inputs: string;
   count: number;
   labels?: string;
-  shape?: string[];
-  mean?: string;
-  std?: string;
-  fit: 'fill' | 'pad';
   threads?: number;
   json?: JsonFlag;
 }
@@ -31,12 +18,9 @@ export function register(command: Command): void {
     .argument('<optimized>', 'the optimized ONNX model')
     .option('--inputs <source>', 'synthetic, a folder of images or .npy/.pb tensors, or a video', 'synthetic')
     .option('--count <n>', 'samples to compare', intFlag('--count', 1), 16)
-    .option('--labels <dir>', 'labelled folder (one subfolder of images per class): accuracy of both')
-    .option('--shape <name=dims>', 'input shape for symbolic dimensions (repeatable)', collect)
-    .option('--mean <r,g,b>', 'image normalization mean (default ImageNet)')
-    .option('--std <r,g,b>', 'image normalization std (default ImageNet)')
-    .option('--fit <mode>', 'image resize: fill | pad', choiceFlag('--fit', ['fill', 'pad'] as const), 'fill')
-    .option('--threads <n>', 'intra-op threads (0 = onnxruntime decides)', threadsFlag('--threads'))
+    .option('--labels <dir>', 'labelled folder (one subfolder of images per class): accuracy of both');
+  imageInputOptions(command)
+    .addOption(threadsOption())
     .option('--debug', 'show stack traces for errors')
     .action(async (baseArg: string, optArg: string, flags: CompareFlags) => {
       const [{ resolveModel }, { compareOutputs }, { formatFidelity, infinityAsText }] = await Promise.all([
@@ -49,8 +33,7 @@ export function register(command: Command): void {
         inputs: flags.inputs,
         count: flags.count,
         labels: flags.labels,
-        shapes: Object.fromEntries((flags.shape ?? []).map(parseShapeFlag)),
-        preprocess: parsePreprocess(flags),
+        ...imageInputsOf(flags),
         threads: flags.threads,
       });
       await printResult(

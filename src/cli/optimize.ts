@@ -1,14 +1,8 @@
 /** `edgebench optimize MODEL --recipe NAME[,NAME…] -o OUT.onnx`: apply recipes, write, check fidelity. */
 import type { Command } from 'commander';
 import { UserError } from '../errors.js';
-import { parseShapeFlag } from '../onnx/shapes.js';
 import { RECIPES } from '../optimize/recipes.js';
-import {
-  CALIBRATION_METHODS,
-  type CalibrationMethod,
-  IMAGENET_PREPROCESS,
-  type ImagePreprocess,
-} from '../optimize/settings.js';
+import { CALIBRATION_METHODS, type CalibrationMethod } from '../optimize/settings.js';
 import { jsonDocument } from '../report/documents.js';
 import {
   choiceFlag,
@@ -20,9 +14,15 @@ import {
   numberFlag,
   printResult,
 } from './flags.js';
+import {
+  calibrationOptions,
+  type ImageInputFlags,
+  imageInputOptions,
+  imageInputsOf,
+} from './shared-options.js';
 import { printableLine, writeWarning } from './terminal.js';
 
-interface OptimizeFlags {
+interface OptimizeFlags extends ImageInputFlags {
   recipe: string;
   output: string;
   calib: string;
@@ -37,10 +37,6 @@ interface OptimizeFlags {
   dynamicConv?: boolean;
   fp16Keep?: string[];
   fp16KeepSoftmax?: boolean;
-  shape?: string[];
-  mean?: string;
-  std?: string;
-  fit: 'fill' | 'pad';
   fidelity: boolean;
   opsetUpgrade: boolean;
   fidelityInputs?: string;
@@ -56,13 +52,8 @@ export function register(command: Command): void {
       '--recipe <names>',
       `recipes, comma-separated, applied left to right:\n${RECIPES.map((r) => `  ${r.name}: ${r.description}`).join('\n')}`,
     )
-    .requiredOption('-o, --output <file>', 'where to write the optimized model (never the input)')
-    .option(
-      '--calib <source>',
-      'calibration data: a folder of images or .npy/.pb tensors, a video, or synthetic',
-      'synthetic',
-    )
-    .option('--calib-count <n>', 'calibration samples', intFlag('--calib-count', 1), 16)
+    .requiredOption('-o, --output <file>', 'where to write the optimized model (never the input)');
+  calibrationOptions(command)
     .option(
       '--calib-method <method>',
       CALIBRATION_METHODS.join('|'),
@@ -94,20 +85,11 @@ export function register(command: Command): void {
     .option('--exclude <node>', 'node name to keep in float (repeatable)', collect)
     .option('--dynamic-conv', 'int8-dynamic: also quantize Conv (ConvInteger; often slower on CPU)')
     .option('--fp16-keep <op>', 'fp16: op type to keep in float32 (repeatable)', collect)
-    .option('--fp16-keep-softmax', 'fp16: keep Softmax in float32')
-    .option(
-      '--shape <name=dims>',
-      'input shape for symbolic dimensions, e.g. x=1x3x48x192 (repeatable)',
-      collect,
-    )
-    .option('--mean <r,g,b>', 'image normalization mean (default ImageNet)')
-    .option('--std <r,g,b>', 'image normalization std (default ImageNet)')
-    .option(
-      '--fit <mode>',
-      'image resize: fill (to H×W) | pad (to height H keeping aspect, right-padded)',
-      choiceFlag('--fit', ['fill', 'pad'] as const),
-      'fill',
-    )
+    .option('--fp16-keep-softmax', 'fp16: keep Softmax in float32');
+  imageInputOptions(command, {
+    shape: 'input shape for symbolic dimensions, e.g. x=1x3x48x192 (repeatable)',
+    fit: 'image resize: fill (to H×W) | pad (to height H keeping aspect, right-padded)',
+  })
     .option('--no-fidelity', 'skip the fidelity check')
     .option(
       '--no-opset-upgrade',
@@ -130,7 +112,7 @@ export function register(command: Command): void {
         import('../optimize/format.js'),
       ]);
       const model = await resolveModel(modelArg);
-      const preprocess = parsePreprocess(flags);
+      const { preprocess, shapes } = imageInputsOf(flags);
       const report = await optimize({
         input: model.path,
         output: flags.output,
@@ -142,7 +124,7 @@ export function register(command: Command): void {
           percentile: flags.percentile,
           preprocess,
         },
-        shapes: Object.fromEntries((flags.shape ?? []).map(parseShapeFlag)),
+        shapes,
         activationType: flags.activationType,
         perChannel: !flags.perTensor,
         reduceRange: flags.reduceRange ?? 'auto',
@@ -164,26 +146,4 @@ export function register(command: Command): void {
         infinityAsText,
       );
     });
-}
-
-/** --mean/--std/--fit into image pre-processing (ImageNet's by default). */
-export function parsePreprocess(flags: {
-  mean?: string;
-  std?: string;
-  fit?: 'fill' | 'pad';
-}): ImagePreprocess {
-  const triple = (flag: string, text: string | undefined, fallback: [number, number, number]) => {
-    if (text === undefined) return fallback;
-    const values = text.split(',').map(Number);
-    if (values.length === 1 && Number.isFinite(values[0]))
-      return [values[0], values[0], values[0]] as [number, number, number];
-    if (values.length !== 3 || values.some((v) => !Number.isFinite(v)))
-      throw new UserError(
-        `${flag} takes three numbers (R,G,B) or one, e.g. ${flag} 0.5,0.5,0.5; got '${text}'`,
-      );
-    return values as [number, number, number];
-  };
-  const std = triple('--std', flags.std, IMAGENET_PREPROCESS.std);
-  if (std.some((s) => s === 0)) throw new UserError('--std values must not be 0');
-  return { mean: triple('--mean', flags.mean, IMAGENET_PREPROCESS.mean), std, fit: flags.fit ?? 'fill' };
 }

@@ -1,6 +1,6 @@
 /** `edgebench pipeline image|video`: real files through decode, preprocess, inference and postprocess, every stage timed. */
 import type { Command } from 'commander';
-import { ORT_EXECUTION_PROVIDERS, type OrtEngineOptions } from '../engines/ort-options.js';
+import type { OrtEngineOptions } from '../engines/ort-options.js';
 import { InterruptedError, isInterruptedError, UserError } from '../errors.js';
 import { CLIP_LAYOUTS, type ClipLayout } from '../pipelines/model-input.js';
 import { SOFTMAX_MODES, type SoftmaxMode } from '../pipelines/postprocess.js';
@@ -17,6 +17,7 @@ import {
 import { DROP_POLICIES, type DropPolicy, type RealtimeSettings } from '../pipelines/realtime.js';
 import { SMOOTHING_METHODS, type SmoothingMethod } from '../pipelines/segments.js';
 import { jsonDocument } from '../report/documents.js';
+import type * as PipelineTables from '../report/pipeline-table.js';
 import { dropUndefined } from '../util/objects.js';
 import {
   choiceFlag,
@@ -26,8 +27,8 @@ import {
   jsonToStdout,
   numberFlag,
   printResult,
-  threadsFlag,
 } from './flags.js';
+import { executionProviderOption, threadsOption } from './shared-options.js';
 import { handleStopSignals } from './shutdown.js';
 import { printableText, writeWarning } from './terminal.js';
 
@@ -79,13 +80,8 @@ interface VideoFlags extends CommonFlags {
 function commonOptions(cmd: Command): Command {
   return jsonOption(cmd, 'the full result')
     .requiredOption('--model <model>', 'ONNX file path, or zoo:NAME[?classes=N&input=DIMS]')
-    .option(
-      '--ep <provider>',
-      `execution provider: ${ORT_EXECUTION_PROVIDERS.join('|')}`,
-      choiceFlag('--ep', ORT_EXECUTION_PROVIDERS),
-      'cpu',
-    )
-    .option('--threads <n>', 'intra-op threads (0 = onnxruntime decides)', threadsFlag('--threads'))
+    .addOption(executionProviderOption())
+    .addOption(threadsOption())
     .option(
       '--no-opset-upgrade',
       'do not upgrade a model whose opset onnxruntime cannot run (below 7) in memory; fail instead',
@@ -197,15 +193,6 @@ function realtimeFlags(
   });
 }
 
-async function emit(
-  result: { kind: 'image-pipeline' | 'video-pipeline'; warnings: readonly string[] },
-  text: () => string,
-  json: JsonFlag,
-): Promise<void> {
-  for (const w of result.warnings) writeWarning(w);
-  await printResult(json, jsonDocument(result.kind, result), () => printableText(text()));
-}
-
 function engineFlags(flags: CommonFlags): Partial<OrtEngineOptions> {
   return dropUndefined({
     executionProvider: flags.ep,
@@ -239,40 +226,26 @@ export function register(command: Command): void {
       intFlag('--batch', 1),
     )
     .option('--repeat <n>', 'passes over the images (default 1)', intFlag('--repeat', 1))
-    .action(async (flags: ImageFlags) => {
+    .action((flags: ImageFlags) => {
       const progress = process.stderr.isTTY && !jsonToStdout(flags.json);
-      const [{ resolveModel }, { runImagePipeline }, { formatImagePipelineResult }] = await Promise.all([
-        import('../zoo/resolve.js'),
-        import('../pipelines/image-pipeline.js'),
-        import('../report/pipeline-table.js'),
-      ]);
-      const result = await untilStopped(async (signal) => {
-        const model = await resolveModel(flags.model);
-        signal.throwIfAborted();
-        return runImagePipeline({
-          modelPath: model.path,
-          modelName: model.name,
-          engine: engineFlags(flags),
-          inputs: flags.images,
-          batch: flags.batch,
-          size: flags.size !== undefined ? parseSize('--size', flags.size) : undefined,
-          preprocess: { ...preprocessFlags(flags), layout: flags.layout },
-          labelsFile: flags.labels,
-          topK: flags.topK,
-          softmax: flags.softmax,
-          warmupRuns: flags.warmup,
-          repeat: flags.repeat,
-          realtime: realtimeFlags(flags, 30) as (Partial<RealtimeSettings> & { fps: number }) | undefined,
-          requested: { ...flags },
-          onProgress: progress
-            ? (done, total) => process.stderr.write(`\r${done}/${total} images`)
-            : undefined,
-          signal,
-        }).finally(() => {
-          if (progress) process.stderr.write('\r\x1b[K');
-        });
+      return runPipeline(flags, {
+        load: () => import('../pipelines/image-pipeline.js'),
+        run: ({ runImagePipeline }, common) =>
+          runImagePipeline({
+            ...common,
+            inputs: flags.images,
+            batch: flags.batch,
+            preprocess: { ...common.preprocess, layout: flags.layout },
+            repeat: flags.repeat,
+            realtime: realtimeFlags(flags, 30) as (Partial<RealtimeSettings> & { fps: number }) | undefined,
+            onProgress: progress
+              ? (done, total) => process.stderr.write(`\r${done}/${total} images`)
+              : undefined,
+          }).finally(() => {
+            if (progress) process.stderr.write('\r\x1b[K');
+          }),
+        format: (tables, result) => tables.formatImagePipelineResult(result),
       });
-      await emit(result, () => formatImagePipelineResult(result), flags.json);
     });
 
   commonOptions(
@@ -321,40 +294,73 @@ export function register(command: Command): void {
       'give up on a video when ffmpeg sends nothing for this long (default 20000)',
       intFlag('--decode-timeout-ms', 1),
     )
-    .action(async (flags: VideoFlags) => {
-      const [{ resolveModel }, { runVideoPipeline }, { formatVideoPipelineResult }] = await Promise.all([
-        import('../zoo/resolve.js'),
-        import('../pipelines/video-pipeline.js'),
-        import('../report/pipeline-table.js'),
-      ]);
-      const result = await untilStopped(async (signal) => {
-        const model = await resolveModel(flags.model);
-        signal.throwIfAborted();
-        return runVideoPipeline({
-          modelPath: model.path,
-          modelName: model.name,
-          engine: engineFlags(flags),
-          videos: flags.video,
-          clip: flags.clip,
-          stride: flags.stride,
-          clipLayout: flags.clipLayout,
-          size: flags.size !== undefined ? parseSize('--size', flags.size) : undefined,
-          preprocess: preprocessFlags(flags),
-          labelsFile: flags.labels,
-          topK: flags.topK,
-          softmax: flags.softmax,
-          smoothing: { method: flags.smoothing, window: flags.smoothingWindow, alpha: flags.emaAlpha },
-          segments: { minScore: flags.minScore, minClips: flags.minClips },
-          warmupRuns: flags.warmup,
-          maxFrames: flags.maxFrames,
-          idleTimeoutMs: flags.decodeTimeoutMs,
-          realtime: realtimeFlags(flags, undefined),
-          requested: { ...flags },
-          signal,
-        });
-      });
-      await emit(result, () => formatVideoPipelineResult(result), flags.json);
-    });
+    .action((flags: VideoFlags) =>
+      runPipeline(flags, {
+        load: () => import('../pipelines/video-pipeline.js'),
+        run: ({ runVideoPipeline }, common) =>
+          runVideoPipeline({
+            ...common,
+            videos: flags.video,
+            clip: flags.clip,
+            stride: flags.stride,
+            clipLayout: flags.clipLayout,
+            smoothing: { method: flags.smoothing, window: flags.smoothingWindow, alpha: flags.emaAlpha },
+            segments: { minScore: flags.minScore, minClips: flags.minClips },
+            maxFrames: flags.maxFrames,
+            idleTimeoutMs: flags.decodeTimeoutMs,
+            realtime: realtimeFlags(flags, undefined),
+          }),
+        format: (tables, result) => tables.formatVideoPipelineResult(result),
+      }),
+    );
+}
+
+/** What both pipelines take from the common flags, for the resolved model. */
+function commonRequest(flags: CommonFlags, model: { path: string; name: string }, signal: AbortSignal) {
+  return {
+    modelPath: model.path,
+    modelName: model.name,
+    engine: engineFlags(flags),
+    size: flags.size !== undefined ? parseSize('--size', flags.size) : undefined,
+    preprocess: preprocessFlags(flags),
+    labelsFile: flags.labels,
+    topK: flags.topK,
+    softmax: flags.softmax,
+    warmupRuns: flags.warmup,
+    requested: { ...flags },
+    signal,
+  };
+}
+
+/** One pipeline as its command runs it: its module (loaded when it runs), the call, the text of its result. */
+interface PipelineCommand<M, R> {
+  load(): Promise<M>;
+  run(pipeline: M, common: ReturnType<typeof commonRequest>): Promise<R>;
+  format(tables: typeof PipelineTables, result: R): string;
+}
+
+/**
+ * A pipeline's action: the model resolved and the pipeline run under the shared stop handling,
+ * then its warnings and its result printed.
+ */
+async function runPipeline<
+  M,
+  R extends { kind: 'image-pipeline' | 'video-pipeline'; warnings: readonly string[] },
+>(flags: CommonFlags, command: PipelineCommand<M, R>): Promise<void> {
+  const [{ resolveModel }, pipeline, tables] = await Promise.all([
+    import('../zoo/resolve.js'),
+    command.load(),
+    import('../report/pipeline-table.js'),
+  ]);
+  const result = await untilStopped(async (signal) => {
+    const model = await resolveModel(flags.model);
+    signal.throwIfAborted();
+    return command.run(pipeline, commonRequest(flags, model, signal));
+  });
+  for (const w of result.warnings) writeWarning(w);
+  await printResult(flags.json, jsonDocument(result.kind, result), () =>
+    printableText(command.format(tables, result)),
+  );
 }
 
 /**

@@ -4,12 +4,7 @@ import type { LoopHooks, LoopPhase } from '../core/loop.js';
 import { DEFAULT_STOP_RULES, type StopRules, stopRuleConflicts } from '../core/settings.js';
 import { EXTERNAL_PRECISIONS, type ExternalPrecision } from '../engines/external-precisions.js';
 import { ENGINE_NAMES } from '../engines/names.js';
-import {
-  EXECUTION_MODES,
-  GRAPH_OPT_LEVELS,
-  ORT_EXECUTION_PROVIDERS,
-  type OrtEngineOptions,
-} from '../engines/ort-options.js';
+import { EXECUTION_MODES, GRAPH_OPT_LEVELS, type OrtEngineOptions } from '../engines/ort-options.js';
 import { InterruptedError, isInterruptedError, UserError } from '../errors.js';
 import { checkExportTarget } from '../inputs/export-outputs.js';
 import type { ScenarioRequest } from '../measure/scenarios/index.js';
@@ -30,10 +25,18 @@ import {
   printResult,
   threadsFlag,
 } from './flags.js';
+import {
+  executionProviderOption,
+  type StopRuleFlags,
+  stopRuleFlag,
+  stopRuleOptions,
+  stopRulesOf,
+  threadsOption,
+} from './shared-options.js';
 import { handleStopSignals } from './shutdown.js';
 import { printableText, writeWarning } from './terminal.js';
 
-interface RunFlags {
+interface RunFlags extends StopRuleFlags {
   engine: string;
   python?: string;
   trtexec?: string;
@@ -48,13 +51,6 @@ interface RunFlags {
   shape?: string[];
   input?: string[];
   seed?: number;
-  warmupTime?: number;
-  warmupCount?: number;
-  minTime?: number;
-  minCount?: number;
-  maxCount?: number;
-  maxTime?: number;
-  relCi?: number;
   deadlineMs?: number;
   telemetryInterval: number;
   gridIntensity?: number;
@@ -108,13 +104,8 @@ export function register(command: Command): void {
       `torch (fp32|fp16) and trtexec (${EXTERNAL_PRECISIONS.join('|')}): what the engine builds or runs in`,
       choiceFlag('--precision', EXTERNAL_PRECISIONS),
     )
-    .option(
-      '--ep <provider>',
-      `execution provider: ${ORT_EXECUTION_PROVIDERS.join('|')}`,
-      choiceFlag('--ep', ORT_EXECUTION_PROVIDERS),
-      'cpu',
-    )
-    .option('--threads <n>', 'intra-op threads (0 = onnxruntime decides)', threadsFlag('--threads'))
+    .addOption(executionProviderOption())
+    .addOption(threadsOption())
     .option(
       '--inter-op-threads <n>',
       'inter-op threads (parallel execution mode)',
@@ -152,22 +143,16 @@ export function register(command: Command): void {
       'input tensor from a .npy or .pb file, or a value for a scalar/1-D input, e.g. sr=16000 (repeatable)',
       collect,
     )
-    .option('--seed <n>', 'seed for synthetic inputs', intFlag('--seed'))
-    .option('--warmup-time <ms>', 'minimum warm-up time in ms', numberFlag('--warmup-time'))
-    .option('--warmup-count <n>', 'minimum warm-up runs', intFlag('--warmup-count'))
-    .option('--min-time <ms>', 'minimum steady-state time in ms', numberFlag('--min-time'))
-    .option('--min-count <n>', 'minimum steady-state runs', intFlag('--min-count'))
-    .option('--max-count <n>', 'maximum steady-state runs (0 = unbounded)', intFlag('--max-count'))
-    .option(
-      '--max-time <ms>',
-      'maximum steady-state time in ms, also caps warm-up (0 = unbounded)',
-      numberFlag('--max-time'),
-    )
-    .option(
-      '--rel-ci <fraction>',
-      'stop once the 95% CI of the median is within this fraction of it (0 = off)',
-      numberFlag('--rel-ci'),
-    )
+    .option('--seed <n>', 'seed for synthetic inputs', intFlag('--seed'));
+  stopRuleOptions(command, {
+    warmupTimeMs: 'minimum warm-up time in ms',
+    warmupCount: 'minimum warm-up runs',
+    minTimeMs: 'minimum steady-state time in ms',
+    minCount: 'minimum steady-state runs',
+    maxCount: 'maximum steady-state runs (0 = unbounded)',
+    maxTimeMs: 'maximum steady-state time in ms, also caps warm-up (0 = unbounded)',
+    relCi: 'stop once the 95% CI of the median is within this fraction of it (0 = off)',
+  })
     .option(
       '--deadline-ms <ms>',
       'report the fraction of runs slower than this deadline',
@@ -237,15 +222,7 @@ export function register(command: Command): void {
     .action(async (model: string, flags: RunFlags, command: Command) => {
       const shapes = Object.fromEntries((flags.shape ?? []).map(parseShapeFlag));
       const inputFiles = Object.fromEntries((flags.input ?? []).map(parseInputFlag));
-      const stopRules: Partial<StopRules> = dropUndefined({
-        warmupTimeMs: flags.warmupTime,
-        warmupCount: flags.warmupCount,
-        minTimeMs: flags.minTime,
-        minCount: flags.minCount,
-        maxCount: flags.maxCount,
-        maxTimeMs: flags.maxTime,
-        relCi: flags.relCi,
-      });
+      const stopRules = stopRulesOf(flags);
       if (stopRules.relCi !== undefined && stopRules.relCi >= 1)
         throw new UserError(`--rel-ci is a fraction below 1 (e.g. 0.01 for ±1%), got ${stopRules.relCi}`);
       checkMinimumsUnderCaps(stopRules);
@@ -477,20 +454,10 @@ function givenFlags(flags: RunFlags, command: Command): Partial<RunFlags> {
   ) as Partial<RunFlags>;
 }
 
-const STOP_RULE_FLAGS: Readonly<Record<keyof StopRules, string>> = {
-  warmupTimeMs: '--warmup-time',
-  warmupCount: '--warmup-count',
-  minTimeMs: '--min-time',
-  minCount: '--min-count',
-  maxCount: '--max-count',
-  maxTimeMs: '--max-time',
-  relCi: '--rel-ci',
-};
-
 /** A minimum (or warm-up) above its cap would be silently cut short: refuse it and say which flag to raise. */
 function checkMinimumsUnderCaps(rules: Partial<StopRules>): void {
   const [problem] = stopRuleConflicts(rules, DEFAULT_STOP_RULES, {
-    name: (key) => STOP_RULE_FLAGS[key],
+    name: stopRuleFlag,
     unit: 'the run',
     zeroCap: '0 = unbounded',
     defaultCap: '(the default cap)',

@@ -14,7 +14,6 @@ import {
   type OrtExecutionProvider,
 } from '../engines/ort-options.js';
 import { UserError } from '../errors.js';
-import { parseShapeFlag } from '../onnx/shapes.js';
 import type { QuantType } from '../optimize/quantize/quant-math.js';
 import { CALIBRATION_METHODS, type CalibrationMethod } from '../optimize/settings.js';
 import { jsonDocument } from '../report/documents.js';
@@ -32,9 +31,17 @@ import {
   numberFlag,
   printResult,
 } from './flags.js';
-import { parsePreprocess } from './optimize.js';
+import {
+  calibrationOptions,
+  type ImageInputFlags,
+  imageInputOptions,
+  imageInputsOf,
+  type StopRuleFlags,
+  stopRuleOptions,
+  stopRulesOf,
+} from './shared-options.js';
 
-interface TuneFlags {
+interface TuneFlags extends ImageInputFlags, StopRuleFlags {
   output?: string;
   objective: Objective;
   deadlineMs?: number;
@@ -44,10 +51,6 @@ interface TuneFlags {
   inputs?: string;
   count: number;
   labels?: string;
-  shape?: string[];
-  mean?: string;
-  std?: string;
-  fit: 'fill' | 'pad';
   timeBudget?: number;
   maxRounds: number;
   minRounds: number;
@@ -59,10 +62,6 @@ interface TuneFlags {
   eps?: string;
   batches?: string;
   race: boolean;
-  warmupTime?: number;
-  minTime?: number;
-  minCount?: number;
-  maxTime?: number;
   confidence?: number;
   store?: string;
   out?: string;
@@ -112,13 +111,8 @@ export function register(command: Command): void {
       '--budget <clauses>',
       'fidelity budget, comma-separated or repeated: top1>=99%, top5>=…, snr>=30db, cos>=0.999, maxabs<=1e-2, meanabs<=…, accuracy-drop<=1pt (default snr>=20db, plus top1>=99% for a classifier checked on real data)',
       collect,
-    )
-    .option(
-      '--calib <source>',
-      'calibration data: a folder of images or .npy/.pb tensors, a video, or synthetic',
-      'synthetic',
-    )
-    .option('--calib-count <n>', 'calibration samples', intFlag('--calib-count', 1), 16)
+    );
+  calibrationOptions(command)
     .option(
       '--inputs <source>',
       'fidelity data (default: the calibration data when it is real, else synthetic)',
@@ -127,11 +121,8 @@ export function register(command: Command): void {
     .option(
       '--labels <dir>',
       'labelled folder (one subfolder of images per class): accuracy, and accuracy-drop clauses',
-    )
-    .option('--shape <name=dims>', 'input shape for symbolic dimensions (repeatable)', collect)
-    .option('--mean <r,g,b>', 'image normalization mean (default ImageNet)')
-    .option('--std <r,g,b>', 'image normalization std (default ImageNet)')
-    .option('--fit <mode>', 'image resize: fill | pad', choiceFlag('--fit', ['fill', 'pad'] as const), 'fill')
+    );
+  imageInputOptions(command)
     .option(
       '--time-budget <duration>',
       'how long the race may take: 300 (seconds), 90s, 5m (default 5m)',
@@ -155,15 +146,17 @@ export function register(command: Command): void {
       '--batches <list>',
       'batch sizes (default 1; 1,2,4,8 for --objective throughput when the batch is free)',
     )
-    .option('--no-race', 'measure every candidate in every round (no elimination), to compare with racing')
-    .option('--warmup-time <ms>', 'warm-up per measurement (default 200)', numberFlag('--warmup-time'))
-    .option('--min-time <ms>', 'steady state per measurement (default 500)', numberFlag('--min-time'))
-    .option('--min-count <n>', 'runs per measurement at least (default 10)', intFlag('--min-count', 1))
-    .option(
-      '--max-time <ms>',
-      'steady state per measurement at most (default 5000)',
-      numberFlag('--max-time'),
-    )
+    .option('--no-race', 'measure every candidate in every round (no elimination), to compare with racing');
+  stopRuleOptions(
+    command,
+    {
+      warmupTimeMs: 'warm-up per measurement (default 200)',
+      minTimeMs: 'steady state per measurement (default 500)',
+      minCount: 'runs per measurement at least (default 10)',
+      maxTimeMs: 'steady state per measurement at most (default 5000)',
+    },
+    { minCount: 1 },
+  )
     .option('--confidence <c>', 'coverage of the ratio CIs (default 0.95)', numberFlag('--confidence'))
     .option('--store <file>', 'SQLite store (default $EDGEBENCH_STORE or ~/.edgebench/edgebench.db)')
     .option('--out <dir>', 'also write the reports (md, csv, json, html) to this folder')
@@ -195,12 +188,7 @@ export function register(command: Command): void {
         ...(eps ? { eps } : {}),
         ...(flags.batches ? { batches: integers('--batches', flags.batches) } : {}),
       };
-      const stopRules = {
-        ...(flags.warmupTime !== undefined ? { warmupTimeMs: flags.warmupTime } : {}),
-        ...(flags.minTime !== undefined ? { minTimeMs: flags.minTime } : {}),
-        ...(flags.minCount !== undefined ? { minCount: flags.minCount } : {}),
-        ...(flags.maxTime !== undefined ? { maxTimeMs: flags.maxTime } : {}),
-      };
+      const stopRules = stopRulesOf(flags);
       const [
         { tune },
         { openStore },
@@ -240,8 +228,7 @@ export function register(command: Command): void {
           ...(flags.inputs ? { inputs: flags.inputs } : {}),
           fidelityCount: flags.count,
           ...(flags.labels ? { labels: flags.labels } : {}),
-          shapes: Object.fromEntries((flags.shape ?? []).map(parseShapeFlag)),
-          preprocess: parsePreprocess(flags),
+          ...imageInputsOf(flags),
           space,
           ...(flags.timeBudget !== undefined ? { timeBudgetMs: flags.timeBudget } : {}),
           maxRounds: flags.maxRounds,

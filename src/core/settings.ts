@@ -19,19 +19,38 @@ export interface StopRules {
   relCi: number;
 }
 
+/** What a measurement is for: its stop rules default by it (see STOP_RULE_DEFAULTS). */
+export type StopRulePurpose = 'run' | 'study' | 'tune';
+
 /**
- * Defaults that suit a 1-ms and a 1-s model alike: warm-up ≥ 0.5 s and ≥ 5 runs, steady state ≥ 3 s and ≥ 10
- * runs (or sooner, once the median is known to ±1% from ≥ 100 runs over ≥ 1 s), never more than 60 s.
+ * Each rule's default by purpose, side by side. `run` stands alone, so it suits a 1-ms and a 1-s
+ * model alike: warm-up ≥ 0.5 s and ≥ 5 runs, steady state ≥ 3 s and ≥ 10 runs (or sooner, once the
+ * median is known to ±1% from ≥ 100 runs over ≥ 1 s), never more than 60 s. A study's round and a
+ * tune race's measurement are short, because rounds repeat and candidates are many; they have no
+ * precision rule, since the spread is judged across rounds.
  */
-export const DEFAULT_STOP_RULES: Readonly<StopRules> = Object.freeze({
-  warmupTimeMs: 500,
-  warmupCount: 5,
-  minTimeMs: 3000,
-  minCount: 10,
-  maxCount: 0,
-  maxTimeMs: 60_000,
-  relCi: 0.01,
-});
+const STOP_RULE_DEFAULTS: {
+  readonly [K in keyof StopRules]: readonly [run: number, study: number, tune: number];
+} = {
+  warmupTimeMs: [500, 300, 200],
+  warmupCount: [5, 5, 3],
+  minTimeMs: [3000, 1000, 500],
+  minCount: [10, 20, 10],
+  maxCount: [0, 0, 0],
+  maxTimeMs: [60_000, 10_000, 5000],
+  relCi: [0.01, 0, 0],
+};
+
+const PURPOSE_COLUMN: Readonly<Record<StopRulePurpose, 0 | 1 | 2>> = { run: 0, study: 1, tune: 2 };
+
+/** The default stop rules of one purpose (a column of STOP_RULE_DEFAULTS). */
+export function defaultStopRules(purpose: StopRulePurpose): Readonly<StopRules> {
+  const column = PURPOSE_COLUMN[purpose];
+  const entries = Object.entries(STOP_RULE_DEFAULTS).map(([key, values]) => [key, values[column]]);
+  return Object.freeze(Object.fromEntries(entries) as StopRules);
+}
+
+export const DEFAULT_STOP_RULES: Readonly<StopRules> = defaultStopRules('run');
 
 /**
  * The precision rule is only trusted with at least this many samples and this much time: the CI of a

@@ -230,84 +230,93 @@ export function planStudy(spec: StudySpec, options: PlanOptions = {}): StudyPlan
   const stopRules: StopRules = { ...STUDY_STOP_RULES, ...spec.stopRules };
   const variants: PlannedVariant[] = [];
   const groups: PlannedGroup[] = [];
+  /** One group and its variants, the baseline first (the others are compared with it). */
+  const addGroup = (
+    model: PlannedModel,
+    at: { groupEp: string; threads: number; batch: number; scenario: string },
+    members: ReadonlyArray<{
+      label: string;
+      role: 'baseline' | 'optimized';
+      recipes: string[];
+      graphOptLevel: string;
+      ep: string;
+      settings: Record<string, unknown>;
+    }>,
+  ) => {
+    const { threads, batch, scenario } = at;
+    const group: PlannedGroup = {
+      key: groupKeyOf(model.name, at.groupEp, threads, batch, scenario),
+      model,
+      variantKeys: [],
+    };
+    const baseKey = variantKey(model.name, members[0].label, members[0].ep, threads, batch, scenario);
+    for (const { label, role, recipes, graphOptLevel, ep, settings } of members) {
+      const key = variantKey(model.name, label, ep, threads, batch, scenario);
+      variants.push({
+        key,
+        groupKey: group.key,
+        position: variants.length,
+        model: model.name,
+        modelRef: model.ref,
+        label,
+        role,
+        baselineKey: role === 'baseline' ? null : baseKey,
+        recipes,
+        graphOptLevel,
+        ep,
+        threads,
+        batch,
+        scenario,
+        settings: {
+          ...(model.shapes ? { shapes: model.shapes } : {}),
+          stopRules,
+          seed: spec.seed,
+          ...settings,
+        },
+      });
+      group.variantKeys.push(key);
+    }
+    groups.push(group);
+  };
   const { ortEps, external } = studyEngines(spec);
+  const defs = [
+    { def: spec.baseline, role: 'baseline' as const },
+    ...spec.optimized.map((def) => ({ def, role: 'optimized' as const })),
+  ];
   for (const model of models) {
     for (const ep of ortEps)
       for (const threads of spec.threads)
         for (const batch of spec.batches)
           for (const scenario of spec.scenarios) {
-            const groupKey = groupKeyOf(model.name, ep, threads, batch, scenario);
-            const baseKey = variantKey(model.name, spec.baseline.name, ep, threads, batch, scenario);
-            const group: PlannedGroup = { key: groupKey, model, variantKeys: [] };
-            const defs = [
-              { def: spec.baseline, role: 'baseline' as const },
-              ...spec.optimized.map((def) => ({ def, role: 'optimized' as const })),
-            ];
-            for (const { def, role } of defs) {
-              const key = variantKey(model.name, def.name, ep, threads, batch, scenario);
-              variants.push({
-                key,
-                groupKey,
-                position: variants.length,
-                model: model.name,
-                modelRef: model.ref,
+            const request = scenarioRequests.get(scenario);
+            addGroup(
+              model,
+              { groupEp: ep, threads, batch, scenario },
+              defs.map(({ def, role }) => ({
                 label: def.name,
                 role,
-                baselineKey: role === 'baseline' ? null : baseKey,
                 recipes: [...def.recipes],
                 graphOptLevel: def.graphOptLevel,
                 ep,
-                threads,
-                batch,
-                scenario,
-                settings: {
-                  ...(model.shapes ? { shapes: model.shapes } : {}),
-                  stopRules,
-                  seed: spec.seed,
-                  ...(scenarioRequests.get(scenario) ? { scenario: scenarioRequests.get(scenario) } : {}),
-                },
-              });
-              group.variantKeys.push(key);
-            }
-            groups.push(group);
+                settings: request ? { scenario: request } : {},
+              })),
+            );
           }
     if (external.length === 0) continue;
     // The engine group: the engines' own loops, single-stream, threads left to each engine.
-    for (const batch of spec.batches) {
-      const scenario = 'single-stream';
-      const groupKey = groupKeyOf(model.name, ENGINE_GROUP_EP, 0, batch, scenario);
-      const group: PlannedGroup = { key: groupKey, model, variantKeys: [] };
-      const base = external[0];
-      const baseKey = variantKey(model.name, base.label, base.engine, 0, batch, scenario);
-      for (const e of external) {
-        const key = variantKey(model.name, e.label, e.engine, 0, batch, scenario);
-        variants.push({
-          key,
-          groupKey,
-          position: variants.length,
-          model: model.name,
-          modelRef: model.ref,
+    for (const batch of spec.batches)
+      addGroup(
+        model,
+        { groupEp: ENGINE_GROUP_EP, threads: 0, batch, scenario: 'single-stream' },
+        external.map((e) => ({
           label: e.label,
           role: e.role,
-          baselineKey: e.role === 'baseline' ? null : baseKey,
           recipes: [],
           graphOptLevel: 'n/a',
           ep: e.engine,
-          threads: 0,
-          batch,
-          scenario,
-          settings: {
-            ...(model.shapes ? { shapes: model.shapes } : {}),
-            stopRules,
-            seed: spec.seed,
-            engine: e.engine,
-            precision: e.precision,
-          },
-        });
-        group.variantKeys.push(key);
-      }
-      groups.push(group);
-    }
+          settings: { engine: e.engine, precision: e.precision },
+        })),
+      );
   }
   return { spec, models, variants, groups };
 }

@@ -34,7 +34,7 @@ import {
   type Node as YamlNode,
 } from 'yaml';
 import { z } from 'zod';
-import { stopRuleConflicts } from '../core/settings.js';
+import { defaultStopRules, stopRuleConflicts } from '../core/settings.js';
 import { stopRuleFields } from '../core/settings-schema.js';
 import { MEASURING_ENGINE_NAMES } from '../engines/names.js';
 import { GRAPH_OPT_LEVELS, ORT_EXECUTION_PROVIDERS, threadCountProblem } from '../engines/ort-options.js';
@@ -47,15 +47,7 @@ import { parseZooSpec } from '../zoo/resolve.js';
 import { SCENARIO_NAMES } from './scenarios.js';
 
 /** Per-round stop rules of a study: shorter than `run`'s, because rounds repeat. */
-export const STUDY_STOP_RULES = Object.freeze({
-  warmupTimeMs: 300,
-  warmupCount: 5,
-  minTimeMs: 1000,
-  minCount: 20,
-  maxCount: 0,
-  maxTimeMs: 10_000,
-  relCi: 0,
-});
+export const STUDY_STOP_RULES = defaultStopRules('study');
 
 export const DEFAULT_ROUNDS = 3;
 export const DEFAULT_TIMEOUT_MS = 600_000;

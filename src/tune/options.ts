@@ -3,7 +3,7 @@
  * the settings resolved from the options (validated here, before anything runs). Pure.
  */
 
-import type { StopRules } from '../core/settings.js';
+import { defaultStopRules, type StopRules } from '../core/settings.js';
 import { UserError } from '../errors.js';
 import type { ImagePreprocess } from '../optimize/calibration-data.js';
 import type { StoredStudy, StudyStore } from '../store/types.js';
@@ -14,15 +14,7 @@ import { DEFAULT_RACE_SETTINGS, type RaceSettings } from './racing.js';
 import type { SearchSpace } from './space.js';
 
 /** Per-measurement stop rules of a race: short, because rounds repeat and candidates are many. */
-export const TUNE_STOP_RULES: Readonly<StopRules> = Object.freeze({
-  warmupTimeMs: 200,
-  warmupCount: 3,
-  minTimeMs: 500,
-  minCount: 10,
-  maxCount: 0,
-  maxTimeMs: 5000,
-  relCi: 0,
-});
+export const TUNE_STOP_RULES = defaultStopRules('tune');
 
 export const DEFAULT_TIME_BUDGET_MS = 300_000;
 /** Runs per measurement at least for the p99 objective (two samples above the p99 of each round). */
