@@ -110,6 +110,14 @@ function carriedFacts(outer: TensorFacts | undefined, input: ValueInfo): TensorF
   return { dataType: outer?.dataType ?? input.dataType, shape: outer?.shape ?? input.shape };
 }
 
+/** Output facts of a node that runs `body` (Loop, Scan). */
+type BodyOutputs = (
+  node: Node,
+  body: Graph,
+  inputs: (TensorFacts | undefined)[],
+  infer: SubgraphInference,
+) => (TensorFacts | undefined)[];
+
 function ifOutputs(
   node: Node,
   inputs: (TensorFacts | undefined)[],
@@ -126,12 +134,7 @@ function ifOutputs(
   return node.outputs.map((_, i) => mergeBranches(thenOut[i], elseOut[i]));
 }
 
-function loopOutputs(
-  node: Node,
-  body: Graph,
-  inputs: (TensorFacts | undefined)[],
-  infer: SubgraphInference,
-): (TensorFacts | undefined)[] {
+const loopOutputs: BodyOutputs = (node, body, inputs, infer) => {
   const carried = node.inputs.length - 2;
   const bodyInputs = new Map<string, TensorFacts>();
   body.inputs.forEach((input, i) => {
@@ -153,14 +156,9 @@ function loopOutputs(
     results.push({ dataType: f?.dataType, ...(f?.shape ? { shape: [tripDim, ...f.shape] } : {}) });
   }
   return results;
-}
+};
 
-function scanOutputs(
-  node: Node,
-  body: Graph,
-  inputs: (TensorFacts | undefined)[],
-  infer: SubgraphInference,
-): (TensorFacts | undefined)[] {
+const scanOutputs: BodyOutputs = (node, body, inputs, infer) => {
   const scanInputs = attrInt(node, 'num_scan_inputs', 0);
   const states = node.inputs.length - scanInputs;
   const inputAxes = attrInts(node, 'scan_input_axes') ?? [];
@@ -191,4 +189,4 @@ function scanOutputs(
     shape.splice(axis, 0, length);
     return { dataType: f.dataType, shape };
   });
-}
+};
