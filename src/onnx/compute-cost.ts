@@ -14,6 +14,7 @@
  * Symbolic or unknown dimensions make a node's cost unknown (reported, never guessed).
  */
 import { attrInt, type Dim, elementCount, type Node } from './ir.js';
+import { BINARY_ARITHMETIC_OPS, COMPARISON_OPS, UNARY_ELEMENTWISE_OPS } from './op-families.js';
 import { RECURRENT_GATES, recurrentSizes, type TensorFacts, windowAttributes } from './shape-rules.js';
 
 export interface NodeCost {
@@ -43,49 +44,14 @@ export const INTEGER_MAC_OPS = new Set(['ConvInteger', 'QLinearConv', 'MatMulInt
 const RECURRENT_POINTWISE: Readonly<Record<string, number>> = { LSTM: 9, GRU: 8, RNN: 1 };
 
 const ONE_FLOP_PER_ELEMENT = new Set([
-  'Add',
-  'Sub',
-  'Mul',
-  'Div',
-  'Pow',
-  'Max',
-  'Min',
+  ...BINARY_ARITHMETIC_OPS,
+  ...COMPARISON_OPS,
+  ...UNARY_ELEMENTWISE_OPS,
   'Mean',
   'Sum',
   'Mod',
   'PRelu',
   'Where',
-  'Equal',
-  'Greater',
-  'Less',
-  'GreaterOrEqual',
-  'LessOrEqual',
-  'Relu',
-  'LeakyRelu',
-  'Sigmoid',
-  'HardSigmoid',
-  'HardSwish',
-  'Tanh',
-  'Elu',
-  'Selu',
-  'Celu',
-  'Gelu',
-  'Mish',
-  'Erf',
-  'Exp',
-  'Log',
-  'Sqrt',
-  'Reciprocal',
-  'Neg',
-  'Abs',
-  'Clip',
-  'Softplus',
-  'Softsign',
-  'ThresholdedRelu',
-  'Ceil',
-  'Floor',
-  'Round',
-  'Sign',
   'QuantizeLinear',
   'DequantizeLinear',
   'Cast',

@@ -6,7 +6,7 @@
  * cost counting in analysis.ts.
  */
 import type { DataType } from './dtype.js';
-import { attrInt, attrInts, type Dim, type Graph, type Node } from './ir.js';
+import { attrInt, attrInts, type Dim, type Graph, type Node, type ValueInfo } from './ir.js';
 import type { TensorFacts } from './shape-rules.js';
 
 export const CONTROL_FLOW_OPS = new Set(['If', 'Loop', 'Scan']);
@@ -99,9 +99,24 @@ export function controlFlowOutputs(
   opset: number,
 ): (TensorFacts | undefined)[] {
   if (node.opType === 'If') return ifOutputs(node, inputs, infer);
-  if (node.opType === 'Loop') return loopOutputs(node, inputs, infer);
-  return opset >= 9 ? scanOutputs(node, inputs, infer) : [];
+  const body = graphAttr(node, 'body');
+  if (!body) return [];
+  if (node.opType === 'Loop') return loopOutputs(node, body, inputs, infer);
+  return opset >= 9 ? scanOutputs(node, body, inputs, infer) : [];
 }
+
+/** A carried value (loop state, scan state) enters the body with the outer type and shape. */
+function carriedFacts(outer: TensorFacts | undefined, input: ValueInfo): TensorFacts {
+  return { dataType: outer?.dataType ?? input.dataType, shape: outer?.shape ?? input.shape };
+}
+
+/** Output facts of a node that runs `body` (Loop, Scan). */
+type BodyOutputs = (
+  node: Node,
+  body: Graph,
+  inputs: (TensorFacts | undefined)[],
+  infer: SubgraphInference,
+) => (TensorFacts | undefined)[];
 
 function ifOutputs(
   node: Node,
@@ -119,26 +134,14 @@ function ifOutputs(
   return node.outputs.map((_, i) => mergeBranches(thenOut[i], elseOut[i]));
 }
 
-function loopOutputs(
-  node: Node,
-  inputs: (TensorFacts | undefined)[],
-  infer: SubgraphInference,
-): (TensorFacts | undefined)[] {
-  const body = graphAttr(node, 'body');
-  if (!body) return [];
+const loopOutputs: BodyOutputs = (node, body, inputs, infer) => {
   const carried = node.inputs.length - 2;
   const bodyInputs = new Map<string, TensorFacts>();
   body.inputs.forEach((input, i) => {
     if (i === 0) bodyInputs.set(input.name, { dataType: 'int64', shape: [] });
     else if (i === 1) bodyInputs.set(input.name, { dataType: 'bool', shape: [] });
-    else {
-      // Values change from one iteration to the next: only the type and shape carry over.
-      const initial = inputs[i];
-      bodyInputs.set(input.name, {
-        dataType: initial?.dataType ?? input.dataType,
-        shape: initial?.shape ?? input.shape,
-      });
-    }
+    // Values change from one iteration to the next: only the type and shape carry over.
+    else bodyInputs.set(input.name, carriedFacts(inputs[i], input));
   });
   const out = subgraphOutputs(body, infer(body, bodyInputs));
   const { trips } = loopTrips(node, inputs);
@@ -153,15 +156,9 @@ function loopOutputs(
     results.push({ dataType: f?.dataType, ...(f?.shape ? { shape: [tripDim, ...f.shape] } : {}) });
   }
   return results;
-}
+};
 
-function scanOutputs(
-  node: Node,
-  inputs: (TensorFacts | undefined)[],
-  infer: SubgraphInference,
-): (TensorFacts | undefined)[] {
-  const body = graphAttr(node, 'body');
-  if (!body) return [];
+const scanOutputs: BodyOutputs = (node, body, inputs, infer) => {
   const scanInputs = attrInt(node, 'num_scan_inputs', 0);
   const states = node.inputs.length - scanInputs;
   const inputAxes = attrInts(node, 'scan_input_axes') ?? [];
@@ -170,10 +167,7 @@ function scanOutputs(
   body.inputs.forEach((input, i) => {
     const outer = inputs[i];
     if (i < states) {
-      bodyInputs.set(input.name, {
-        dataType: outer?.dataType ?? input.dataType,
-        shape: outer?.shape ?? input.shape,
-      });
+      bodyInputs.set(input.name, carriedFacts(outer, input));
       return;
     }
     // A scan input's slice: its scan axis removed.
@@ -195,4 +189,4 @@ function scanOutputs(
     shape.splice(axis, 0, length);
     return { dataType: f.dataType, shape };
   });
-}
+};

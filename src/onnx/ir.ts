@@ -186,8 +186,7 @@ export const attr = {
 export function attrInt(node: Node, name: string, fallback: number): number;
 export function attrInt(node: Node, name: string): number | undefined;
 export function attrInt(node: Node, name: string, fallback?: number): number | undefined {
-  const a = node.attributes[name];
-  return a?.type === 'int' ? a.value : fallback;
+  return attrOfType(node, name, 'int') ?? fallback;
 }
 
 export function attrFloat(node: Node, name: string, fallback: number): number;
@@ -206,21 +205,32 @@ export function attrInts(node: Node, name: string): number[] | undefined {
 }
 
 export function attrFloats(node: Node, name: string): number[] | undefined {
-  const a = node.attributes[name];
-  return a?.type === 'floats' ? a.value : undefined;
+  return attrOfType(node, name, 'floats');
 }
 
 export function attrString(node: Node, name: string, fallback: string): string;
 export function attrString(node: Node, name: string): string | undefined;
 export function attrString(node: Node, name: string, fallback?: string): string | undefined {
-  const a = node.attributes[name];
-  return a?.type === 'string' ? a.value : fallback;
+  return attrOfType(node, name, 'string') ?? fallback;
 }
 
 export function attrTensor(node: Node, name: string): Tensor | undefined {
-  const a = node.attributes[name];
-  return a?.type === 'tensor' ? a.value : undefined;
+  return attrOfType(node, name, 'tensor');
 }
+
+/** The value of attribute `name` if it has the given type; undefined when absent or of another type. */
+function attrOfType<T extends Attribute['type']>(
+  node: Node,
+  name: string,
+  type: T,
+): AttributeValue[T] | undefined {
+  const a = node.attributes[name];
+  // The comparison narrows `a` at run time; TypeScript cannot narrow a union by a generic tag.
+  return a?.type === type ? (a.value as AttributeValue[T]) : undefined;
+}
+
+/** Each attribute type's value type. */
+type AttributeValue = { [A in Attribute as A['type']]: A['value'] };
 
 // ---------------------------------------------------------------------------------------------
 // Graph structure

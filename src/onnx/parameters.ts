@@ -13,6 +13,7 @@
  */
 import { bytesPerElement, isFloatType } from './dtype.js';
 import { elementCount, type Graph, type Node, subgraphsOf, type Tensor } from './ir.js';
+import { BINARY_ARITHMETIC_OPS, COMPARISON_OPS } from './op-families.js';
 
 /** Input slots that never hold parameters, per op type. */
 const NON_PARAMETER_SLOTS: Record<string, readonly number[]> = {
@@ -61,22 +62,7 @@ const QUANTIZED_WEIGHT_SLOTS: Record<string, readonly number[]> = {
   MatMulInteger: [0, 1],
 };
 
-const ELEMENTWISE_ARITHMETIC = new Set([
-  'Add',
-  'Sub',
-  'Mul',
-  'Div',
-  'Pow',
-  'Max',
-  'Min',
-  'Where',
-  'Equal',
-  'Less',
-  'LessOrEqual',
-  'Greater',
-  'GreaterOrEqual',
-  'Mod',
-]);
+const ELEMENTWISE_ARITHMETIC = new Set([...BINARY_ARITHMETIC_OPS, ...COMPARISON_OPS, 'Where', 'Mod']);
 
 export interface ParameterCount {
   /** Elements of all parameter initializers. */

@@ -17,6 +17,7 @@ import {
   type Tensor,
   tensorToNumbers,
 } from './ir.js';
+import { UNARY_ELEMENTWISE_OPS } from './op-families.js';
 
 export interface TensorFacts {
   dataType?: DataType;
@@ -761,35 +762,11 @@ const recurrent: Rule = (node, [x, w]) => {
 const identity: Rule = sameKeepValue;
 
 const SAME_SHAPE_OPS = [
-  'Relu',
-  'LeakyRelu',
-  'Sigmoid',
-  'HardSigmoid',
-  'HardSwish',
-  'Tanh',
-  'Elu',
-  'Selu',
-  'Celu',
-  'Gelu',
-  'Mish',
-  'Erf',
-  'Exp',
-  'Log',
-  'Sqrt',
-  'Reciprocal',
-  'Neg',
-  'Abs',
-  'Ceil',
-  'Floor',
-  'Round',
+  ...UNARY_ELEMENTWISE_OPS,
   'Sin',
   'Cos',
   'Tan',
-  'Softplus',
-  'Softsign',
-  'ThresholdedRelu',
   'Shrink',
-  'Clip',
   'BatchNormalization',
   'InstanceNormalization',
   'LpNormalization',
@@ -798,7 +775,6 @@ const SAME_SHAPE_OPS = [
   'Softmax',
   'LogSoftmax',
   'Hardmax',
-  'Sign',
   'Trilu',
   'CumSum',
   'ReverseSequence',

@@ -316,13 +316,8 @@ export function foldBatchNorms(model: Model): number {
     const scale = new Float64Array(channels);
     for (let c = 0; c < channels; c++) scale[c] = gamma[c] / Math.sqrt(variance[c] + eps);
 
-    const folded =
-      producer.opType === 'Conv' || producer.opType === 'ConvTranspose'
-        ? foldIntoConv(model, producer, scale, beta, mean, namer)
-        : producer.opType === 'Gemm'
-          ? foldIntoGemm(model, producer, scale, beta, mean, namer)
-          : false;
-    if (!folded) continue;
+    const foldInto = FOLD_INTO.get(producer.opType);
+    if (!foldInto?.(model, producer, { scale, beta, mean, namer })) continue;
     // The producer now computes the normalized value: it takes over the BN's output name.
     producer.outputs[0] = bn.outputs[0];
     graph.nodes.splice(graph.nodes.indexOf(bn), 1);
@@ -337,14 +332,29 @@ function floatParam(model: Model, name: string | undefined): Tensor | undefined 
   return t && (t.dataType === 'float32' || t.dataType === 'float64') ? t : undefined;
 }
 
-function foldIntoConv(
+/** A BatchNormalization as (x - mean) · scale + beta, to fold into its producer's parameters. */
+interface BatchNormFold {
+  scale: Float64Array;
+  beta: Float64Array;
+  mean: Float64Array;
+  namer: (base: string) => string;
+}
+
+/** Stores a folded weight and bias as new initializers; returns their names. */
+function addFoldedParameters(
   model: Model,
-  conv: Node,
-  scale: Float64Array,
-  beta: Float64Array,
-  mean: Float64Array,
   namer: (base: string) => string,
-): boolean {
+  weight: { base: string; dims: number[]; data: Float32Array },
+  bias: { base: string; data: Float32Array },
+): [string, string] {
+  const weightName = namer(`${weight.base}_bnfolded`);
+  const biasName = namer(`${bias.base}_bnfolded`);
+  model.graph.initializers.set(weightName, createTensor(weightName, 'float32', weight.dims, weight.data));
+  model.graph.initializers.set(biasName, createTensor(biasName, 'float32', [bias.data.length], bias.data));
+  return [weightName, biasName];
+}
+
+function foldIntoConv(model: Model, conv: Node, { scale, beta, mean, namer }: BatchNormFold): boolean {
   const weight = floatParam(model, conv.inputs[1]);
   const biasName = conv.inputs[2];
   const bias = biasName ? floatParam(model, biasName) : undefined;
@@ -375,24 +385,16 @@ function foldIntoConv(
   const b = bias ? tensorToFloat32(bias) : new Float32Array(outChannels);
   const newBias = new Float32Array(outChannels);
   for (let m = 0; m < outChannels; m++) newBias[m] = (b[m] - mean[m]) * scale[m] + beta[m];
-  const graph = model.graph;
-  const wName = namer(`${conv.inputs[1]}_bnfolded`);
-  const bName = namer(`${biasName || `${conv.name || 'conv'}.bias`}_bnfolded`);
-  graph.initializers.set(wName, createTensor(wName, 'float32', [...weight.dims], out));
-  graph.initializers.set(bName, createTensor(bName, 'float32', [outChannels], newBias));
-  conv.inputs[1] = wName;
-  conv.inputs[2] = bName;
+  [conv.inputs[1], conv.inputs[2]] = addFoldedParameters(
+    model,
+    namer,
+    { base: conv.inputs[1], dims: [...weight.dims], data: out },
+    { base: biasName || `${conv.name || 'conv'}.bias`, data: newBias },
+  );
   return true;
 }
 
-function foldIntoGemm(
-  model: Model,
-  gemm: Node,
-  scale: Float64Array,
-  beta: Float64Array,
-  mean: Float64Array,
-  namer: (base: string) => string,
-): boolean {
+function foldIntoGemm(model: Model, gemm: Node, { scale, beta, mean, namer }: BatchNormFold): boolean {
   const b = floatParam(model, gemm.inputs[1]);
   const cName = gemm.inputs[2];
   const c = cName ? floatParam(model, cName) : undefined;
@@ -413,16 +415,24 @@ function foldIntoGemm(
   const newC = new Float32Array(m);
   for (let j = 0; j < m; j++)
     newC[j] = (betaGemm * cv[cv.length === 1 ? 0 : j] - mean[j]) * scale[j] + beta[j];
-  const graph = model.graph;
-  const bName = namer(`${gemm.inputs[1]}_bnfolded`);
-  const cNew = namer(`${cName || `${gemm.name || 'gemm'}.bias`}_bnfolded`);
-  graph.initializers.set(bName, createTensor(bName, 'float32', [rows, cols], out));
-  graph.initializers.set(cNew, createTensor(cNew, 'float32', [m], newC));
+  const [bName, cNew] = addFoldedParameters(
+    model,
+    namer,
+    { base: gemm.inputs[1], dims: [rows, cols], data: out },
+    { base: cName || `${gemm.name || 'gemm'}.bias`, data: newC },
+  );
   gemm.inputs = [gemm.inputs[0], bName, cNew];
   gemm.attributes.alpha = { type: 'float', value: 1 };
   gemm.attributes.beta = { type: 'float', value: 1 };
   return true;
 }
+
+/** Which producers a BatchNormalization folds into, and how. */
+const FOLD_INTO: ReadonlyMap<string, (model: Model, node: Node, fold: BatchNormFold) => boolean> = new Map([
+  ['Conv', foldIntoConv],
+  ['ConvTranspose', foldIntoConv],
+  ['Gemm', foldIntoGemm],
+]);
 
 // ---------------------------------------------------------------------------------------------
 // MatMul + Add → Gemm

@@ -26,7 +26,7 @@ import { upgradeOpset } from './opset-upgrade.js';
 import { ortOptimize } from './ort-levels.js';
 import { ModelRunner } from './ort-session.js';
 import { type CalibrationMethod, DEFAULT_PERCENTILE } from './quantize/calibration.js';
-import { quantizeDynamic } from './quantize/dynamic.js';
+import { type DynamicQuantReport, quantizeDynamic } from './quantize/dynamic.js';
 import type { QuantType } from './quantize/quant-math.js';
 import type { SensitivityResult } from './quantize/sensitivity.js';
 import { quantizeStatic, rankQuantizationSensitivity } from './quantize/static/index.js';
@@ -219,6 +219,13 @@ export async function optimize(options: OptimizeOptions): Promise<OptimizeReport
   const steps: OptimizeStep[] = [];
   let loadTimeGraphOptLevel: 'all' | undefined;
   let fused = false;
+  // The int8 recipes quantize a fused graph: they fuse first unless an earlier recipe did.
+  const fuseUnlessFused = async (): Promise<Record<string, unknown>> => {
+    if (fused) return {};
+    const stats = await fuseModel(model, { warn });
+    fused = true;
+    return { fuse: stats };
+  };
   for (const [index, recipe] of recipes.entries()) {
     log(`${recipe}…`);
     const start = performance.now();
@@ -265,11 +272,7 @@ export async function optimize(options: OptimizeOptions): Promise<OptimizeReport
         break;
       }
       case 'int8-dynamic': {
-        if (!fused) {
-          const stats = await fuseModel(model, { warn });
-          details.fuse = stats;
-          fused = true;
-        }
+        details = await fuseUnlessFused();
         const report = quantizeDynamic(model, {
           conv: options.dynamicConv,
           excludeNodes: options.excludeNodes,
@@ -278,17 +281,11 @@ export async function optimize(options: OptimizeOptions): Promise<OptimizeReport
         });
         details = { ...details, ...report };
         summary = `quantized ${formatCounts(report.quantized) || 'nothing'}${report.skipped.length ? `; ${report.skipped.length} left float` : ''}`;
-        for (const s of report.skipped)
-          warn(`int8-dynamic: ${s.opType} '${s.node}' left in float: ${s.reason}`);
-        notes.push(...report.notes.map((n) => `int8-dynamic: ${n}`));
+        passOnQuantizeReport(recipe, report, warn, notes);
         break;
       }
       case 'int8-static': {
-        if (!fused) {
-          const stats = await fuseModel(model, { warn });
-          details.fuse = stats;
-          fused = true;
-        }
+        details = await fuseUnlessFused();
         const method = options.calibration?.method ?? 'minmax';
         log(`calibrating (${method}) on ${calibrationDescription}…`);
         const report = await quantizeStatic(model, {
@@ -306,13 +303,11 @@ export async function optimize(options: OptimizeOptions): Promise<OptimizeReport
         });
         details = { ...details, ...report, calibration: { method, data: calibrationDescription } };
         summary = `quantized ${formatCounts(report.quantized) || 'nothing'}; ${report.activationsFolded} Relu/Clip folded into quantization; ${report.activations} activations in ${report.scaleGroups} scale groups; calibrated (${method}) on ${calibrationDescription}`;
-        for (const s of report.skipped)
-          warn(`int8-static: ${s.opType} '${s.node}' left in float: ${s.reason}`);
+        passOnQuantizeReport(recipe, report, warn, notes);
         if (report.biasAdjustedChannels > 0)
           warn(
             `int8-static: raised the weight scale of ${report.biasAdjustedChannels} channels so their int32 bias fits`,
           );
-        notes.push(...report.notes.map((n) => `int8-static: ${n}`));
         if (report.sensitivity) {
           const s = report.sensitivity;
           notes.push(
@@ -416,6 +411,17 @@ async function checkPaths(input: string, output: string): Promise<void> {
 
 function summarize(model: Model, bytes: number): ModelSummary {
   return { bytes, nodes: model.graph.nodes.length, ops: opCounts(model.graph) };
+}
+
+/** A quantizer's nodes left in float become warnings, its notes the report's, both tagged with the recipe. */
+function passOnQuantizeReport(
+  recipe: RecipeName,
+  report: Pick<DynamicQuantReport, 'skipped' | 'notes'>,
+  warn: (message: string) => void,
+  notes: string[],
+): void {
+  for (const s of report.skipped) warn(`${recipe}: ${s.opType} '${s.node}' left in float: ${s.reason}`);
+  notes.push(...report.notes.map((n) => `${recipe}: ${n}`));
 }
 
 function formatCounts(counts: Record<string, number>): string {

@@ -59,6 +59,54 @@ export function convNormActivation(
   return convBnAct(b, x, conv, activation, { conv: `${prefix}.0`, bn: `${prefix}.1` }, bn);
 }
 
+/** The stem of MobileNetV2/V3 and EfficientNet: a 3×3 stride-2 conv, BN and activation as `features.0`. */
+export function mobileStem(
+  b: GraphBuilder,
+  x: string,
+  outChannels: number,
+  activation: Activation,
+  bn: BatchNormOptions = {},
+): string {
+  return convNormActivation(
+    b,
+    x,
+    'features.0',
+    { outChannels, kernel: 3, stride: 2, padding: 1 },
+    activation,
+    bn,
+  );
+}
+
+/**
+ * The opening of an inverted residual (MobileNetV2/V3, EfficientNet's MBConv): a 1×1 expansion to
+ * `expanded` channels, left out when that is no wider, then the k×k depthwise conv; named
+ * `<prefix>.0`, `<prefix>.1`. Returns the value and the index the block's next layer takes.
+ */
+export function expandDepthwise(
+  b: GraphBuilder,
+  x: string,
+  prefix: string,
+  { expanded, kernel, stride }: { expanded: number; kernel: number; stride: number },
+  activation: Activation,
+  bn: BatchNormOptions = {},
+): { y: string; next: number } {
+  let y = x;
+  let index = 0;
+  if (expanded !== b.channelsOf(x)) {
+    y = convNormActivation(
+      b,
+      y,
+      `${prefix}.${index++}`,
+      { outChannels: expanded, kernel: 1 },
+      activation,
+      bn,
+    );
+  }
+  const depthwise = { outChannels: expanded, kernel, stride, padding: (kernel - 1) / 2, groups: expanded };
+  y = convNormActivation(b, y, `${prefix}.${index++}`, depthwise, activation, bn);
+  return { y, next: index };
+}
+
 /** torchvision's _make_divisible: round to a multiple of `divisor`, never dropping below 90%. */
 export function makeDivisible(value: number, divisor = 8, minValue = divisor): number {
   let rounded = Math.max(minValue, Math.floor((value + divisor / 2) / divisor) * divisor);

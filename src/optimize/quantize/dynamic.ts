@@ -117,12 +117,7 @@ export function quantizeDynamic(model: Model, options: DynamicQuantOptions = {})
       const conv = makeNode(namer, 'ConvInteger', [xq, wq, xzp], [acc], { ...node.attributes });
       conv.name = namer(`${node.name || 'conv'}_quant`);
       nodes.push(conv);
-      const accF = namer(`${out}_float`);
-      nodes.push(makeNode(namer, 'Cast', [acc], [accF], { to: { type: 'int', value: 1 } }));
-      const scale = namer(`${out}_scale`);
-      nodes.push(makeNode(namer, 'Mul', [xs, ws], [scale]));
-      const scaled = bias ? namer(`${out}_scaled`) : out;
-      nodes.push(makeNode(namer, 'Mul', [accF, scale], [scaled]));
+      const scaled = dequantizeAccumulator(namer, nodes, { acc, xs, ws, out }, Boolean(bias));
       if (bias) {
         const bReshaped = namer(`${bName}_reshaped`);
         graph.initializers.set(
@@ -197,12 +192,7 @@ export function quantizeDynamic(model: Model, options: DynamicQuantOptions = {})
       const [xq, xs, xzp] = quantizeInput(x, nodes);
       const acc = namer(`${out}_int32`);
       nodes.push(makeNode(namer, 'MatMulInteger', [xq, wq, xzp, wzp], [acc]));
-      const accF = namer(`${out}_float`);
-      nodes.push(makeNode(namer, 'Cast', [acc], [accF], { to: { type: 'int', value: 1 } }));
-      const scale = namer(`${out}_scale`);
-      nodes.push(makeNode(namer, 'Mul', [xs, ws], [scale]));
-      const scaled = biasName ? namer(`${out}_scaled`) : out;
-      nodes.push(makeNode(namer, 'Mul', [accF, scale], [scaled]));
+      const scaled = dequantizeAccumulator(namer, nodes, { acc, xs, ws, out }, biasName !== '');
       if (biasName) nodes.push(makeNode(namer, 'Add', [scaled, biasName], [out]));
     }
     replaced.set(node, nodes);
@@ -213,4 +203,23 @@ export function quantizeDynamic(model: Model, options: DynamicQuantOptions = {})
   topologicalSort(graph);
   tidyGraph(graph);
   return { quantized, skipped, notes };
+}
+
+/**
+ * The int32 accumulator of ConvInteger/MatMulInteger back to float: Cast, times input scale ×
+ * weight scale. Returns the scaled value, which is `out` itself unless a bias is still to be added.
+ */
+function dequantizeAccumulator(
+  namer: (base: string) => string,
+  nodes: Node[],
+  { acc, xs, ws, out }: { acc: string; xs: string; ws: string; out: string },
+  biasFollows: boolean,
+): string {
+  const accF = namer(`${out}_float`);
+  nodes.push(makeNode(namer, 'Cast', [acc], [accF], { to: { type: 'int', value: 1 } }));
+  const scale = namer(`${out}_scale`);
+  nodes.push(makeNode(namer, 'Mul', [xs, ws], [scale]));
+  const scaled = biasFollows ? namer(`${out}_scaled`) : out;
+  nodes.push(makeNode(namer, 'Mul', [accF, scale], [scaled]));
+  return scaled;
 }

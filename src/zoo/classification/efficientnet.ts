@@ -1,9 +1,8 @@
 /** torchvision.models.efficientnet_b0: MBConv blocks with squeeze-excitation and SiLU. */
 import type { GraphBuilder } from '../../onnx/builder.js';
-import { convNormActivation } from '../blocks.js';
+import { convNormActivation, expandDepthwise, mobileStem, poolFlattenLinear } from '../blocks.js';
 import type { ZooArchitecture } from '../types.js';
-import { SE_GAIN, squeezeExcitation } from './mobilenet-v3.js';
-import { RESIDUAL_GAMMA_SCALE } from './resnet.js';
+import { projectResidual, squeezeExcitation } from './mobilenet-v3.js';
 
 /** [expand ratio, kernel, stride, input channels, output channels, layers] (torchvision MBConvConfig). */
 const B0: [number, number, number, number, number, number][] = [
@@ -26,27 +25,10 @@ function mbConv(
 ) {
   const inChannels = b.channelsOf(x);
   const expanded = inChannels * expandRatio;
-  let y = x;
-  let index = 0;
-  if (expanded !== inChannels) {
-    y = convNormActivation(b, y, `block.${index++}`, { outChannels: expanded, kernel: 1 }, 'silu');
-  }
-  y = convNormActivation(
-    b,
-    y,
-    `block.${index++}`,
-    { outChannels: expanded, kernel, stride, padding: (kernel - 1) / 2, groups: expanded },
-    'silu',
-  );
+  let { y, next: index } = expandDepthwise(b, x, 'block', { expanded, kernel, stride }, 'silu');
   const squeeze = Math.max(1, Math.floor(inChannels / 4));
   y = b.scope(`block.${index++}`, () => squeezeExcitation(b, y, squeeze, 'silu', 'sigmoid'));
-  // The SE gate scales channels by (0, 1); the extra gain restores the projection's output scale,
-  // and residual blocks damp their branch so the sum does not grow block by block.
-  const residual = stride === 1 && inChannels === out;
-  y = convNormActivation(b, y, `block.${index}`, { outChannels: out, kernel: 1, gain: SE_GAIN }, 'none', {
-    gammaScale: residual ? RESIDUAL_GAMMA_SCALE : 1,
-  });
-  return residual ? b.add(y, x) : y;
+  return projectResidual(b, x, y, `block.${index}`, { out, stride, se: true });
 }
 
 export const efficientnet_b0: ZooArchitecture = {
@@ -55,13 +37,7 @@ export const efficientnet_b0: ZooArchitecture = {
   description: 'EfficientNet-B0 (torchvision): 16 MBConv blocks with squeeze-excitation, SiLU',
   defaultInput: [1, 3, 224, 224],
   build(b, x, { classes }) {
-    let y = convNormActivation(
-      b,
-      x,
-      'features.0',
-      { outChannels: 32, kernel: 3, stride: 2, padding: 1 },
-      'silu',
-    );
+    let y = mobileStem(b, x, 32, 'silu');
     B0.forEach(([expand, kernel, stride, , out, layers], stage) => {
       for (let i = 0; i < layers; i++) {
         y = b.scope(`features.${stage + 1}.${i}`, () =>
@@ -70,7 +46,6 @@ export const efficientnet_b0: ZooArchitecture = {
       }
     });
     y = convNormActivation(b, y, `features.${B0.length + 1}`, { outChannels: 1280, kernel: 1 }, 'silu');
-    y = b.flatten(b.globalAvgPool(y));
-    return b.linear(y, { outFeatures: classes, gain: 1 }, 'classifier.1');
+    return poolFlattenLinear(b, y, classes, 'classifier.1');
   },
 };

@@ -1,6 +1,6 @@
 /** torchvision.models.mobilenet_v2 (width 1.0): inverted residuals with linear bottlenecks. */
 import type { GraphBuilder } from '../../onnx/builder.js';
-import { convNormActivation } from '../blocks.js';
+import { convNormActivation, expandDepthwise, mobileStem, poolFlattenLinear } from '../blocks.js';
 import type { ZooArchitecture } from '../types.js';
 
 /** [expansion t, output channels c, repeats n, first stride s], as in the paper and torchvision. */
@@ -23,17 +23,7 @@ function invertedResidual(
 ): string {
   const inChannels = b.channelsOf(x);
   const hidden = Math.round(inChannels * expand);
-  let y = x;
-  let index = 0;
-  if (expand !== 1)
-    y = convNormActivation(b, y, `conv.${index++}`, { outChannels: hidden, kernel: 1 }, 'relu6');
-  y = convNormActivation(
-    b,
-    y,
-    `conv.${index++}`,
-    { outChannels: hidden, kernel: 3, stride, padding: 1, groups: hidden },
-    'relu6',
-  );
+  let { y, next: index } = expandDepthwise(b, x, 'conv', { expanded: hidden, kernel: 3, stride }, 'relu6');
   y = b.conv(y, { outChannels, kernel: 1, bias: false, gain: 1 }, `conv.${index}`);
   y = b.batchNorm(y, {}, `conv.${index + 1}`);
   return stride === 1 && inChannels === outChannels ? b.add(x, y) : y;
@@ -45,13 +35,7 @@ export const mobilenet_v2: ZooArchitecture = {
   description: 'MobileNet V2 1.0× (torchvision): 17 inverted residual blocks, ReLU6',
   defaultInput: [1, 3, 224, 224],
   build(b, x, { classes }) {
-    let y = convNormActivation(
-      b,
-      x,
-      'features.0',
-      { outChannels: 32, kernel: 3, stride: 2, padding: 1 },
-      'relu6',
-    );
+    let y = mobileStem(b, x, 32, 'relu6');
     let index = 1;
     for (const [t, c, n, s] of SETTINGS) {
       for (let i = 0; i < n; i++) {
@@ -59,7 +43,6 @@ export const mobilenet_v2: ZooArchitecture = {
       }
     }
     y = convNormActivation(b, y, `features.${index}`, { outChannels: 1280, kernel: 1 }, 'relu6');
-    y = b.flatten(b.globalAvgPool(y));
-    return b.linear(y, { outFeatures: classes, gain: 1 }, 'classifier.1');
+    return poolFlattenLinear(b, y, classes, 'classifier.1');
   },
 };

@@ -1,6 +1,12 @@
 /** torchvision.models.mobilenet_v3_small: inverted residuals with squeeze-excitation, hard-swish. */
-import type { GraphBuilder } from '../../onnx/builder.js';
-import { type Activation, convNormActivation, makeDivisible } from '../blocks.js';
+import type { BatchNormOptions, GraphBuilder } from '../../onnx/builder.js';
+import {
+  type Activation,
+  convNormActivation,
+  expandDepthwise,
+  makeDivisible,
+  mobileStem,
+} from '../blocks.js';
 import type { ZooArchitecture } from '../types.js';
 import { RESIDUAL_GAMMA_SCALE } from './resnet.js';
 
@@ -50,52 +56,41 @@ export function squeezeExcitation(
   return b.mul(s, x);
 }
 
-function invertedResidual(b: GraphBuilder, x: string, c: BlockConfig): string {
-  const inChannels = b.channelsOf(x);
-  let y = x;
-  let index = 0;
-  if (c.expanded !== inChannels) {
-    y = convNormActivation(
-      b,
-      y,
-      `block.${index++}`,
-      { outChannels: c.expanded, kernel: 1 },
-      c.activation,
-      BN,
-    );
-  }
-  y = convNormActivation(
+/**
+ * The 1×1 projection closing an inverted residual: after a squeeze-excitation gate its gain is
+ * SE_GAIN to restore the output scale, and a residual block damps its branch so the sum does not
+ * grow block by block.
+ */
+export function projectResidual(
+  b: GraphBuilder,
+  x: string,
+  y: string,
+  prefix: string,
+  { out, stride, se }: { out: number; stride: number; se: boolean },
+  bn: BatchNormOptions = {},
+): string {
+  const residual = stride === 1 && b.channelsOf(x) === out;
+  const projected = convNormActivation(
     b,
     y,
-    `block.${index++}`,
+    prefix,
+    { outChannels: out, kernel: 1, gain: se ? SE_GAIN : 1 },
+    'none',
     {
-      outChannels: c.expanded,
-      kernel: c.kernel,
-      stride: c.stride,
-      padding: (c.kernel - 1) / 2,
-      groups: c.expanded,
+      ...bn,
+      gammaScale: residual ? RESIDUAL_GAMMA_SCALE : 1,
     },
-    c.activation,
-    BN,
   );
+  return residual ? b.add(projected, x) : projected;
+}
+
+function invertedResidual(b: GraphBuilder, x: string, c: BlockConfig): string {
+  let { y, next: index } = expandDepthwise(b, x, 'block', c, c.activation, BN);
   if (c.se) {
     const squeeze = makeDivisible(c.expanded / 4, 8);
     y = b.scope(`block.${index++}`, () => squeezeExcitation(b, y, squeeze, 'relu', 'hardsigmoid'));
   }
-  // See efficientnet.ts: compensate the SE gate, damp residual branches.
-  const residual = c.stride === 1 && inChannels === c.out;
-  y = convNormActivation(
-    b,
-    y,
-    `block.${index}`,
-    { outChannels: c.out, kernel: 1, gain: c.se ? SE_GAIN : 1 },
-    'none',
-    {
-      ...BN,
-      gammaScale: residual ? RESIDUAL_GAMMA_SCALE : 1,
-    },
-  );
-  return residual ? b.add(y, x) : y;
+  return projectResidual(b, x, y, `block.${index}`, c, BN);
 }
 
 export const mobilenet_v3_small: ZooArchitecture = {
@@ -104,14 +99,7 @@ export const mobilenet_v3_small: ZooArchitecture = {
   description: 'MobileNet V3 Small (torchvision): 11 blocks with squeeze-excitation, hard-swish',
   defaultInput: [1, 3, 224, 224],
   build(b, x, { classes }) {
-    let y = convNormActivation(
-      b,
-      x,
-      'features.0',
-      { outChannels: 16, kernel: 3, stride: 2, padding: 1 },
-      'hardswish',
-      BN,
-    );
+    let y = mobileStem(b, x, 16, 'hardswish', BN);
     SMALL.forEach((config, i) => {
       y = b.scope(`features.${i + 1}`, () => invertedResidual(b, y, config));
     });
