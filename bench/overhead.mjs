@@ -47,7 +47,7 @@ async function nullLoop(iterations) {
 
 async function compare(label, modelPath, iterations, withBenchmark) {
   const options = sessionOptions({ ...DEFAULT_ORT_OPTIONS, intraOpThreads: THREADS, graphOptLevel: 'all' });
-  const loaded = await new OrtEngine().load(modelPath, { intraOpThreads: THREADS, graphOptLevel: 'all' });
+  const loaded = await new OrtEngine().open(modelPath, { intraOpThreads: THREADS, graphOptLevel: 'all' });
   const shapes = Object.fromEntries(loaded.inputs.map((i) => [i.name, resolveInputShape(i, {})]));
   const tensors = synthesizeInputs(loaded.inputs, shapes, 1);
   const feeds = loaded.prepareFeeds(tensors);
