@@ -176,17 +176,28 @@ export async function measure(request: MeasureRequest): Promise<RunResult> {
   request.signal?.throwIfAborted();
   const name = request.engine ?? 'ort';
   const { engine: engineId, variant } = parseEngineName(name);
-  if (request.target) return measureOnTarget(request.target, request);
-  const engine = getEngine(engineId, request.context);
+  // On a target the device's engines are looked up there (targets/sessions.ts); here, in the
+  // registry, before anything is generated for an engine name that does not exist.
+  const { target } = request;
+  const runsOn = target ? { target } : { engine: getEngine(engineId, request.context) };
   const precision = checkPrecision(request.precision ?? 'fp32');
-  if (engineId === 'ort' && precision !== 'fp32')
-    throw new UserError(
-      `ort runs the model file as it is: precision '${precision}' comes from an optimized model (fp16/int8 recipes), not a flag`,
-    );
   const stopRules = validateStopRules({ ...DEFAULT_STOP_RULES, ...request.stopRules });
   const telemetry = request.telemetry === false ? undefined : (request.telemetry ?? {});
   checkTelemetry(telemetry);
   const resolved = await resolveModelFor(engineId, request);
+  if (runsOn.target)
+    return measureOnTarget(runsOn.target, {
+      request: resolved,
+      given: request,
+      stopRules,
+      telemetry,
+      precision,
+    });
+  const { engine } = runsOn;
+  if (engineId === 'ort' && precision !== 'fp32')
+    throw new UserError(
+      `ort runs the model file as it is: precision '${precision}' comes from an optimized model (fp16/int8 recipes), not a flag`,
+    );
   const [host, file, preRunWarnings] = await Promise.all([
     resolved.host ?? describeHost(),
     modelFile(resolved.model, resolved.modelName),
@@ -221,18 +232,17 @@ export async function measure(request: MeasureRequest): Promise<RunResult> {
 }
 
 /** The same measurement with the engine's runner on a target: an out-of-process session there. */
-async function measureOnTarget(target: TargetConnection, request: MeasureRequest): Promise<RunResult> {
-  const { engine: engineId, variant } = parseEngineName(request.engine ?? 'ort');
-  const precision = checkPrecision(request.precision ?? 'fp32');
-  const stopRules = validateStopRules({ ...DEFAULT_STOP_RULES, ...request.stopRules });
-  const telemetry = request.telemetry === false ? undefined : (request.telemetry ?? {});
-  checkTelemetry(telemetry);
-  const resolved = await resolveModelFor(engineId, request);
+async function measureOnTarget(
+  target: TargetConnection,
+  checked: Pick<MeasureContext, 'request' | 'given' | 'stopRules' | 'telemetry' | 'precision'>,
+): Promise<RunResult> {
+  const resolved = checked.request;
+  const { engine: engineId, variant } = parseEngineName(resolved.engine ?? 'ort');
   const file = await modelFile(resolved.model, resolved.modelName);
   if (engineId !== 'torch' && !file) throw new UserError(`model file not found: ${resolved.model}`);
   const ort = resolved.ort ?? {};
   const engine =
-    engineId === 'ort' && !variant ? `ort/${ort.executionProvider ?? 'cpu'}` : (request.engine ?? 'ort');
+    engineId === 'ort' && !variant ? `ort/${ort.executionProvider ?? 'cpu'}` : (resolved.engine ?? 'ort');
   const session = await openOnTarget(target, engine, resolved.model, {
     ...(resolved.torch ? { torch: resolved.torch } : {}),
     ort: dropUndefined({
@@ -244,13 +254,9 @@ async function measureOnTarget(target: TargetConnection, request: MeasureRequest
   });
   try {
     const result = await measureOutOfProcess(session, {
-      request: resolved,
-      given: request,
-      stopRules,
-      telemetry,
+      ...checked,
       host: hostInfoOf(target.device),
       file,
-      precision,
       target,
     });
     result.target = {
