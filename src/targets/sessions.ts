@@ -22,6 +22,7 @@ import { parseEngineName } from '../engines/registry.js';
 import { resolveTorchModel, torchInputs } from '../engines/torch/engine.js';
 import { DEFAULT_TORCH_OPTIONS, type TorchOptions, validateTorchOptions } from '../engines/torch/options.js';
 import {
+  runnerTimeoutMs,
   type TorchDevice,
   torchMeasurement,
   torchProgress,
@@ -174,12 +175,6 @@ export async function openOnTarget(
 }
 
 type Measure = (settings: ExternalMeasureSettings) => Promise<ExternalMeasurement>;
-
-/** Time a runner may take: twice its time limit and slack for imports and the model build. */
-function runnerTimeoutMs(settings: ExternalMeasureSettings, slackMs: number): number {
-  const rules = settings.stopRules;
-  return rules.maxTimeMs > 0 ? 2 * rules.maxTimeMs + slackMs : 0;
-}
 
 async function torchOnTarget(
   connection: TargetConnection,

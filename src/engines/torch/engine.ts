@@ -11,7 +11,13 @@ import type { Engine, EngineProbe, OutOfProcessSession } from '../engine.js';
 import type { ExternalMeasurement, ExternalMeasureSettings } from '../external.js';
 import { describeFailure, runProcess, tailLines } from '../subprocess.js';
 import { TORCH_ARCHITECTURES } from './architectures.js';
-import { type TorchModelSpec, torchMeasurement, torchProgress, torchRunnerConfig } from './runner-io.js';
+import {
+  runnerTimeoutMs,
+  type TorchModelSpec,
+  torchMeasurement,
+  torchProgress,
+  torchRunnerConfig,
+} from './runner-io.js';
 
 export type { TorchModelSpec } from './runner-io.js';
 
@@ -204,9 +210,7 @@ export class TorchEngine implements Engine<TorchOptions> {
       );
 
     const config = torchRunnerConfig(spec, inputs, device, options, settings, physicalCoreCount());
-    const rules = settings.stopRules;
-    const timeoutMs =
-      options.timeoutSlackMs > 0 && rules.maxTimeMs > 0 ? 2 * rules.maxTimeMs + options.timeoutSlackMs : 0;
+    const timeoutMs = runnerTimeoutMs(settings, options.timeoutSlackMs);
 
     const reader = new ProtocolReader(torchProgress(spec, log));
     let stderrTail = '';

@@ -50,6 +50,18 @@ export function torchRunnerConfig(
   };
 }
 
+/**
+ * How long a runner may take before it is stopped: twice its time limit plus `slackMs` for imports
+ * and the model build; 0 (no limit) when the rules set no time limit or the slack is 0.
+ */
+export function runnerTimeoutMs(
+  settings: Pick<ExternalMeasureSettings, 'stopRules'>,
+  slackMs: number,
+): number {
+  const max = settings.stopRules.maxTimeMs;
+  return slackMs > 0 && max > 0 ? 2 * max + slackMs : 0;
+}
+
 /** Progress lines from the runner's events. */
 export function torchProgress(spec: TorchModelSpec, log: (line: string) => void): (event: RunEvent) => void {
   return (event) => {
