@@ -1,7 +1,7 @@
 /** `edgebench env`: what this machine is and which engines work on it. */
 import type { Command } from 'commander';
 import { UserError } from '../errors.js';
-import { deviceDocument, jsonDocument } from '../report/documents.js';
+import { jsonDocument } from '../report/documents.js';
 import { type JsonFlag, jsonOption, printResult } from './flags.js';
 
 export function register(command: Command): void {
@@ -20,12 +20,8 @@ export function register(command: Command): void {
           throw new UserError(
             "--python is this machine's interpreter; on a target the device probe finds them all: drop it",
           );
-        const [{ describeTarget }, { formatDeviceDescription }] = await Promise.all([
-          import('../targets/sessions.js'),
-          import('../report/device-table.js'),
-        ]);
-        const device = await describeTarget(flags.target);
-        await printResult(flags.json, deviceDocument(device), () => formatDeviceDescription(device));
+        const { printTargetDescription } = await import('./target.js');
+        await printTargetDescription(flags.target, flags.json);
         return;
       }
       const [{ describeEnvironment }, { formatEnvironment }] = await Promise.all([

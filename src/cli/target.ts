@@ -8,7 +8,7 @@ import type { Command } from 'commander';
 import { UserError } from '../errors.js';
 import { deviceDocument, jsonDocument } from '../report/documents.js';
 import { table } from '../report/format.js';
-import { formatAddress, parseSshUrl, targetLabel, targetName } from '../targets/spec.js';
+import { formatAddress, parseSshUrl, targetLabel } from '../targets/spec.js';
 import { type JsonFlag, jsonOption, printResult } from './flags.js';
 
 /** The saved targets' file (YAML, validated): loaded by the actions that read or write it. */
@@ -85,19 +85,8 @@ export function register(command: Command): void {
   )
     .argument('<target>', 'local, ssh://[user@]host[:port], or a saved name')
     .action(async (name: string, flags: { json?: JsonFlag }) => {
-      const [{ resolveTarget, transportFor }, { probeDevice }, { formatDeviceDescription }] =
-        await Promise.all([reach(), import('../targets/probe.js'), import('../report/device-table.js')]);
-      const spec = await resolveTarget(name);
-      const transport = transportFor(spec);
-      try {
-        const description = await probeDevice(transport, { target: targetName(spec) });
-        await printResult(flags.json, deviceDocument(description), () =>
-          formatDeviceDescription(description),
-        );
-        if (description.level === null) process.exitCode = 1;
-      } finally {
-        await transport.close();
-      }
+      const description = await printTargetDescription(name, flags.json);
+      if (description.level === null) process.exitCode = 1;
     });
 
   target
@@ -123,4 +112,15 @@ export function register(command: Command): void {
         await transport.close();
       }
     });
+}
+
+/** Probes a target and prints what it is and what can measure there (`target check`, `env --target`). */
+export async function printTargetDescription(name: string, json: JsonFlag | undefined) {
+  const [{ describeTarget }, { formatDeviceDescription }] = await Promise.all([
+    import('../targets/sessions.js'),
+    import('../report/device-table.js'),
+  ]);
+  const description = await describeTarget(name);
+  await printResult(json, deviceDocument(description), () => formatDeviceDescription(description));
+  return description;
 }
