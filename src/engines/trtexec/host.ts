@@ -10,6 +10,7 @@
 import { mkdir, mkdtemp, readFile, realpath, rename, rm, stat, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
+import { UserError } from '../../errors.js';
 import { detectGpus, detectJetson } from '../../host/host.js';
 import { sha256File } from '../../util/hash.js';
 import { type ProcessOutcome, runProcess } from '../subprocess.js';
@@ -76,11 +77,19 @@ export interface LocalHostSettings {
   gpuName?: () => Promise<string>;
 }
 
+/** How the engine cache key names a machine's GPU(s): its NVIDIA GPUs, then the Jetson model. */
+export function gpuNameOf(
+  gpus: ReadonlyArray<{ vendor: string; name: string }>,
+  jetsonModel?: string | null,
+): string {
+  const names = gpus.filter((g) => g.vendor === 'NVIDIA').map((g) => g.name);
+  if (jetsonModel) names.push(jetsonModel);
+  return names.join('; ') || 'unknown GPU';
+}
+
 async function defaultGpuName(): Promise<string> {
   const [gpus, jetson] = await Promise.all([detectGpus(), detectJetson()]);
-  const names = gpus.filter((g) => g.vendor === 'NVIDIA').map((g) => g.name);
-  if (jetson?.model) names.push(jetson.model);
-  return names.join('; ') || 'unknown GPU';
+  return gpuNameOf(gpus, jetson?.model);
 }
 
 /** This machine: trtexec as a child process, files through node:fs. */
@@ -104,7 +113,11 @@ export function localTrtexecHost(settings: LocalHostSettings = {}): TrtexecHost 
       return gpuName;
     },
     engineCacheDir: async (override) => trtCacheDir(override, env()),
-    stage: async (localFile) => ({ path: path.resolve(localFile), sha256: await sha256File(localFile) }),
+    stage: async (localFile) => {
+      const info = await stat(localFile).catch(() => undefined);
+      if (!info?.isFile()) throw new UserError(`${localFile}: no such file`);
+      return { path: path.resolve(localFile), sha256: await sha256File(localFile) };
+    },
     sha256: sha256File,
     realPath: (file) => realpath(file),
     makeWorkDir: () => mkdtemp(path.join(os.tmpdir(), 'edgebench-trtexec-')),
