@@ -19,8 +19,6 @@ import {
   ortRunnerConfig,
 } from '../engines/ort-python/runner-io.js';
 import { parseEngineName } from '../engines/registry.js';
-import { TrtexecEngine } from '../engines/trtexec/engine.js';
-import type { TrtexecOptions } from '../engines/trtexec/options.js';
 import { resolveTorchModel, torchInputs } from '../engines/torch/engine.js';
 import { DEFAULT_TORCH_OPTIONS, type TorchOptions, validateTorchOptions } from '../engines/torch/options.js';
 import {
@@ -30,6 +28,8 @@ import {
   torchProgress,
   torchRunnerConfig,
 } from '../engines/torch/runner-io.js';
+import { TrtexecEngine } from '../engines/trtexec/engine.js';
+import type { TrtexecOptions } from '../engines/trtexec/options.js';
 import { EngineUnavailableError, UserError } from '../errors.js';
 import type { HostInfo } from '../host/host.js';
 import type { RunResult } from '../measure/result.js';
