@@ -19,6 +19,10 @@ export interface FakeTrtexec {
   /** `name bytes` per input file trtexec was asked to load. */
   inputsLog: string;
   gpuNode: string;
+  /** While this file exists, every build fails with the recorded 8.6.1 failure log. */
+  failBuildMarker: string;
+  /** The --help text; rewrite it to change the version the fake claims. */
+  helpFile: string;
 }
 
 export interface FakeTrtexecOptions {
@@ -35,6 +39,11 @@ export interface FakeTrtexecOptions {
   binDir?: string;
 }
 
+/** The --help text of a trtexec whose banner is `banner` (`[TensorRT v8201] `). */
+export function trtexecHelp(banner: string): string {
+  return `&&&& RUNNING TensorRT.trtexec ${banner}# trtexec --help\n  --memPoolSize=poolspec\n  --skipInference\n&&&& PASSED TensorRT.trtexec ${banner}# trtexec --help\n`;
+}
+
 export async function fakeTrtexec(opts: FakeTrtexecOptions): Promise<FakeTrtexec> {
   const dir = await tempDir('edgebench-fake-trtexec-');
   const argsLog = path.join(dir, 'args.log');
@@ -42,10 +51,7 @@ export async function fakeTrtexec(opts: FakeTrtexecOptions): Promise<FakeTrtexec
   const gpuNode = path.join(dir, 'nvidia0');
   await writeFile(gpuNode, '');
   const help = path.join(dir, 'help.txt');
-  await writeFile(
-    help,
-    `&&&& RUNNING TensorRT.trtexec ${opts.helpBanner}# trtexec --help\n  --memPoolSize=poolspec\n  --skipInference\n&&&& PASSED TensorRT.trtexec ${opts.helpBanner}# trtexec --help\n`,
-  );
+  await writeFile(help, trtexecHelp(opts.helpBanner));
   const buildLog = opts.buildLog ?? path.join(TRTEXEC_FIXTURES, 'trt-8.5.2-orin-build-resnet50-int8.log');
   const exportOutput = opts.exportOutput ?? path.join(TRTEXEC_FIXTURES, 'trt-8.2.1-export-output.json');
   const binDir = opts.binDir ?? dir;
@@ -68,6 +74,10 @@ for a in "$@"; do
     --exportOutput=*) OUT="\${a#--exportOutput=}" ;;
   esac
 done
+if [ -n "$SAVE" ] && [ -f '${path.join(dir, 'build-fails')}' ]; then
+  cat '${path.join(TRTEXEC_FIXTURES, 'trt-8.6.1-build-failure.log')}'
+  exit 1
+fi
 if [ -n "$SAVE" ]; then
   cat '${buildLog}'
   ${opts.buildFails ? 'exit 1' : ''}
@@ -96,7 +106,15 @@ exit 1
 `,
   );
   await chmod(bin, 0o755);
-  return { dir, bin, argsLog, inputsLog, gpuNode };
+  return {
+    dir,
+    bin,
+    argsLog,
+    inputsLog,
+    gpuNode,
+    failBuildMarker: path.join(dir, 'build-fails'),
+    helpFile: help,
+  };
 }
 
 /** The command lines the fake was given, --help calls left out. */
