@@ -13,6 +13,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { reluProbeModel } from '../../src/engines/probe-model.js';
 import { runTrtexecOutputs } from '../../src/engines/trtexec/outputs.js';
 import { measure } from '../../src/measure/measure.js';
+import { openStore } from '../../src/store/index.js';
 import { connectTarget, type TargetConnection } from '../../src/targets/sessions.js';
 import { deviceTrtexecHost } from '../../src/targets/trtexec-host.js';
 import { runCli } from '../helpers/cli.js';
@@ -210,6 +211,45 @@ describe.skipIf(skip)('trtexec on a board over SSH (real sshd, fake Jetson Nano,
       await rm(fake.failBuildMarker, { force: true });
     }
   }, 120_000);
+
+  it('measures a study’s trtexec variant on the board, the result naming the target', async () => {
+    const spec = path.join(dir, 'study.yaml');
+    await writeFile(
+      spec,
+      `name: trt-on-board
+models: ['${model}']
+optimized: [{ name: all, recipes: [], graphOptLevel: all }]
+engines: [trtexec]
+batches: [4]
+rounds: 1
+stopRules: { warmupTimeMs: 200, warmupCount: 0, minTimeMs: 1000, minCount: 10, maxCount: 0, maxTimeMs: 0, relCi: 0 }
+telemetry: false
+fidelity: { enabled: false }
+`,
+    );
+    const store = path.join(dir, 'store.db');
+    const before = (await trtexecArgLines(fake)).length;
+    const run = await runCli(
+      ['study', spec, '--target', 'board', '--store', store, '--out', path.join(dir, 'report'), '--json'],
+      { env, timeoutMs: 180_000 },
+    );
+    expect(run.stderr).not.toMatch(/^edgebench:/m);
+    expect(run.code).toBe(0);
+    const report = JSON.parse(run.stdout);
+    const opened = await openStore(store);
+    const stored = await opened.loadStudy(report.study.id);
+    await opened.close();
+    const measured = stored.measurements.filter((m) => m.status === 'ok');
+    expect(measured.length).toBeGreaterThanOrEqual(1);
+    const trt = measured.filter((m) => m.result?.external?.engine === 'trtexec');
+    expect(trt).toHaveLength(1);
+    expect(trt[0].result?.target).toMatchObject({ name: 'board', runner: 'trtexec', level: 'trtexec' });
+    expect(Array.from(trt[0].samplesMs)).toEqual(recordedLatencies());
+    // fp32 is a new key: one build, one run on the board.
+    const lines = (await trtexecArgLines(fake)).slice(before);
+    expect(lines.filter((l) => l.includes('--saveEngine'))).toHaveLength(1);
+    expect(lines.filter((l) => l.startsWith('--loadEngine'))).toHaveLength(1);
+  }, 240_000);
 
   describe('through the library', () => {
     let connection: TargetConnection;
