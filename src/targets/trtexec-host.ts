@@ -25,6 +25,7 @@ export interface DeviceTrtexecParts {
 }
 
 const QUICK_MS = 60_000;
+const READ_LIMIT_CHARS = 512 * 1024 * 1024;
 
 export function deviceTrtexecHost({ transport, cache, device, label }: DeviceTrtexecParts): TrtexecHost {
   /** A short command that must succeed; its failure is the device's, in one line. */
@@ -108,10 +109,17 @@ export function deviceTrtexecHost({ transport, cache, device, label }: DeviceTrt
       await quiet(['rm', '-rf', dir], `removing ${dir}`);
     },
     readText: async (file) => {
-      const result = await quiet(['cat', file], `reading ${file}`).catch((error: unknown) => {
-        if (error instanceof TargetError && error.kind === 'command-not-found') return undefined;
-        throw error;
-      });
+      // An --exportTimes file of a long run is megabytes: kept whole, not cut to the usual tail.
+      const result = await transport
+        .exec(['cat', file], {
+          timeoutMs: QUICK_MS,
+          doing: `reading ${file}`,
+          maxCaptureChars: READ_LIMIT_CHARS,
+        })
+        .catch((error: unknown) => {
+          if (error instanceof TargetError && error.kind === 'command-not-found') return undefined;
+          throw error;
+        });
       return result && result.code === 0 ? result.stdout : undefined;
     },
     writeText: async (file, text) => {
