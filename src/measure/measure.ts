@@ -245,6 +245,7 @@ async function measureOnTarget(
     engineId === 'ort' && !variant ? `ort/${ort.executionProvider ?? 'cpu'}` : (resolved.engine ?? 'ort');
   const session = await openOnTarget(target, engine, resolved.model, {
     ...(resolved.torch ? { torch: resolved.torch } : {}),
+    ...(resolved.trtexec ? { trtexec: resolved.trtexec } : {}),
     ort: dropUndefined({
       threads: ort.intraOpThreads,
       interOpThreads: ort.interOpThreads,

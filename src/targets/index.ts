@@ -68,3 +68,4 @@ export {
   type StartOptions,
   type Transport,
 } from './transport.js';
+export { type DeviceTrtexecParts, deviceTrtexecHost } from './trtexec-host.js';

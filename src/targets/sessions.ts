@@ -28,6 +28,8 @@ import {
   torchProgress,
   torchRunnerConfig,
 } from '../engines/torch/runner-io.js';
+import { TrtexecEngine } from '../engines/trtexec/engine.js';
+import type { TrtexecOptions } from '../engines/trtexec/options.js';
 import { EngineUnavailableError, UserError } from '../errors.js';
 import type { HostInfo } from '../host/host.js';
 import type { RunResult } from '../measure/result.js';
@@ -39,6 +41,7 @@ import { type DeviceScripts, installDeviceScripts } from './runners.js';
 import { type TargetSpec, targetName } from './spec.js';
 import { type DeviceTelemetryRecord, startDeviceTelemetry } from './telemetry.js';
 import type { Transport } from './transport.js';
+import { deviceTrtexecHost } from './trtexec-host.js';
 
 /** A target, connected and probed: what sessions on it are opened with. One per run or study. */
 export interface TargetConnection {
@@ -51,6 +54,12 @@ export interface TargetConnection {
   name: string;
 }
 
+/**
+ * Test-only: a folder on the device the probe reads its files under instead of / (a fake Jetson's
+ * /etc, /proc, /dev and /usr/src/tensorrt laid out by the end-to-end tests). Unset on real devices.
+ */
+const TEST_PROBE_ROOT_ENV = 'EDGEBENCH_TEST_PROBE_ROOT';
+
 /** Connects to a target (one multiplexed SSH connection), probes it and puts the runners there. */
 export async function connectTarget(
   target: string,
@@ -61,8 +70,10 @@ export async function connectTarget(
     throw new UserError(`'local' is this machine: measure without --target (or with --target local)`);
   const name = targetName(spec);
   try {
+    const root = process.env[TEST_PROBE_ROOT_ENV];
     const device = await probeDevice(transport, {
       target: name,
+      ...(root ? { root } : {}),
       ...(options.signal ? { signal: options.signal } : {}),
     });
     const cache = new DeviceCache(transport);
@@ -130,6 +141,7 @@ function unavailableOn(device: DeviceDescription, ids: readonly DeviceEngineId[]
 export interface TargetEngineOptions {
   torch?: Partial<TorchOptions>;
   ort?: Partial<OrtPythonOptions>;
+  trtexec?: Partial<TrtexecOptions>;
 }
 
 /** Opens `model` with `engine` on the target; rejects with one line when it cannot run there. */
@@ -170,7 +182,7 @@ export async function openOnTarget(
             id.slice('ort-python/'.length) as OrtPythonProvider,
             options.ort ?? {},
           )
-        : unavailableOn(device, wanted, `${engine} (not driven remotely yet)`);
+        : trtexecOnTarget(connection, model, options.trtexec ?? {});
   return { kind: 'out-of-process', where, measure, dispose: async () => {} };
 }
 
@@ -206,6 +218,27 @@ async function torchOnTarget(
     });
     return torchMeasurement(report, { device, python, spec, settings, options, warnings });
   };
+}
+
+/**
+ * The trtexec engine's own measure with its host on the device: the model (and a calibration cache)
+ * copied there once per content, the plan built there into the device cache and reused while its key
+ * holds, trtexec's log and --exportTimes file read back over the connection.
+ */
+function trtexecOnTarget(
+  connection: TargetConnection,
+  model: string,
+  options: Partial<TrtexecOptions>,
+): Measure {
+  const engine = new TrtexecEngine({
+    host: deviceTrtexecHost({
+      transport: connection.transport,
+      cache: connection.cache,
+      device: connection.device,
+      label: `${connection.name} (${connection.transport.address})`,
+    }),
+  });
+  return (settings) => engine.measure(model, settings, options);
 }
 
 async function ortOnTarget(

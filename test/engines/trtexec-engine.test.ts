@@ -2,9 +2,8 @@
  * The trtexec engine end to end, against a fake trtexec (a shell script that prints a recorded
  * output and writes the recorded --exportTimes file), and against the real one where there is one.
  */
-import { chmod, readFile, writeFile } from 'node:fs/promises';
+import { readFile, writeFile } from 'node:fs/promises';
 import path from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { DEFAULT_STOP_RULES } from '../../src/core/settings.js';
 import type { ExternalMeasureSettings } from '../../src/engines/external.js';
@@ -16,9 +15,10 @@ import { EngineUnavailableError, UserError } from '../../src/errors.js';
 import { describeHost } from '../../src/host/host.js';
 import { measureWithEngine, toEngineRunResult } from '../../src/measure/measure-with-engine.js';
 import { runResultSchema as engineRunResultSchema } from '../../src/measure/result.js';
+import { type FakeTrtexec, fakeTrtexec, TRTEXEC_FIXTURES, trtexecArgLines } from '../helpers/fake-trtexec.js';
 import { tempDir } from '../helpers/temp.js';
 
-const FIXTURES = path.join(path.dirname(fileURLToPath(import.meta.url)), 'fixtures', 'trtexec');
+const FIXTURES = TRTEXEC_FIXTURES;
 const unix = process.platform !== 'win32';
 
 /** Same bytes as reluProbeModel, but with a symbolic leading dimension: x[batch, 4] → Relu → y. */
@@ -56,69 +56,6 @@ function dynamicReluModel(): Uint8Array {
   ]);
 }
 
-interface FakeTrtexec {
-  dir: string;
-  bin: string;
-  argsLog: string;
-  gpuNode: string;
-}
-
-/** A trtexec that answers --help, "builds" (writes a placeholder engine) and "runs" (prints a recorded log). */
-async function fakeTrtexec(opts: {
-  helpBanner: string;
-  runLog: string;
-  times: string;
-  profile?: string;
-  buildLog?: string;
-  buildFails?: boolean;
-}): Promise<FakeTrtexec> {
-  const dir = await tempDir('edgebench-fake-trtexec-');
-  const argsLog = path.join(dir, 'args.log');
-  const gpuNode = path.join(dir, 'nvidia0');
-  await writeFile(gpuNode, '');
-  const help = path.join(dir, 'help.txt');
-  await writeFile(
-    help,
-    `&&&& RUNNING TensorRT.trtexec ${opts.helpBanner}# trtexec --help\n  --memPoolSize=poolspec\n  --skipInference\n&&&& PASSED TensorRT.trtexec ${opts.helpBanner}# trtexec --help\n`,
-  );
-  const buildLog = opts.buildLog ?? path.join(FIXTURES, 'trt-8.5.2-orin-build-resnet50-int8.log');
-  const bin = path.join(dir, 'trtexec');
-  await writeFile(
-    bin,
-    `#!/bin/sh
-echo "$*" >> '${argsLog}'
-SAVE=; LOAD=; TIMES=; PROF=; TC=
-for a in "$@"; do
-  case "$a" in
-    --help) cat '${help}'; exit 0 ;;
-    --saveEngine=*) SAVE="\${a#--saveEngine=}" ;;
-    --loadEngine=*) LOAD="\${a#--loadEngine=}" ;;
-    --exportTimes=*) TIMES="\${a#--exportTimes=}" ;;
-    --exportProfile=*) PROF="\${a#--exportProfile=}" ;;
-    --timingCacheFile=*) TC="\${a#--timingCacheFile=}" ;;
-  esac
-done
-if [ -n "$SAVE" ]; then
-  cat '${buildLog}'
-  ${opts.buildFails ? 'exit 1' : ''}
-  printf 'serialized engine' > "$SAVE"
-  if [ -n "$TC" ]; then printf 'timing cache' > "$TC"; fi
-  exit 0
-fi
-if [ -n "$LOAD" ]; then
-  [ -f "$LOAD" ] || { echo "[E] Failed to open engine $LOAD"; exit 1; }
-  cat '${opts.runLog}'
-  cp '${opts.times}' "$TIMES"
-  if [ -n "$PROF" ] && [ -n '${opts.profile ?? ''}' ]; then cp '${opts.profile ?? ''}' "$PROF"; fi
-  exit 0
-fi
-exit 1
-`,
-  );
-  await chmod(bin, 0o755);
-  return { dir, bin, argsLog, gpuNode };
-}
-
 function settings(overrides: Partial<ExternalMeasureSettings> = {}): ExternalMeasureSettings {
   return {
     stopRules: {
@@ -136,12 +73,7 @@ function settings(overrides: Partial<ExternalMeasureSettings> = {}): ExternalMea
   };
 }
 
-async function argLines(fake: FakeTrtexec): Promise<string[]> {
-  return (await readFile(fake.argsLog, 'utf8'))
-    .trim()
-    .split('\n')
-    .filter((line) => line !== '--help');
-}
+const argLines = trtexecArgLines;
 
 describe.skipIf(!unix)('trtexec engine with a fake trtexec (TensorRT 8.5 output)', () => {
   let fake: FakeTrtexec;

@@ -1,11 +1,12 @@
 /**
  * Built TensorRT engines, kept between runs. An engine is only valid for the model bytes, build flags,
- * TensorRT version and GPU it was built with, so all four go into its key.
+ * TensorRT version and GPU it was built with, so all four go into its key. The folder is where trtexec
+ * runs (this machine's cache, or the device cache on a board); its files are handled through the host.
  */
 import { createHash } from 'node:crypto';
-import { mkdir, readFile, rename, rm, stat, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
+import type { TrtexecFiles } from './host.js';
 
 /** edgebench's cache root: $EDGEBENCH_CACHE_DIR, else $XDG_CACHE_HOME/edgebench, else ~/.cache/edgebench. */
 export function cacheRoot(env: NodeJS.ProcessEnv = process.env): string {
@@ -66,46 +67,55 @@ export interface CachedEngine {
   entry?: EngineCacheEntry;
 }
 
-export function cachePaths(dir: string, key: string): { enginePath: string; metaPath: string } {
-  return { enginePath: path.join(dir, `${key}.engine`), metaPath: path.join(dir, `${key}.json`) };
+export function cachePaths(
+  files: Pick<TrtexecFiles, 'join'>,
+  dir: string,
+  key: string,
+): { enginePath: string; metaPath: string } {
+  return { enginePath: files.join(dir, `${key}.engine`), metaPath: files.join(dir, `${key}.json`) };
 }
 
 /** The cached engine for a key, or undefined when there is none (or only a partial one). */
-export async function lookupEngine(dir: string, key: string): Promise<CachedEngine | undefined> {
-  const paths = cachePaths(dir, key);
-  try {
-    const info = await stat(paths.enginePath);
-    if (!info.isFile() || info.size === 0) return undefined;
-  } catch {
-    return undefined;
-  }
+export async function lookupEngine(
+  files: TrtexecFiles,
+  dir: string,
+  key: string,
+): Promise<CachedEngine | undefined> {
+  const paths = cachePaths(files, dir, key);
+  const size = await files.fileSize(paths.enginePath);
+  if (!size) return undefined;
   let entry: EngineCacheEntry | undefined;
   try {
-    entry = JSON.parse(await readFile(paths.metaPath, 'utf8')) as EngineCacheEntry;
+    const text = await files.readText(paths.metaPath);
+    entry = text === undefined ? undefined : (JSON.parse(text) as EngineCacheEntry);
   } catch {
     entry = undefined;
   }
   return { ...paths, ...(entry ? { entry } : {}) };
 }
 
+export interface ReservedEngine {
+  tempPath: string;
+  enginePath: string;
+  metaPath: string;
+}
+
 /** A temporary engine path in the cache folder: built there, then renamed into place. */
-export async function reserveEngine(
-  dir: string,
-  key: string,
-): Promise<{ tempPath: string; enginePath: string; metaPath: string }> {
-  await mkdir(dir, { recursive: true });
-  const paths = cachePaths(dir, key);
-  return { ...paths, tempPath: `${paths.enginePath}.${process.pid}.tmp` };
+export async function reserveEngine(files: TrtexecFiles, dir: string, key: string): Promise<ReservedEngine> {
+  await files.makeDir(dir);
+  const paths = cachePaths(files, dir, key);
+  return { ...paths, tempPath: `${paths.enginePath}.${files.uniqueSuffix()}.tmp` };
 }
 
 export async function commitEngine(
-  reserved: { tempPath: string; enginePath: string; metaPath: string },
+  files: TrtexecFiles,
+  reserved: ReservedEngine,
   entry: EngineCacheEntry,
 ): Promise<void> {
-  await rename(reserved.tempPath, reserved.enginePath);
-  await writeFile(reserved.metaPath, `${JSON.stringify(entry, null, 2)}\n`);
+  await files.rename(reserved.tempPath, reserved.enginePath);
+  await files.writeText(reserved.metaPath, `${JSON.stringify(entry, null, 2)}\n`);
 }
 
-export async function discardEngine(reserved: { tempPath: string }): Promise<void> {
-  await rm(reserved.tempPath, { force: true });
+export async function discardEngine(files: TrtexecFiles, reserved: { tempPath: string }): Promise<void> {
+  await files.remove(reserved.tempPath);
 }

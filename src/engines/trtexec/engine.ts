@@ -1,14 +1,11 @@
-import { mkdtemp, readFile, rm, stat } from 'node:fs/promises';
-import os from 'node:os';
+import { stat } from 'node:fs/promises';
 import path from 'node:path';
 import { EngineUnavailableError, UserError } from '../../errors.js';
-import { detectGpus, detectJetson } from '../../host/host.js';
 import { resolveInputShapes } from '../../onnx/shapes.js';
 import type { TensorInfo } from '../../onnx/tensor.js';
-import { sha256File as sha256Of } from '../../util/hash.js';
 import type { Engine, EngineProbe, OutOfProcessSession } from '../engine.js';
 import type { ExternalMeasurement, ExternalMeasureSettings } from '../external.js';
-import { describeFailure, runProcess } from '../subprocess.js';
+import { describeFailure } from '../subprocess.js';
 import { buildArgs, flavorOf, precisionFlags, runArgs, shapesSpec, trtexecTiming } from './args.js';
 import {
   type CachedEngine,
@@ -19,15 +16,9 @@ import {
   lookupEngine,
   reserveEngine,
   timingCacheName,
-  trtCacheDir,
 } from './cache.js';
-import {
-  findTrtexec,
-  GPU_DEVICE_NODES,
-  identifyTrtexec,
-  TRTEXEC_DEFAULT_LOCATIONS,
-  visibleGpuNode,
-} from './locate.js';
+import { type LocalHostSettings, localTrtexecHost, type TrtexecHost } from './host.js';
+import { GPU_DEVICE_NODES, identifyTrtexec, TRTEXEC_DEFAULT_LOCATIONS } from './locate.js';
 import { readOnnxIo } from './model-io.js';
 import { DEFAULT_TRTEXEC_OPTIONS, type TrtexecOptions, validateTrtexecOptions } from './options.js';
 import { parseTrtexecLog, type TrtexecLog, trtexecFailureReason } from './parse-log.js';
@@ -39,24 +30,18 @@ import {
   splitWarmup,
 } from './parse-times.js';
 
-/** Where the engine looks for things; tests point these at temporary files. */
-export interface TrtexecEnvironment {
-  env?: NodeJS.ProcessEnv;
-  defaultLocations?: readonly string[];
-  gpuDeviceNodes?: readonly string[];
-  /** Names the GPU for the engine cache key; by default nvidia-smi / sysfs / the Jetson model. */
-  gpuName?: () => Promise<string>;
+/**
+ * Where the engine runs trtexec: this machine (the settings say where it looks; tests point them at
+ * temporary files), or `host`, another place such as a board behind a target.
+ */
+export interface TrtexecEnvironment extends LocalHostSettings {
+  host?: TrtexecHost;
 }
 
 const ENGINE_SUFFIXES = ['.engine', '.plan', '.trt'];
 const TOP_LAYERS = 25;
-
-async function defaultGpuName(): Promise<string> {
-  const [gpus, jetson] = await Promise.all([detectGpus(), detectJetson()]);
-  const names = gpus.filter((g) => g.vendor === 'NVIDIA').map((g) => g.name);
-  if (jetson?.model) names.push(jetson.model);
-  return names.join('; ') || 'unknown GPU';
-}
+const GPU_TROUBLE =
+  /no CUDA-capable device|CUDA driver version is insufficient|cudaErrorNoDevice|CUDA initialization failure/i;
 
 function sampleOf(query: QueryTime, metric: TrtexecOptions['sampleMetric']): number {
   if (metric === 'gpuCompute') return query.computeMs;
@@ -79,9 +64,12 @@ function topLayers(profile: LayerProfile) {
 
 export class TrtexecEngine implements Engine<TrtexecOptions> {
   readonly id = 'trtexec';
-  private gpuNamePromise: Promise<string> | undefined;
+  /** Where trtexec runs and its files are. */
+  readonly host: TrtexecHost;
 
-  constructor(private readonly where: TrtexecEnvironment = {}) {}
+  constructor(private readonly where: TrtexecEnvironment = {}) {
+    this.host = where.host ?? localTrtexecHost(where);
+  }
 
   /** trtexec runs its own timing loop in another process: the session measures there. No variants. */
   async open(
@@ -102,13 +90,9 @@ export class TrtexecEngine implements Engine<TrtexecOptions> {
 
   async probe(): Promise<EngineProbe[]> {
     const id = 'trtexec';
-    let location: Awaited<ReturnType<typeof findTrtexec>>;
+    let location: Awaited<ReturnType<TrtexecHost['locate']>>;
     try {
-      location = await findTrtexec(
-        undefined,
-        this.env(),
-        this.where.defaultLocations ?? TRTEXEC_DEFAULT_LOCATIONS,
-      );
+      location = await this.host.locate();
     } catch (error) {
       return [{ id, bundled: false, available: false, reason: (error as Error).message }];
     }
@@ -122,11 +106,11 @@ export class TrtexecEngine implements Engine<TrtexecOptions> {
         },
       ];
     }
-    const identity = await identifyTrtexec(location.path);
+    const identity = await identifyTrtexec(location.path, this.host);
     const what = `trtexec at ${location.path}${identity.version ? ` (TensorRT ${identity.version})` : ''}`;
     if (!identity.runs)
       return [{ id, bundled: false, available: false, reason: `${what}: ${identity.error}` }];
-    const gpu = await visibleGpuNode(this.where.gpuDeviceNodes ?? GPU_DEVICE_NODES);
+    const gpu = await this.host.visibleGpu();
     if (!gpu) {
       return [
         {
@@ -153,23 +137,20 @@ export class TrtexecEngine implements Engine<TrtexecOptions> {
 
     const modelInfo = await stat(model).catch(() => undefined);
     if (!modelInfo?.isFile()) throw new UserError(`model file not found: ${model}`);
-    const location = await findTrtexec(
-      options.trtexecPath,
-      this.env(),
-      this.where.defaultLocations ?? TRTEXEC_DEFAULT_LOCATIONS,
-    );
+    const host = this.host;
+    const location = await host.locate(options.trtexecPath);
     if (!location) {
       throw new EngineUnavailableError(
         'trtexec not found: install TensorRT (JetPack ships it in /usr/src/tensorrt/bin), put it on PATH, or pass --trtexec PATH',
       );
     }
-    const identity = await identifyTrtexec(location.path);
+    const identity = await identifyTrtexec(location.path, host);
     if (!identity.runs)
       throw new EngineUnavailableError(`trtexec at ${location.path} cannot run: ${identity.error}`);
-    if (!(await visibleGpuNode(this.where.gpuDeviceNodes ?? GPU_DEVICE_NODES)))
-      throw new EngineUnavailableError('trtexec needs an NVIDIA GPU, and none is visible on this machine');
+    if (!(await host.visibleGpu()))
+      throw new EngineUnavailableError(`trtexec needs an NVIDIA GPU, and none is visible on ${host.label}`);
     const flavor = flavorOf(identity);
-    const tensorrt = identity.version ?? `unknown:${(await sha256Of(location.path)).slice(0, 16)}`;
+    const tensorrt = identity.version ?? `unknown:${(await host.sha256(location.path)).slice(0, 16)}`;
     if (!identity.version)
       warnings.push(
         'the TensorRT version could not be read from trtexec; engine cache entries are keyed by the trtexec binary instead',
@@ -214,10 +195,10 @@ export class TrtexecEngine implements Engine<TrtexecOptions> {
       );
 
     // Build (or find) the engine.
-    const cacheDir = trtCacheDir(options.cacheDir, this.env());
+    const cacheDir = await host.engineCacheDir(options.cacheDir);
     let engineInfo: { path: string; cache: Record<string, unknown> };
     if (prebuilt) {
-      engineInfo = { path: path.resolve(model), cache: { prebuilt: true } };
+      engineInfo = { path: (await host.stage(model)).path, cache: { prebuilt: true } };
       if (settings.precision !== 'fp32')
         warnings.push(
           `precision '${settings.precision}' ignored: a prebuilt engine runs in the precision it was built with`,
@@ -239,10 +220,10 @@ export class TrtexecEngine implements Engine<TrtexecOptions> {
     // Run.
     const timing = trtexecTiming(settings.stopRules);
     if (timing.unsupported) warnings.push(timing.unsupported);
-    const work = await mkdtemp(path.join(os.tmpdir(), 'edgebench-trtexec-'));
+    const work = await host.makeWorkDir();
     try {
-      const exportTimesPath = path.join(work, 'times.json');
-      const exportProfilePath = options.profile ? path.join(work, 'profile.json') : undefined;
+      const exportTimesPath = host.join(work, 'times.json');
+      const exportProfilePath = options.profile ? host.join(work, 'profile.json') : undefined;
       const args = runArgs({
         enginePath: engineInfo.path,
         timing,
@@ -260,8 +241,7 @@ export class TrtexecEngine implements Engine<TrtexecOptions> {
       log(
         `trtexec: running ${path.basename(engineInfo.path)} (warm-up ${timing.warmUpMs} ms, ≥ ${timing.durationS} s, ≥ ${timing.iterations} queries)`,
       );
-      const outcome = await runProcess(location.path, args, {
-        env: this.env(),
+      const outcome = await host.run(location.path, args, {
         timeoutMs,
         ...(settings.signal ? { signal: settings.signal } : {}),
       });
@@ -269,19 +249,15 @@ export class TrtexecEngine implements Engine<TrtexecOptions> {
       const parsed = parseTrtexecLog(output);
       if (outcome.code !== 0 || parsed.passed === false) {
         const why = `${describeFailure('trtexec', outcome, timeoutMs)}: ${trtexecFailureReason(parsed, output)}`;
-        if (
-          /no CUDA-capable device|CUDA driver version is insufficient|cudaErrorNoDevice|CUDA initialization failure/i.test(
-            output,
-          )
-        )
-          throw new EngineUnavailableError(`trtexec cannot use the GPU here — ${why}`);
+        if (GPU_TROUBLE.test(output))
+          throw new EngineUnavailableError(`trtexec cannot use the GPU on ${host.label} — ${why}`);
         throw new UserError(`trtexec could not run the engine for ${model} — ${why}`);
       }
-      const timesText = await readFile(exportTimesPath, 'utf8').catch(() => {
+      const timesText = await host.readText(exportTimesPath);
+      if (timesText === undefined)
         throw new UserError(
           `trtexec finished but wrote no --exportTimes file (${exportTimesPath}); is this trtexec older than TensorRT 7?`,
         );
-      });
       const times = parseExportTimes(timesText);
       const split = splitWarmup(times, parsed, timing.warmUpMs);
       if (split.steady.length === 0)
@@ -305,7 +281,7 @@ export class TrtexecEngine implements Engine<TrtexecOptions> {
       const samplesMs = Float64Array.from(split.steady, (q) => sampleOf(q, metric));
       let profile: LayerProfile | undefined;
       if (exportProfilePath) {
-        const text = await readFile(exportProfilePath, 'utf8').catch(() => undefined);
+        const text = await host.readText(exportProfilePath);
         if (text) profile = parseExportProfile(text);
         else warnings.push('trtexec wrote no layer profile');
       }
@@ -332,7 +308,7 @@ export class TrtexecEngine implements Engine<TrtexecOptions> {
         shapes,
         batch,
         effectiveStopRules: timing.effective,
-        device: parsed.device ?? (await this.gpuName()),
+        device: parsed.device ?? (await host.gpuName()),
         provider: 'tensorrt',
         graphOptimization: prebuilt ? 'tensorrt-builder (prebuilt engine)' : 'tensorrt-builder',
         precision: prebuilt ? 'as built' : settings.precision,
@@ -377,17 +353,8 @@ export class TrtexecEngine implements Engine<TrtexecOptions> {
         warnings,
       };
     } finally {
-      await rm(work, { recursive: true, force: true });
+      await host.removeDir(work);
     }
-  }
-
-  private env(): NodeJS.ProcessEnv {
-    return this.where.env ?? process.env;
-  }
-
-  private gpuName(): Promise<string> {
-    this.gpuNamePromise ??= (this.where.gpuName ?? defaultGpuName)();
-    return this.gpuNamePromise;
   }
 
   private async buildOrReuse(job: {
@@ -402,15 +369,15 @@ export class TrtexecEngine implements Engine<TrtexecOptions> {
     log: (line: string) => void;
   }): Promise<{ path: string; cache: Record<string, unknown> }> {
     const { model, settings, options, flavor, tensorrt, dynamicShapes, cacheDir } = job;
-    const [modelSha256, gpu, calibrationSha256] = await Promise.all([
-      sha256Of(model),
-      this.gpuName(),
-      options.calibrationCachePath
-        ? sha256Of(options.calibrationCachePath).catch(() => {
-            throw new UserError(`INT8 calibration cache not found: ${options.calibrationCachePath}`);
-          })
-        : Promise.resolve(undefined),
+    const host = this.host;
+    const calibrationPath = options.calibrationCachePath;
+    const [onnx, gpu, calibration] = await Promise.all([
+      host.stage(model),
+      host.gpuName(),
+      calibrationPath ? stageCalibration(host, calibrationPath) : Promise.resolve(undefined),
     ]);
+    const modelSha256 = onnx.sha256;
+    const calibrationSha256 = calibration?.sha256;
     const flags = [
       ...precisionFlags(settings.precision),
       ...(options.workspaceMiB > 0 ? [`workspace=${options.workspaceMiB}MiB`] : []),
@@ -420,7 +387,9 @@ export class TrtexecEngine implements Engine<TrtexecOptions> {
     ];
     const parts = { modelSha256, tensorrt, gpu, flags, ...(calibrationSha256 ? { calibrationSha256 } : {}) };
     const key = engineCacheKey(parts);
-    const cached: CachedEngine | undefined = options.rebuild ? undefined : await lookupEngine(cacheDir, key);
+    const cached: CachedEngine | undefined = options.rebuild
+      ? undefined
+      : await lookupEngine(host, cacheDir, key);
     if (cached) {
       job.log(`trtexec: using cached engine ${cached.enginePath}`);
       return {
@@ -435,20 +404,18 @@ export class TrtexecEngine implements Engine<TrtexecOptions> {
         },
       };
     }
-    const reserved = await reserveEngine(cacheDir, key);
+    const reserved = await reserveEngine(host, cacheDir, key);
     const timingCachePath =
       options.timingCache && flavor.timingCache
-        ? path.join(cacheDir, timingCacheName(tensorrt, gpu))
+        ? host.join(cacheDir, timingCacheName(tensorrt, gpu))
         : undefined;
     const args = buildArgs(
       {
-        onnxPath: path.resolve(model),
+        onnxPath: onnx.path,
         enginePath: reserved.tempPath,
         precision: settings.precision,
         workspaceMiB: options.workspaceMiB,
-        ...(options.calibrationCachePath
-          ? { calibrationCachePath: path.resolve(options.calibrationCachePath) }
-          : {}),
+        ...(calibration ? { calibrationCachePath: calibration.path } : {}),
         ...(timingCachePath ? { timingCachePath } : {}),
         dynamicShapes,
         deviceIndex: options.deviceIndex,
@@ -460,8 +427,7 @@ export class TrtexecEngine implements Engine<TrtexecOptions> {
       `trtexec: building a TensorRT engine (${settings.precision}) from ${path.basename(model)}; this can take minutes`,
     );
     const started = Date.now();
-    const outcome = await runProcess(job.trtexecPath, args, {
-      env: this.env(),
+    const outcome = await host.run(job.trtexecPath, args, {
       timeoutMs: options.buildTimeoutMs,
       ...(settings.signal ? { signal: settings.signal } : {}),
       onStdoutLine: (line) => {
@@ -471,32 +437,25 @@ export class TrtexecEngine implements Engine<TrtexecOptions> {
     const buildWallMs = Date.now() - started;
     const output = `${outcome.stdout}\n${outcome.stderr}`;
     const parsed: TrtexecLog = parseTrtexecLog(output);
-    const built = await stat(reserved.tempPath).then(
-      (s) => s.size > 0,
-      () => false,
-    );
+    const built = ((await host.fileSize(reserved.tempPath)) ?? 0) > 0;
     if (outcome.code !== 0 || parsed.passed === false || !built) {
-      await discardEngine(reserved);
+      await discardEngine(host, reserved);
       const why = `${describeFailure('trtexec', outcome, options.buildTimeoutMs)}: ${trtexecFailureReason(parsed, output)}`;
-      if (
-        /no CUDA-capable device|CUDA driver version is insufficient|cudaErrorNoDevice|CUDA initialization failure/i.test(
-          output,
-        )
-      )
-        throw new EngineUnavailableError(`trtexec cannot use the GPU here — ${why}`);
+      if (GPU_TROUBLE.test(output))
+        throw new EngineUnavailableError(`trtexec cannot use the GPU on ${host.label} — ${why}`);
       throw new UserError(`trtexec could not build a TensorRT engine from ${model} — ${why}`);
     }
     const entry: EngineCacheEntry = {
       key,
       parts,
-      modelPath: path.resolve(model),
+      modelPath: onnx.path,
       builtAt: new Date().toISOString(),
       buildWallMs,
       ...(parsed.engineBuildS !== undefined ? { engineBuildS: parsed.engineBuildS } : {}),
       ...(parsed.device ? { device: parsed.device } : {}),
       buildArgs: args,
     };
-    await commitEngine(reserved, entry);
+    await commitEngine(host, reserved, entry);
     return {
       path: reserved.enginePath,
       cache: {
@@ -509,6 +468,13 @@ export class TrtexecEngine implements Engine<TrtexecOptions> {
       },
     };
   }
+}
+
+/** The INT8 calibration cache (a file here) where trtexec reads it. */
+async function stageCalibration(host: TrtexecHost, file: string) {
+  const info = await stat(file).catch(() => undefined);
+  if (!info?.isFile()) throw new UserError(`INT8 calibration cache not found: ${file}`);
+  return host.stage(file);
 }
 
 function meansOf(queries: readonly QueryTime[]): Record<string, number | null> {

@@ -7,6 +7,7 @@ import { access, realpath, stat } from 'node:fs/promises';
 import path from 'node:path';
 import { EngineUnavailableError } from '../../errors.js';
 import { runProcess } from '../subprocess.js';
+import type { TrtexecHost } from './host.js';
 import { decodeBannerVersion } from './parse-log.js';
 
 export const TRTEXEC_DEFAULT_LOCATIONS: readonly string[] = ['/usr/src/tensorrt/bin/trtexec'];
@@ -21,7 +22,8 @@ export const GPU_DEVICE_NODES: readonly string[] = [
 
 export interface TrtexecLocation {
   path: string;
-  source: 'option' | 'EDGEBENCH_TRTEXEC' | 'PATH' | 'default location';
+  /** `device probe`: on a board, where its probe found it (PATH, else JetPack's place). */
+  source: 'option' | 'EDGEBENCH_TRTEXEC' | 'PATH' | 'default location' | 'device probe';
 }
 
 async function isExecutableFile(file: string): Promise<boolean> {
@@ -99,14 +101,31 @@ export interface TrtexecIdentity {
 }
 
 const HELP_TIMEOUT_MS = 30_000;
-const identityCache = new Map<string, Promise<TrtexecIdentity>>();
 
-/** Runs `trtexec --help` (no GPU needed) and, if the banner carries no version, asks ldd for libnvinfer's. */
-export function identifyTrtexec(trtexecPath: string): Promise<TrtexecIdentity> {
-  let pending = identityCache.get(trtexecPath);
+/** How identification runs its two commands: here by default, or through a host (a board). */
+export type IdentifyVia = Pick<TrtexecHost, 'run' | 'realPath'>;
+
+const LOCAL: IdentifyVia = {
+  run: (program, args, options = {}) =>
+    runProcess(program, args, options.timeoutMs ? { timeoutMs: options.timeoutMs } : {}),
+  realPath: (file) => realpath(file),
+};
+const identityCache = new WeakMap<IdentifyVia, Map<string, Promise<TrtexecIdentity>>>();
+
+/**
+ * Runs `trtexec --help` (no GPU needed) where trtexec is and, if the banner carries no version, asks
+ * ldd for libnvinfer's. Asked once per binary and host.
+ */
+export function identifyTrtexec(trtexecPath: string, via: IdentifyVia = LOCAL): Promise<TrtexecIdentity> {
+  let known = identityCache.get(via);
+  if (!known) {
+    known = new Map();
+    identityCache.set(via, known);
+  }
+  let pending = known.get(trtexecPath);
   if (!pending) {
-    pending = identify(trtexecPath);
-    identityCache.set(trtexecPath, pending);
+    pending = identify(trtexecPath, via);
+    known.set(trtexecPath, pending);
   }
   return pending;
 }
@@ -125,8 +144,8 @@ export function readHelpText(text: string): Pick<TrtexecIdentity, 'version' | 'h
   };
 }
 
-async function identify(trtexecPath: string): Promise<TrtexecIdentity> {
-  const help = await runProcess(trtexecPath, ['--help'], { timeoutMs: HELP_TIMEOUT_MS });
+async function identify(trtexecPath: string, via: IdentifyVia): Promise<TrtexecIdentity> {
+  const help = await via.run(trtexecPath, ['--help'], { timeoutMs: HELP_TIMEOUT_MS });
   const text = `${help.stdout}\n${help.stderr}`;
   const read = readHelpText(text);
   const missingLibrary = /error while loading shared libraries: (\S+)/.exec(text);
@@ -144,7 +163,7 @@ async function identify(trtexecPath: string): Promise<TrtexecIdentity> {
       ...(error ? { error } : {}),
       helpMentions: read.helpMentions,
     };
-  const libraryVersion = await libraryVersionOf(trtexecPath);
+  const libraryVersion = await libraryVersionOf(trtexecPath, via);
   return {
     ...(libraryVersion ? { version: libraryVersion } : {}),
     versionSource: libraryVersion ? 'library' : 'unknown',
@@ -154,13 +173,13 @@ async function identify(trtexecPath: string): Promise<TrtexecIdentity> {
   };
 }
 
-async function libraryVersionOf(trtexecPath: string): Promise<string | undefined> {
-  if (process.platform !== 'linux') return undefined;
-  const ldd = await runProcess('ldd', [trtexecPath], { timeoutMs: HELP_TIMEOUT_MS });
+async function libraryVersionOf(trtexecPath: string, via: IdentifyVia): Promise<string | undefined> {
+  if (via === LOCAL && process.platform !== 'linux') return undefined;
+  const ldd = await via.run('ldd', [trtexecPath], { timeoutMs: HELP_TIMEOUT_MS });
   const lib = nvinferPathFromLdd(ldd.stdout);
   if (!lib) return undefined;
   try {
-    return nvinferVersionFromPath(await realpath(lib)) ?? nvinferVersionFromPath(lib);
+    return nvinferVersionFromPath(await via.realPath(lib)) ?? nvinferVersionFromPath(lib);
   } catch {
     return nvinferVersionFromPath(lib);
   }
