@@ -18,7 +18,8 @@ import { REPORT_FORMATS } from '../report/formats.js';
 import { isPostgresUrl } from '../store/postgres.js';
 import { PRESET_NAMES } from '../study/preset-names.js';
 import type { LoadedSpec } from '../study/spec.js';
-import { choiceFlag, intFlag, type JsonFlag, jsonOption, printResult } from './flags.js';
+import { choiceFlag, intFlag } from './flags.js';
+import { type JsonFlag, jsonOption, printResult } from './json-output.js';
 
 function submitLine(event: SubmitEvent): string | undefined {
   switch (event.type) {

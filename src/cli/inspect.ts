@@ -4,7 +4,8 @@ import type { ModelAnalysis } from '../onnx/analysis.js';
 import { parseInputFlag, parseShapeFlag } from '../onnx/shapes.js';
 import { jsonDocument } from '../report/documents.js';
 import { bytes, siCount, table } from '../report/format.js';
-import { collect, intFlag, type JsonFlag, jsonOption, printResult } from './flags.js';
+import { collect, intFlag } from './flags.js';
+import { type JsonFlag, jsonOption, printResult } from './json-output.js';
 import { printableText } from './terminal.js';
 
 export function register(command: Command): void {

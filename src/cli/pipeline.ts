@@ -19,15 +19,8 @@ import { SMOOTHING_METHODS, type SmoothingMethod } from '../pipelines/segments.j
 import { jsonDocument } from '../report/documents.js';
 import type * as PipelineTables from '../report/pipeline-table.js';
 import { dropUndefined } from '../util/objects.js';
-import {
-  choiceFlag,
-  intFlag,
-  type JsonFlag,
-  jsonOption,
-  jsonToStdout,
-  numberFlag,
-  printResult,
-} from './flags.js';
+import { choiceFlag, intFlag, numberFlag } from './flags.js';
+import { type JsonFlag, jsonOption, jsonToStdout, printResult } from './json-output.js';
 import { executionProviderOption, threadsOption } from './shared-options.js';
 import { handleStopSignals } from './shutdown.js';
 import { printableText, writeWarning } from './terminal.js';

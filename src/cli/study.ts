@@ -14,7 +14,8 @@ import type { StudyStore } from '../store/index.js';
 import { PRESET_NAMES } from '../study/preset-names.js';
 import type { StudyEvent } from '../study/run.js';
 import type { LoadedSpec } from '../study/spec.js';
-import { choiceFlag, intFlag, type JsonFlag, jsonOption, printResult } from './flags.js';
+import { choiceFlag, intFlag } from './flags.js';
+import { type JsonFlag, jsonOption, printResult } from './json-output.js';
 import { handleStopSignals } from './shutdown.js';
 import { printableLine } from './terminal.js';
 

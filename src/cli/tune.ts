@@ -21,16 +21,8 @@ import { table } from '../report/format.js';
 import { REPORT_FILE_NAMES, REPORT_FORMATS } from '../report/formats.js';
 import { OBJECTIVES, type Objective } from '../study/tune-record.js';
 import { ACTIVATION_TYPES, BUILD_FAMILIES, type BuildFamily, type SearchSpace } from '../tune/space.js';
-import {
-  choiceFlag,
-  collect,
-  durationFlag,
-  intFlag,
-  type JsonFlag,
-  jsonOption,
-  numberFlag,
-  printResult,
-} from './flags.js';
+import { choiceFlag, collect, durationFlag, intFlag, numberFlag } from './flags.js';
+import { type JsonFlag, jsonOption, printResult } from './json-output.js';
 import {
   calibrationOptions,
   type ImageInputFlags,
