@@ -15,34 +15,13 @@ import {
   resolveQueueUrl,
 } from '../fleet/connection.js';
 import { parseDeviceClasses } from '../fleet/devices.js';
-import type { SubmitEvent } from '../fleet/submit.js';
 import { jsonDocument } from '../report/documents.js';
+import { submitProgressLine } from '../report/fleet-submit.js';
 import { REPORT_FORMATS } from '../report/formats.js';
 import { serverStoreLocation } from '../store/location.js';
 import { PRESET_NAMES } from '../study/preset-names.js';
 import { choiceFlag, intFlag } from './flags.js';
 import { type JsonFlag, jsonOption, printResult } from './json-output.js';
-
-function submitLine(event: SubmitEvent): string | undefined {
-  switch (event.type) {
-    case 'resolving-model':
-      return `model ${event.model} (${event.ref})`;
-    case 'study-created':
-      return `study ${event.studyId}: devices ${event.devices.join(', ')}`;
-    case 'variant-prepared':
-      return event.notes.length > 0 ? `${event.model} ${event.label}: ${event.notes.join('; ')}` : undefined;
-    case 'variant-failed':
-      return `${event.model} ${event.label} FAILED (${event.failure.kind}): ${event.failure.reason}`;
-    case 'model-stored':
-      return `model ${event.name}: sha256 ${event.sha256.slice(0, 12)}…, ${event.bytes} bytes${event.stored ? '' : ' (already in the store)'}`;
-    case 'fidelity':
-      return event.error
-        ? `${event.model} ${event.label}: fidelity not computed (${event.error})`
-        : `${event.model} ${event.label}: fidelity cos ${event.cosine?.toFixed(6)} (cpu)`;
-    case 'queued':
-      return `queued ${event.jobs} job(s) on ${event.queue}`;
-  }
-}
 
 const NO_STUDY = 'give a study spec file or --preset';
 
@@ -111,7 +90,7 @@ export function register(command: Command): void {
               redactor,
               ...(flags.rounds !== undefined ? { rounds: flags.rounds } : {}),
               onEvent: (event) => {
-                const line = submitLine(event);
+                const line = submitProgressLine(event);
                 if (line) log(line);
               },
               onConnectionError: (error) => log(`queue connection: ${error.message}`),

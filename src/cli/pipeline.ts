@@ -14,7 +14,12 @@ import {
   TENSOR_LAYOUTS,
   type TensorLayout,
 } from '../pipelines/preprocess.js';
-import { DROP_POLICIES, type DropPolicy, type RealtimeSettings } from '../pipelines/realtime.js';
+import {
+  checkRealtimeOnly,
+  DROP_POLICIES,
+  type DropPolicy,
+  type RealtimeSettings,
+} from '../pipelines/realtime.js';
 import { SMOOTHING_METHODS, type SmoothingMethod } from '../pipelines/segments.js';
 import { jsonDocument } from '../report/documents.js';
 import type * as PipelineTables from '../report/pipeline-table.js';
@@ -160,21 +165,13 @@ function realtimeFlags(
   defaultFps: number | undefined,
 ): (Partial<RealtimeSettings> & { fps?: number }) | undefined {
   if (!flags.realtime) {
-    const given = (
-      [
-        ['--fps', flags.fps],
-        ['--queue', flags.queue],
-        ['--drop-policy', flags.dropPolicy],
-        ['--deadline-ms', flags.deadlineMs],
-        ['--duration-ms', flags.durationMs],
-      ] as const
-    )
-      .filter(([, value]) => value !== undefined)
-      .map(([flag]) => flag);
-    if (given.length > 0)
-      throw new UserError(
-        `${given.join(', ')} ${given.length > 1 ? 'apply' : 'applies'} to camera emulation only: add --realtime (without it, files are processed as fast as possible)`,
-      );
+    checkRealtimeOnly({
+      '--fps': flags.fps,
+      '--queue': flags.queue,
+      '--drop-policy': flags.dropPolicy,
+      '--deadline-ms': flags.deadlineMs,
+      '--duration-ms': flags.durationMs,
+    });
     return undefined;
   }
   return dropUndefined({
