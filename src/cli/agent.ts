@@ -6,10 +6,15 @@
  * PostgreSQL. A second signal exits at once (the job is then left to BullMQ's stalled-job check).
  */
 import type { Command } from 'commander';
-import { messageOf, UserError } from '../errors.js';
+import { messageOf } from '../errors.js';
 import type { AgentOptions, FleetAgent } from '../fleet/agent.js';
-import { fleetRedactor, redactedError, resolveFleetStoreUrl, resolveQueueUrl } from '../fleet/connection.js';
-import { parseTags } from '../fleet/devices.js';
+import {
+  commandRedactor,
+  redactedError,
+  resolveFleetStoreUrl,
+  resolveQueueUrl,
+} from '../fleet/connection.js';
+import { checkAgentId, parseTags } from '../fleet/devices.js';
 import { dropUndefined } from '../util/objects.js';
 import { intFlag } from './flags.js';
 import { handleStopSignals } from './shutdown.js';
@@ -64,17 +69,11 @@ export function register(command: Command): void {
       intFlag('--max-starts', 1),
     )
     .action(async (flags: AgentFlags) => {
-      const redactor = fleetRedactor([
-        flags.queue,
-        flags.store,
-        process.env.EDGEBENCH_QUEUE,
-        process.env.EDGEBENCH_STORE,
-      ]);
+      const redactor = commandRedactor(flags);
       const log = (line: string) =>
         process.stderr.write(`${new Date().toISOString()} ${redactor.text(line)}\n`);
       try {
-        if (flags.id !== undefined && !/^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$/.test(flags.id))
-          throw new UserError(`--id must be letters, digits, . _ - (at most 64), got '${flags.id}'`);
+        checkAgentId(flags.id);
         const queueUrl = resolveQueueUrl(flags.queue);
         const storeUrl = resolveFleetStoreUrl(flags.store);
         const tags = parseTags(flags.tags);

@@ -1,7 +1,8 @@
 /** `edgebench compare-outputs BASE.onnx OPT.onnx`: how far the optimized model's outputs moved. */
 import type { Command } from 'commander';
 import { jsonDocument } from '../report/documents.js';
-import { intFlag, type JsonFlag, jsonOption, printResult } from './flags.js';
+import { intFlag } from './flags.js';
+import { type JsonFlag, jsonOption, printResult } from './json-output.js';
 import { type ImageInputFlags, imageInputOptions, imageInputsOf, threadsOption } from './shared-options.js';
 
 interface CompareFlags extends ImageInputFlags {

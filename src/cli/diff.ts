@@ -3,9 +3,9 @@
  * `--fail-on-regression PCT`, exits 1 when any variant is significantly slower by more than PCT %.
  */
 import type { Command } from 'commander';
-import { UserError } from '../errors.js';
 import { jsonDocument } from '../report/documents.js';
-import { type JsonFlag, jsonOption, numberFlag, printResult } from './flags.js';
+import { numberFlag } from './flags.js';
+import { type JsonFlag, jsonOption, printResult } from './json-output.js';
 
 export function register(command: Command): void {
   jsonOption(command, 'the comparison')
@@ -23,7 +23,7 @@ export function register(command: Command): void {
         runB: string,
         flags: { store?: string; failOnRegression?: number; json?: JsonFlag },
       ) => {
-        const [{ formatDiff }, { openExistingStore }, { diffStudies }] = await Promise.all([
+        const [{ formatDiff }, { openExistingStore }, { checkGateable, diffStudies }] = await Promise.all([
           import('../report/diff-table.js'),
           import('../store/index.js'),
           import('../study/diff.js'),
@@ -35,13 +35,7 @@ export function register(command: Command): void {
           const diff = diffStudies(await store.loadStudy(a.id), await store.loadStudy(b.id), {
             ...(flags.failOnRegression !== undefined ? { failOnRegressionPct: flags.failOnRegression } : {}),
           });
-          if (
-            flags.failOnRegression !== undefined &&
-            !diff.rows.some((r) => r.status === 'both' || r.status === 'failed')
-          )
-            throw new UserError(
-              `studies ${a.id} and ${b.id} have no variant in common (same model, label, EP, threads, batch, scenario), so there is nothing to gate on; diff two runs of the same spec`,
-            );
+          checkGateable(diff);
           await printResult(flags.json, jsonDocument('study-diff', diff), () => formatDiff(diff));
           if (diff.regressions.length > 0) {
             process.stderr.write(

@@ -2,7 +2,7 @@
 import type { Command } from 'commander';
 import { UserError } from '../errors.js';
 import { jsonDocument } from '../report/documents.js';
-import { type JsonFlag, jsonOption, printResult } from './flags.js';
+import { type JsonFlag, jsonOption, printResult } from './json-output.js';
 
 export function register(command: Command): void {
   jsonOption(command, 'the description')

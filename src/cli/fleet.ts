@@ -6,40 +6,24 @@
  * - `status --queue URL [--store URL]`: live agents, queues, study progress;
  * - `results STUDY --store URL`: the study's table with a column per device (or any report format).
  */
-import { mkdir, writeFile } from 'node:fs/promises';
-import path from 'node:path';
 import type { Command } from 'commander';
 import { UserError } from '../errors.js';
-import { fleetRedactor, redactedError, resolveFleetStoreUrl, resolveQueueUrl } from '../fleet/connection.js';
+import {
+  commandRedactor,
+  redactedError,
+  resolveFleetStoreUrl,
+  resolveQueueUrl,
+} from '../fleet/connection.js';
 import { parseDeviceClasses } from '../fleet/devices.js';
-import type { SubmitEvent } from '../fleet/submit.js';
 import { jsonDocument } from '../report/documents.js';
+import { submitProgressLine } from '../report/fleet-submit.js';
 import { REPORT_FORMATS } from '../report/formats.js';
-import { isPostgresUrl } from '../store/postgres.js';
+import { serverStoreLocation } from '../store/location.js';
 import { PRESET_NAMES } from '../study/preset-names.js';
-import type { LoadedSpec } from '../study/spec.js';
-import { choiceFlag, intFlag, type JsonFlag, jsonOption, printResult } from './flags.js';
+import { choiceFlag, intFlag } from './flags.js';
+import { type JsonFlag, jsonOption, printResult } from './json-output.js';
 
-function submitLine(event: SubmitEvent): string | undefined {
-  switch (event.type) {
-    case 'resolving-model':
-      return `model ${event.model} (${event.ref})`;
-    case 'study-created':
-      return `study ${event.studyId}: devices ${event.devices.join(', ')}`;
-    case 'variant-prepared':
-      return event.notes.length > 0 ? `${event.model} ${event.label}: ${event.notes.join('; ')}` : undefined;
-    case 'variant-failed':
-      return `${event.model} ${event.label} FAILED (${event.failure.kind}): ${event.failure.reason}`;
-    case 'model-stored':
-      return `model ${event.name}: sha256 ${event.sha256.slice(0, 12)}…, ${event.bytes} bytes${event.stored ? '' : ' (already in the store)'}`;
-    case 'fidelity':
-      return event.error
-        ? `${event.model} ${event.label}: fidelity not computed (${event.error})`
-        : `${event.model} ${event.label}: fidelity cos ${event.cosine?.toFixed(6)} (cpu)`;
-    case 'queued':
-      return `queued ${event.jobs} job(s) on ${event.queue}`;
-  }
-}
+const NO_STUDY = 'give a study spec file or --preset';
 
 const RESULT_FORMATS = ['table', ...REPORT_FORMATS] as const;
 
@@ -80,26 +64,18 @@ export function register(command: Command): void {
           json?: JsonFlag;
         },
       ) => {
-        const redactor = fleetRedactor([
-          flags.queue,
-          flags.store,
-          process.env.EDGEBENCH_QUEUE,
-          process.env.EDGEBENCH_STORE,
-        ]);
+        const redactor = commandRedactor(flags);
         const log = (line: string) => process.stderr.write(`${redactor.text(line)}\n`);
         try {
-          if (specFile && flags.preset) throw new UserError('give a spec file or --preset, not both');
-          if (!specFile && !flags.preset) throw new UserError('give a study spec file or --preset');
+          const source = { file: specFile, preset: flags.preset };
+          const { checkStudySource, loadStudySpec } = await import('../study/source.js');
+          checkStudySource(source, NO_STUDY);
           const queueUrl = resolveQueueUrl(flags.queue);
           const storeUrl = resolveFleetStoreUrl(flags.store);
           const devices = parseDeviceClasses(flags.devices);
-          const [{ loadSpec }, { presetSpec }] = await Promise.all([
-            import('../study/spec.js'),
-            import('../study/presets.js'),
-          ]);
-          const loaded: LoadedSpec = specFile
-            ? await loadSpec(specFile, { localMachine: false })
-            : presetSpec(flags.preset!);
+          // Measured on the fleet's devices: this machine's CPUs do not bound the spec's thread counts.
+          const loaded = await loadStudySpec(source, { localMachine: false });
+          if (!loaded) throw new UserError(NO_STUDY);
           const { PostgresStudyStore } = await import('../store/postgres.js');
           const { submitFleetStudy } = await import('../fleet/submit.js');
           const store = await PostgresStudyStore.open(storeUrl, {
@@ -114,7 +90,7 @@ export function register(command: Command): void {
               redactor,
               ...(flags.rounds !== undefined ? { rounds: flags.rounds } : {}),
               onEvent: (event) => {
-                const line = submitLine(event);
+                const line = submitProgressLine(event);
                 if (line) log(line);
               },
               onConnectionError: (error) => log(`queue connection: ${error.message}`),
@@ -146,17 +122,10 @@ export function register(command: Command): void {
       'the fleet store, for study progress (default $EDGEBENCH_STORE when it is postgres://)',
     )
     .action(async (flags: { queue?: string; store?: string; json?: JsonFlag }) => {
-      const redactor = fleetRedactor([
-        flags.queue,
-        flags.store,
-        process.env.EDGEBENCH_QUEUE,
-        process.env.EDGEBENCH_STORE,
-      ]);
+      const redactor = commandRedactor(flags);
       try {
         const queueUrl = resolveQueueUrl(flags.queue);
-        const storeUrl =
-          flags.store ??
-          (isPostgresUrl(process.env.EDGEBENCH_STORE) ? process.env.EDGEBENCH_STORE : undefined);
+        const storeUrl = serverStoreLocation(flags.store);
         const { fleetStatus } = await import('../fleet/status.js');
         const { formatFleetStatus } = await import('../report/fleet-status.js');
         const { PostgresStudyStore } = await import('../store/postgres.js');
@@ -188,15 +157,19 @@ export function register(command: Command): void {
         ref: string,
         flags: { store?: string; format: (typeof RESULT_FORMATS)[number]; output?: string },
       ) => {
-        const redactor = fleetRedactor([flags.store, process.env.EDGEBENCH_STORE]);
+        const redactor = commandRedactor(flags);
         try {
-          const [{ PostgresStudyStore }, { analyzeStudy }, { formatStudyDetails }, { renderStudyReport }] =
-            await Promise.all([
-              import('../store/postgres.js'),
-              import('../study/compare.js'),
-              import('../report/study-table.js'),
-              import('../report/study-report.js'),
-            ]);
+          const [
+            { PostgresStudyStore },
+            { analyzeStudy },
+            { formatStudyDetails },
+            { renderStudyReport, writeReportFile },
+          ] = await Promise.all([
+            import('../store/postgres.js'),
+            import('../study/compare.js'),
+            import('../report/study-table.js'),
+            import('../report/study-report.js'),
+          ]);
           const store = await PostgresStudyStore.open(resolveFleetStoreUrl(flags.store));
           try {
             const study = await store.findStudy(ref);
@@ -206,8 +179,7 @@ export function register(command: Command): void {
                 ? formatStudyDetails(analysis)
                 : await renderStudyReport(analysis, flags.format);
             if (flags.output && flags.output !== '-') {
-              await mkdir(path.dirname(path.resolve(flags.output)), { recursive: true });
-              await writeFile(flags.output, text);
+              await writeReportFile(flags.output, text);
               process.stderr.write(
                 `${flags.format} results of study ${study.id} written to ${flags.output}\n`,
               );

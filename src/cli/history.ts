@@ -1,7 +1,8 @@
 /** `edgebench history`: the studies in the store, newest first. */
 import type { Command } from 'commander';
 import { jsonDocument } from '../report/documents.js';
-import { intFlag, type JsonFlag, jsonOption, printResult } from './flags.js';
+import { intFlag } from './flags.js';
+import { type JsonFlag, jsonOption, printResult } from './json-output.js';
 
 export function register(command: Command): void {
   jsonOption(command, 'the studies')

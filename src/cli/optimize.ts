@@ -4,16 +4,8 @@ import { UserError } from '../errors.js';
 import { RECIPES } from '../optimize/recipes.js';
 import { CALIBRATION_METHODS, type CalibrationMethod } from '../optimize/settings.js';
 import { jsonDocument } from '../report/documents.js';
-import {
-  choiceFlag,
-  collect,
-  intFlag,
-  type JsonFlag,
-  jsonOption,
-  jsonToStdout,
-  numberFlag,
-  printResult,
-} from './flags.js';
+import { choiceFlag, collect, intFlag, numberFlag } from './flags.js';
+import { type JsonFlag, jsonOption, jsonToStdout, printResult } from './json-output.js';
 import {
   calibrationOptions,
   type ImageInputFlags,

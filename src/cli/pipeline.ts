@@ -14,20 +14,18 @@ import {
   TENSOR_LAYOUTS,
   type TensorLayout,
 } from '../pipelines/preprocess.js';
-import { DROP_POLICIES, type DropPolicy, type RealtimeSettings } from '../pipelines/realtime.js';
+import {
+  checkRealtimeOnly,
+  DROP_POLICIES,
+  type DropPolicy,
+  type RealtimeSettings,
+} from '../pipelines/realtime.js';
 import { SMOOTHING_METHODS, type SmoothingMethod } from '../pipelines/segments.js';
 import { jsonDocument } from '../report/documents.js';
 import type * as PipelineTables from '../report/pipeline-table.js';
 import { dropUndefined } from '../util/objects.js';
-import {
-  choiceFlag,
-  intFlag,
-  type JsonFlag,
-  jsonOption,
-  jsonToStdout,
-  numberFlag,
-  printResult,
-} from './flags.js';
+import { choiceFlag, intFlag, numberFlag } from './flags.js';
+import { type JsonFlag, jsonOption, jsonToStdout, printResult } from './json-output.js';
 import { executionProviderOption, threadsOption } from './shared-options.js';
 import { handleStopSignals } from './shutdown.js';
 import { printableText, writeWarning } from './terminal.js';
@@ -167,21 +165,13 @@ function realtimeFlags(
   defaultFps: number | undefined,
 ): (Partial<RealtimeSettings> & { fps?: number }) | undefined {
   if (!flags.realtime) {
-    const given = (
-      [
-        ['--fps', flags.fps],
-        ['--queue', flags.queue],
-        ['--drop-policy', flags.dropPolicy],
-        ['--deadline-ms', flags.deadlineMs],
-        ['--duration-ms', flags.durationMs],
-      ] as const
-    )
-      .filter(([, value]) => value !== undefined)
-      .map(([flag]) => flag);
-    if (given.length > 0)
-      throw new UserError(
-        `${given.join(', ')} ${given.length > 1 ? 'apply' : 'applies'} to camera emulation only: add --realtime (without it, files are processed as fast as possible)`,
-      );
+    checkRealtimeOnly({
+      '--fps': flags.fps,
+      '--queue': flags.queue,
+      '--drop-policy': flags.dropPolicy,
+      '--deadline-ms': flags.deadlineMs,
+      '--duration-ms': flags.durationMs,
+    });
     return undefined;
   }
   return dropUndefined({

@@ -1,12 +1,13 @@
 /** `edgebench run MODEL`: benchmark one model with trustworthy statistics. */
 import type { Command } from 'commander';
 import type { LoopHooks, LoopPhase } from '../core/loop.js';
-import { DEFAULT_STOP_RULES, type StopRules, stopRuleConflicts } from '../core/settings.js';
+import type { StopRules } from '../core/settings.js';
 import { EXTERNAL_PRECISIONS, type ExternalPrecision } from '../engines/external-precisions.js';
 import { ENGINE_NAMES } from '../engines/names.js';
 import { EXECUTION_MODES, GRAPH_OPT_LEVELS, type OrtEngineOptions } from '../engines/ort-options.js';
-import { InterruptedError, isInterruptedError, UserError } from '../errors.js';
+import { InterruptedError, isInterruptedError } from '../errors.js';
 import { checkExportTarget } from '../inputs/export-outputs.js';
+import { checkRunOnTarget, checkRunSettings, resolveRunEngine } from '../measure/request-checks.js';
 import type { ScenarioRequest } from '../measure/scenarios/index.js';
 import { SCENARIOS, type ScenarioName, scenarioRequestOf } from '../measure/scenarios/settings.js';
 import { parseInputFlag, parseShapeFlag } from '../onnx/shapes.js';
@@ -17,14 +18,12 @@ import {
   choiceFlag,
   collect,
   intFlag,
-  type JsonFlag,
-  jsonOption,
-  jsonToStdout,
   keyValueFlag,
   numberFlag,
-  printResult,
+  positiveNumberFlag,
   threadsFlag,
 } from './flags.js';
+import { type JsonFlag, jsonOption, jsonToStdout, printResult } from './json-output.js';
 import {
   executionProviderOption,
   type StopRuleFlags,
@@ -223,17 +222,14 @@ export function register(command: Command): void {
       const shapes = Object.fromEntries((flags.shape ?? []).map(parseShapeFlag));
       const inputFiles = Object.fromEntries((flags.input ?? []).map(parseInputFlag));
       const stopRules = stopRulesOf(flags);
-      if (stopRules.relCi !== undefined && stopRules.relCi >= 1)
-        throw new UserError(`--rel-ci is a fraction below 1 (e.g. 0.01 for ±1%), got ${stopRules.relCi}`);
-      checkMinimumsUnderCaps(stopRules);
-      if (flags.estimateEnergy && !(flags.telemetryInterval > 0))
-        throw new UserError(
-          '--estimate-energy needs telemetry (the CPU utilization it scales the TDP by): drop --telemetry-interval 0',
-        );
-      if (flags.tdpWatts !== undefined && !flags.estimateEnergy)
-        throw new UserError(
-          '--tdp-watts is used only to estimate energy: add --estimate-energy (or drop --tdp-watts)',
-        );
+      checkRunSettings(
+        {
+          stopRules,
+          telemetryIntervalMs: flags.telemetryInterval,
+          ...dropUndefined({ estimateEnergy: flags.estimateEnergy, tdpWatts: flags.tdpWatts }),
+        },
+        stopRuleFlag,
+      );
       const scenario = scenarioRequest(flags);
       if (flags.exportOutputs) await checkExportTarget(flags.exportOutputs);
       // Ctrl-C or SIGTERM: the measurement stops after the model run in hand; a partial run is not a
@@ -359,69 +355,22 @@ async function measureAndReport(request: RunRequest): Promise<void> {
 /** `--target`: connected (one SSH connection), probed, runners in place; undefined for this machine. */
 async function connectRunTarget(flags: RunFlags, signal: AbortSignal) {
   if (!flags.target || flags.target === 'local') return undefined;
-  const refused = (
-    [
-      ['python', "--python: on a device edgebench uses the device's Python that imports the engine"],
-      ['trtexec', '--trtexec: on a device edgebench uses the trtexec the device probe found'],
-      ['exportOutputs', '--export-outputs: outputs are read in this process'],
-      ['input', '--input: inputs from files are fed in this process; the device synthesizes them'],
-      ['scenario', '--scenario: LoadGen scenarios drive inferences from this process'],
-    ] as const
-  ).find(([key]) => flags[key] !== undefined);
-  if (refused)
-    throw new UserError(`${refused[1]}, which --target ${flags.target} cannot do: drop one of them`);
+  checkRunOnTarget(flags.target, (setting) => flags[setting] !== undefined);
   const { connectTarget } = await import('../targets/sessions.js');
   process.stderr.write(`connecting to ${flags.target} …\n`);
   return connectTarget(flags.target, { signal });
 }
 
-/** Flags that only onnxruntime takes: given with another engine, they would be ignored unseen. */
-const ORT_ONLY: ReadonlyArray<[keyof RunFlags, string]> = [
-  ['ep', '--ep'],
-  ['interOpThreads', '--inter-op-threads'],
-  ['optLevel', '--opt-level'],
-  ['executionMode', '--execution-mode'],
-  ['providerOption', '--provider-option'],
-  ['outputsOnDevice', '--outputs-on-device'],
-  ['graphCapture', '--graph-capture'],
-  ['opsetUpgrade', '--no-opset-upgrade'],
-  ['exportOutputs', '--export-outputs'],
-  ['input', '--input'],
-  ['scenario', '--scenario'],
-];
-
-/** `--engine` with `--ep` folded in (`--engine ort --ep webgpu` is `ort/webgpu`), and what it rules out. */
+/** `--engine` with `--ep` folded in, and the flags it rules out refused. */
 function engineFlags(flags: RunFlags, command: Command): { id: string; name: string } {
-  const given = (key: string) => command.getOptionValueSource(key) === 'cli';
-  const [id, variant] = flags.engine.split('/');
-  if (id === 'ort') {
-    if (variant && given('ep') && variant !== flags.ep)
-      throw new UserError(`--engine ${flags.engine} contradicts --ep ${flags.ep}: give one of them`);
-    if (variant) flags.ep = variant as OrtEngineOptions['executionProvider'];
-    if (flags.precision)
-      throw new UserError(
-        "--precision is for torch and trtexec: onnxruntime runs the model file's own precision (make an fp16 or int8 file with edgebench optimize)",
-      );
-    if (given('python'))
-      throw new UserError('--python is for the torch engine: drop it, or add --engine torch');
-    return { id, name: `ort/${flags.ep}` };
-  }
-  const ortOnly = ORT_ONLY.filter(([key]) => given(key)).map(([, flag]) => flag);
-  if (ortOnly.length > 0)
-    throw new UserError(
-      `${ortOnly.join(', ')} ${ortOnly.length > 1 ? 'are' : 'is'} for onnxruntime (--engine ort), not ${flags.engine}: drop ${ortOnly.length > 1 ? 'them' : 'it'}`,
-    );
-  if (given('python') && id !== 'torch')
-    throw new UserError(`--python is for the torch engine, not ${flags.engine}: drop it`);
-  if (given('trtexec') && id !== 'trtexec')
-    throw new UserError(`--trtexec is for the trtexec engine, not ${flags.engine}: drop it`);
-  if (given('profile') && id !== 'trtexec')
-    throw new UserError(
-      `--profile is onnxruntime's and trtexec's per-layer profile; ${flags.engine} has none: drop it`,
-    );
-  if (given('threads') && id === 'trtexec')
-    throw new UserError('--threads is not a trtexec setting (TensorRT runs on the GPU): drop it');
-  return { id, name: flags.engine };
+  const engine = resolveRunEngine({
+    engine: flags.engine,
+    ep: flags.ep,
+    ...(flags.precision ? { precision: flags.precision } : {}),
+    given: (setting) => command.getOptionValueSource(setting) === 'cli',
+  });
+  flags.ep = engine.ep as OrtEngineOptions['executionProvider'];
+  return engine;
 }
 
 /** Where a run was when it was interrupted, for the one line that says so. */
@@ -452,24 +401,4 @@ function givenFlags(flags: RunFlags, command: Command): Partial<RunFlags> {
   return Object.fromEntries(
     Object.entries(flags).filter(([key]) => command.getOptionValueSource(key) !== 'default'),
   ) as Partial<RunFlags>;
-}
-
-/** A minimum (or warm-up) above its cap would be silently cut short: refuse it and say which flag to raise. */
-function checkMinimumsUnderCaps(rules: Partial<StopRules>): void {
-  const [problem] = stopRuleConflicts(rules, DEFAULT_STOP_RULES, {
-    name: stopRuleFlag,
-    unit: 'the run',
-    zeroCap: '0 = unbounded',
-    defaultCap: '(the default cap)',
-  });
-  if (problem) throw new UserError(problem.message);
-}
-
-function positiveNumberFlag(flag: string) {
-  return (value: string): number => {
-    const n = Number(value);
-    if (value.trim() === '' || !Number.isFinite(n) || n <= 0)
-      throw new UserError(`${flag} must be a number > 0, got '${value}'`);
-    return n;
-  };
 }

@@ -1,7 +1,7 @@
 /** `edgebench show RUN`: one stored study, in the study's shape, with per-variant details. */
 import type { Command } from 'commander';
 import { jsonDocument } from '../report/documents.js';
-import { type JsonFlag, jsonOption, printResult } from './flags.js';
+import { type JsonFlag, jsonOption, printResult } from './json-output.js';
 
 export function register(command: Command): void {
   jsonOption(command, 'the study report (every sample included)')

@@ -1,5 +1,5 @@
 /**
- * How every long-running command stops (run, pipeline, study, agent), in one place.
+ * How every long-running command stops (run, pipeline, study, tune, agent), in one place.
  *
  * The first SIGINT or SIGTERM aborts the command's AbortSignal, whose reason is an InterruptedError:
  * the work stops at its next safe point, abandoning the unit in progress (a measurement, a round, a

@@ -3,18 +3,15 @@
  * in rounds, every measurement stored as it ends; prints the table in the study's shape and writes
  * the reports (md, csv, json, html) to --out.
  */
-import { existsSync } from 'node:fs';
-import { mkdir, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import type { Command } from 'commander';
 import { signalExitCode, UserError } from '../errors.js';
 import { jsonDocument } from '../report/documents.js';
-import { REPORT_FILE_NAMES, REPORT_FORMATS } from '../report/formats.js';
-import type { StudyStore } from '../store/index.js';
 import { PRESET_NAMES } from '../study/preset-names.js';
 import type { StudyEvent } from '../study/run.js';
-import type { LoadedSpec } from '../study/spec.js';
-import { choiceFlag, intFlag, type JsonFlag, jsonOption, printResult } from './flags.js';
+import type { StudySource } from '../study/source.js';
+import { choiceFlag, intFlag } from './flags.js';
+import { type JsonFlag, jsonOption, printResult } from './json-output.js';
 import { handleStopSignals } from './shutdown.js';
 import { printableLine } from './terminal.js';
 
@@ -36,23 +33,6 @@ function countOk(stored: { measurements: { status: string }[] }): number {
 
 function describeVariant(e: { variant: { model: string; label: string } }): string {
   return `${e.variant.model} ${e.variant.label}`;
-}
-
-/**
- * The store of a study to resume. A store file that does not exist holds no study to resume: say so
- * without creating it (opening an SQLite store creates the file).
- */
-async function openStoreToResume(location: string | undefined, resume: string | true): Promise<StudyStore> {
-  const { isPostgresUrl, openStore, resolveStorePath, STORE_ENV_VAR } = await import('../store/index.js');
-  const given = location && location.trim() !== '' ? location : process.env[STORE_ENV_VAR];
-  const file = resolveStorePath(location);
-  if (!isPostgresUrl(given) && !existsSync(file))
-    throw new UserError(
-      resume === true
-        ? `no unfinished study in the store ${file}; \`edgebench history\` lists them`
-        : `no study '${resume}' in the store ${file}; \`edgebench history\` lists the stored ones`,
-    );
-  return openStore(location);
 }
 
 /** Progress lines on stderr (one per event worth a line). */
@@ -103,24 +83,18 @@ export function register(command: Command): void {
     )
     .option('--dry-run', 'print the planned variants and exit')
     .action(async (specFile: string | undefined, flags: StudyFlags) => {
-      if (specFile && flags.preset) throw new UserError('give a spec file or --preset, not both');
       const resume =
         flags.resume === undefined ? undefined : flags.resume === true ? true : String(flags.resume);
-      if (resume !== undefined && (specFile || flags.preset))
-        throw new UserError(
-          '--resume continues a stored study with its own spec; drop the spec file or --preset',
-        );
-      const [{ loadSpec, validateSpec }, { presetSpec }] = await Promise.all([
+      const source: StudySource = { file: specFile, preset: flags.preset, resume };
+      const [{ checkStudySource, loadStudySpec }, { validateSpec }] = await Promise.all([
+        import('../study/source.js'),
         import('../study/spec.js'),
-        import('../study/presets.js'),
       ]);
-      let loaded: LoadedSpec | undefined;
-      if (specFile) loaded = await loadSpec(specFile);
-      else if (flags.preset) loaded = presetSpec(flags.preset);
-      else if (resume === undefined)
-        throw new UserError(
-          `give a study spec file, or --preset ${PRESET_NAMES.join('|')}, or --resume (e.g. edgebench study --preset quick)`,
-        );
+      checkStudySource(
+        source,
+        `give a study spec file, or --preset ${PRESET_NAMES.join('|')}, or --resume (e.g. edgebench study --preset quick)`,
+      );
+      let loaded = await loadStudySpec(source);
       if (flags.engines !== undefined) {
         if (!loaded) throw new UserError('--engines applies to a new study; a resumed one keeps its own');
         const engines = flags.engines
@@ -164,9 +138,9 @@ export function register(command: Command): void {
       // The measuring machinery (engines, optimizer, zoo) loads only when a study really runs.
       const [
         { runStudy },
-        { openStore },
+        { openStore, openStoreToResume },
         { analyzeStudy },
-        { renderStudyReport },
+        { writeStudyReports },
         { formatStudyTable },
         { studyReportObject },
       ] = await Promise.all([
@@ -210,14 +184,10 @@ export function register(command: Command): void {
           return;
         }
         const analysis = analyzeStudy(outcome.stored);
-        const outDir = path.resolve(flags.out ?? path.join('edgebench-report', outcome.studyId));
-        await mkdir(outDir, { recursive: true });
-        const written: string[] = [];
-        for (const format of REPORT_FORMATS) {
-          const file = path.join(outDir, REPORT_FILE_NAMES[format]);
-          await writeFile(file, await renderStudyReport(analysis, format));
-          written.push(file);
-        }
+        const written = await writeStudyReports(
+          analysis,
+          flags.out ?? path.join('edgebench-report', outcome.studyId),
+        );
         await printResult(
           flags.json,
           jsonDocument('study-report', studyReportObject(analysis)),

@@ -9,7 +9,7 @@ import { UserError } from '../errors.js';
 import { deviceDocument, jsonDocument } from '../report/documents.js';
 import { table } from '../report/format.js';
 import { formatAddress, parseSshUrl, targetLabel } from '../targets/spec.js';
-import { type JsonFlag, jsonOption, printResult } from './flags.js';
+import { type JsonFlag, jsonOption, printResult } from './json-output.js';
 
 /** The saved targets' file (YAML, validated): loaded by the actions that read or write it. */
 const targetsFile = () => import('../targets/config.js');

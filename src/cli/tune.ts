@@ -4,7 +4,6 @@
  * BEST.onnx with the commands that rebuild and re-measure it. Progress on stderr; the result on
  * stdout (JSON with --json); stored as a study (history, show, diff, report).
  */
-import { mkdir, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import type { Command } from 'commander';
 import {
@@ -13,24 +12,15 @@ import {
   ORT_EXECUTION_PROVIDERS,
   type OrtExecutionProvider,
 } from '../engines/ort-options.js';
-import { UserError } from '../errors.js';
+import { signalExitCode, UserError } from '../errors.js';
 import type { QuantType } from '../optimize/quantize/quant-math.js';
 import { CALIBRATION_METHODS, type CalibrationMethod } from '../optimize/settings.js';
 import { jsonDocument } from '../report/documents.js';
 import { table } from '../report/format.js';
-import { REPORT_FILE_NAMES, REPORT_FORMATS } from '../report/formats.js';
 import { OBJECTIVES, type Objective } from '../study/tune-record.js';
 import { ACTIVATION_TYPES, BUILD_FAMILIES, type BuildFamily, type SearchSpace } from '../tune/space.js';
-import {
-  choiceFlag,
-  collect,
-  durationFlag,
-  intFlag,
-  type JsonFlag,
-  jsonOption,
-  numberFlag,
-  printResult,
-} from './flags.js';
+import { choiceFlag, collect, durationFlag, intFlag, numberFlag } from './flags.js';
+import { type JsonFlag, jsonOption, printResult } from './json-output.js';
 import {
   calibrationOptions,
   type ImageInputFlags,
@@ -40,6 +30,7 @@ import {
   stopRuleOptions,
   stopRulesOf,
 } from './shared-options.js';
+import { handleStopSignals } from './shutdown.js';
 
 interface TuneFlags extends ImageInputFlags, StopRuleFlags {
   output?: string;
@@ -193,7 +184,7 @@ export function register(command: Command): void {
         { tune },
         { openStore },
         { analyzeStudy },
-        { renderStudyReport },
+        { writeStudyReports },
         { leftColumns },
         { leaderboardRows, raceLines, tuneProgressLine, tuneSummaryLines },
       ] = await Promise.all([
@@ -205,16 +196,9 @@ export function register(command: Command): void {
         import('../report/tune-text.js'),
       ]);
       const store = await openStore(flags.store);
-      const controller = new AbortController();
-      let interrupts = 0;
-      const onSignal = (signal: NodeJS.Signals) => {
-        interrupts++;
-        if (interrupts > 1) process.exit(130);
-        process.stderr.write(`\n${signal}: stopping; what was measured is stored\n`);
-        controller.abort();
-      };
-      process.on('SIGINT', onSignal);
-      process.on('SIGTERM', onSignal);
+      // Ctrl-C or SIGTERM: the measurement in progress is abandoned; the rounds finished are stored,
+      // and the study reads interrupted.
+      const shutdown = handleStopSignals({ stopping: 'what was measured is stored' });
       try {
         const outcome = await tune({
           model: modelArg,
@@ -236,7 +220,7 @@ export function register(command: Command): void {
           stopRules,
           racing: flags.race,
           ...(flags.confidence !== undefined ? { confidence: flags.confidence } : {}),
-          signal: controller.signal,
+          signal: shutdown.signal,
           onEvent: (event) => {
             const line = tuneProgressLine(event);
             if (line) process.stderr.write(`${line}\n`);
@@ -244,15 +228,8 @@ export function register(command: Command): void {
         });
         const { record, studyId } = outcome;
         if (flags.out) {
-          const outDir = path.resolve(flags.out);
-          await mkdir(outDir, { recursive: true });
-          const analysis = analyzeStudy(outcome.stored);
-          for (const format of REPORT_FORMATS)
-            await writeFile(
-              path.join(outDir, REPORT_FILE_NAMES[format]),
-              await renderStudyReport(analysis, format),
-            );
-          process.stderr.write(`reports written to ${outDir}\n`);
+          await writeStudyReports(analyzeStudy(outcome.stored), flags.out);
+          process.stderr.write(`reports written to ${path.resolve(flags.out)}\n`);
         }
         await printResult(flags.json, jsonDocument('tune', { studyId, ...record }), () => {
           const rows = leaderboardRows(record);
@@ -268,10 +245,10 @@ export function register(command: Command): void {
             `store: ${store.location} (study ${studyId}); edgebench show ${studyId} · edgebench report ${studyId} --format html`,
           ].join('\n')}\n`;
         });
-        if (record.outcome === 'interrupted') process.exitCode = 130;
+        if (record.outcome === 'interrupted')
+          process.exitCode = shutdown.request?.exitCode ?? signalExitCode('SIGINT');
       } finally {
-        process.off('SIGINT', onSignal);
-        process.off('SIGTERM', onSignal);
+        shutdown.dispose();
         await store.close();
       }
     });

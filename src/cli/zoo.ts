@@ -6,7 +6,8 @@ import { jsonDocument } from '../report/documents.js';
 import { table } from '../report/format.js';
 import { PRESETS } from '../zoo/options.js';
 import { zooNames } from '../zoo/registry.js';
-import { choiceFlag, intFlag, type JsonFlag, jsonOption, printResult } from './flags.js';
+import { choiceFlag, intFlag } from './flags.js';
+import { type JsonFlag, jsonOption, printResult } from './json-output.js';
 
 interface ExportFlags {
   classes?: number;

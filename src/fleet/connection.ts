@@ -11,8 +11,7 @@
  */
 import type { RedisOptions } from 'bullmq';
 import { isUserError, UserError } from '../errors.js';
-import { STORE_ENV_VAR } from '../store/location.js';
-import { isPostgresUrl } from '../store/postgres.js';
+import { isPostgresUrl, STORE_ENV_VAR } from '../store/location.js';
 import { Redactor } from '../util/redact.js';
 
 export const QUEUE_ENV_VAR = 'EDGEBENCH_QUEUE';
@@ -56,6 +55,17 @@ export function fleetRedactor(
   env: NodeJS.ProcessEnv = process.env,
 ): Redactor {
   return new Redactor(urls, [env[REDIS_PASSWORD_ENV_VAR], env.PGPASSWORD]);
+}
+
+/**
+ * The redactor of a fleet command: the credentials of its `--queue` and `--store`, of the queue and
+ * store the environment names, and of the environment's password variables.
+ */
+export function commandRedactor(
+  flags: { queue?: string | undefined; store?: string | undefined },
+  env: NodeJS.ProcessEnv = process.env,
+): Redactor {
+  return fleetRedactor([flags.queue, flags.store, env[QUEUE_ENV_VAR], env[STORE_ENV_VAR]], env);
 }
 
 /** ioredis options (through BullMQ) for a queue URL. */

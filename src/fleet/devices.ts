@@ -36,6 +36,15 @@ export function parseTags(text: string | readonly string[] | undefined, what = '
   return [...new Set(items.map((t) => checkTag(t, what)))].sort();
 }
 
+/** An agent's id (it names the agent in heartbeats, logs and the store): letters, digits, `.`, `_`, `-`. */
+export const AGENT_ID_PATTERN = /^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$/;
+
+/** Refuses an agent id that is not AGENT_ID_PATTERN; none given is fine (the agent makes one up). */
+export function checkAgentId(id: string | undefined, what = '--id'): void {
+  if (id !== undefined && !AGENT_ID_PATTERN.test(id))
+    throw new UserError(`${what} must be letters, digits, . _ - (at most 64), got '${id}'`);
+}
+
 /** `jetson-nano+cuda` → ['cuda', 'jetson-nano']; `any` → []. */
 export function parseDeviceClass(text: string, what = '--devices'): string[] {
   const trimmed = text.trim().toLowerCase();

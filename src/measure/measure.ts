@@ -14,11 +14,7 @@ import { type LoopHooks, type RawMeasurement, timeLoop } from '../core/loop.js';
 import { DEFAULT_STOP_RULES, type StopRules, validateStopRules } from '../core/settings.js';
 import { deadlineMissFraction, summarize } from '../core/stats.js';
 import type { InProcessSession, OutOfProcessSession } from '../engines/engine.js';
-import {
-  EXTERNAL_PRECISIONS,
-  type ExternalMeasurement,
-  type ExternalPrecision,
-} from '../engines/external.js';
+import type { ExternalMeasurement, ExternalPrecision } from '../engines/external.js';
 import { describeOpsetUpgrade } from '../engines/ort-opset.js';
 import type { OrtEngineOptions } from '../engines/ort-options.js';
 import { type EngineContext, getEngine, parseEngineName } from '../engines/registry.js';
@@ -51,6 +47,7 @@ import { type ComputeCount, computeRate, countCompute, type RunCompute } from '.
 import { environmentFacts, type ModelFile, modelFacts, modelFile, openTimed, stamp } from './envelope.js';
 import { batchOf, DEFAULT_SEED, inputSourceOf, prepareInputs } from './inputs.js';
 import { readProfile } from './profile.js';
+import { checkPrecision, checkTelemetry } from './request-checks.js';
 import type { RunResult } from './result.js';
 import { measureScenario, type ScenarioRequest } from './scenarios/index.js';
 
@@ -126,21 +123,6 @@ export interface MeasureRequest {
 
 /** A request as it crosses a process boundary (a worker job): no hooks, callbacks or signal. */
 export type PortableMeasureRequest = Omit<MeasureRequest, 'hooks' | 'onLog' | 'signal' | 'target'>;
-
-function checkPrecision(precision: string): ExternalPrecision {
-  if (!(EXTERNAL_PRECISIONS as readonly string[]).includes(precision))
-    throw new UserError(`precision must be one of ${EXTERNAL_PRECISIONS.join(', ')}, got '${precision}'`);
-  return precision as ExternalPrecision;
-}
-
-function checkTelemetry(telemetry: TelemetryRunOptions | undefined): void {
-  if (telemetry?.estimateEnergy && telemetry.tdpWatts === undefined)
-    throw new UserError("--estimate-energy needs the processor's TDP: add --tdp-watts W");
-  if (telemetry?.tdpWatts !== undefined && !(Number.isFinite(telemetry.tdpWatts) && telemetry.tdpWatts > 0))
-    throw new UserError(
-      `--tdp-watts must be a positive number of watts (the processor's TDP, e.g. 15), got ${telemetry.tdpWatts}`,
-    );
-}
 
 /**
  * A `zoo:NAME?classes=…&input=…` spec as each engine takes it: ort and trtexec get the generated ONNX

@@ -68,6 +68,20 @@ export function realtimeSettings(partial: Partial<RealtimeSettings> & { fps: num
   return settings;
 }
 
+/**
+ * Settings that only camera emulation reads, by the flags that set them: given without it they would
+ * do nothing, so they are refused, named.
+ */
+export function checkRealtimeOnly(settings: Readonly<Record<string, unknown>>): void {
+  const given = Object.entries(settings)
+    .filter(([, value]) => value !== undefined)
+    .map(([flag]) => flag);
+  if (given.length > 0)
+    throw new UserError(
+      `${given.join(', ')} ${given.length > 1 ? 'apply' : 'applies'} to camera emulation only: add --realtime (without it, files are processed as fast as possible)`,
+    );
+}
+
 export interface RealtimeResult {
   settings: RealtimeSettings & { periodMs: number };
   frames: {

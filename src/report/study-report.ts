@@ -1,7 +1,9 @@
-/** One entry point for the study reports: a format name → the renderer. */
+/** One entry point for the study reports: a format name → the renderer, and the files they go to. */
+import { mkdir, writeFile } from 'node:fs/promises';
+import path from 'node:path';
 import type { StudyAnalysis } from '../study/compare.js';
 import { renderCsv } from './csv.js';
-import type { ReportFormat } from './formats.js';
+import { REPORT_FILE_NAMES, REPORT_FORMATS, type ReportFormat } from './formats.js';
 import { renderHtml } from './html.js';
 import { renderJson } from './json.js';
 import { renderMarkdown } from './markdown.js';
@@ -21,4 +23,23 @@ export async function renderStudyReport(analysis: StudyAnalysis, format: ReportF
     case 'html':
       return renderHtml(analysis, await loadVegaAssets());
   }
+}
+
+/** Every format into `outDir` (made when missing), as report.md, report.csv, …: the files written. */
+export async function writeStudyReports(analysis: StudyAnalysis, outDir: string): Promise<string[]> {
+  const dir = path.resolve(outDir);
+  await mkdir(dir, { recursive: true });
+  const written: string[] = [];
+  for (const format of REPORT_FORMATS) {
+    const file = path.join(dir, REPORT_FILE_NAMES[format]);
+    await writeFile(file, await renderStudyReport(analysis, format));
+    written.push(file);
+  }
+  return written;
+}
+
+/** One rendered report into `file`, its folder made when missing. */
+export async function writeReportFile(file: string, text: string): Promise<void> {
+  await mkdir(path.dirname(path.resolve(file)), { recursive: true });
+  await writeFile(file, text);
 }

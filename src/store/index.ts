@@ -1,16 +1,20 @@
 /** The store: every study, variant, measurement and sample, kept for history, diffs and reports. */
 import { existsSync } from 'node:fs';
 import { UserError } from '../errors.js';
-import { resolveStorePath, STORE_ENV_VAR } from './location.js';
-import { isPostgresUrl } from './postgres.js';
+import { isPostgresUrl, resolveStorePath, STORE_ENV_VAR } from './location.js';
 import { type SqliteStoreOptions, SqliteStudyStore } from './sqlite.js';
 import type { StudyStore } from './types.js';
 
 export { KyselyStudyStore, type StoredModel, type StudyProgress } from './kysely-store.js';
-export { defaultStorePath, resolveStorePath, STORE_ENV_VAR } from './location.js';
+export {
+  defaultStorePath,
+  isPostgresUrl,
+  resolveStorePath,
+  STORE_ENV_VAR,
+  serverStoreLocation,
+} from './location.js';
 export { LATEST_SCHEMA_VERSION, MIGRATIONS, type Migration, POSTGRES_MIGRATIONS } from './migrations.js';
 export {
-  isPostgresUrl,
   isTransientStoreError,
   type PostgresStoreOptions,
   PostgresStudyStore,
@@ -42,17 +46,30 @@ export async function openStore(location?: string, options: SqliteStoreOptions =
   return SqliteStudyStore.open(resolveStorePath(location), options);
 }
 
-/** Opens a store that must already exist (for commands that only read: history, show, diff, report). */
-export async function openExistingStore(location?: string): Promise<StudyStore> {
+/**
+ * Opens a store that must already exist (for commands that only read: history, show, diff, report);
+ * `missing` says what a file that is not there means (opening an SQLite store would create it).
+ */
+export async function openExistingStore(
+  location?: string,
+  missing: (file: string) => string = (file) =>
+    `no store at ${file}: run \`edgebench study\` first, or point --store (or ${STORE_ENV_VAR}) at one`,
+): Promise<StudyStore> {
   const url = postgresLocation(location);
   if (url) {
     const { PostgresStudyStore } = await import('./postgres.js');
     return PostgresStudyStore.open(url);
   }
   const file = resolveStorePath(location);
-  if (!existsSync(file))
-    throw new UserError(
-      `no store at ${file}: run \`edgebench study\` first, or point --store (or ${STORE_ENV_VAR}) at one`,
-    );
+  if (!existsSync(file)) throw new UserError(missing(file));
   return SqliteStudyStore.open(file);
+}
+
+/** The store of a study to resume (`true`: the latest unfinished one); a store that is not there holds none. */
+export function openStoreToResume(location: string | undefined, resume: string | true): Promise<StudyStore> {
+  return openExistingStore(location, (file) =>
+    resume === true
+      ? `no unfinished study in the store ${file}; \`edgebench history\` lists them`
+      : `no study '${resume}' in the store ${file}; \`edgebench history\` lists the stored ones`,
+  );
 }

@@ -94,14 +94,28 @@ function toBuffer(data: Uint8Array): Buffer {
 
 type StudyRow = StoreSchema['studies'];
 
+/** A column's name as a record's field (`study_id` → `studyId`), as a type. */
+type FieldOf<Column extends string> = Column extends `${infer Head}_${infer Tail}`
+  ? `${Head}${Capitalize<FieldOf<Tail>>}`
+  : Column;
+
+/**
+ * The columns that a record holds as they are, under their fields' names: the one rule from a row to
+ * a record (columns that need decoding are read beside it). Fields come in the order given.
+ */
+function fieldsOf<Row, Column extends keyof Row & string>(
+  row: Row,
+  columns: readonly Column[],
+): { [C in Column as FieldOf<C>]: Row[C] } {
+  const fields: Record<string, unknown> = {};
+  for (const column of columns)
+    fields[column.replace(/_(\w)/g, (_, letter: string) => letter.toUpperCase())] = row[column];
+  return fields as { [C in Column as FieldOf<C>]: Row[C] };
+}
+
 function studyFromRow(row: StudyRow): StudyRecord {
   return {
-    id: row.id,
-    name: row.name,
-    source: row.source,
-    createdAt: row.created_at,
-    finishedAt: row.finished_at,
-    status: row.status,
+    ...fieldsOf(row, ['id', 'name', 'source', 'created_at', 'finished_at', 'status']),
     spec: JSON.parse(row.spec_json),
     edgebenchVersion: row.edgebench_version,
   };
@@ -111,26 +125,22 @@ type VariantRow = Omit<VariantsTable, 'id'> & { id: number };
 
 function variantFromRow(row: VariantRow): VariantRecord {
   return {
-    id: row.id,
-    studyId: row.study_id,
-    key: row.key,
-    groupKey: row.group_key,
-    position: row.position,
-    model: row.model,
-    modelRef: row.model_ref,
-    label: row.label,
-    role: row.role,
-    baselineKey: row.baseline_key,
+    ...fieldsOf(row, [
+      'id',
+      'study_id',
+      'key',
+      'group_key',
+      'position',
+      'model',
+      'model_ref',
+      'label',
+      'role',
+      'baseline_key',
+    ]),
     recipes: JSON.parse(row.recipes_json) as string[],
-    graphOptLevel: row.graph_opt_level,
-    ep: row.ep,
-    threads: row.threads,
-    batch: row.batch,
-    scenario: row.scenario,
+    ...fieldsOf(row, ['graph_opt_level', 'ep', 'threads', 'batch', 'scenario']),
     settings: JSON.parse(row.settings_json) as Record<string, unknown>,
-    modelPath: row.model_path,
-    modelSha256: row.model_sha256,
-    status: row.status,
+    ...fieldsOf(row, ['model_path', 'model_sha256', 'status']),
     failure: failureOf(row.failure_kind, row.failure_reason),
     // Local studies keep exactly the shape they had before fleets existed.
     ...(row.device !== null && row.device !== undefined ? { device: row.device } : {}),
@@ -156,13 +166,9 @@ type MeasurementRow = Pick<
 
 function measurementFromRow(row: MeasurementRow): MeasurementRecord {
   return {
-    id: row.id,
-    variantId: row.variant_id,
-    round: row.round,
-    status: row.status,
+    ...fieldsOf(row, ['id', 'variant_id', 'round', 'status']),
     failure: failureOf(row.failure_kind, row.failure_reason),
-    startedAt: row.started_at,
-    endedAt: row.ended_at,
+    ...fieldsOf(row, ['started_at', 'ended_at']),
     result: parse<Omit<RunResult, 'samplesMs'>>(row.result_json),
     telemetry: parse<unknown>(row.telemetry_json),
     samplesMs: row.data ? decodeSamples(row.data, row.encoding ?? SAMPLES_ENCODING) : new Float64Array(0),

@@ -13,3 +13,19 @@ export function defaultStorePath(env: NodeJS.ProcessEnv = process.env): string {
 export function resolveStorePath(flag: string | undefined, env: NodeJS.ProcessEnv = process.env): string {
   return flag && flag.trim() !== '' ? path.resolve(flag) : defaultStorePath(env);
 }
+
+export function isPostgresUrl(location: string | undefined): location is string {
+  return typeof location === 'string' && /^postgres(ql)?:\/\//i.test(location.trim());
+}
+
+/**
+ * A server store only where one is named: `--store` as given, else EDGEBENCH_STORE when it is a
+ * PostgreSQL URL (a path there names the local SQLite store, which holds no fleet's progress).
+ */
+export function serverStoreLocation(
+  flag: string | undefined,
+  env: NodeJS.ProcessEnv = process.env,
+): string | undefined {
+  const fromEnv = env[STORE_ENV_VAR];
+  return flag ?? (isPostgresUrl(fromEnv) ? fromEnv : undefined);
+}

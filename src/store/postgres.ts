@@ -35,9 +35,7 @@ export const DEFAULT_POOL_MAX = 4;
 /** Key of the advisory lock held while migrating (any constant that no other program uses). */
 const MIGRATION_LOCK_KEY = 0x6564_6765; // "edge"
 
-export function isPostgresUrl(location: string | undefined): location is string {
-  return typeof location === 'string' && /^postgres(ql)?:\/\//i.test(location.trim());
-}
+export { isPostgresUrl } from './location.js';
 
 const CONNECTION_CODES = new Set([
   'ECONNREFUSED',

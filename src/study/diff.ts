@@ -5,6 +5,7 @@
  * (the CI lies wholly above 0), so noise alone does not fail a pipeline — or, with a threshold, a
  * variant that A measured and B could not (failed in B).
  */
+import { UserError } from '../errors.js';
 import type { StoredStudy } from '../store/types.js';
 import { type BootstrapOptions, bootstrapMedianRatio, seedFor } from './bootstrap.js';
 import { analyzeVariant } from './compare/variant.js';
@@ -96,4 +97,15 @@ export function diffStudies(a: StoredStudy, b: StoredStudy, options: DiffOptions
     regressions: rows.filter((r) => r.regression),
     thresholdPct: threshold,
   };
+}
+
+/**
+ * A regression gate over studies with no variant in common would pass on nothing: refused, so that
+ * a pipeline that diffs the wrong runs fails instead of passing.
+ */
+export function checkGateable(diff: StudyDiff): void {
+  if (diff.thresholdPct !== null && !diff.rows.some((r) => r.status === 'both' || r.status === 'failed'))
+    throw new UserError(
+      `studies ${diff.a} and ${diff.b} have no variant in common (same model, label, EP, threads, batch, scenario), so there is nothing to gate on; diff two runs of the same spec`,
+    );
 }

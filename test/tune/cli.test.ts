@@ -267,7 +267,7 @@ describe('edgebench tune', () => {
       child.on('close', resolve);
     });
     expect(code).toBe(130);
-    expect(stderr).toContain('SIGINT: stopping; what was measured is stored');
+    expect(stderr).toContain('SIGINT: stopping: what was measured is stored');
     const history = await runCli(['history', '--store', store]);
     expect(history.stdout).toMatch(/tune-sensitive +interrupted/);
     const show = await runCli(['show', 'latest', '--store', store]);

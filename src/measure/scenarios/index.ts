@@ -19,14 +19,7 @@ export {
   type ServerEarlyStopping,
   serverEarlyStopping,
 } from './early-stopping.js';
-export {
-  poissonSchedule,
-  runOffline,
-  runScenarioLoad,
-  runServer,
-  runStreaming,
-  type ScenarioRaw,
-} from './runners.js';
+export { poissonSchedule, runScenarioLoad, runServer, type ScenarioRaw } from './runners.js';
 export { scenarioResultSchema, scenarioSettingsSchema } from './schema.js';
 export {
   SCENARIO_DEFAULTS,

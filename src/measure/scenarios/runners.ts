@@ -27,36 +27,61 @@ export interface ScenarioRaw {
   stoppedAtCap: boolean;
 }
 
-/** Single-stream and multi-stream: issue, wait, repeat, until minimum duration and count are both met. */
-export async function runStreaming(
+/**
+ * Queries one after another, each issued when the previous completes, until the minimums are met,
+ * or until the time cap is reached before the next issue:
+ * - streaming (single-stream, multi-stream): every query's latency counts; the minimum duration runs
+ *   to the last issue, as in LoadGen;
+ * - offline: the run is one query of all its samples, its latency the run's duration; the minimum
+ *   duration runs to the last completion, the minimum count is of samples.
+ */
+async function runBackToBack(
   sut: SystemUnderTest,
   s: ScenarioSettings,
-  clock: Clock = realClock,
+  clock: Clock,
+  mode: 'streaming' | 'offline',
 ): Promise<ScenarioRaw> {
   const t0 = clock.now();
   const latencies: number[] = [];
   let finalIssueMs = 0;
   let stoppedAtCap = false;
   for (;;) {
-    const issue = clock.now() - t0;
-    if (s.maxDurationMs > 0 && issue >= s.maxDurationMs) {
+    const issueMs = clock.now() - t0;
+    if (s.maxDurationMs > 0 && issueMs >= s.maxDurationMs) {
       stoppedAtCap = true;
       break;
     }
-    finalIssueMs = issue;
+    finalIssueMs = issueMs;
     await sut.issueQuery();
-    latencies.push(clock.now() - t0 - issue);
-    if (finalIssueMs >= s.minDurationMs && latencies.length >= s.minQueryCount) break;
+    const doneMs = clock.now() - t0;
+    latencies.push(doneMs - issueMs);
+    const enough =
+      mode === 'streaming'
+        ? issueMs >= s.minDurationMs && latencies.length >= s.minQueryCount
+        : doneMs >= s.minDurationMs && latencies.length * sut.samplesPerQuery >= s.minSampleCount;
+    if (enough) break;
   }
-  return {
-    queryLatenciesMs: latencies,
-    queriesIssued: latencies.length,
-    samplesCompleted: latencies.length * sut.samplesPerQuery,
-    finalIssueMs,
-    endMs: clock.now() - t0,
-    unserved: 0,
-    stoppedAtCap,
-  };
+  const endMs = clock.now() - t0;
+  const samplesCompleted = latencies.length * sut.samplesPerQuery;
+  return mode === 'streaming'
+    ? {
+        queryLatenciesMs: latencies,
+        queriesIssued: latencies.length,
+        samplesCompleted,
+        finalIssueMs,
+        endMs,
+        unserved: 0,
+        stoppedAtCap,
+      }
+    : {
+        queryLatenciesMs: [endMs],
+        queriesIssued: 1,
+        samplesCompleted,
+        finalIssueMs: 0,
+        endMs,
+        unserved: 0,
+        stoppedAtCap,
+      };
 }
 
 /** Arrival times (ms) of a Poisson process at `qps`, until both the duration and the count are covered. */
@@ -110,37 +135,6 @@ export async function runServer(
   };
 }
 
-/** Offline: batches back to back until the minimum duration and sample count are both met. */
-export async function runOffline(
-  sut: SystemUnderTest,
-  s: ScenarioSettings,
-  clock: Clock = realClock,
-): Promise<ScenarioRaw> {
-  const t0 = clock.now();
-  let samples = 0;
-  let stoppedAtCap = false;
-  for (;;) {
-    await sut.issueQuery();
-    samples += sut.samplesPerQuery;
-    const t = clock.now() - t0;
-    if (t >= s.minDurationMs && samples >= s.minSampleCount) break;
-    if (s.maxDurationMs > 0 && t >= s.maxDurationMs) {
-      stoppedAtCap = true;
-      break;
-    }
-  }
-  const endMs = clock.now() - t0;
-  return {
-    queryLatenciesMs: [endMs],
-    queriesIssued: 1,
-    samplesCompleted: samples,
-    finalIssueMs: 0,
-    endMs,
-    unserved: 0,
-    stoppedAtCap,
-  };
-}
-
 export function runScenarioLoad(
   sut: SystemUnderTest,
   s: ScenarioSettings,
@@ -150,10 +144,10 @@ export function runScenarioLoad(
   switch (s.scenario) {
     case 'single-stream':
     case 'multi-stream':
-      return runStreaming(sut, s, clock);
+      return runBackToBack(sut, s, clock ?? realClock, 'streaming');
     case 'server':
       return runServer(sut, s, clock, signal);
     case 'offline':
-      return runOffline(sut, s, clock);
+      return runBackToBack(sut, s, clock ?? realClock, 'offline');
   }
 }
