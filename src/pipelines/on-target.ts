@@ -11,7 +11,7 @@ import { stat } from 'node:fs/promises';
 import path from 'node:path';
 import { UserError } from '../errors.js';
 import type { BundleFile } from '../targets/cache.js';
-import type { TargetConnection } from '../targets/sessions.js';
+import { edgebenchThere, type TargetConnection } from '../targets/sessions.js';
 import { listImages } from './image.js';
 
 /** Where a pipeline result says it ran, when not here (as a run result's `target`). */
@@ -104,9 +104,7 @@ export async function runPipelineOnTarget(
   const labels = request.labelsFile ? await cache.upload(request.labelsFile, signal) : undefined;
   if (labels && request.labelsFile) here.set(labels.remotePath, request.labelsFile);
 
-  const command = connection.device.edgebench?.path ?? 'edgebench';
-  const argv = [
-    command,
+  const args = [
     'pipeline',
     request.kind,
     '--model',
@@ -118,17 +116,11 @@ export async function runPipelineOnTarget(
     '--json',
     '-',
   ];
-  const ran = await transport.exec(argv, {
+  let text = await edgebenchThere(connection, args, {
     doing: `running the ${request.kind} pipeline on the device`,
+    failed: `the ${request.kind} pipeline on ${connection.name} failed`,
     ...signal,
   });
-  if (ran.code !== 0) {
-    const line = ran.stderr.trim().split('\n').filter(Boolean).at(-1) ?? `exit code ${ran.code}`;
-    throw new UserError(
-      `the ${request.kind} pipeline on ${connection.name} failed: ${line.replace(/^edgebench: /, '')}`,
-    );
-  }
-  let text = ran.stdout;
   // Longest first, so a folder's path is not cut by a shorter one it starts with.
   for (const [remote, local] of [...here].sort((a, b) => b[0].length - a[0].length))
     text = text.split(JSON.stringify(remote).slice(1, -1)).join(JSON.stringify(local).slice(1, -1));

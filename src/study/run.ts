@@ -246,6 +246,11 @@ async function runStudyOn(
     spec = specToRun(options.spec, options.rounds);
   }
   const plan: StudyPlan = planStudy(spec);
+  // Several targets: the environment is this machine's (which ran the study), each target a device.
+  const targetNames = options.target ? [options.target.name] : (spec.targets ?? [LOCAL_TARGET]);
+  const severalTargets = (spec.targets?.length ?? 0) > 1;
+  if (severalTargets && options.target)
+    throw new TypeError('runStudy: `target` measures a study on one target; the spec names several');
 
   // Resolve every model first: an unknown model or a missing file stops the study before it starts.
   const modelPaths = new Map<string, string>();
@@ -266,11 +271,6 @@ async function runStudyOn(
   const studyId = study.id;
 
   const before = await store.loadStudy(studyId, { samples: false });
-  // Several targets: the environment is this machine's (which ran the study), each target a device.
-  const targetNames = spec.targets ?? [options.target?.name ?? LOCAL_TARGET];
-  const severalTargets = targetNames.length > 1;
-  if (severalTargets && options.target)
-    throw new TypeError('runStudy: `target` measures a study on one target; the spec names several');
   /** Where a variant is measured: its target's connection, or undefined for this machine. */
   const targetOf = (v: Pick<VariantRecord, 'device'>): TargetConnection | undefined =>
     connections.get(severalTargets && v.device ? v.device : targetNames[0]);
@@ -502,7 +502,7 @@ async function runStudyOn(
           }
         }
         const startedAt = new Date().toISOString();
-        const where = onTarget || severalTargets ? { target: whereName(v) } : {};
+        const where = severalTargets ? { target: whereName(v) } : onTarget ? { target: onTarget.name } : {};
         const request: PortableMeasureRequest = engine
           ? {
               engine,
@@ -605,32 +605,30 @@ async function runStudyOn(
 
     // 3. Fidelity of each optimized variant against its baseline (on the same target).
     if (!spec.fidelity.enabled) continue;
-    for (const group of groups) {
-      const baseline = group.find((m) => m.role === 'baseline');
-      for (const v of group) {
-        if (aborted() || !baseline) break;
-        if (v.role !== 'optimized' || failed.has(v.id) || fidelityDone.has(v.id)) continue;
-        // Fidelity compares two ONNX files under onnxruntime; the engine group has no such pair.
-        if (engineOf(v) || engineOf(baseline)) continue;
-        const base = prepared.get(baseline.id);
-        const opt = prepared.get(v.id);
-        if (!base || !opt || failed.has(baseline.id)) continue;
-        const request = fidelityRequest(
-          { model: base.model, ep: baseline.ep as OrtExecutionProvider },
-          { model: opt.model, ep: v.ep as OrtExecutionProvider },
-          plannedByKey.get(v.key) as PlannedVariant,
-          spec,
-        );
-        const outcome = await variantFidelity(request, { limits });
-        if (!outcome.ok && outcome.aborted) {
-          interrupted = true;
-          break;
-        }
-        const record = fidelityRecord(outcome, { variantId: v.id, baselineVariantId: baseline.id });
-        await store.recordFidelity(record);
-        fidelityDone.add(v.id);
-        emit({ type: 'fidelity-stored', variant: v, fidelity: record });
+    for (const v of members) {
+      const baseline = v.baselineKey ? byKey.get(v.baselineKey) : undefined;
+      if (aborted()) break;
+      if (!baseline || v.role !== 'optimized' || failed.has(v.id) || fidelityDone.has(v.id)) continue;
+      // Fidelity compares two ONNX files under onnxruntime; the engine group has no such pair.
+      if (engineOf(v) || engineOf(baseline)) continue;
+      const base = prepared.get(baseline.id);
+      const opt = prepared.get(v.id);
+      if (!base || !opt || failed.has(baseline.id)) continue;
+      const request = fidelityRequest(
+        { model: base.model, ep: baseline.ep as OrtExecutionProvider },
+        { model: opt.model, ep: v.ep as OrtExecutionProvider },
+        plannedByKey.get(v.key) as PlannedVariant,
+        spec,
+      );
+      const outcome = await variantFidelity(request, { limits });
+      if (!outcome.ok && outcome.aborted) {
+        interrupted = true;
+        break;
       }
+      const record = fidelityRecord(outcome, { variantId: v.id, baselineVariantId: baseline.id });
+      await store.recordFidelity(record);
+      fidelityDone.add(v.id);
+      emit({ type: 'fidelity-stored', variant: v, fidelity: record });
     }
   }
 
