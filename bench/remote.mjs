@@ -7,9 +7,18 @@
 // The target is a board named with --target NAME (a saved target), or, without one, an OpenSSH server
 // started on 127.0.0.1 with throwaway keys (as the tests do): loopback, so the figures are edgebench's
 // own overhead, not a network's. Needs Python with torch on the board (here: /usr/bin/python3).
-// Usage: npm run bench:remote [-- --target NAME] [--rounds N]   (after npm run build)
+//
+// The comparison is paired, so that what changes on this machine while the bench runs (other work,
+// clocks, heat) lands on both sides: rounds go in pairs, one here and one there back to back, the
+// order alternating (ABBA), and the ratio is taken within each pair; the figure is the median of those
+// ratios, with the spread of the pairs. Both sides run the same protocol, checked from their results:
+// the same stop rules (a fixed count, so neither stops on a different rule), the same warm-up, one
+// thread, and no telemetry (a sampler there would be a second process on the board's cores, one here
+// a timer in this process: not the same load). The load average is printed before and after.
+// Usage: npm run bench:remote [-- --target NAME] [--rounds N] [--samples N]   (after npm run build)
 
 import { spawnSync } from 'node:child_process';
+import { readFileSync } from 'node:fs';
 import { mkdtemp, rm } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
@@ -24,18 +33,28 @@ const option = (name) => {
   const i = args.indexOf(name);
   return i >= 0 ? args[i + 1] : undefined;
 };
-const ROUNDS = Number(option('--rounds') ?? 7);
+const ROUNDS = Number(option('--rounds') ?? 9);
+const SAMPLES = Number(option('--samples') ?? 200);
 const PYTHON = '/usr/bin/python3';
 const median = (values) => medianSorted(sortedCopy(values));
-const rules = (count) => ({
+const rules = (count, warmupCount = 10) => ({
   warmupTimeMs: 0,
-  warmupCount: 3,
+  warmupCount,
   minTimeMs: 0,
   minCount: count,
   maxCount: count,
-  maxTimeMs: 60_000,
+  maxTimeMs: 120_000,
   relCi: 0,
 });
+const loadAverage = () => readFileSync('/proc/loadavg', 'utf8').split(' ').slice(0, 3).join(' ');
+/** What both sides must have run alike: their effective stop rules, warm-up count and threads. */
+const protocolOf = (result) =>
+  JSON.stringify({
+    stopRules: result.config.effective.stopRules,
+    warmup: result.warmup.count,
+    samples: result.samplesMs.length,
+    threads: result.config.effective.intraOpThreads,
+  });
 
 let sshd;
 let targetName = option('--target');
@@ -53,10 +72,11 @@ if (!targetName) {
   targetName = 'loopback';
 }
 
-const cpu = (await import('node:fs')).readFileSync('/proc/cpuinfo', 'utf8');
+const cpu = readFileSync('/proc/cpuinfo', 'utf8');
 const model = /model name\s*:\s*(.*)/.exec(cpu)?.[1] ?? 'unknown CPU';
 const isa = [...new Set(cpu.match(/avx512_vnni|avx_vnni|amx\w*/g) ?? [])].join(' ') || 'no VNNI/AMX';
 console.log(`CPU: ${model} (${isa}); target: ${targetName}${sshd ? ' (OpenSSH on loopback)' : ''}`);
+console.log(`load average before: ${loadAverage()} (1, 5, 15 min)`);
 
 try {
   const started = performance.now();
@@ -74,23 +94,35 @@ try {
   const remoteWall = [];
   const localMedian = [];
   const remoteMedian = [];
+  const pairRatios = [];
+  const protocols = new Set();
   for (let round = 0; round < ROUNDS; round++) {
-    // Interleaved, so drift on this machine lands on both sides.
+    // A pair: here and there back to back, the order alternating (ABBA), so drift lands on both.
+    const pair = {};
     for (const where of round % 2 === 0 ? ['local', 'remote'] : ['remote', 'local']) {
       const t0 = performance.now();
-      const result = await measure(where === 'remote' ? { ...request(30), target } : request(30));
+      const result = await measure(where === 'remote' ? { ...request(SAMPLES), target } : request(SAMPLES));
       const wall = performance.now() - t0;
       (where === 'remote' ? remoteWall : localWall).push(wall);
       (where === 'remote' ? remoteMedian : localMedian).push(result.stats.medianMs);
+      pair[where] = result.stats.medianMs;
+      protocols.add(protocolOf(result));
     }
+    pairRatios.push(pair.remote / pair.local);
   }
+  if (protocols.size !== 1)
+    console.log(`warning: the two sides did not run the same protocol: ${[...protocols].join(' vs ')}`);
   const overhead = median(remoteWall) - median(localWall);
-  const ratio = median(remoteMedian) / median(localMedian);
+  const ratio = median(pairRatios);
+  const sortedRatios = sortedCopy(pairRatios);
   console.log(
     `per-round wall time: local ${median(localWall).toFixed(0)} ms, remote ${median(remoteWall).toFixed(0)} ms → overhead ${overhead.toFixed(0)} ms per round (target ≤ 300 ms on loopback)`,
   );
   console.log(
-    `median latency: local ${median(localMedian).toFixed(3)} ms, remote ${median(remoteMedian).toFixed(3)} ms → ratio ${ratio.toFixed(3)} (target within 2%)`,
+    `median latency: local ${median(localMedian).toFixed(3)} ms, remote ${median(remoteMedian).toFixed(3)} ms (${ROUNDS} pairs of rounds, ${SAMPLES} samples each)`,
+  );
+  console.log(
+    `ratio remote/local, paired: median ${ratio.toFixed(3)} (pairs from ${sortedRatios[0].toFixed(3)} to ${sortedRatios.at(-1).toFixed(3)}; target within 2%); unpaired ratio of medians ${(median(remoteMedian) / median(localMedian)).toFixed(3)}`,
   );
 
   // Time to the first sample: a TorchScript file copied for the first time, then cached.
@@ -126,6 +158,7 @@ try {
     );
   }
   await target.transport.close();
+  console.log(`load average after: ${loadAverage()} (1, 5, 15 min)`);
 } finally {
   await sshd?.stop();
   await rm(scratch, { recursive: true, force: true });

@@ -52,6 +52,7 @@ interface CommonFlags {
   durationMs?: number;
   json?: JsonFlag;
   opsetUpgrade: boolean;
+  target?: string;
 }
 
 interface ImageFlags extends CommonFlags {
@@ -131,6 +132,10 @@ function commonOptions(cmd: Command): Command {
       '--duration-ms <ms>',
       'real-time: stop after this long (default: when the source ends)',
       numberFlag('--duration-ms'),
+    )
+    .option(
+      '--target <target>',
+      'run the whole pipeline on this device (a saved target name or ssh://…): needs edgebench there (Node 20+); the model and media are copied to it',
     )
     .option('--debug', 'show stack traces for errors');
 }
@@ -219,6 +224,7 @@ export function register(command: Command): void {
     .action((flags: ImageFlags) => {
       const progress = process.stderr.isTTY && !jsonToStdout(flags.json);
       return runPipeline(flags, {
+        media: { kind: 'image', paths: flags.images, args: pipelineArgs(flags, IMAGE_FLAGS) },
         load: () => import('../pipelines/image-pipeline.js'),
         run: ({ runImagePipeline }, common) =>
           runImagePipeline({
@@ -286,6 +292,7 @@ export function register(command: Command): void {
     )
     .action((flags: VideoFlags) =>
       runPipeline(flags, {
+        media: { kind: 'video', paths: flags.video, args: pipelineArgs(flags, VIDEO_FLAGS) },
         load: () => import('../pipelines/video-pipeline.js'),
         run: ({ runVideoPipeline }, common) =>
           runVideoPipeline({
@@ -322,8 +329,57 @@ function commonRequest(flags: CommonFlags, model: { path: string; name: string }
   };
 }
 
+/** The flags of both pipelines that a board's edgebench takes as they are (paths are copied first). */
+const COMMON_FLAGS: ReadonlyArray<keyof CommonFlags> = [
+  'ep',
+  'threads',
+  'topK',
+  'softmax',
+  'size',
+  'resize',
+  'cropFraction',
+  'mean',
+  'std',
+  'channelOrder',
+  'warmup',
+  'realtime',
+  'fps',
+  'queue',
+  'dropPolicy',
+  'deadlineMs',
+  'durationMs',
+];
+const IMAGE_FLAGS: ReadonlyArray<keyof ImageFlags> = [...COMMON_FLAGS, 'layout', 'batch', 'repeat'];
+const VIDEO_FLAGS: ReadonlyArray<keyof VideoFlags> = [
+  ...COMMON_FLAGS,
+  'clip',
+  'stride',
+  'clipLayout',
+  'smoothing',
+  'smoothingWindow',
+  'emaAlpha',
+  'minScore',
+  'minClips',
+  'maxFrames',
+  'decodeTimeoutMs',
+];
+
+/** The pipeline's own flags as a command line again (`topK` → `--top-k 3`), for the board's edgebench. */
+function pipelineArgs<F extends CommonFlags>(flags: F, names: ReadonlyArray<keyof F>): string[] {
+  const args: string[] = [];
+  for (const name of names) {
+    const value = flags[name];
+    if (value === undefined || value === false) continue;
+    const flag = `--${String(name).replace(/[A-Z]/g, (c) => `-${c.toLowerCase()}`)}`;
+    args.push(...(value === true ? [flag] : [flag, String(value)]));
+  }
+  return flags.opsetUpgrade ? args : [...args, '--no-opset-upgrade'];
+}
+
 /** One pipeline as its command runs it: its module (loaded when it runs), the call, the text of its result. */
 interface PipelineCommand<M, R> {
+  /** Its media and flags, for a run on a target. */
+  media: { kind: 'image' | 'video'; paths: string[]; args: string[] };
   load(): Promise<M>;
   run(pipeline: M, common: ReturnType<typeof commonRequest>): Promise<R>;
   format(tables: typeof PipelineTables, result: R): string;
@@ -345,12 +401,44 @@ async function runPipeline<
   const result = await untilStopped(async (signal) => {
     const model = await resolveModel(flags.model);
     signal.throwIfAborted();
+    if (flags.target !== undefined && flags.target !== 'local')
+      return (await onTarget(flags.target, model.path, flags.labels, command.media, signal)) as unknown as R;
     return command.run(pipeline, commonRequest(flags, model, signal));
   });
   for (const w of result.warnings) writeWarning(w);
+  const where = (result as { target?: { name: string; address: string; runner: string } }).target;
   await printResult(flags.json, jsonDocument(result.kind, result), () =>
-    printableText(command.format(tables, result)),
+    printableText(
+      `${where ? `target ${where.name} (${where.address}): run there by ${where.runner}\n` : ''}${command.format(tables, result)}`,
+    ),
   );
+}
+
+/** The pipeline run by the board's edgebench; refused in one line where the board has none. */
+async function onTarget(
+  target: string,
+  modelPath: string,
+  labelsFile: string | undefined,
+  media: PipelineCommand<unknown, unknown>['media'],
+  signal: AbortSignal,
+): Promise<Record<string, unknown>> {
+  const [{ connectTarget }, { runPipelineOnTarget }] = await Promise.all([
+    import('../targets/sessions.js'),
+    import('../pipelines/on-target.js'),
+  ]);
+  const connection = await connectTarget(target, { signal });
+  try {
+    return await runPipelineOnTarget(connection, {
+      kind: media.kind,
+      modelPath,
+      media: media.paths,
+      ...(labelsFile !== undefined ? { labelsFile } : {}),
+      args: media.args,
+      signal,
+    });
+  } finally {
+    await connection.transport.close();
+  }
 }
 
 /**

@@ -7,13 +7,14 @@ import path from 'node:path';
 import type { Command } from 'commander';
 import { signalExitCode, UserError } from '../errors.js';
 import { jsonDocument } from '../report/documents.js';
+import { type StoredStudy, TARGET_LOST } from '../store/types.js';
 import { PRESET_NAMES } from '../study/preset-names.js';
 import type { StudyEvent } from '../study/run.js';
 import type { StudySource } from '../study/source.js';
 import { choiceFlag, intFlag } from './flags.js';
 import { type JsonFlag, jsonOption, printResult } from './json-output.js';
 import { handleStopSignals } from './shutdown.js';
-import { printableLine } from './terminal.js';
+import { printableLine, writeWarning } from './terminal.js';
 
 interface StudyFlags {
   preset?: string;
@@ -24,7 +25,7 @@ interface StudyFlags {
   json?: JsonFlag;
   dryRun?: boolean;
   engines?: string;
-  target?: string;
+  target?: string[];
 }
 
 function countOk(stored: { measurements: { status: string }[] }): number {
@@ -61,6 +62,28 @@ export function progressLine(event: StudyEvent, rounds: number): string | undefi
   }
 }
 
+/** `--target a --target b,c`: every target named, in order. */
+function collectTargets(value: string, previous: string[] = []): string[] {
+  const named = value.split(',').map((t) => t.trim());
+  if (named.some((t) => t === ''))
+    throw new UserError(`--target takes target names separated by commas, got '${value}'`);
+  return [...previous, ...named];
+}
+
+/** After a study: each target whose connection was lost, and how to finish its rounds. */
+function lostTargetLines(stored: StoredStudy, storeFlag: string): string[] {
+  const lost = new Set<string>();
+  for (const v of stored.variants)
+    if (v.failure?.kind === TARGET_LOST)
+      lost.add(
+        v.device ?? String((stored.study.spec as { targets?: string[] }).targets?.[0] ?? 'the target'),
+      );
+  return [...lost].map(
+    (target) =>
+      `target ${target} was lost during the study: its remaining rounds were not measured; once it is back, continue with: edgebench study --resume ${stored.study.id}${storeFlag}`,
+  );
+}
+
 export function register(command: Command): void {
   jsonOption(command, 'the study report')
     .argument('[spec]', 'study spec file (YAML or JSON)')
@@ -78,8 +101,9 @@ export function register(command: Command): void {
       'engines, comma-separated (overrides the spec), e.g. torch,trtexec,ort: the first of torch/trtexec is the baseline of their group (docs/study.md)',
     )
     .option(
-      '--target <target>',
-      'measure every round on this device (a saved target name or ssh://[user@]host[:port]; overrides the spec)',
+      '--target <targets>',
+      'where to measure: local, a saved target name or ssh://[user@]host[:port]; repeat it or list them comma-separated to measure every variant on each (overrides the spec)',
+      collectTargets,
     )
     .option('--dry-run', 'print the planned variants and exit')
     .action(async (specFile: string | undefined, flags: StudyFlags) => {
@@ -112,8 +136,8 @@ export function register(command: Command): void {
         loaded = {
           ...loaded,
           spec: validateSpec(
-            { ...loaded.spec, targets: [flags.target] },
-            `${loaded.source} with --target ${flags.target}`,
+            { ...loaded.spec, targets: flags.target },
+            `${loaded.source} with --target ${flags.target.join(',')}`,
           ),
         };
       }
@@ -183,6 +207,8 @@ export function register(command: Command): void {
           process.exitCode = shutdown.request?.exitCode ?? signalExitCode('SIGINT');
           return;
         }
+        const storeFlag = flags.store ? ` --store ${flags.store}` : '';
+        for (const line of lostTargetLines(outcome.stored, storeFlag)) writeWarning(line);
         const analysis = analyzeStudy(outcome.stored);
         const written = await writeStudyReports(
           analysis,

@@ -18,6 +18,7 @@ import type { Failure, NewVariant, VariantRecord } from '../store/types.js';
 import { resolveStudyModel } from '../study/models.js';
 import {
   fidelityRequest,
+  onDevice,
   ortRoundSettings,
   type PlannedVariant,
   planStudy,
@@ -149,12 +150,8 @@ export async function submitFleetStudy(options: SubmitOptions): Promise<SubmitOu
         const prep = prepared.get(`${v.model}|${v.label}`);
         planned.push({ v, device, tags });
         newVariants.push({
-          ...v,
-          key: `${v.key}@${device}`,
-          groupKey: `${v.groupKey}@${device}`,
-          baselineKey: v.baselineKey ? `${v.baselineKey}@${device}` : null,
+          ...onDevice(v, device),
           position: newVariants.length,
-          device,
           settings: {
             ...v.settings,
             ...(prep

@@ -9,6 +9,7 @@ import { studyCharts } from './charts.js';
 import { studyReportObject } from './json.js';
 import {
   findSection,
+  findSections,
   type SectionTable,
   type StudySection,
   studySections,
@@ -145,9 +146,20 @@ ${paragraphs(lines('tune-notes'), 'note', 'Note — ')}
 <p class="note">${board.detail}</p>
 ${htmlTable(board, TABLE_CLASS[board.id])}`
     : '';
-  const results = table('results') ?? findSection(model, 'results', 'empty')!;
+  const resultTables = findSections(model, 'results', 'table');
+  const results = resultTables[0] ?? findSection(model, 'results', 'empty')!;
   const resultsBlock =
-    results.kind === 'table' ? htmlTable(results, TABLE_CLASS.results) : `<p>${results.sentence}</p>`;
+    results.kind !== 'table'
+      ? `<p>${results.sentence}</p>`
+      : resultTables.length === 1
+        ? htmlTable(results, TABLE_CLASS.results)
+        : // A study over several targets: a table per target, each under its device.
+          resultTables
+            .map(
+              (t) =>
+                `<h3>${escapeHtml(t.title)}</h3>\n<p class="note">${escapeHtml(t.sentence ?? '')}</p>\n${htmlTable(t, TABLE_CLASS.results)}`,
+            )
+            .join('\n');
   const variants = table('variants')!;
   const warnings = lines('telemetry-warnings');
   const hosts = table('devices') ?? table('environment')!;
@@ -165,7 +177,7 @@ ${htmlTable(board, TABLE_CLASS[board.id])}`
 <h1>${escapeHtml(`${tune ? 'Tune' : 'Study'} ${h.name}`)}</h1>
 <p class="meta">${escapeHtml(`${h.id} · ${h.status} · ${h.source} · created ${h.createdAt}${h.finishedAt ? ` · finished ${h.finishedAt}` : ''} · edgebench ${h.edgebenchVersion}`)}</p>
 ${tuneBlock}
-<h2>${results.title}</h2>
+<h2>${resultTables.length > 1 ? 'Results' : results.title}</h2>
 ${resultsBlock}
 <ul class="averages">
 ${items(lines('averages'))}

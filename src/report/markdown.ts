@@ -57,7 +57,14 @@ function sectionLines(section: StudySection): string[] {
         case 'leaderboard':
           return ['', `## ${section.title}`, '', markdownTable(section), ''];
         case 'results':
-          return [`## ${section.title}`, '', markdownTable(section), ''];
+          // A sentence only where a study over several targets has a table per target.
+          return [
+            `## ${section.title}`,
+            '',
+            ...(section.sentence ? [section.sentence, ''] : []),
+            markdownTable(section),
+            '',
+          ];
         case 'variants':
           return ['', `## ${section.title}`, '', markdownTable(section), ''];
         case 'devices':

@@ -7,6 +7,7 @@ import type { StudyAnalysis } from '../study/compare.js';
 import type { TuneRecord } from '../study/tune-record.js';
 import { bytes } from './format.js';
 import {
+  analysisOnTarget,
   averageLines,
   comparisonRows,
   DEFINITIONS,
@@ -24,6 +25,8 @@ import {
   peakNotes,
   recipeNotes,
   roundCautionLines,
+  studyTargets,
+  targetHeading,
   telemetryWarningLines,
   variantRows,
 } from './study-text.js';
@@ -213,17 +216,35 @@ export function studySections(analysis: StudyAnalysis): StudyReportModel {
   const spec = s.spec as { rounds?: number } | null;
   const sections: StudySection[] = tune ? tuneSections(tune) : [];
   const resultsTitle = tune ? 'Every candidate against the baseline' : 'Results';
-  sections.push(
-    analysis.comparisons.length > 0
-      ? table('results', resultsTitle, 'every candidate against the baseline:', comparisonRows(analysis))
-      : {
-          kind: 'empty',
-          id: 'results',
-          title: resultsTitle,
-          sentence: 'No optimized variant was planned.',
-          short: 'no comparisons (no optimized variant was planned)',
-        },
-  );
+  const targets = studyTargets(analysis);
+  if (targets.length > 1 && analysis.comparisons.length > 0)
+    // A study over several targets: a results table per target, each compared within it.
+    for (const target of targets) {
+      const heading = targetHeading(analysis, target);
+      sections.push(
+        table(
+          'results',
+          `${resultsTitle} on ${heading}`,
+          `on ${heading}:`,
+          comparisonRows(analysisOnTarget(analysis, target)),
+          {
+            sentence: `Measured on ${heading}; each optimized variant against the baseline on the same target.`,
+          },
+        ),
+      );
+    }
+  else
+    sections.push(
+      analysis.comparisons.length > 0
+        ? table('results', resultsTitle, 'every candidate against the baseline:', comparisonRows(analysis))
+        : {
+            kind: 'empty',
+            id: 'results',
+            title: resultsTitle,
+            sentence: 'No optimized variant was planned.',
+            short: 'no comparisons (no optimized variant was planned)',
+          },
+    );
   // A tune is one model: its race notes say what the averages and round cautions would.
   if (!tune) {
     sections.push(lines('averages', 'plain', averageLines(analysis)));
@@ -312,6 +333,17 @@ export function studySections(analysis: StudyAnalysis): StudyReportModel {
     },
     sections,
   };
+}
+
+/** Every section with this id (a study over several targets has a results table per target). */
+export function findSections<K extends StudySection['kind']>(
+  model: StudyReportModel,
+  id: StudySection['id'],
+  kind: K,
+): Array<Extract<StudySection, { kind: K }>> {
+  return model.sections.filter((x) => x.id === id && x.kind === kind) as Array<
+    Extract<StudySection, { kind: K }>
+  >;
 }
 
 /** The section with this id, if the study has it. */

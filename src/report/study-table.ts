@@ -3,6 +3,7 @@ import type { StudyAnalysis } from '../study/compare.js';
 import { table } from './format.js';
 import {
   findSection,
+  findSections,
   type SectionTable,
   type StudyReportModel,
   type StudySection,
@@ -28,8 +29,11 @@ function studyTableText(model: StudyReportModel): string {
     for (const n of lines('tune-notes')) out.push(`note: ${n}`);
     out.push('', 'every candidate against the baseline:');
   }
-  const results = findSection(model, 'results', 'table');
-  out.push(results ? textTable(results) : (findSection(model, 'results', 'empty')?.short ?? ''));
+  const results = findSections(model, 'results', 'table');
+  if (results.length === 0) out.push(findSection(model, 'results', 'empty')?.short ?? '');
+  else if (results.length === 1) out.push(textTable(results[0]));
+  // One table per target, each under the device it names.
+  else out.push(results.map((t) => `${t.caption}\n${textTable(t)}`).join('\n\n'));
   for (const id of ['by-device', 'by-ep', 'framework'] as const) {
     const side = findSection(model, id, 'table');
     if (!side) continue;

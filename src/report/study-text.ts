@@ -17,6 +17,7 @@ import {
   tooFewRounds,
   type VariantAnalysis,
 } from '../study/compare.js';
+import { keyOffDevice } from '../study/plan.js';
 import { ms } from './format.js';
 
 /** A failed variant as a person reads it: an engine that cannot run here is skipped, not broken. */
@@ -445,11 +446,6 @@ export function agentsOf(v: VariantAnalysis): string[] {
   return agents;
 }
 
-/** A fleet variant's key without its `@device` suffix: the same variant on every device. */
-function keyWithoutDevice(key: string, device: string | null | undefined): string {
-  return device && key.endsWith(`@${device}`) ? key.slice(0, key.length - device.length - 1) : key;
-}
-
 /**
  * Fleet studies: the same model across devices side by side — one row per variant (model, label,
  * and the other axes), per device its median latency and, for optimized variants, its speedup over
@@ -462,7 +458,7 @@ export function deviceRows(analysis: StudyAnalysis): string[][] {
   return acrossAxisRows(analysis, {
     axis: 'device',
     values: devices,
-    keyOf: (v) => keyWithoutDevice(v.key, v.device),
+    keyOf: (v) => keyOffDevice(v.key, v.device),
     header: (d) => [`${d} ms`, `${d} FPS`, `${d} speedup`],
     cells: (_d, v) => {
       if (!v) return ['—', '—', '—'];
@@ -475,6 +471,53 @@ export function deviceRows(analysis: StudyAnalysis): string[][] {
       ];
     },
   });
+}
+
+/**
+ * The targets of a study measured on several (spec `targets: [local, nano]`), in the spec's order;
+ * empty for a study on one target (and for fleet studies, whose devices are classes, not targets).
+ */
+export function studyTargets(analysis: StudyAnalysis): string[] {
+  const targets = (analysis.study.spec as { targets?: unknown } | null)?.targets;
+  if (!Array.isArray(targets) || targets.length < 2) return [];
+  return targets.filter((t): t is string => typeof t === 'string');
+}
+
+/** The part of a study measured on one target, as a study of its own (no device column). */
+export function analysisOnTarget(analysis: StudyAnalysis, target: string): StudyAnalysis {
+  const off = <T extends { device?: string | null }>(x: T): T => {
+    const { device: _device, ...rest } = x;
+    return rest as T;
+  };
+  return {
+    ...analysis,
+    variants: analysis.variants
+      .filter((v) => v.variant.device === target)
+      .map((v) => ({ ...v, variant: off(v.variant) })),
+    comparisons: analysis.comparisons.filter((c) => c.device === target).map(off),
+    averages: analysis.averages.filter((a) => a.device === target).map(off),
+  };
+}
+
+/** A target as a heading names it: its name, then the machine (CPU, cores, GPU, host) it recorded. */
+export function targetHeading(analysis: StudyAnalysis, target: string): string {
+  const record = analysis.devices?.find((d) => d.device === target);
+  const c = record?.capabilities as
+    | {
+        hostname?: string;
+        cpu?: { model?: string; logicalCores?: number };
+        gpus?: Array<{ name?: string }>;
+        jetson?: { model?: string };
+      }
+    | undefined;
+  if (!c) return target;
+  const parts = [
+    c.jetson?.model,
+    c.cpu ? `${c.cpu.model ?? '?'} (${c.cpu.logicalCores ?? '?'} cores)` : undefined,
+    ...(c.gpus ?? []).map((g) => g.name),
+    c.hostname ? `host ${c.hostname}` : undefined,
+  ].filter((p): p is string => typeof p === 'string' && p !== '');
+  return parts.length > 0 ? `${target} (${parts.join(', ')})` : target;
 }
 
 /** Fleet studies: the agents that measured it, with what they announced. */

@@ -15,10 +15,16 @@ export type VariantStatus = 'pending' | 'ok' | 'failed';
 
 /** Why a variant or a measurement failed: a kind a program can test, and a sentence a person can read. */
 export interface Failure {
-  /** crash | timeout | oom | killed | error | prepare | unavailable */
+  /** crash | timeout | oom | killed | error | prepare | unavailable | target-lost */
   kind: string;
   reason: string;
 }
+
+/**
+ * The failure kind of a variant that stopped because the connection to its target was lost: not the
+ * variant's fault, so resuming the study measures its remaining rounds.
+ */
+export const TARGET_LOST = 'target-lost';
 
 export interface StudyRecord {
   id: string;
@@ -66,8 +72,9 @@ export interface VariantRecord {
   status: VariantStatus;
   failure: Failure | null;
   /**
-   * Fleet studies: the device class the variant is measured on (e.g. `jetson-nano+cuda`); its key,
-   * group key and baseline key end in `@device`. Absent in local studies.
+   * Where the variant is measured, when a study has several places: a fleet's device class (e.g.
+   * `jetson-nano+cuda`), or a study's target (`local`, `nano`, `ssh://…`) when it names more than one.
+   * Its key, group key and baseline key then end in `@device`. Absent otherwise.
    */
   device?: string | null;
 }
@@ -115,7 +122,10 @@ export interface NewMeasurement {
   attempt?: number;
 }
 
-/** A device that measured part of a fleet study, with the capabilities it announced then. */
+/**
+ * A device that measured part of a study, with what it announced then: a fleet agent (`agent` its id,
+ * `device` its class), or a target of a study over several (`agent` its address, `device` its name).
+ */
 export interface DeviceRecord {
   studyId: string;
   /** The agent's id (unique per running agent). */
@@ -235,6 +245,11 @@ export interface StudyStore {
   recordMeasurement(measurement: NewMeasurement): Promise<number>;
   recordFidelity(fidelity: FidelityRecord): Promise<void>;
   recordEnvironment(environment: EnvironmentRecord): Promise<void>;
+  /**
+   * Records a device that measured part of a study (a fleet's agent, or one of a study's targets);
+   * once per (study, agent): later calls change nothing.
+   */
+  recordDevice(device: DeviceRecord): Promise<void>;
   /** Stores (or replaces) the result of a tune run beside its study. */
   recordTuneResult(studyId: string, result: unknown): Promise<void>;
   /** Everything about a study; samples are loaded unless `samples: false`. */

@@ -75,6 +75,8 @@ export interface PlannedVariant extends NewVariant {
 export interface PlannedGroup {
   key: string;
   model: PlannedModel;
+  /** In a study over several targets: the target its variants are measured on. */
+  target?: string;
   /** Baseline first, then the optimized variants in spec order. */
   variantKeys: string[];
 }
@@ -111,6 +113,29 @@ export function groupKeyOf(
   scenario: string,
 ): string {
   return `${model}|${ep}|t${threads}|b${batch}|${scenario}`;
+}
+
+/**
+ * A variant placed on one device of several (a fleet's device class, or one of a study's targets):
+ * its key, group key and baseline key end in `@device`, so it is compared only with the baseline on
+ * the same device, and the same variant on another device is another row.
+ */
+export function onDevice<V extends Pick<NewVariant, 'key' | 'groupKey' | 'baselineKey'>>(
+  variant: V,
+  device: string,
+): V & { device: string } {
+  return {
+    ...variant,
+    key: `${variant.key}@${device}`,
+    groupKey: `${variant.groupKey}@${device}`,
+    baselineKey: variant.baselineKey ? `${variant.baselineKey}@${device}` : null,
+    device,
+  };
+}
+
+/** The key a variant has before onDevice placed it (the same variant on every device). */
+export function keyOffDevice(key: string, device: string | null | undefined): string {
+  return device && key.endsWith(`@${device}`) ? key.slice(0, key.length - device.length - 1) : key;
 }
 
 /** The scenario module speaks in `run` flags; a spec names the same settings by field. */
@@ -318,7 +343,31 @@ export function planStudy(spec: StudySpec, options: PlanOptions = {}): StudyPlan
         })),
       );
   }
-  return { spec, models, variants, groups };
+  return onTargets({ spec, models, variants, groups });
+}
+
+/**
+ * A study over several targets (`targets: [local, nano]`): every variant once per target, placed
+ * there (onDevice), and each group once per target, so speedups stay within a target. One target
+ * keeps the plan as it is (keys without `@target`, as studies stored before targets could mix).
+ */
+function onTargets(plan: StudyPlan): StudyPlan {
+  const targets = plan.spec.targets ?? [];
+  if (targets.length < 2) return plan;
+  const variants: PlannedVariant[] = [];
+  const groups: PlannedGroup[] = [];
+  for (const group of plan.groups)
+    for (const target of targets) {
+      groups.push({
+        ...group,
+        key: `${group.key}@${target}`,
+        variantKeys: group.variantKeys.map((k) => `${k}@${target}`),
+        target,
+      });
+    }
+  for (const target of targets)
+    for (const v of plan.variants) variants.push({ ...onDevice(v, target), position: variants.length });
+  return { ...plan, variants, groups };
 }
 
 /**

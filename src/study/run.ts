@@ -16,7 +16,7 @@ import path from 'node:path';
 import { onnxruntimeVersion } from '../engines/ort-binding.js';
 import { describeOpsetUpgrade } from '../engines/ort-opset.js';
 import type { OrtExecutionProvider } from '../engines/ort-options.js';
-import { UserError } from '../errors.js';
+import { isInterruptedError, UserError } from '../errors.js';
 import { describeHost, type HostInfo } from '../host/host.js';
 import { benchmarkRequest } from '../measure/benchmark.js';
 import type { ComputeCount } from '../measure/compute-schema.js';
@@ -32,15 +32,19 @@ import {
   type StudyRecord,
   type StudyStatus,
   type StudyStore,
+  TARGET_LOST,
   TUNE_SOURCE,
   type VariantRecord,
 } from '../store/types.js';
 import { connectTarget, hostInfoOf, type TargetConnection } from '../targets/sessions.js';
+import { LOCAL_TARGET } from '../targets/spec.js';
 import { EDGEBENCH_VERSION } from '../version.js';
 import { resolveStudyModel } from './models.js';
 import {
   fidelityRequest,
+  keyOffDevice,
   ortRoundSettings,
+  type PlannedGroup,
   type PlannedVariant,
   planStudy,
   roundOrder,
@@ -119,6 +123,7 @@ export interface RunStudyOptions {
   /**
    * Measure every round on this target (a board over SSH, connected once for the whole study):
    * each engine's runner runs there; the results record the target. Fidelity stays on this machine.
+   * Without it, the spec's `targets` are connected here (see runStudy).
    */
   target?: TargetConnection;
 }
@@ -140,34 +145,81 @@ interface Prepared {
 }
 
 /**
- * Runs a study; a spec naming a target (`targets: [nano]`, `study --target`) is measured there over
- * one connection for the whole study, closed at the end.
+ * Runs a study. A spec naming targets (`targets: [local, nano]`, `study --target`) is measured there:
+ * every target is connected (and probed) before anything is measured, one connection each for the
+ * whole study, closed at the end; one that cannot be reached stops the study before it starts.
  */
 export async function runStudy(options: RunStudyOptions): Promise<StudyRunOutcome> {
-  if (options.target) return runStudyOn(options);
-  const named = await targetOfStudy(options);
-  if (!named || named === 'local') return runStudyOn(options);
-  const target = await connectTarget(named, options.signal ? { signal: options.signal } : {});
+  if (options.target) return runStudyOn(options, new Map([[options.target.name, options.target]]));
+  const names = (await targetsOfStudy(options)) ?? [LOCAL_TARGET];
+  const connections = await connectTargets(names, options.signal);
   try {
-    return await runStudyOn({ ...options, target });
+    return await runStudyOn(options, connections);
   } finally {
-    await target.transport.close();
+    await Promise.all([...connections.values()].map((c) => c.transport.close()));
   }
 }
 
-/** The target a new or resumed study names (its spec's `targets`). */
-async function targetOfStudy(options: RunStudyOptions): Promise<string | undefined> {
-  if (options.spec) return options.spec.spec.targets?.[0];
+/** Every target but `local` connected; the first that cannot be reached fails them all, in one line. */
+async function connectTargets(
+  names: readonly string[],
+  signal: AbortSignal | undefined,
+): Promise<Map<string, TargetConnection>> {
+  const remote = names.filter((name) => name !== LOCAL_TARGET);
+  const settled = await Promise.allSettled(
+    remote.map((name) => connectTarget(name, signal ? { signal } : {})),
+  );
+  const connections = new Map<string, TargetConnection>();
+  settled.forEach((s, i) => {
+    if (s.status === 'fulfilled') connections.set(remote[i], s.value);
+  });
+  const refused = settled.findIndex((s) => s.status === 'rejected');
+  if (refused >= 0) {
+    await Promise.all([...connections.values()].map((c) => c.transport.close()));
+    const error = (settled[refused] as PromiseRejectedResult).reason;
+    if (!(error instanceof UserError) || isInterruptedError(error)) throw error;
+    throw new UserError(`the study cannot start (nothing was measured): ${error.message}`);
+  }
+  return connections;
+}
+
+/** The targets a new or resumed study names (its spec's `targets`). */
+async function targetsOfStudy(options: RunStudyOptions): Promise<string[] | undefined> {
+  if (options.spec) return options.spec.spec.targets;
   if (options.resume === undefined) return undefined;
   const study =
     options.resume === true
       ? await options.store.latestUnfinished()
       : await options.store.findStudy(options.resume);
   const targets = (study?.spec as { targets?: unknown } | undefined)?.targets;
-  return Array.isArray(targets) && typeof targets[0] === 'string' ? targets[0] : undefined;
+  return Array.isArray(targets) && targets.every((t) => typeof t === 'string') ? targets : undefined;
 }
 
-async function runStudyOn(options: RunStudyOptions): Promise<StudyRunOutcome> {
+/** What describes a target in the study's device list: its machine, and what measures there. */
+async function targetDevice(name: string, connection: TargetConnection | undefined) {
+  if (!connection)
+    return {
+      address: LOCAL_TARGET,
+      capabilities: { ...(await describeHost()), onnxruntime: onnxruntimeVersion(), level: 'edgebench' },
+    };
+  const { device } = connection;
+  const withOrt = device.pythons.find((p) => p.onnxruntime?.version && !p.onnxruntime.error);
+  return {
+    address: connection.transport.address,
+    capabilities: {
+      ...hostInfoOf(device),
+      target: name,
+      level: device.level,
+      eps: device.engines.filter((e) => e.available).map((e) => e.id),
+      ...(withOrt?.onnxruntime?.version ? { onnxruntime: withOrt.onnxruntime.version } : {}),
+    },
+  };
+}
+
+async function runStudyOn(
+  options: RunStudyOptions,
+  connections: ReadonlyMap<string, TargetConnection>,
+): Promise<StudyRunOutcome> {
   const { store } = options;
   const emit = (event: StudyEvent) => options.onEvent?.(event);
   const signal = options.signal;
@@ -194,6 +246,11 @@ async function runStudyOn(options: RunStudyOptions): Promise<StudyRunOutcome> {
     spec = specToRun(options.spec, options.rounds);
   }
   const plan: StudyPlan = planStudy(spec);
+  // Several targets: the environment is this machine's (which ran the study), each target a device.
+  const targetNames = options.target ? [options.target.name] : (spec.targets ?? [LOCAL_TARGET]);
+  const severalTargets = (spec.targets?.length ?? 0) > 1;
+  if (severalTargets && options.target)
+    throw new TypeError('runStudy: `target` measures a study on one target; the spec names several');
 
   // Resolve every model first: an unknown model or a missing file stops the study before it starts.
   const modelPaths = new Map<string, string>();
@@ -214,9 +271,13 @@ async function runStudyOn(options: RunStudyOptions): Promise<StudyRunOutcome> {
   const studyId = study.id;
 
   const before = await store.loadStudy(studyId, { samples: false });
+  /** Where a variant is measured: its target's connection, or undefined for this machine. */
+  const targetOf = (v: Pick<VariantRecord, 'device'>): TargetConnection | undefined =>
+    connections.get(severalTargets && v.device ? v.device : targetNames[0]);
+  const soleRemote = severalTargets ? undefined : connections.get(targetNames[0]);
   let host: HostInfo | undefined = before.environment?.host as HostInfo | undefined;
   if (!before.environment) {
-    host = options.target ? hostInfoOf(options.target.device) : await describeHost();
+    host = soleRemote ? hostInfoOf(soleRemote.device) : await describeHost();
     await store.recordEnvironment({
       studyId,
       capturedAt: new Date().toISOString(),
@@ -227,7 +288,28 @@ async function runStudyOn(options: RunStudyOptions): Promise<StudyRunOutcome> {
     });
   }
 
+  if (severalTargets)
+    for (const name of targetNames) {
+      const { address, capabilities } = await targetDevice(name, connections.get(name));
+      await store.recordDevice({
+        studyId,
+        agent: address,
+        device: name,
+        capturedAt: new Date().toISOString(),
+        capabilities,
+      });
+    }
+
   const variants = await store.addVariants(studyId, plan.variants);
+  // Variants stopped because their target was lost take their remaining rounds again now.
+  for (const v of variants)
+    if (v.failure?.kind === TARGET_LOST) {
+      const finished = before.measurements.some((m) => m.variantId === v.id && m.status === 'ok');
+      const status = finished || v.modelPath ? 'ok' : 'pending';
+      await store.updateVariant(v.id, { status, failure: null });
+      v.status = status;
+      v.failure = null;
+    }
   const byKey = new Map(variants.map((v) => [v.key, v]));
   const plannedByKey = new Map(plan.variants.map((v) => [v.key, v]));
   const failed = new Map<number, Failure>();
@@ -295,14 +377,18 @@ async function runStudyOn(options: RunStudyOptions): Promise<StudyRunOutcome> {
     });
   };
 
-  /** Engines found unable to run here, with why: their other variants are skipped without a worker. */
+  /** Engines found unable to run on a target, with why: their other variants there are skipped without a worker. */
   const unavailable = new Map<string, string>();
-  const skip = (engine: string, reason: string): Failure => ({
+  const whereName = (v: VariantRecord) => (severalTargets && v.device ? v.device : targetNames[0]);
+  const unavailableKey = (v: VariantRecord, engine: string) => `${engine}@${whereName(v)}`;
+  const skip = (v: VariantRecord, engine: string, reason: string): Failure => ({
     kind: 'unavailable',
-    reason: `skipped: ${engine} cannot run here: ${reason}`,
+    reason: `skipped: ${engine} cannot run ${severalTargets ? `on ${whereName(v)}` : 'here'}: ${reason}`,
   });
   const engineOf = (v: VariantRecord): string | undefined =>
     typeof v.settings.engine === 'string' ? v.settings.engine : undefined;
+  /** Targets whose connection was lost mid-study, with why: their variants stop, and resume takes them again. */
+  const lost = new Map<string, string>();
 
   /** A variant whose model ran upgraded in memory says so in its settings and notes (reports show it). */
   const recordOpsetUpgrade = async (v: VariantRecord, upgrade: RunResult['model']['opsetUpgrade']) => {
@@ -317,9 +403,12 @@ async function runStudyOn(options: RunStudyOptions): Promise<StudyRunOutcome> {
     v.settings = settings;
   };
 
-  for (const group of plan.groups) {
+  // A group is measured with its copies on the other targets (the plan lists them side by side):
+  // their rounds interleave as the variants of a group do.
+  for (const bundle of targetBundles(plan.groups)) {
     if (aborted()) break;
-    const members = group.variantKeys.map((k) => byKey.get(k)!).filter(Boolean);
+    const groups = bundle.map((group) => group.variantKeys.map((k) => byKey.get(k)!).filter(Boolean));
+    const members = groups.flat();
     const needsRounds = members.some(
       (v) =>
         !failed.has(v.id) &&
@@ -330,8 +419,13 @@ async function runStudyOn(options: RunStudyOptions): Promise<StudyRunOutcome> {
       members.some((v) => v.role === 'optimized' && !failed.has(v.id) && !fidelityDone.has(v.id));
     if (!needsRounds && !needsFidelity) continue;
 
-    // 1. Prepare each variant's model (optimizer recipes run in a worker too).
+    // 1. Prepare each variant's model (optimizer recipes run in a worker too), once for all targets.
     const prepared = new Map<number, Prepared>();
+    /** Per variant as planned before targets (its key off the target): how its preparation went. */
+    const preparedOnce = new Map<
+      string,
+      { model: PreparedModel; sha: string | null } | { failure: Failure }
+    >();
     // Operations per inference, counted in a variant's first round and reused by its later ones.
     const counted = new Map<number, ComputeCount>();
     for (const v of members) {
@@ -348,25 +442,29 @@ async function runStudyOn(options: RunStudyOptions): Promise<StudyRunOutcome> {
         });
         continue;
       }
-      const request = variantPrepareRequest(planned, modelPaths.get(v.model)!, workDir, v.key, spec);
-      let model: PreparedModel;
-      let sha: string | null;
-      const reused = await reusablePreparation(v);
-      if (reused) {
-        model = reused;
-        sha = v.modelSha256;
-      } else {
-        const outcome = await prepareVariant(request, { limits });
-        if (!outcome.ok) {
-          if (outcome.aborted) {
+      const baseKey = keyOffDevice(v.key, v.device);
+      let once = preparedOnce.get(baseKey);
+      if (!once) {
+        const request = variantPrepareRequest(planned, modelPaths.get(v.model)!, workDir, baseKey, spec);
+        const reused = await reusablePreparation(v);
+        if (reused) once = { model: reused, sha: v.modelSha256 };
+        else {
+          const outcome = await prepareVariant(request, { limits });
+          if (!outcome.ok && outcome.aborted) {
             interrupted = true;
             break;
           }
-          await fail(v, outcome.failure, null);
-          continue;
+          once = outcome.ok
+            ? { model: outcome.value.model, sha: outcome.value.sha256 }
+            : { failure: outcome.failure };
         }
-        ({ model, sha256: sha } = outcome.value);
+        preparedOnce.set(baseKey, once);
       }
+      if ('failure' in once) {
+        await fail(v, once.failure, null);
+        continue;
+      }
+      const { model, sha } = once;
       const settings: VariantSettings = {
         ...planned.settings,
         appliedBy: model.appliedBy,
@@ -379,9 +477,9 @@ async function runStudyOn(options: RunStudyOptions): Promise<StudyRunOutcome> {
       emit({ type: 'variant-prepared', variant: v, notes: model.notes });
     }
 
-    // 2. Rounds: every variant once per round, order rotated each round.
+    // 2. Rounds: every variant once per round, order rotated each round (targets too).
     for (let round = 1; round <= spec.rounds && !aborted(); round++) {
-      for (const v of roundOrder(members, round)) {
+      for (const v of roundOrder(groups, round).flatMap((g) => roundOrder(g, round))) {
         if (aborted()) break;
         if (failed.has(v.id) || done.has(`${v.id}:${round}`)) continue;
         const prep = prepared.get(v.id);
@@ -389,17 +487,22 @@ async function runStudyOn(options: RunStudyOptions): Promise<StudyRunOutcome> {
         const planned = plannedByKey.get(v.key) as PlannedVariant;
         index++;
         emit({ type: 'measurement-started', variant: v, round, index, total });
+        const onTarget = targetOf(v);
+        const lostReason = lost.get(whereName(v));
+        if (lostReason !== undefined) {
+          await fail(v, { kind: TARGET_LOST, reason: lostReason }, round);
+          continue;
+        }
         const engine = engineOf(v);
         if (engine) {
-          const known = unavailable.get(engine);
+          const known = unavailable.get(unavailableKey(v, engine));
           if (known !== undefined) {
-            await fail(v, skip(engine, known), round);
+            await fail(v, skip(v, engine, known), round);
             continue;
           }
         }
         const startedAt = new Date().toISOString();
-        const onTarget = options.target;
-        const where = onTarget ? { target: onTarget.name } : {};
+        const where = severalTargets ? { target: whereName(v) } : onTarget ? { target: onTarget.name } : {};
         const request: PortableMeasureRequest = engine
           ? {
               engine,
@@ -450,9 +553,16 @@ async function runStudyOn(options: RunStudyOptions): Promise<StudyRunOutcome> {
           interrupted = true;
           break;
         }
+        if (!outcome.ok && 'targetLost' in outcome && outcome.targetLost) {
+          // Nothing of the round is stored: resume measures it once the target is back.
+          const reason = `round ${round}: ${outcome.reason}; \`edgebench study --resume ${studyId}\` measures what is left once it is back`;
+          lost.set(whereName(v), reason);
+          await fail(v, { kind: TARGET_LOST, reason }, round);
+          continue;
+        }
         if (!outcome.ok && outcome.kind === 'unavailable' && engine) {
-          unavailable.set(engine, outcome.reason);
-          await fail(v, skip(engine, outcome.reason), round);
+          unavailable.set(unavailableKey(v, engine), outcome.reason);
+          await fail(v, skip(v, engine, outcome.reason), round);
           continue;
         }
         if (outcome.ok) {
@@ -493,12 +603,12 @@ async function runStudyOn(options: RunStudyOptions): Promise<StudyRunOutcome> {
       }
     }
 
-    // 3. Fidelity of each optimized variant against its baseline.
+    // 3. Fidelity of each optimized variant against its baseline (on the same target).
     if (!spec.fidelity.enabled) continue;
-    const baseline = members.find((m) => m.role === 'baseline');
     for (const v of members) {
-      if (aborted() || !baseline) break;
-      if (v.role !== 'optimized' || failed.has(v.id) || fidelityDone.has(v.id)) continue;
+      const baseline = v.baselineKey ? byKey.get(v.baselineKey) : undefined;
+      if (aborted()) break;
+      if (!baseline || v.role !== 'optimized' || failed.has(v.id) || fidelityDone.has(v.id)) continue;
       // Fidelity compares two ONNX files under onnxruntime; the engine group has no such pair.
       if (engineOf(v) || engineOf(baseline)) continue;
       const base = prepared.get(baseline.id);
@@ -530,4 +640,16 @@ async function runStudyOn(options: RunStudyOptions): Promise<StudyRunOutcome> {
   const stored = await store.loadStudy(studyId);
   emit({ type: 'study-ended', study: stored.study, status });
   return { studyId, status, stored };
+}
+
+/** The plan's groups, each with its copies on the other targets (consecutive in the plan). */
+function targetBundles(groups: readonly PlannedGroup[]): PlannedGroup[][] {
+  const bundles: PlannedGroup[][] = [];
+  for (const group of groups) {
+    const last = bundles.at(-1);
+    const base = (g: PlannedGroup) => keyOffDevice(g.key, g.target);
+    if (group.target && last?.[0].target && base(last[0]) === base(group)) last.push(group);
+    else bundles.push([group]);
+  }
+  return bundles;
 }

@@ -21,6 +21,7 @@
  * telemetry: true               # or false, or { intervalMs: 100, estimateEnergy: true, tdpWatts: 15 }
  * engines: [torch, trtexec, ort] # optional; absent = [ort] (see STUDY_ENGINE_NAMES and docs/study.md)
  * opsetUpgrade: true            # upgrade models below opset 7 in memory, exactly (false: fail them)
+ * targets: [local, nano]        # optional; where rounds run: this machine and/or boards (docs/targets.md)
  * ```
  */
 import path from 'node:path';
@@ -127,13 +128,13 @@ export const studySpecSchema = z.strictObject({
     .refine((list) => new Set(list).size === list.length, 'engines must not repeat an engine')
     .optional(),
   /**
-   * Where every round is measured: `local` (default) or a target (a saved name, ssh://…). One per
-   * study for now: a study per device, compared with `edgebench diff`.
+   * Where the rounds are measured: `local` (this machine, the default) and/or targets (a saved name,
+   * ssh://…). With several, every variant is measured on each, and compared only within its target.
    */
   targets: z
-    .array(z.string().min(1))
-    .min(1)
-    .max(1, 'one target per study for now: run a study per device and compare them with edgebench diff')
+    .array(z.string().min(1, 'a target is local, a saved target name or ssh://[user@]host[:port]'))
+    .min(1, 'list at least one target (local is this machine)')
+    .refine((list) => new Set(list).size === list.length, 'targets must not repeat a target')
     .optional(),
   threads: z
     .array(z.number().int().nonnegative().max(MAX_SPEC_THREADS, `at most ${MAX_SPEC_THREADS} threads`))

@@ -30,7 +30,10 @@ export interface UploadResult {
 
 export interface BundleFile {
   localPath: string;
-  /** The file's name in the bundle's folder. */
+  /**
+   * The file's name in the bundle's folder, or its path below it (`cats/1.jpg`: media that keep
+   * their class folders); no segment empty, `.`/`..`, hidden, or holding a NUL or a newline.
+   */
   name: string;
 }
 
@@ -82,6 +85,7 @@ stage="$parent/.stage.$$"
 rm -rf "$stage"; mkdir "$stage" || exit 3
 trap 'rm -rf "$stage"' EXIT HUP INT TERM
 while [ $# -gt 1 ]; do
+  case "$2" in */*) mkdir -p "$stage/\${2%/*}" || exit 3;; esac
   ln -f "$1" "$stage/$2" 2>/dev/null || cp "$1" "$stage/$2" || exit 4
   shift 2
 done
@@ -98,6 +102,13 @@ rm -rf -- "$1" || exit 4
 echo "removed \${kb:-0}"`;
 
 const SAFE_NAME = /^[A-Za-z0-9][A-Za-z0-9._+-]{0,127}$/;
+
+/** A bundle entry's path: segments that neither climb out of the bundle nor hide from a listing. */
+function isBundlePath(name: string): boolean {
+  return name
+    .split('/')
+    .every((segment) => segment !== '' && !segment.startsWith('.') && !/[\0\n]/.test(segment));
+}
 
 /** A file name that is safe on any device file system; odd names become `file<ext>`. */
 export function deviceFileName(name: string): string {
@@ -177,7 +188,7 @@ export class DeviceCache {
     if (files.length === 0) throw new RangeError('a bundle needs at least one file');
     const names = new Set<string>();
     for (const file of files) {
-      if (!SAFE_NAME.test(file.name) || names.has(file.name))
+      if (!isBundlePath(file.name) || names.has(file.name))
         throw new RangeError(`bad or repeated bundle file name '${file.name}'`);
       names.add(file.name);
     }

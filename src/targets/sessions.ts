@@ -277,11 +277,9 @@ async function edgebenchOnTarget(
   options: Partial<OrtPythonOptions>,
 ): Promise<Measure> {
   const copied = await connection.cache.upload(model);
-  const command = connection.device.edgebench?.path ?? 'edgebench';
   return async (settings) => {
     const rules = settings.stopRules;
-    const argv = [
-      command,
+    const args = [
       'run',
       copied.remotePath,
       '--engine',
@@ -315,18 +313,34 @@ async function edgebenchOnTarget(
       ...(options.interOpThreads !== undefined ? ['--inter-op-threads', String(options.interOpThreads)] : []),
       ...(options.graphOptLevel !== undefined ? ['--opt-level', options.graphOptLevel] : []),
     ];
-    const ran = await connection.transport.exec(argv, {
+    const stdout = await edgebenchThere(connection, args, {
       doing: 'running edgebench on the device',
+      failed: `edgebench on ${connection.name} could not measure ${model}`,
       ...(settings.signal ? { signal: settings.signal } : {}),
     });
-    if (ran.code !== 0) {
-      const line = ran.stderr.trim().split('\n').filter(Boolean).at(-1) ?? `exit code ${ran.code}`;
-      throw new UserError(
-        `edgebench on ${connection.name} could not measure ${model}: ${line.replace(/^edgebench: /, '')}`,
-      );
-    }
-    return measurementOfRemoteRun(JSON.parse(ran.stdout) as RunResult);
+    return measurementOfRemoteRun(JSON.parse(stdout) as RunResult);
   };
+}
+
+/**
+ * The board's own edgebench run with `args` (a command that prints its result on stdout); its
+ * stdout, or a UserError saying `failed` and the last line edgebench said there.
+ */
+export async function edgebenchThere(
+  connection: TargetConnection,
+  args: readonly string[],
+  options: { doing: string; failed: string; signal?: AbortSignal },
+): Promise<string> {
+  const command = connection.device.edgebench?.path ?? 'edgebench';
+  const ran = await connection.transport.exec([command, ...args], {
+    doing: options.doing,
+    ...(options.signal ? { signal: options.signal } : {}),
+  });
+  if (ran.code !== 0) {
+    const line = ran.stderr.trim().split('\n').filter(Boolean).at(-1) ?? `exit code ${ran.code}`;
+    throw new UserError(`${options.failed}: ${line.replace(/^edgebench: /, '')}`);
+  }
+  return ran.stdout;
 }
 
 /** A result edgebench measured on the board, as the measurement it is here (it is re-derived the same way). */

@@ -5,6 +5,7 @@
  */
 import type { RunCompute } from '../../src/measure/compute-schema.js';
 import type { MeasurementRecord, StoredStudy, VariantRecord } from '../../src/store/types.js';
+import { onDevice } from '../../src/study/plan.js';
 import type { EnergySummary, TelemetrySummary } from '../../src/telemetry/schema.js';
 import { fakeResult, fakeStudy } from './fixture.js';
 import { fakeTuneStudy } from './tune-fixture.js';
@@ -380,3 +381,72 @@ export const goldenStudies: Record<string, () => StoredStudy> = {
   troubled: troubledStudy,
   'baseline-only': baselineOnlyStudy,
 };
+
+/**
+ * The fixture study measured on two targets (`targets: [local, nano]`): on the Nano every variant
+ * takes `nanoFactor` times as long. Variants are placed as the study places them (onDevice), and
+ * each target is a device record naming its machine.
+ */
+export function twoTargetStudy(nanoFactor = 3): StoredStudy {
+  const base = fakeStudy({ samplesPerRound: 40 });
+  const variants: VariantRecord[] = [];
+  const measurements: MeasurementRecord[] = [];
+  const fidelity: StoredStudy['fidelity'] = [];
+  for (const [t, target] of ['local', 'nano'].entries()) {
+    const offset = t * base.variants.length;
+    for (const v of base.variants)
+      variants.push({
+        ...v,
+        ...onDevice(v, target),
+        id: v.id + offset,
+        position: v.position + offset,
+      });
+    for (const m of base.measurements) {
+      const scale = target === 'nano' ? nanoFactor : 1;
+      measurements.push({
+        ...m,
+        id: m.id + t * base.measurements.length,
+        variantId: m.variantId + offset,
+        samplesMs: m.samplesMs.map((x) => x * scale),
+      });
+    }
+    for (const f of base.fidelity)
+      fidelity.push({
+        ...f,
+        variantId: f.variantId + offset,
+        baselineVariantId: f.baselineVariantId + offset,
+      });
+  }
+  return {
+    ...base,
+    study: {
+      ...base.study,
+      name: 'two-targets',
+      spec: { ...(base.study.spec as object), targets: ['local', 'nano'] },
+    },
+    variants,
+    measurements,
+    fidelity,
+    devices: [
+      {
+        studyId: base.study.id,
+        agent: 'local',
+        device: 'local',
+        capturedAt: 'now',
+        capabilities: { hostname: 'laptop', cpu: { model: 'Xeon', logicalCores: 2 }, eps: ['cpu'] },
+      },
+      {
+        studyId: base.study.id,
+        agent: 'jetson@nano.local:22',
+        device: 'nano',
+        capturedAt: 'now',
+        capabilities: {
+          hostname: 'nano-1',
+          cpu: { model: 'ARMv8 Processor rev 1 (v8l)', logicalCores: 4 },
+          jetson: { model: 'NVIDIA Jetson Nano Developer Kit' },
+          eps: ['torch/cpu'],
+        },
+      },
+    ],
+  };
+}

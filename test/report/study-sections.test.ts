@@ -1,6 +1,8 @@
 /** Which sections a study's report has, for which stored content (the renderers only lay them out). */
 import { describe, expect, it } from 'vitest';
-import { findSection, studySections } from '../../src/report/study-sections.js';
+import { renderMarkdown } from '../../src/report/markdown.js';
+import { findSection, findSections, studySections } from '../../src/report/study-sections.js';
+import { formatStudyTable } from '../../src/report/study-table.js';
 import { analyzeStudy } from '../../src/study/compare.js';
 import { fakeStudy } from './fixture.js';
 import {
@@ -9,6 +11,7 @@ import {
   studyWithTelemetry,
   troubledStudy,
   twoEpStudy,
+  twoTargetStudy,
   withTorchStudy,
 } from './study-fixtures.js';
 import { fakeTuneStudy } from './tune-fixture.js';
@@ -87,5 +90,44 @@ describe('studySections', () => {
     expect(tune).not.toContain('averages');
     expect(tune).not.toContain('cautions');
     expect(studySections(analyzeStudy(fakeTuneStudy())).kind).toBe('tune');
+  });
+});
+
+describe('a study over several targets', () => {
+  const model = studySections(analyzeStudy(twoTargetStudy()));
+
+  it('has a results table per target, each naming the device, compared within the target', () => {
+    const results = findSections(model, 'results', 'table');
+    expect(results.map((t) => t.title)).toEqual([
+      'Results on local (Xeon (2 cores), host laptop)',
+      'Results on nano (NVIDIA Jetson Nano Developer Kit, ARMv8 Processor rev 1 (v8l) (4 cores), host nano-1)',
+    ]);
+    for (const t of results) {
+      expect(t.columns).not.toContain('device');
+      const fused = t.rows.find((r) => r[0] === 'resnet18' && r[1] === 'fused')!;
+      // 1.6× on both targets: the Nano's 3× slower baseline is never set against the local one.
+      expect(Number(fused[6].replace('×', ''))).toBeCloseTo(1.6, 1);
+    }
+    const [local, nano] = results;
+    expect(Number(nano.rows[0][2])).toBeCloseTo(Number(local.rows[0][2]) * 3, 0);
+  });
+
+  it('keeps the side-by-side device table and lists each target as a device', () => {
+    expect(findSection(model, 'by-device', 'table')?.columns).toContain('nano speedup');
+    const devices = findSection(model, 'devices', 'table')!;
+    expect(devices.rows.map((r) => [r[0], r[1]])).toEqual([
+      ['local', 'local'],
+      ['nano', 'jetson@nano.local:22'],
+    ]);
+  });
+
+  it('prints a table per target in the terminal, Markdown and HTML', async () => {
+    const analysis = analyzeStudy(twoTargetStudy());
+    const text = formatStudyTable(analysis);
+    expect(text).toMatch(/^on local \(Xeon \(2 cores\), host laptop\):\nmodel +variant/m);
+    expect(text).toMatch(/^on nano \(NVIDIA Jetson Nano Developer Kit.*\):\nmodel +variant/m);
+    const md = renderMarkdown(analysis);
+    expect(md.match(/^## Results on /gm)).toHaveLength(2);
+    expect(md).toContain('Measured on nano (NVIDIA Jetson Nano Developer Kit');
   });
 });

@@ -3,6 +3,7 @@ import { formatDiff } from '../../src/report/diff-table.js';
 import type { StoredStudy } from '../../src/store/types.js';
 import { diffStudies } from '../../src/study/diff.js';
 import { fakeStudy } from '../report/fixture.js';
+import { twoTargetStudy } from '../report/study-fixtures.js';
 
 /** Study B: the fixture again, with resnet18 fused crashed in round 1 (no samples stored). */
 function crashedInB(): StoredStudy {
@@ -34,5 +35,24 @@ describe('diff of two stored studies', () => {
     const same = diffStudies(a, a, { failOnRegressionPct: 1, resamples: 300 });
     expect(same.regressions).toEqual([]);
     for (const r of same.rows.filter((x) => x.status === 'both')) expect(r.changePct).toBe(0);
+  });
+});
+
+describe('diff of two studies over several targets', () => {
+  it('matches each variant on its own target, and the gate names the target that regressed', () => {
+    const a = twoTargetStudy(3);
+    // B: the same study, with the Nano 20% slower and this machine unchanged.
+    const b = twoTargetStudy(3.6);
+    b.study = { ...b.study, id: '20250102-000000-bbbb' };
+    const diff = diffStudies(a, b, { failOnRegressionPct: 5, resamples: 300 });
+    const both = diff.rows.filter((r) => r.status === 'both');
+    expect(both.length).toBe(16); // 8 measured variants on each of 2 targets
+    for (const r of both) {
+      if (r.key.endsWith('@local')) expect(r.changePct).toBe(0);
+      else expect(r.key.endsWith('@nano') && r.changePct! > 15).toBe(true);
+    }
+    expect(diff.regressions.length).toBe(8);
+    expect(diff.regressions.every((r) => r.key.endsWith('@nano'))).toBe(true);
+    expect(formatDiff(diff)).toMatch(/resnet18\|fp32\|cpu\|t0\|b1\|single-stream@nano .*REGRESSION/);
   });
 });

@@ -200,3 +200,46 @@ describe('planning', () => {
     expect(roundOrder([], 2)).toEqual([]);
   });
 });
+
+describe('a spec over several targets', () => {
+  const SPEC = `models: ['zoo:squeezenet1_1?classes=2']
+optimized: [{ name: fused, recipes: [fuse] }]
+`;
+
+  it('plans every variant on each target, each group compared within its target', () => {
+    const plan = planStudy(parseSpec(`${SPEC}targets: [local, nano]\n`));
+    expect(plan.variants.map((v) => v.key)).toEqual([
+      'squeezenet1_1|baseline|cpu|t0|b1|single-stream@local',
+      'squeezenet1_1|fused|cpu|t0|b1|single-stream@local',
+      'squeezenet1_1|baseline|cpu|t0|b1|single-stream@nano',
+      'squeezenet1_1|fused|cpu|t0|b1|single-stream@nano',
+    ]);
+    expect(plan.variants.map((v) => v.device)).toEqual(['local', 'local', 'nano', 'nano']);
+    expect(plan.variants.map((v) => v.position)).toEqual([0, 1, 2, 3]);
+    const fusedOnNano = plan.variants[3];
+    expect(fusedOnNano.baselineKey).toBe('squeezenet1_1|baseline|cpu|t0|b1|single-stream@nano');
+    // A group and its copy on the other target sit side by side (their rounds interleave).
+    expect(plan.groups.map((g) => [g.key, g.target])).toEqual([
+      ['squeezenet1_1|cpu|t0|b1|single-stream@local', 'local'],
+      ['squeezenet1_1|cpu|t0|b1|single-stream@nano', 'nano'],
+    ]);
+  });
+
+  it('keeps a one-target plan as it was (keys without a target)', () => {
+    for (const targets of ['', 'targets: [nano]\n']) {
+      const plan = planStudy(parseSpec(`${SPEC}${targets}`));
+      expect(plan.variants.map((v) => v.key)).toEqual([
+        'squeezenet1_1|baseline|cpu|t0|b1|single-stream',
+        'squeezenet1_1|fused|cpu|t0|b1|single-stream',
+      ]);
+      expect(plan.variants.every((v) => v.device === undefined)).toBe(true);
+    }
+  });
+
+  it('refuses a target named twice, or an empty list', () => {
+    expect(errorOf(() => parseSpec(`${SPEC}targets: [nano, local, nano]\n`, 's.yaml')).message).toMatch(
+      /s\.yaml:3:\d+: targets: targets must not repeat a target/,
+    );
+    expect(errorOf(() => parseSpec(`${SPEC}targets: []\n`)).message).toMatch(/list at least one target/);
+  });
+});

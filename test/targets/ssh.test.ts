@@ -174,6 +174,17 @@ describe.skipIf(skip)('SSH transport (real sshd)', () => {
     expect(first.copied).toBe(2);
     expect(readdirSync(first.remoteDir).sort()).toEqual(['a.py', 'b.py']);
     expect(await cache.uploadBundle(files)).toEqual({ ...first, copied: 0 });
+    // Media keep their class folders; nothing may climb out of the bundle or hide in it.
+    const nested = await cache.uploadBundle([
+      { localPath: path.join(local, 'a.py'), name: 'images/cats/a.py' },
+      { localPath: path.join(local, 'b.py'), name: 'images/b.py' },
+    ]);
+    expect(readdirSync(path.join(nested.remoteDir, 'images', 'cats'))).toEqual(['a.py']);
+    expect(readdirSync(path.join(nested.remoteDir, 'images')).sort()).toEqual(['b.py', 'cats']);
+    for (const name of ['../a.py', 'images/../../a.py', 'images//a.py', '.hidden/a.py'])
+      await expect(cache.uploadBundle([{ localPath: path.join(local, 'a.py'), name }])).rejects.toThrow(
+        /bad or repeated bundle file name/,
+      );
   });
 
   it('a connection cut mid-command is one clear error', async () => {
