@@ -153,6 +153,49 @@ export function fidelityRequest(
   };
 }
 
+/** An engine-group variant as a side of a comparison: what its engine runs and how it was measured. */
+export interface EngineSide {
+  engine: string;
+  /** What the engine runs: a `zoo:` spec (torch's definition) or the model file. */
+  model: string;
+  precision: EnginePrecision;
+}
+
+/**
+ * The request comparing two engine-group variants, or undefined when their outputs cannot be
+ * compared: only two runs of the same model (torch's definition on two devices, built with the same
+ * seed, so the same weights) are; a torch definition and an ONNX file have different weights. Pure.
+ */
+export function engineFidelityRequest(
+  base: EngineSide,
+  optimized: EngineSide,
+  variant: { batch: number; settings: Pick<VariantSettings, 'shapes' | 'seed'> },
+  spec: Pick<StudySpec, 'fidelity' | 'seed'>,
+): FidelityRequest | undefined {
+  if (base.model !== optimized.model) return undefined;
+  const { shapes, seed } = variant.settings;
+  const side = (s: EngineSide): FidelitySide => ({
+    path: s.model,
+    engine: {},
+    runner: {
+      engine: s.engine,
+      precision: s.precision,
+      batch: variant.batch,
+      seed,
+      ...(shapes ? { shapes } : {}),
+    },
+  });
+  return {
+    base: side(base),
+    optimized: side(optimized),
+    batch: variant.batch,
+    ...(shapes ? { shapes } : {}),
+    count: spec.fidelity.count,
+    seed: spec.seed,
+    asMeasured: true,
+  };
+}
+
 /** Precision an engine-group variant is measured at (see the header). */
 export type EnginePrecision = 'fp32' | 'fp16';
 

@@ -35,10 +35,12 @@ import {
   TUNE_SOURCE,
   type VariantRecord,
 } from '../store/types.js';
+import { targetOutputs } from '../targets/outputs.js';
 import { connectTarget, hostInfoOf, type TargetConnection } from '../targets/sessions.js';
 import { EDGEBENCH_VERSION } from '../version.js';
 import { resolveStudyModel } from './models.js';
 import {
+  engineFidelityRequest,
   fidelityRequest,
   ortRoundSettings,
   type PlannedVariant,
@@ -50,8 +52,10 @@ import {
 import type { PreparedModel } from './recipes.js';
 import { type LoadedSpec, type StudySpec, specToRun, validateSpec } from './spec.js';
 import {
+  type FidelityRequest,
   fidelityRecord,
   modelHash,
+  type OpenOutputs,
   prepareVariant,
   reusablePreparation,
   variantFidelity,
@@ -118,7 +122,8 @@ export interface RunStudyOptions {
   workerEnv?: Record<string, string>;
   /**
    * Measure every round on this target (a board over SSH, connected once for the whole study):
-   * each engine's runner runs there; the results record the target. Fidelity stays on this machine.
+   * each engine's runner runs there; the results record the target. Fidelity is measured there too
+   * (fidelityPlace), its records' source naming the target.
    */
   target?: TargetConnection;
 }
@@ -137,6 +142,32 @@ export function defaultWorkDir(storeLocation: string, studyId: string): string {
 
 interface Prepared {
   model: PreparedModel;
+}
+
+/** What an engine-group variant's engine runs: torch its zoo definition (same architecture, head and input), others the ONNX file. */
+function engineModel(v: VariantRecord, engine: string, prep: Prepared): string {
+  return engine.startsWith('torch') && v.modelRef.startsWith('zoo:') ? v.modelRef : prep.model.path;
+}
+
+/** Where a study's fidelity is measured, and how its records say so. */
+export interface FidelityPlace {
+  /** Opens each side where it runs; absent: onnxruntime sessions in a worker process here. */
+  open?: OpenOutputs;
+  /** What the records' source starts with (the target's name). */
+  origin?: string;
+  /** Each side with the settings it was measured with, even when the two files differ. */
+  asMeasured?: boolean;
+  /** Engine-group pairs (torch on two devices) can be compared: their runners give outputs there. */
+  engineGroups: boolean;
+}
+
+/**
+ * A study with a target measures fidelity there: both sides on the device, each with the runner that
+ * measured it, on the same seeded inputs; without one, here.
+ */
+export function fidelityPlace(target: TargetConnection | undefined): FidelityPlace {
+  if (!target) return { engineGroups: false };
+  return { open: targetOutputs(target), origin: target.name, asMeasured: true, engineGroups: true };
 }
 
 /**
@@ -403,9 +434,7 @@ async function runStudyOn(options: RunStudyOptions): Promise<StudyRunOutcome> {
         const request: PortableMeasureRequest = engine
           ? {
               engine,
-              // torch runs its zoo definition (same architecture, head and input); others the ONNX file.
-              model:
-                engine.startsWith('torch') && v.modelRef.startsWith('zoo:') ? v.modelRef : prep.model.path,
+              model: engineModel(v, engine, prep),
               modelName: v.model,
               batch: v.batch,
               ...(planned.settings.shapes ? { shapes: planned.settings.shapes } : {}),
@@ -493,29 +522,56 @@ async function runStudyOn(options: RunStudyOptions): Promise<StudyRunOutcome> {
       }
     }
 
-    // 3. Fidelity of each optimized variant against its baseline.
+    // 3. Fidelity of each optimized variant against its baseline, where the variants were measured.
     if (!spec.fidelity.enabled) continue;
     const baseline = members.find((m) => m.role === 'baseline');
+    const place = fidelityPlace(options.target);
     for (const v of members) {
       if (aborted() || !baseline) break;
       if (v.role !== 'optimized' || failed.has(v.id) || fidelityDone.has(v.id)) continue;
-      // Fidelity compares two ONNX files under onnxruntime; the engine group has no such pair.
-      if (engineOf(v) || engineOf(baseline)) continue;
       const base = prepared.get(baseline.id);
       const opt = prepared.get(v.id);
       if (!base || !opt || failed.has(baseline.id)) continue;
-      const request = fidelityRequest(
-        { model: base.model, ep: baseline.ep as OrtExecutionProvider },
-        { model: opt.model, ep: v.ep as OrtExecutionProvider },
-        plannedByKey.get(v.key) as PlannedVariant,
-        spec,
-      );
-      const outcome = await variantFidelity(request, { limits });
+      const planned = plannedByKey.get(v.key) as PlannedVariant;
+      const baseEngine = engineOf(baseline);
+      const optEngine = engineOf(v);
+      let request: FidelityRequest | undefined;
+      if (baseEngine || optEngine) {
+        // Engine-group variants are compared only where their own runners give outputs (a target).
+        if (!place.engineGroups || !baseEngine || !optEngine) continue;
+        const side = (variant: VariantRecord, engine: string, prep: Prepared) => ({
+          engine,
+          model: engineModel(variant, engine, prep),
+          precision: (variant.settings.precision === 'fp16' ? 'fp16' : 'fp32') as 'fp16' | 'fp32',
+        });
+        request = engineFidelityRequest(
+          side(baseline, baseEngine, base),
+          side(v, optEngine, opt),
+          planned,
+          spec,
+        );
+        if (!request) continue;
+      } else {
+        request = {
+          ...fidelityRequest(
+            { model: base.model, ep: baseline.ep as OrtExecutionProvider },
+            { model: opt.model, ep: v.ep as OrtExecutionProvider },
+            planned,
+            spec,
+          ),
+          ...(place.asMeasured ? { asMeasured: true } : {}),
+        };
+      }
+      const outcome = await variantFidelity(request, { limits, ...(place.open ? { open: place.open } : {}) });
       if (!outcome.ok && outcome.aborted) {
         interrupted = true;
         break;
       }
-      const record = fidelityRecord(outcome, { variantId: v.id, baselineVariantId: baseline.id });
+      const record = fidelityRecord(
+        outcome,
+        { variantId: v.id, baselineVariantId: baseline.id },
+        place.origin,
+      );
       await store.recordFidelity(record);
       fidelityDone.add(v.id);
       emit({ type: 'fidelity-stored', variant: v, fidelity: record });

@@ -148,6 +148,18 @@ export async function reusablePreparation(v: VariantRecord): Promise<PreparedMod
 export interface FidelitySide {
   path: string;
   engine: Partial<OrtEngineOptions>;
+  /**
+   * An engine other than onnxruntime runs this side (an engine-group variant on a target): its name,
+   * precision, batch, shapes and seed, as the variant was measured; `path` is what it runs (torch: a
+   * `zoo:` spec, its definition built with that seed).
+   */
+  runner?: {
+    engine: string;
+    precision?: 'fp32' | 'fp16';
+    batch?: number;
+    shapes?: Record<string, number[]>;
+    seed?: number;
+  };
 }
 
 export interface FidelityRequest {
@@ -158,6 +170,11 @@ export interface FidelityRequest {
   /** Inputs to compare (default 8). */
   count?: number;
   seed?: number;
+  /**
+   * Each side runs with its own settings even when the files differ (fidelity where the variants were
+   * measured, e.g. on a target); otherwise two files are compared as compareOutputs compares them.
+   */
+  asMeasured?: boolean;
 }
 
 export interface FidelityOutcome {
@@ -236,8 +253,8 @@ export function fidelityFromReport(report: FidelityReport): FidelityMetrics {
 
 /**
  * A study's fidelity figures: two different files are compared as `compareOutputs` compares them
- * (CPU, every graph optimization); one file run at two onnxruntime levels is run on the same seeded
- * inputs with each side's own settings.
+ * (CPU, every graph optimization; with `asMeasured`, each side's own settings); one file run at two
+ * settings (onnxruntime levels, two torch devices) is run on the same seeded inputs with each side's own.
  */
 export async function measureFidelity(
   request: FidelityRequest,
@@ -246,9 +263,15 @@ export async function measureFidelity(
   const count = request.count ?? 8;
   const seed = request.seed ?? 1;
   if (request.base.path !== request.optimized.path) {
+    const sides = request.asMeasured
+      ? [request.base, request.optimized]
+      : [
+          { path: request.base.path, engine: {} },
+          { path: request.optimized.path, engine: {} },
+        ];
     const report = await compareVariants(
-      { path: request.base.path, engine: {} },
-      { path: request.optimized.path, engine: {} },
+      sides[0],
+      sides[1],
       { count, seed, ...(request.shapes ? { shapes: request.shapes } : {}) },
       open,
     );

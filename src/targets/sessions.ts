@@ -12,6 +12,7 @@
  */
 import type { OutOfProcessSession } from '../engines/engine.js';
 import type { ExternalMeasurement, ExternalMeasureSettings } from '../engines/external.js';
+import type { OrtEngineOptions } from '../engines/ort-options.js';
 import { ORT_PYTHON_PROVIDERS, type OrtPythonProvider } from '../engines/ort-python/protocol.js';
 import {
   type OrtPythonOptions,
@@ -109,14 +110,18 @@ export function deviceEngineFor(device: DeviceDescription, requested: string): D
 }
 
 /** The device's Python that imports `module` (the probe asked each one). */
-function pythonWith(device: DeviceDescription, module: 'torch' | 'onnxruntime'): string | undefined {
+export function pythonWith(device: DeviceDescription, module: 'torch' | 'onnxruntime'): string | undefined {
   return device.pythons.find((p) => {
     const found = p[module];
     return found?.version && !found.error;
   })?.path;
 }
 
-function unavailableOn(device: DeviceDescription, ids: readonly DeviceEngineId[], requested: string): never {
+export function unavailableOn(
+  device: DeviceDescription,
+  ids: readonly DeviceEngineId[],
+  requested: string,
+): never {
   const reasons = ids.map((id) => {
     const entry = device.engines.find((e) => e.id === id);
     return `${id}: ${entry?.reason ?? 'not found'}`;
@@ -125,6 +130,28 @@ function unavailableOn(device: DeviceDescription, ids: readonly DeviceEngineId[]
   throw new EngineUnavailableError(
     `${requested} cannot run on ${device.target} (${reasons.join('; ')})${usable.length > 0 ? `; what runs there: ${usable.join(', ')}` : '; nothing edgebench can drive runs there (edgebench target check says why)'}`,
   );
+}
+
+/**
+ * What runs `engine` on the device: the board's own edgebench for onnxruntime where it runs there,
+ * else the first of the device engines that can (deviceEngineFor); one line when none can.
+ */
+export function deviceRunnerFor(device: DeviceDescription, engine: string): DeviceEngineId {
+  const wanted = deviceEngineFor(device, engine);
+  const runs = (candidate: DeviceEngineId) => device.engines.some((e) => e.id === candidate && e.available);
+  if (parseEngineName(engine).engine === 'ort' && runs('edgebench')) return 'edgebench';
+  const id = wanted.find(runs);
+  if (!id) unavailableOn(device, wanted, engine);
+  return id;
+}
+
+/** An onnxruntime graph level as the device runners take it (`layout` is onnxruntime-node's own). */
+export function deviceGraphLevel(level: OrtEngineOptions['graphOptLevel'] | undefined) {
+  if (level === 'layout')
+    throw new UserError(
+      "--opt-level layout is onnxruntime-node's own level; on a device use disabled, basic, extended or all",
+    );
+  return level;
 }
 
 export interface TargetEngineOptions {
@@ -139,11 +166,9 @@ export async function openOnTarget(
   model: string,
   options: TargetEngineOptions = {},
 ): Promise<OutOfProcessSession> {
-  const { device } = connection;
-  const wanted = deviceEngineFor(device, engine);
-  const runs = (candidate: DeviceEngineId) => device.engines.some((e) => e.id === candidate && e.available);
+  const id = deviceRunnerFor(connection.device, engine);
   // A board that runs edgebench itself measures onnxruntime with it (in its process, as here).
-  if (parseEngineName(engine).engine === 'ort' && runs('edgebench')) {
+  if (id === 'edgebench') {
     return {
       kind: 'out-of-process',
       where: {
@@ -154,8 +179,6 @@ export async function openOnTarget(
       dispose: async () => {},
     };
   }
-  const id = wanted.find(runs);
-  if (!id) unavailableOn(device, wanted, engine);
   const where = {
     kind: 'remote' as const,
     label: `${connection.name} (${connection.transport.address}, ssh)`,
@@ -170,7 +193,7 @@ export async function openOnTarget(
             id.slice('ort-python/'.length) as OrtPythonProvider,
             options.ort ?? {},
           )
-        : unavailableOn(device, wanted, `${engine} (not driven remotely yet)`);
+        : unavailableOn(connection.device, [id], `${engine} (not driven remotely yet)`);
   return { kind: 'out-of-process', where, measure, dispose: async () => {} };
 }
 
