@@ -8,7 +8,7 @@ import { spawnSync } from 'node:child_process';
 import { rm } from 'node:fs/promises';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { measureFidelity } from '../../src/study/variants.js';
+import { fidelityRecord, measureFidelity, variantFidelity } from '../../src/study/variants.js';
 import { addTarget } from '../../src/targets/config.js';
 import { targetOutputs } from '../../src/targets/outputs.js';
 import { connectTarget, type TargetConnection } from '../../src/targets/sessions.js';
@@ -170,9 +170,23 @@ describe.skipIf(skip)('outputs on a board over SSH (targetOutputs)', () => {
     120_000,
   );
 
-  it('refuses trtexec with one line saying so', async () => {
+  it('refuses trtexec with one line saying so; the study stores that as the record’s error', async () => {
+    const model = path.join(dir, 'base.onnx');
     await expect(
-      targetOutputs(board)({ path: path.join(dir, 'base.onnx'), engine: {}, runner: { engine: 'trtexec' } }),
+      targetOutputs(board)({ path: model, engine: {}, runner: { engine: 'trtexec' } }),
     ).rejects.toThrow(/^fidelity for trtexec on a target: /);
+    const outcome = await variantFidelity(
+      {
+        base: { path: model, engine: { executionProvider: 'cpu' } },
+        optimized: { path: model, engine: {}, runner: { engine: 'trtexec', precision: 'fp16' } },
+        batch: 1,
+        count: 1,
+        asMeasured: true,
+      },
+      { limits: { timeoutMs: 60_000 }, open: targetOutputs(board) },
+    );
+    const record = fidelityRecord(outcome, { variantId: 2, baselineVariantId: 1 }, board.name);
+    expect(record).toMatchObject({ source: 'board', metrics: null });
+    expect(record.error).toMatch(/^error: fidelity for trtexec on a target: /);
   });
 });
