@@ -126,15 +126,21 @@ function inSpecTerms(message: string): string {
 /**
  * The request comparing an optimized variant's prepared model with its baseline's, each run on the
  * given execution provider, over the spec's count of seeded inputs of the variant's batch and shapes
- * — the same for a local study and a fleet submission (which checks fidelity on its own CPU). Pure.
+ * — the same for a local study and a fleet agent (which checks it on its device, with the variant's EP). Pure.
  */
 export function fidelityRequest(
-  base: { model: PreparedModel; ep: OrtExecutionProvider },
-  optimized: { model: PreparedModel; ep: OrtExecutionProvider },
+  base: { model: Pick<PreparedModel, 'path' | 'graphOptLevel'>; ep: OrtExecutionProvider },
+  optimized: { model: Pick<PreparedModel, 'path' | 'graphOptLevel'>; ep: OrtExecutionProvider },
   variant: { batch: number; settings: Pick<VariantSettings, 'shapes'> },
   spec: Pick<StudySpec, 'fidelity' | 'seed' | 'opsetUpgrade'>,
 ): FidelityRequest {
-  const side = ({ model, ep }: { model: PreparedModel; ep: OrtExecutionProvider }): FidelitySide => ({
+  const side = ({
+    model,
+    ep,
+  }: {
+    model: Pick<PreparedModel, 'path' | 'graphOptLevel'>;
+    ep: OrtExecutionProvider;
+  }): FidelitySide => ({
     path: model.path,
     engine: {
       executionProvider: ep,
