@@ -1,7 +1,8 @@
 /**
  * Running a study: resolve the models, store the plan, then for each group (one model, one EP,
  * threads, batch, scenario) prepare each variant's model, measure the variants interleaved in rounds
- * (a fresh worker process per round and variant), and check each optimized variant's fidelity.
+ * (a fresh worker process per round and variant), and check each optimized variant's fidelity (on
+ * the study's target when it has one: fidelityPlace).
  *
  * Every measurement is written to the store, in its own transaction, as soon as its worker answers:
  * an interrupted study (Ctrl-C, a killed process) loses nothing that finished, and `resume` skips

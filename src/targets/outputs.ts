@@ -24,7 +24,7 @@ import { resolveTorchModel, torchInputs } from '../engines/torch/engine.js';
 import type { TorchModelSpec } from '../engines/torch/runner-io.js';
 import { torchZooModel } from '../engines/torch/zoo-model.js';
 import { readOnnxIo } from '../engines/trtexec/model-io.js';
-import { EngineUnavailableError, messageOf, UserError } from '../errors.js';
+import { messageOf, UserError } from '../errors.js';
 import { encodeNpy } from '../inputs/npy.js';
 import { storageFor } from '../onnx/dtype.js';
 import { float16BitsFromNumber } from '../onnx/float16.js';
@@ -32,9 +32,11 @@ import { type HostTensor, isTensorElementType, type TensorInfo } from '../onnx/t
 import type { OutputRunner } from '../optimize/index.js';
 import { isZooSpec } from '../zoo/resolve.js';
 import { lastLines } from './errors.js';
+import { runnerError, runnerPlace } from './python-runner.js';
 import {
   deviceGraphLevel,
   deviceRunnerFor,
+  edgebenchFailure,
   pythonWith,
   type TargetConnection,
   unavailableOn,
@@ -149,13 +151,6 @@ const outputsEventSchema = z.discriminatedUnion('event', [
   z.object({ event: z.literal('error'), kind: z.string(), message: z.string() }),
 ]);
 
-function runnerError(kind: string, message: string, where: string): Error {
-  if (kind === 'unavailable') return new EngineUnavailableError(`${message}${where}`);
-  if (kind === 'user') return new UserError(message);
-  if (kind === 'resource') return new UserError(`the runner ran out of memory${where}: ${message}`);
-  return new Error(`the runner failed${where}: ${message}`);
-}
-
 // ---- the Python runners' outputs mode -----------------------------------------------------
 
 interface Waiter {
@@ -171,7 +166,7 @@ export async function startRunnerOutputs(
   transport: Transport,
   request: { python: string; script: string; config: object; env?: Record<string, string> },
 ): Promise<DeviceOutputs> {
-  const where = transport.kind === 'local' ? '' : ` on ${transport.label}`;
+  const where = runnerPlace(transport);
   let failure: Error | undefined;
   let stderrTail = '';
   let declared: { inputs: TensorInfo[]; outputs: TensorInfo[] } | undefined;
@@ -204,7 +199,7 @@ export async function startRunnerOutputs(
       const next = waiting.shift();
       if (next) next.resolve(event.tensors);
       else fail(new Error(`the runner answered a request that was not sent${where}`));
-    } else if (event.event === 'error') fail(runnerError(event.kind, event.message, where));
+    } else if (event.event === 'error') fail(runnerError(event.kind, event.message, where, stderrTail));
   };
   const running = transport.start([request.python, request.script, 'outputs'], {
     env: { PYTHONUNBUFFERED: '1', PYTHONDONTWRITEBYTECODE: '1', ...request.env },
@@ -445,12 +440,7 @@ async function edgebenchOutputs(
       ];
       await exec(['mkdir', '-p', outDir], 'making the outputs folder on the device');
       const ran = await exec(argv, 'running edgebench on the device for outputs');
-      if (ran.code !== 0) {
-        const line = ran.stderr.trim().split('\n').filter(Boolean).at(-1) ?? `exit code ${ran.code}`;
-        throw new UserError(
-          `edgebench on ${connection.name} could not run ${side.path}: ${line.replace(/^edgebench: /, '')}`,
-        );
-      }
+      if (ran.code !== 0) throw edgebenchFailure(connection, `run ${side.path}`, ran);
       const read = await exec(['cat', out], 'reading the outputs back');
       await exec(['rm', '-f', out], 'removing the outputs file on the device');
       if (read.code !== 0)

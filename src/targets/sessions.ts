@@ -309,14 +309,21 @@ async function edgebenchOnTarget(
       doing: 'running edgebench on the device',
       ...(settings.signal ? { signal: settings.signal } : {}),
     });
-    if (ran.code !== 0) {
-      const line = ran.stderr.trim().split('\n').filter(Boolean).at(-1) ?? `exit code ${ran.code}`;
-      throw new UserError(
-        `edgebench on ${connection.name} could not measure ${model}: ${line.replace(/^edgebench: /, '')}`,
-      );
-    }
+    if (ran.code !== 0) throw edgebenchFailure(connection, `measure ${model}`, ran);
     return measurementOfRemoteRun(JSON.parse(ran.stdout) as RunResult);
   };
+}
+
+/** The board's edgebench refused (`could not <what>`): its last stderr line, as a user error. */
+export function edgebenchFailure(
+  connection: TargetConnection,
+  what: string,
+  ran: { code: number; stderr: string },
+): UserError {
+  const line = ran.stderr.trim().split('\n').filter(Boolean).at(-1) ?? `exit code ${ran.code}`;
+  return new UserError(
+    `edgebench on ${connection.name} could not ${what}: ${line.replace(/^edgebench: /, '')}`,
+  );
 }
 
 /** A result edgebench measured on the board, as the measurement it is here (it is re-derived the same way). */
