@@ -166,9 +166,14 @@ export interface FidelityPlace {
  * A study with a target measures fidelity there: both sides on the device, each with the runner that
  * measured it, on the same seeded inputs; without one, here.
  */
-export function fidelityPlace(target: TargetConnection | undefined): FidelityPlace {
+export function fidelityPlace(target: TargetConnection | undefined, signal?: AbortSignal): FidelityPlace {
   if (!target) return { engineGroups: false };
-  return { open: targetOutputs(target), origin: target.name, asMeasured: true, engineGroups: true };
+  return {
+    open: targetOutputs(target, signal ? { signal } : {}),
+    origin: target.name,
+    asMeasured: true,
+    engineGroups: true,
+  };
 }
 
 /**
@@ -526,7 +531,7 @@ async function runStudyOn(options: RunStudyOptions): Promise<StudyRunOutcome> {
     // 3. Fidelity of each optimized variant against its baseline, where the variants were measured.
     if (!spec.fidelity.enabled) continue;
     const baseline = members.find((m) => m.role === 'baseline');
-    const place = fidelityPlace(options.target);
+    const place = fidelityPlace(options.target, signal);
     for (const v of members) {
       if (aborted() || !baseline) break;
       if (v.role !== 'optimized' || failed.has(v.id) || fidelityDone.has(v.id)) continue;

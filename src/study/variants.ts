@@ -15,7 +15,7 @@ import { mkdir } from 'node:fs/promises';
 import path from 'node:path';
 import { GRAPH_OPT_LEVELS, type GraphOptLevel, type OrtEngineOptions } from '../engines/ort-options.js';
 import { openInProcess } from '../engines/registry.js';
-import { messageOf, UserError } from '../errors.js';
+import { isInterruptedError, messageOf, UserError } from '../errors.js';
 import { prepareInputs } from '../measure/inputs.js';
 import {
   runInWorker,
@@ -338,7 +338,9 @@ export async function variantFidelity(
     try {
       return { ok: true, value: await measureFidelity(request, options.open) };
     } catch (error) {
-      return { ok: false, error: `error: ${messageOf(error)}`, aborted: false };
+      // Interrupted (the study's signal): nothing is stored, as for a worker that was stopped.
+      const aborted = options.limits.signal?.aborted === true || isInterruptedError(error);
+      return { ok: false, error: `${aborted ? 'aborted' : 'error'}: ${messageOf(error)}`, aborted };
     }
   }
   const outcome = await runInWorker<FidelityOutcome>(

@@ -70,16 +70,21 @@ const READY_TIMEOUT_MS = 1_800_000;
 const ANSWER_TIMEOUT_MS = 600_000;
 
 /** Opens sides of a comparison on the target, each with the runner that measures that engine there. */
-export function targetOutputs(connection: TargetConnection): (side: OutputsSide) => Promise<DeviceOutputs> {
+export function targetOutputs(
+  connection: TargetConnection,
+  options: { signal?: AbortSignal } = {},
+): (side: OutputsSide) => Promise<DeviceOutputs> {
+  const { signal } = options;
   return async (side) => {
+    signal?.throwIfAborted();
     const engine = side.runner?.engine ?? `ort/${side.engine.executionProvider ?? 'cpu'}`;
     if (parseEngineName(engine).engine === 'trtexec') return trtexecOutputs(connection, side);
     const id = deviceRunnerFor(connection.device, engine);
-    if (id === 'edgebench') return edgebenchOutputs(connection, engine, side);
+    if (id === 'edgebench') return edgebenchOutputs(connection, engine, side, signal);
     if (id === 'torch/cpu' || id === 'torch/cuda')
-      return torchOutputs(connection, side, id === 'torch/cuda' ? 'cuda' : 'cpu');
+      return torchOutputs(connection, side, id === 'torch/cuda' ? 'cuda' : 'cpu', signal);
     if (id.startsWith('ort-python/'))
-      return ortPythonOutputs(connection, side, id.slice('ort-python/'.length) as OrtPythonProvider);
+      return ortPythonOutputs(connection, side, id.slice('ort-python/'.length) as OrtPythonProvider, signal);
     return unavailableOn(connection.device, [id], `${engine} (outputs not read remotely yet)`);
   };
 }
@@ -164,7 +169,14 @@ interface Waiter {
  */
 export async function startRunnerOutputs(
   transport: Transport,
-  request: { python: string; script: string; config: object; env?: Record<string, string> },
+  request: {
+    python: string;
+    script: string;
+    config: object;
+    env?: Record<string, string>;
+    /** Stops the runner (the study was interrupted): pending answers reject with its reason. */
+    signal?: AbortSignal;
+  },
 ): Promise<DeviceOutputs> {
   const where = runnerPlace(transport);
   let failure: Error | undefined;
@@ -205,6 +217,7 @@ export async function startRunnerOutputs(
     env: { PYTHONUNBUFFERED: '1', PYTHONDONTWRITEBYTECODE: '1', ...request.env },
     doing: `reading outputs with ${request.script.split('/').at(-1)}`,
     maxCaptureChars: 64 * 1024,
+    ...(request.signal ? { signal: request.signal } : {}),
     onStdoutLine: onLine,
     onStderrLine: (line) => {
       stderrTail = `${stderrTail}\n${line}`.slice(-8000);
@@ -289,15 +302,17 @@ async function ortPythonOutputs(
   connection: TargetConnection,
   side: OutputsSide,
   provider: OrtPythonProvider,
+  signal?: AbortSignal,
 ): Promise<DeviceOutputs> {
   const python = pythonWith(connection.device, 'onnxruntime');
   if (!python) unavailableOn(connection.device, [`ort-python/${provider}`], `ort/${provider}`);
   if (!side.path.toLowerCase().endsWith('.onnx'))
     throw new UserError(`onnxruntime on a device runs ONNX files; ${side.path} is not one`);
-  const copied = await connection.cache.upload(side.path);
+  const copied = await connection.cache.upload(side.path, signal ? { signal } : {});
   const level = deviceGraphLevel(side.engine.graphOptLevel);
   return startRunnerOutputs(connection.transport, {
     python,
+    ...(signal ? { signal } : {}),
     script: connection.scripts.path('ort'),
     config: {
       protocol: PYTHON_RUNNER_PROTOCOL_VERSION,
@@ -316,6 +331,7 @@ async function torchOutputs(
   connection: TargetConnection,
   side: OutputsSide,
   device: 'cpu' | 'cuda',
+  signal?: AbortSignal,
 ): Promise<DeviceOutputs> {
   const python = pythonWith(connection.device, 'torch');
   if (!python) unavailableOn(connection.device, [`torch/${device}`], `torch/${device}`);
@@ -329,7 +345,10 @@ async function torchOutputs(
   } else {
     spec = await resolveTorchModel(side.path);
     if (spec.kind === 'torchscript')
-      spec = { kind: 'torchscript', path: (await connection.cache.upload(spec.path)).remotePath };
+      spec = {
+        kind: 'torchscript',
+        path: (await connection.cache.upload(spec.path, signal ? { signal } : {})).remotePath,
+      };
   }
   const inputs = torchInputs(spec, {
     ...(runner.batch ? { batch: runner.batch } : {}),
@@ -338,6 +357,7 @@ async function torchOutputs(
   const cores = connection.device.cpu.physicalCores ?? connection.device.cpu.logicalCores ?? 1;
   return startRunnerOutputs(connection.transport, {
     python,
+    ...(signal ? { signal } : {}),
     script: connection.scripts.path('torch'),
     config: {
       protocol: PYTHON_RUNNER_PROTOCOL_VERSION,
@@ -391,16 +411,18 @@ async function edgebenchOutputs(
   connection: TargetConnection,
   engine: string,
   side: OutputsSide,
+  signal?: AbortSignal,
 ): Promise<DeviceOutputs> {
   const io = await readOnnxIo(side.path);
   if ('error' in io) throw new UserError(`cannot read the inputs and outputs of ${side.path}: ${io.error}`);
-  const model = await connection.cache.upload(side.path);
+  const withSignal = signal ? { signal } : {};
+  const model = await connection.cache.upload(side.path, withSignal);
   const command = connection.device.edgebench?.path ?? 'edgebench';
   const local = await mkdtemp(path.join(os.tmpdir(), 'edgebench-outputs-'));
   const outDir = `${await connection.cache.root()}/outputs`;
   const level = deviceGraphLevel(side.engine.graphOptLevel);
   const sent: string[] = [];
-  const exec = (argv: string[], doing: string) => connection.transport.exec(argv, { doing });
+  const exec = (argv: string[], doing: string) => connection.transport.exec(argv, { doing, ...withSignal });
   return {
     inputs: io.inputs,
     outputs: io.outputs,
@@ -409,7 +431,7 @@ async function edgebenchOutputs(
       for (const [name, tensor] of Object.entries(feeds)) {
         const file = path.join(local, `${randomUUID()}.npy`);
         await writeFile(file, encodeNpy(tensor));
-        const copied = await connection.cache.upload(file, { name: 'input.npy' });
+        const copied = await connection.cache.upload(file, { name: 'input.npy', ...withSignal });
         sent.push(copied.remotePath);
         given.push('--input', `${name}=${copied.remotePath}`);
       }
