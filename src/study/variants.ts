@@ -13,7 +13,7 @@
  */
 import { mkdir } from 'node:fs/promises';
 import path from 'node:path';
-import { GRAPH_OPT_LEVELS, type GraphOptLevel, type OrtEngineOptions } from '../engines/ort-options.js';
+import { GRAPH_OPT_LEVELS, type GraphOptLevel } from '../engines/ort-options.js';
 import { openInProcess } from '../engines/registry.js';
 import { isInterruptedError, messageOf, UserError } from '../errors.js';
 import { prepareInputs } from '../measure/inputs.js';
@@ -31,6 +31,7 @@ import {
   type OutputRunner,
 } from '../optimize/index.js';
 import type { Failure, FidelityMetrics, FidelityRecord, VariantRecord } from '../store/types.js';
+import type { OutputsSide } from '../targets/outputs.js';
 import { sha256File } from '../util/hash.js';
 import { outputFidelity } from './fidelity.js';
 import type { PlannedVariant } from './plan.js';
@@ -144,23 +145,11 @@ export async function reusablePreparation(v: VariantRecord): Promise<PreparedMod
 
 // ---- fidelity of an optimized variant against its baseline ----
 
-/** One side of a comparison: a model file and the engine settings it runs with. */
-export interface FidelitySide {
-  path: string;
-  engine: Partial<OrtEngineOptions>;
-  /**
-   * An engine other than onnxruntime runs this side (an engine-group variant on a target): its name,
-   * precision, batch, shapes and seed, as the variant was measured; `path` is what it runs (torch: a
-   * `zoo:` spec, its definition built with that seed).
-   */
-  runner?: {
-    engine: string;
-    precision?: 'fp32' | 'fp16';
-    batch?: number;
-    shapes?: Record<string, number[]>;
-    seed?: number;
-  };
-}
+/**
+ * One side of a comparison: a model file and the engine settings it runs with (and, for another engine
+ * than onnxruntime, that engine's name and how it was measured: targets/outputs.ts runs those).
+ */
+export type FidelitySide = OutputsSide;
 
 export interface FidelityRequest {
   base: FidelitySide;
