@@ -1,10 +1,11 @@
 """The core every edgebench Python runner shares: the JSON-lines protocol, the stop rules, the timing loop.
 
 The runners (edgebench_torch.py, edgebench_ort.py) import this file from their own folder; the protocol is
-documented in docs/engines.md ("Python runner protocol"). Only the standard library is used, and the code
+documented in docs/engines.md ("Python runner protocol", "Outputs mode"). Only the standard library is used, and the code
 runs on Python 3.6 (JetPack 4's Python), so it avoids everything newer: no dataclasses, no walrus, no
 time.perf_counter_ns, no subprocess capture_output.
 """
+import base64
 import json
 import math
 import os
@@ -223,15 +224,77 @@ def run_null(config):
     emit("done", **result)
 
 
-def main(argv, probe, run):
-    """`probe` or `run` (config as one JSON line on stdin); errors become one `error` event and exit 1."""
+# ---- outputs mode: a model's outputs for inputs sent from edgebench, bit for bit ------------------
+
+
+def tensor_from_record(numpy, record):
+    """A tensor sent as {name, dtype, shape, data}: data is base64 of the raw little-endian elements."""
+    try:
+        dtype = numpy.dtype(record["dtype"])
+        shape = [int(d) for d in record["shape"]]
+        raw = base64.b64decode(record["data"])
+    except Exception as error:
+        raise BadRequest("a tensor in the request cannot be read (%s: %s)" % (type(error).__name__, error))
+    count = 1
+    for d in shape:
+        count *= d
+    if len(raw) != count * dtype.itemsize:
+        raise BadRequest(
+            "tensor '%s' has %d bytes, its shape %s of %s needs %d"
+            % (record.get("name"), len(raw), shape, dtype.name, count * dtype.itemsize)
+        )
+    little = numpy.frombuffer(raw, dtype=dtype.newbyteorder("<"), count=count)
+    return little.astype(dtype, copy=True).reshape(shape)
+
+
+def tensor_record(numpy, name, value):
+    """A tensor as the outputs event sends it: its elements' bytes, little-endian, in base64."""
+    array = numpy.ascontiguousarray(numpy.asarray(value))
+    little = array.astype(array.dtype.newbyteorder("<"), copy=False)
+    return {
+        "name": name,
+        "dtype": array.dtype.name,
+        "shape": [int(d) for d in array.shape],
+        "data": base64.b64encode(little.tobytes()).decode("ascii"),
+    }
+
+
+def serve_outputs(numpy, run_feeds, stream=None):
+    """One request per stdin line ({"feeds": [tensor, ...]}); an `outputs` event answers each.
+
+    `run_feeds` takes {name: array} and returns [(name, array), ...]. An empty line or the end of
+    stdin ends the session with `done`.
+    """
+    stream = stream or sys.stdin
+    count = 0
+    while True:
+        line = stream.readline()
+        if not line.strip():
+            break
+        try:
+            request = json.loads(line)
+            records = request["feeds"]
+        except Exception as error:
+            raise BadRequest("an outputs request is not a JSON line with feeds (%s)" % error)
+        feeds = {}
+        for record in records:
+            feeds[record["name"]] = tensor_from_record(numpy, record)
+        outputs = run_feeds(feeds)
+        emit("outputs", index=count, tensors=[tensor_record(numpy, name, value) for name, value in outputs])
+        count += 1
+    emit("done", count=count, peakRssBytes=peak_rss_bytes())
+
+
+def main(argv, probe, run, outputs=None):
+    """`probe`, `run` or `outputs` (config as one JSON line on stdin); errors become one `error` event and exit 1."""
     command = argv[1] if len(argv) > 1 else "run"
     try:
         if command == "probe":
             probe()
             return 0
-        if command != "run":
-            raise BadRequest("unknown command '%s' (expected probe or run)" % command)
+        if command not in ("run", "outputs") or (command == "outputs" and outputs is None):
+            expected = "probe, run or outputs" if outputs else "probe or run"
+            raise BadRequest("unknown command '%s' (expected %s)" % (command, expected))
         line = sys.stdin.readline()
         if not line.strip():
             raise BadRequest("no configuration on stdin (one JSON line expected)")
@@ -242,7 +305,9 @@ def main(argv, probe, run):
                 % (config.get("protocol"), PROTOCOL_VERSION)
             )
         emit("hello", protocol=PROTOCOL_VERSION, python=platform.python_version(), pid=os.getpid())
-        if config["model"]["kind"] == "null":
+        if command == "outputs":
+            outputs(config)
+        elif config["model"]["kind"] == "null":
             run_null(config)
         else:
             run(config)

@@ -8,6 +8,7 @@ lines on stdout: the same protocol as edgebench_torch.py (docs/engines.md, "Pyth
 
     python3 edgebench_ort.py probe
     python3 edgebench_ort.py run      (config as one JSON line on stdin)
+    python3 edgebench_ort.py outputs  (config, then one request per line: the outputs for given inputs)
 
 Only the standard library is imported at module level: `probe` says why when onnxruntime is missing,
 and the `null` model measures the harness without it. Runs on Python 3.6.
@@ -24,6 +25,7 @@ from edgebench_loop import (  # noqa: F401 - re-exported for tests
     emit,
     main as run_main,
     peak_rss_bytes,
+    serve_outputs,
     time_loop,
     version_of,
 )
@@ -162,7 +164,8 @@ def synthetic(numpy, dtype, shape, rng):
     return draw(0, 8, size=shape).astype(dtype)
 
 
-def run_onnx(config):
+def open_session(config):
+    """The session the config asks for, on the provider it names (refused when onnxruntime fell back)."""
     import_start = time.perf_counter()
     try:
         import numpy
@@ -204,7 +207,11 @@ def run_onnx(config):
             "%s did not initialise (onnxruntime fell back to %s); its reason is on stderr"
             % (wanted, ", ".join(active) or "nothing")
         )
+    return ort, numpy, session, wanted, active, import_ms, cold_ms, level
 
+
+def run_onnx(config):
+    ort, numpy, session, wanted, active, import_ms, cold_ms, level = open_session(config)
     declared = list(session.get_inputs())
     shapes = resolve_shapes(declared, config)
     seed = int(config.get("seed", 42))
@@ -250,8 +257,38 @@ def run_onnx(config):
     emit("done", **result)
 
 
+def declared_tensor(node):
+    """An input or output as the session declares it: onnxruntime's type as a numpy name, symbolic dims as text."""
+    shape = [d if isinstance(d, int) and d >= 0 else str(d if d is not None else "?") for d in (node.shape or [])]
+    return {"name": node.name, "dtype": ORT_TYPES.get(node.type, node.type), "shape": shape}
+
+
+def outputs_onnx(config):
+    """Outputs mode: the session opened once, then the outputs of every input set sent on stdin."""
+    ort, numpy, session, wanted, active, import_ms, cold_ms, level = open_session(config)
+    emit(
+        "ready",
+        coldStartMs=cold_ms,
+        importMs=import_ms,
+        device="cpu" if wanted == "CPUExecutionProvider" else "cuda",
+        onnxruntime=ort.__version__,
+        numpy=numpy.__version__,
+        providers=active,
+        mode="outputs",
+        graphOptimizationLevel=level,
+        inputs=[declared_tensor(node) for node in session.get_inputs()],
+        outputs=[declared_tensor(node) for node in session.get_outputs()],
+    )
+    names = [node.name for node in session.get_outputs()]
+
+    def run_feeds(feeds):
+        return list(zip(names, session.run(None, feeds)))
+
+    serve_outputs(numpy, run_feeds)
+
+
 def main(argv):
-    return run_main(argv, probe, run_onnx)
+    return run_main(argv, probe, run_onnx, outputs_onnx)
 
 
 if __name__ == "__main__":

@@ -4,7 +4,8 @@
 Runs a torchvision architecture (random weights) or a TorchScript file in eager mode on CPU or CUDA,
 with edgebench's warm-up and stop rules, and reports every per-iteration time as JSON lines on stdout.
 The protocol is documented in docs/engines.md ("Python runner protocol"); edgebench starts this script
-as `python3 edgebench_torch.py probe` or `python3 edgebench_torch.py run` (config as one JSON line on stdin).
+as `python3 edgebench_torch.py probe` or `python3 edgebench_torch.py run` (config as one JSON line on stdin),
+and `python3 edgebench_torch.py outputs` for the model's outputs on inputs it is sent (fidelity on a device).
 
 Only the standard library is imported at module level, so `probe` works (and reports why) without torch,
 and the `null` model (a call that does nothing) measures this harness's own overhead without torch. The
@@ -27,6 +28,7 @@ from edgebench_loop import (  # noqa: F401 - re-exported for tests and older cal
     median_ci_ranks,
     peak_rss_bytes,
     relative_ci_half_width,
+    serve_outputs,
     time_loop,
     version_of,
 )
@@ -244,7 +246,8 @@ def load_model(torch, spec, device):
 
 
 
-def run_torch(config):
+def prepare_torch(config):
+    """torch imported, the device and precision checked, the model built (seeded) and loaded there."""
     import_start = time.perf_counter()
     try:
         import torch
@@ -288,7 +291,11 @@ def run_torch(config):
     if device.type == "cuda":
         torch.cuda.synchronize(device)
     cold_ms = (time.perf_counter() - cold_start) * 1000.0
+    return torch, device, dtype, model, mode, import_ms, cold_ms
 
+
+def run_torch(config):
+    torch, device, dtype, model, mode, import_ms, cold_ms = prepare_torch(config)
     inputs = []
     tensors = []
     for spec in config["inputs"]:
@@ -347,8 +354,50 @@ def run_torch(config):
     emit("done", **result)
 
 
+def outputs_torch(config):
+    """Outputs mode: the model built once (same seed, same weights as `run`), then its outputs for
+    every input set sent on stdin, each input cast to the precision the model runs in."""
+    import numpy
+
+    torch, device, dtype, model, mode, import_ms, cold_ms = prepare_torch(config)
+    names = [spec["name"] for spec in config["inputs"]]
+    shapes = [[int(d) for d in spec["shape"]] for spec in config["inputs"]]
+    inference = getattr(torch, "inference_mode", None) or torch.no_grad
+
+    def forward(tensors):
+        with inference():
+            out = model(*tensors)
+        values = out if isinstance(out, (tuple, list)) else [out]
+        return [("output%d" % i, v.detach().cpu().numpy()) for i, v in enumerate(values) if hasattr(v, "shape")]
+
+    # What the outputs are (names, types, shapes): one run on zeros of the declared shapes.
+    declared = forward([torch.zeros(*shape, dtype=dtype, device=device) for shape in shapes])
+    emit(
+        "ready",
+        coldStartMs=cold_ms,
+        importMs=import_ms,
+        device=device.type,
+        torch=torch.__version__,
+        mode="outputs",
+        inputs=[
+            {"name": name, "dtype": str(dtype).replace("torch.", ""), "shape": shape}
+            for name, shape in zip(names, shapes)
+        ],
+        outputs=[{"name": name, "dtype": value.dtype.name, "shape": list(value.shape)} for name, value in declared],
+    )
+
+    def run_feeds(feeds):
+        missing = [name for name in names if name not in feeds]
+        if missing:
+            raise BadRequest("the request has no tensor for input(s) %s" % ", ".join(missing))
+        tensors = [torch.from_numpy(numpy.ascontiguousarray(feeds[name])).to(device=device, dtype=dtype) for name in names]
+        return forward(tensors)
+
+    serve_outputs(numpy, run_feeds)
+
+
 def main(argv):
-    return run_main(argv, probe, run_torch)
+    return run_main(argv, probe, run_torch, outputs_torch)
 
 
 if __name__ == "__main__":

@@ -9,6 +9,9 @@
  *   whose requirements it somehow does not meet is handed back (delayed), never run.
  * - Measuring: one round of one variant per job, in a fresh worker process (`measureInWorker`); at
  *   most `concurrency` measurements at once across all the queues it serves.
+ * - Fidelity: a `fidelity` job compares an optimized variant's outputs with its baseline's here, with
+ *   this device's engines on the variant's EP (in a worker process too); the record's source names
+ *   the agent and its device class.
  * - Results: written with their samples and telemetry, idempotently by (variant, round): a job retried
  *   after an agent stored its result and died stores nothing twice. A job that keeps failing is, on
  *   its last try, recorded as a failed round, so a study never waits for ever.
@@ -28,14 +31,22 @@ import { describeEnvironment, type EnvironmentReport } from '../env/environment.
 import { messageOf } from '../errors.js';
 import { measureInWorker, type WorkerFailureKind } from '../measure/worker.js';
 import { PostgresStudyStore } from '../store/postgres.js';
-import type { Failure } from '../store/types.js';
+import type { Failure, VariantRecord } from '../store/types.js';
+import { fidelityRequest } from '../study/plan.js';
+import { fidelityRecord, variantFidelity } from '../study/variants.js';
 import { settlesWithin } from '../util/abort.js';
 import type { Redactor } from '../util/redact.js';
 import { type AgentCapabilities, capabilitiesFrom } from './capabilities.js';
 import { queueError, redisOptions } from './connection.js';
 import { meetsRequirements } from './devices.js';
 import { defaultCacheDir, ensureModel } from './model-cache.js';
-import { type FleetJob, parseFleetJob } from './payload.js';
+import {
+  FLEET_FIDELITY_JOB_NAME,
+  type FleetFidelityJob,
+  type FleetJob,
+  parseFleetFidelityJob,
+  parseFleetJob,
+} from './payload.js';
 import { type ActiveJob, DEFAULT_HEARTBEAT_MS, FleetRegistry, type RegisteredQueue } from './registry.js';
 import { DEFAULT_STORE_RETRY_MS, retryTransient } from './retry.js';
 
@@ -97,7 +108,10 @@ export interface AgentOptions {
 export interface JobOutcome {
   agent: string;
   variantKey: string;
+  /** The round measured (0 for a fidelity check). */
   round: number;
+  /** Set for a fidelity check. */
+  check?: 'fidelity';
   /** stored: written now; duplicate: already stored (not written again); skipped: the variant failed. */
   result: 'stored' | 'duplicate' | 'skipped';
   status?: 'ok' | 'failed';
@@ -344,12 +358,29 @@ export class FleetAgent {
 
   private async processJob(job: Job, token: string | undefined): Promise<JobOutcome> {
     if (this.state !== 'running') return this.handBack(job, token, 'the agent is stopping');
-    const parsed = parseFleetJob(job.data);
-    if (!parsed.ok) {
-      this.log(`job ${job.id} refused: invalid job payload: ${parsed.error}`);
-      throw new UnrecoverableError(`invalid job payload: ${parsed.error}`);
+    if (job.name === FLEET_FIDELITY_JOB_NAME) {
+      const parsed = parseFleetFidelityJob(job.data);
+      if (!parsed.ok) this.refuse(job, 'invalid fidelity job payload', parsed.error);
+      return this.run(job, token, parsed.job, (data) => this.checkFidelity(job, token, data));
     }
-    const data = parsed.job;
+    const parsed = parseFleetJob(job.data);
+    if (!parsed.ok) this.refuse(job, 'invalid job payload', parsed.error);
+    return this.run(job, token, parsed.job, (data) => this.measure(job, token, data));
+  }
+
+  /** A job that does not validate fails for good (never retried). */
+  private refuse(job: Job, what: string, error: string): never {
+    this.log(`job ${job.id} refused: ${what}: ${error}`);
+    throw new UnrecoverableError(`${what}: ${error}`);
+  }
+
+  /** Runs a valid job here when this agent meets its requirements, in a slot; hands it back otherwise. */
+  private async run<T extends { requirements: FleetJob['requirements'] }>(
+    job: Job,
+    token: string | undefined,
+    data: T,
+    work: (data: T) => Promise<JobOutcome>,
+  ): Promise<JobOutcome> {
     const fits = meetsRequirements(data.requirements, this.capabilities);
     if (!fits.ok) {
       // Routing should make this impossible; if it happens, the job goes back for another agent.
@@ -363,7 +394,7 @@ export class FleetAgent {
       return this.handBack(job, token, 'the agent is stopping');
     }
     try {
-      return await this.measure(job, token, data);
+      return await work(data);
     } catch (error) {
       // A store write given up because the agent stopped: the job goes back, to be done elsewhere
       // (a result stored meanwhile is kept once: results are stored idempotently).
@@ -493,6 +524,94 @@ export class FleetAgent {
     }
   }
 
+  /** Where this agent's fidelity records say they were measured. */
+  private fidelityOrigin(device: string): string {
+    return `agent ${this.id} (${device})`;
+  }
+
+  /**
+   * Compares an optimized variant's outputs with its baseline's here, both models fetched by hash and
+   * run with this device's onnxruntime on the variant's EP and graph levels, on the study's seeded
+   * inputs. Stored once per variant (a retry writes the same record again); a variant or baseline
+   * that failed gets none, as in a local study.
+   */
+  private async checkFidelity(
+    job: Job,
+    token: string | undefined,
+    data: FleetFidelityJob,
+  ): Promise<JobOutcome> {
+    const [variant, baseline] = await this.retryStore('reading the variants', () =>
+      Promise.all([this.store.getVariant(data.variantId), this.store.getVariant(data.baselineVariantId)]),
+    );
+    const matches = (v: VariantRecord | null, key: string): v is VariantRecord =>
+      v !== null && v.studyId === data.studyId && v.key === key;
+    if (!matches(variant, data.variantKey) || !matches(baseline, data.baselineKey))
+      throw new UnrecoverableError(
+        `the fidelity job names variants ${data.variantId} (${data.variantKey}) and ${data.baselineVariantId} (${data.baselineKey}) of study ${data.studyId}, which the store does not hold`,
+      );
+    const base = { agent: this.id, variantKey: variant.key, round: 0, check: 'fidelity' as const };
+    if (variant.status === 'failed' || baseline.status === 'failed') {
+      await this.retryStore('finishing the study', () => this.store.finishIfComplete(data.studyId));
+      return { ...base, result: 'skipped' };
+    }
+    const cacheDir = this.options.cacheDir ?? defaultCacheDir();
+    const [basePath, optimizedPath] = await this.retryStore('fetching the models', () =>
+      Promise.all([
+        ensureModel(this.store, data.base.model.sha256, cacheDir),
+        ensureModel(this.store, data.optimized.model.sha256, cacheDir),
+      ]),
+    );
+    if (this.state !== 'running') return this.handBack(job, token, 'the agent is stopping');
+    this.active.set(String(job.id), {
+      id: String(job.id),
+      queue: job.queueName,
+      studyId: data.studyId,
+      variantKey: variant.key,
+      round: 0,
+      since: new Date().toISOString(),
+    });
+    void this.beat();
+    this.log(`checking fidelity of ${variant.key} against ${baseline.key} (job ${job.id})`);
+    try {
+      const ep = data.requirements.ep;
+      const request = fidelityRequest(
+        { model: { path: basePath, graphOptLevel: data.base.graphOptLevel }, ep },
+        { model: { path: optimizedPath, graphOptLevel: data.optimized.graphOptLevel }, ep },
+        { batch: data.batch, settings: data.shapes ? { shapes: data.shapes } : {} },
+        { fidelity: { enabled: true, count: data.count }, seed: data.seed, opsetUpgrade: data.opsetUpgrade },
+      );
+      const outcome = await variantFidelity(
+        { ...request, asMeasured: true },
+        {
+          limits: {
+            timeoutMs: data.timeoutMs,
+            ...(data.maxOldSpaceMb ? { maxOldSpaceMb: data.maxOldSpaceMb } : {}),
+            signal: this.abort.signal,
+            ...(this.options.workerEnv ? { env: this.options.workerEnv } : {}),
+          },
+        },
+      );
+      if (!outcome.ok && outcome.aborted)
+        return this.handBack(job, token, this.abandonReason ?? 'its fidelity check was interrupted');
+      const record = fidelityRecord(
+        outcome,
+        { variantId: variant.id, baselineVariantId: baseline.id },
+        this.fidelityOrigin(data.device),
+      );
+      await this.retryStore('storing the fidelity', () => this.store.recordFidelity(record));
+      this.log(
+        outcome.ok
+          ? `stored fidelity of ${variant.key}: cosine ${outcome.value.metrics.cosine ?? 'n/a'}, max |error| ${outcome.value.metrics.maxAbsErr}`
+          : `fidelity of ${variant.key} not measured: ${outcome.error}`,
+      );
+      await this.retryStore('finishing the study', () => this.store.finishIfComplete(data.studyId));
+      return { ...base, result: 'stored', status: outcome.ok ? 'ok' : 'failed' };
+    } finally {
+      this.active.delete(String(job.id));
+      void this.beat();
+    }
+  }
+
   /**
    * Gives a job back to its queue untouched (shutdown): another agent, or this one later, takes it.
    * With Redis unreachable that cannot be done now: the job stays active under this agent's lock,
@@ -522,8 +641,12 @@ export class FleetAgent {
   private async onFailed(job: Job | undefined, error: Error): Promise<void> {
     if (!job) return;
     this.log(`job ${job.id} failed (try ${job.attemptsMade}): ${messageOf(error)}`);
-    const parsed = parseFleetJob(job.data);
     const finalTry = job.attemptsMade >= (job.opts.attempts ?? 1) || error instanceof UnrecoverableError;
+    if (job.name === FLEET_FIDELITY_JOB_NAME) {
+      if (finalTry) await this.fidelityFailed(job, error);
+      return;
+    }
+    const parsed = parseFleetJob(job.data);
     if (!parsed.ok || !finalTry) return;
     const data = parsed.job;
     try {
@@ -551,6 +674,31 @@ export class FleetAgent {
       if (id === null) return;
       await this.retryStore('failing the variant', () =>
         this.store.updateVariant(variant.id, { status: 'failed', failure }),
+      );
+      await this.retryStore('finishing the study', () => this.store.finishIfComplete(data.studyId));
+    } catch (storeError) {
+      this.log(`could not record the failure of job ${job.id}: ${messageOf(storeError)}`);
+    }
+  }
+
+  /** A fidelity job's last try failed: its record says why (never figures), so the study can finish. */
+  private async fidelityFailed(job: Job, error: Error): Promise<void> {
+    const parsed = parseFleetFidelityJob(job.data);
+    if (!parsed.ok) return;
+    const data = parsed.job;
+    try {
+      const variant = await this.retryStore('reading the variant', () =>
+        this.store.getVariant(data.variantId),
+      );
+      if (!variant || variant.studyId !== data.studyId || variant.key !== data.variantKey) return;
+      await this.retryStore('storing the fidelity failure', () =>
+        this.store.recordFidelity(
+          fidelityRecord(
+            { ok: false, error: `job failed: ${messageOf(error)}`, aborted: false },
+            { variantId: variant.id, baselineVariantId: data.baselineVariantId },
+            this.fidelityOrigin(data.device),
+          ),
+        ),
       );
       await this.retryStore('finishing the study', () => this.store.finishIfComplete(data.studyId));
     } catch (storeError) {

@@ -1,12 +1,14 @@
 /**
  * Submitting a fleet study: the spec is planned as for a local study, each variant's model is prepared
  * here (optimizer recipes run in a worker process, as in a local study) and kept in the store by
- * content, the plan is stored once per device class (a variant per class, keyed `…@class`), fidelity
- * is checked here on the CPU, and one job per (variant, device class, round) goes to the queue of its
- * requirements. Jobs are queued round by round, each round's variants in the rotated order of a local
- * study, so an agent that serves a class alone measures them interleaved (A B, B A, …).
+ * content, the plan is stored once per device class (a variant per class, keyed `…@class`), and one
+ * job per (variant, device class, round) goes to the queue of its requirements. Jobs are queued round
+ * by round, each round's variants in the rotated order of a local study, so an agent that serves a
+ * class alone measures them interleaved (A B, B A, …). After the rounds, one fidelity job per
+ * optimized variant and device class goes to the same queue: fidelity is measured by an agent of that
+ * class with its own engines (the variant's EP), not here.
  *
- * Job ids are (study, variant, round): queuing the same job twice adds it once.
+ * Job ids are (study, variant, round) and (study, variant, `fidelity`): queuing a job twice adds it once.
  */
 import { readFile, rm } from 'node:fs/promises';
 import os from 'node:os';
@@ -16,35 +18,28 @@ import type { OrtExecutionProvider } from '../engines/ort-options.js';
 import type { PostgresStudyStore } from '../store/postgres.js';
 import type { Failure, NewVariant, VariantRecord } from '../store/types.js';
 import { resolveStudyModel } from '../study/models.js';
-import {
-  fidelityRequest,
-  onDevice,
-  ortRoundSettings,
-  type PlannedVariant,
-  planStudy,
-  roundOrder,
-} from '../study/plan.js';
+import { onDevice, ortRoundSettings, type PlannedVariant, planStudy, roundOrder } from '../study/plan.js';
 import type { PreparedModel } from '../study/recipes.js';
 import { type LoadedSpec, specToRun } from '../study/spec.js';
-import {
-  fidelityRecord,
-  prepareVariant,
-  safeFileName,
-  variantFidelity,
-  variantPrepareRequest,
-} from '../study/variants.js';
+import { prepareVariant, safeFileName, variantPrepareRequest } from '../study/variants.js';
 import type { Redactor } from '../util/redact.js';
 import { EDGEBENCH_VERSION } from '../version.js';
 import { queueError, redisOptions } from './connection.js';
 import { deviceClassName, queueNameFor } from './devices.js';
 import { sha256Bytes } from './model-cache.js';
-import { FLEET_JOB_NAME, FLEET_JOB_VERSION, type FleetJob, fleetJobId } from './payload.js';
+import {
+  FLEET_FIDELITY_JOB_NAME,
+  FLEET_JOB_NAME,
+  FLEET_JOB_VERSION,
+  type FleetFidelityJob,
+  type FleetJob,
+  fleetFidelityJobId,
+  fleetJobId,
+} from './payload.js';
 import { FleetRegistry } from './registry.js';
 import { retryTransient } from './retry.js';
 
 export const DEFAULT_JOB_ATTEMPTS = 3;
-/** Where a fleet study's fidelity is checked: the submitter, on its CPU (its records' source says so). */
-const FLEET_FIDELITY_ORIGIN = 'fleet submitter (cpu)';
 /** Where a fleet study's `source` starts: `fleet:<spec file or preset>`. */
 export const FLEET_SOURCE_PREFIX = 'fleet:';
 
@@ -54,7 +49,6 @@ export type SubmitEvent =
   | { type: 'variant-prepared'; model: string; label: string; sha256: string; notes: string[] }
   | { type: 'variant-failed'; model: string; label: string; failure: Failure }
   | { type: 'model-stored'; name: string; sha256: string; bytes: number; stored: boolean }
-  | { type: 'fidelity'; model: string; label: string; cosine: number | null; error: string | null }
   | { type: 'queued'; queue: string; jobs: number };
 
 export interface SubmitOptions {
@@ -86,6 +80,11 @@ interface Prepared {
   model: PreparedModel;
   sha256: string;
   sizeBytes: number;
+}
+
+/** A prepared model as a job names it: by its hash, with its size and a file name. */
+function modelRef(model: string, prep: Prepared) {
+  return { sha256: prep.sha256, name: safeFileName(model), sizeBytes: prep.sizeBytes };
 }
 
 export async function submitFleetStudy(options: SubmitOptions): Promise<SubmitOutcome> {
@@ -183,52 +182,20 @@ export async function submitFleetStudy(options: SubmitOptions): Promise<SubmitOu
       record.status = failure ? 'failed' : 'ok';
     }
 
-    // 3. Fidelity of each optimized variant against its baseline, once per model and label, on the CPU.
-    if (spec.fidelity.enabled) {
-      const checked = new Set<string>();
-      for (const v of plan.variants) {
-        const id = `${v.model}|${v.label}`;
-        if (v.role !== 'optimized' || checked.has(id) || !v.baselineKey) continue;
-        checked.add(id);
-        const baseLabel = plan.variants.find((b) => b.key === v.baselineKey)?.label;
-        const base = prepared.get(`${v.model}|${baseLabel}`);
-        const opt = prepared.get(id);
-        if (!base || !opt) continue;
-        const request = fidelityRequest(
-          { model: base.model, ep: 'cpu' },
-          { model: opt.model, ep: 'cpu' },
-          v,
-          spec,
-        );
-        const outcome = await variantFidelity(request, { limits });
-        emit({
-          type: 'fidelity',
-          model: v.model,
-          label: v.label,
-          cosine: outcome.ok ? outcome.value.metrics.cosine : null,
-          error: outcome.ok ? null : outcome.error,
-        });
-        for (const record of records) {
-          if (record.model !== v.model || record.label !== v.label || !record.baselineKey) continue;
-          const baseline = byKey.get(record.baselineKey);
-          if (!baseline) continue;
-          await retry(() =>
-            store.recordFidelity(
-              fidelityRecord(
-                outcome,
-                { variantId: record.id, baselineVariantId: baseline.id },
-                FLEET_FIDELITY_ORIGIN,
-              ),
-            ),
-          );
-        }
-      }
-    }
-
-    // 4. Jobs, round by round, each round in the rotated order of a local study.
-    const perQueue = new Map<string, Array<{ name: string; data: FleetJob; opts: JobsOptions }>>();
+    // 3. Jobs, round by round, each round in the rotated order of a local study.
+    const perQueue = new Map<
+      string,
+      Array<{ name: string; data: FleetJob | FleetFidelityJob; opts: JobsOptions }>
+    >();
     const requirementsOf = new Map<string, { ep: OrtExecutionProvider; tags: string[] }>();
     const attempts = options.jobAttempts ?? DEFAULT_JOB_ATTEMPTS;
+    const jobOptions = (jobId: string): JobsOptions => ({
+      jobId,
+      attempts,
+      backoff: { type: 'exponential', delay: 1000 },
+      removeOnComplete: { age: 30 * 24 * 3600, count: 100_000 },
+      removeOnFail: { age: 90 * 24 * 3600 },
+    });
     for (let round = 1; round <= spec.rounds; round++)
       for (const group of plan.groups)
         options.devices.forEach((tags, d) => {
@@ -249,7 +216,7 @@ export async function submitFleetStudy(options: SubmitOptions): Promise<SubmitOu
               device,
               round,
               requirements,
-              model: { sha256: prep.sha256, name: safeFileName(v.model), sizeBytes: prep.sizeBytes },
+              model: modelRef(v.model, prep),
               ...ortRoundSettings(v, v.settings, prep.model.graphOptLevel, spec.telemetry, spec.opsetUpgrade),
               recipes: v.recipes,
               scenarioName: v.scenario as FleetJob['scenarioName'],
@@ -260,17 +227,54 @@ export async function submitFleetStudy(options: SubmitOptions): Promise<SubmitOu
             list.push({
               name: FLEET_JOB_NAME,
               data,
-              opts: {
-                jobId: fleetJobId(study.id, record.id, round),
-                attempts,
-                backoff: { type: 'exponential', delay: 1000 },
-                removeOnComplete: { age: 30 * 24 * 3600, count: 100_000 },
-                removeOnFail: { age: 90 * 24 * 3600 },
-              },
+              opts: jobOptions(fleetJobId(study.id, record.id, round)),
             });
             perQueue.set(queue, list);
           }
         });
+
+    // 4. Fidelity of each optimized variant against its baseline, per device class, after its rounds
+    // in the same queue: an agent of that class compares them with its own engines.
+    if (spec.fidelity.enabled)
+      for (const { v, device, tags } of planned) {
+        if (v.role !== 'optimized' || !v.baselineKey) continue;
+        const basePlanned = plan.variants.find((b) => b.key === v.baselineKey);
+        const record = byKey.get(`${v.key}@${device}`);
+        const baseline = byKey.get(`${v.baselineKey}@${device}`);
+        const opt = prepared.get(`${v.model}|${v.label}`);
+        const base = basePlanned ? prepared.get(`${v.model}|${basePlanned.label}`) : undefined;
+        if (!record || !baseline || !opt || !base) continue;
+        if (record.status === 'failed' || baseline.status === 'failed') continue;
+        const requirements = { ep: v.ep as OrtExecutionProvider, tags };
+        const queue = queueNameFor(requirements);
+        requirementsOf.set(queue, requirements);
+        const data: FleetFidelityJob = {
+          version: FLEET_JOB_VERSION,
+          studyId: study.id,
+          variantId: record.id,
+          variantKey: record.key,
+          baselineVariantId: baseline.id,
+          baselineKey: baseline.key,
+          device,
+          requirements,
+          base: { model: modelRef(v.model, base), graphOptLevel: base.model.graphOptLevel },
+          optimized: { model: modelRef(v.model, opt), graphOptLevel: opt.model.graphOptLevel },
+          opsetUpgrade: spec.opsetUpgrade ?? true,
+          batch: v.batch,
+          ...(v.settings.shapes ? { shapes: v.settings.shapes } : {}),
+          count: spec.fidelity.count,
+          seed: spec.seed,
+          timeoutMs: spec.timeoutMs,
+          ...(spec.maxOldSpaceMb ? { maxOldSpaceMb: spec.maxOldSpaceMb } : {}),
+        };
+        const list = perQueue.get(queue) ?? [];
+        list.push({
+          name: FLEET_FIDELITY_JOB_NAME,
+          data,
+          opts: jobOptions(fleetFidelityJobId(study.id, record.id)),
+        });
+        perQueue.set(queue, list);
+      }
 
     const connection = redisOptions(options.queueUrl);
     const onError = (error: Error) => options.onConnectionError?.(redactor.error(error));

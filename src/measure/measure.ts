@@ -19,12 +19,14 @@ import { describeOpsetUpgrade } from '../engines/ort-opset.js';
 import type { OrtEngineOptions } from '../engines/ort-options.js';
 import { type EngineContext, getEngine, parseEngineName } from '../engines/registry.js';
 import type { TorchOptions } from '../engines/torch/options.js';
+import { torchZooModel } from '../engines/torch/zoo-model.js';
 import type { TrtexecOptions } from '../engines/trtexec/options.js';
 import { messageOf, UserError } from '../errors.js';
 import { describeHost, type HostInfo } from '../host/host.js';
 import { type OutputExport, writeOutputs } from '../inputs/export-outputs.js';
 import type { HostTensor } from '../onnx/tensor.js';
 import {
+  deviceGraphLevel,
   hostInfoOf,
   openOnTarget,
   startTargetTelemetry,
@@ -40,9 +42,7 @@ import {
 } from '../telemetry/index.js';
 import { guarded } from '../util/abort.js';
 import { dropUndefined } from '../util/objects.js';
-import { resolveZooOptions } from '../zoo/options.js';
-import { getArchitecture } from '../zoo/registry.js';
-import { isZooSpec, parseZooSpec, resolveModel } from '../zoo/resolve.js';
+import { isZooSpec, resolveModel } from '../zoo/resolve.js';
 import { type ComputeCount, computeRate, countCompute, type RunCompute } from './compute.js';
 import { environmentFacts, type ModelFile, modelFacts, modelFile, openTimed, stamp } from './envelope.js';
 import { batchOf, DEFAULT_SEED, inputSourceOf, prepareInputs } from './inputs.js';
@@ -135,15 +135,13 @@ async function resolveModelFor(engine: string, request: MeasureRequest): Promise
     const resolved = await resolveModel(request.model);
     return { modelName: resolved.name, ...request, model: resolved.path };
   }
-  const { name, options } = parseZooSpec(request.model);
-  const zoo = resolveZooOptions(getArchitecture(name), options);
-  const input = request.batch !== undefined ? [request.batch, ...zoo.input.slice(1)] : zoo.input;
+  const { name, numClasses, input } = torchZooModel(request.model, request.batch);
   return {
     modelName: name,
     ...request,
     model: name,
     shapes: request.shapes && Object.keys(request.shapes).length > 0 ? request.shapes : { input },
-    torch: { numClasses: zoo.classes, ...request.torch },
+    torch: { numClasses, ...request.torch },
   };
 }
 
@@ -231,7 +229,7 @@ async function measureOnTarget(
     ort: dropUndefined({
       threads: ort.intraOpThreads,
       interOpThreads: ort.interOpThreads,
-      graphOptLevel: pythonGraphLevel(ort.graphOptLevel),
+      graphOptLevel: deviceGraphLevel(ort.graphOptLevel),
       providerOptions: ort.providerOptions,
     }),
   });
@@ -259,14 +257,6 @@ async function measureOnTarget(
 }
 
 /** onnxruntime's Python API has no 'layout' level (onnxruntime-node's name for all-but-layout passes). */
-function pythonGraphLevel(level: OrtEngineOptions['graphOptLevel'] | undefined) {
-  if (level === 'layout')
-    throw new UserError(
-      "--opt-level layout is onnxruntime-node's own level; on a device use disabled, basic, extended or all",
-    );
-  return level;
-}
-
 interface MeasureContext {
   /** The request with its model resolved for the engine. */
   request: MeasureRequest;

@@ -14,10 +14,6 @@ export function submitProgressLine(event: SubmitEvent): string | undefined {
       return `${event.model} ${event.label} FAILED (${event.failure.kind}): ${event.failure.reason}`;
     case 'model-stored':
       return `model ${event.name}: sha256 ${event.sha256.slice(0, 12)}…, ${event.bytes} bytes${event.stored ? '' : ' (already in the store)'}`;
-    case 'fidelity':
-      return event.error
-        ? `${event.model} ${event.label}: fidelity not computed (${event.error})`
-        : `${event.model} ${event.label}: fidelity cos ${event.cosine?.toFixed(6)} (cpu)`;
     case 'queued':
       return `queued ${event.jobs} job(s) on ${event.queue}`;
   }

@@ -58,6 +58,11 @@ export interface StudyProgress {
   stored: number;
   /** Planned rounds left to measure (a failed variant's remaining rounds are not counted). */
   remaining: number;
+  /**
+   * Fidelity checks still to store: optimized variants with a baseline, neither failed, and no record
+   * yet, when the spec asks for fidelity (an engine-group variant is not checked).
+   */
+  fidelityPending: number;
 }
 
 /** A model file kept by content. */
@@ -720,15 +725,45 @@ export class KyselyStudyStore implements StudyStore {
         planned: rows.length * rounds,
         stored,
         remaining,
+        fidelityPending: await this.fidelityPending(studyId, study.spec_json),
       };
     });
   }
 
-  /** Marks a running study finished once nothing remains to measure; returns whether it did now. */
+  /** See StudyProgress.fidelityPending. */
+  private async fidelityPending(studyId: string, specJson: string): Promise<number> {
+    const fidelity = (JSON.parse(specJson) as { fidelity?: { enabled?: unknown } })?.fidelity;
+    if (fidelity?.enabled === false) return 0;
+    const variants = await this.db
+      .selectFrom('variants as v')
+      .leftJoin('fidelity as f', 'f.variant_id', 'v.id')
+      .select(['v.key', 'v.role', 'v.baseline_key', 'v.status', 'v.settings_json', 'f.variant_id as checked'])
+      .where('v.study_id', '=', studyId)
+      .execute();
+    const statusOf = new Map(variants.map((v) => [v.key, v.status]));
+    let pending = 0;
+    for (const v of variants) {
+      if (v.role !== 'optimized' || !v.baseline_key || v.checked !== null || v.status === 'failed') continue;
+      const baseline = statusOf.get(v.baseline_key);
+      if (baseline === undefined || baseline === 'failed') continue;
+      const settings = JSON.parse(v.settings_json) as { engine?: unknown };
+      if (typeof settings.engine === 'string') continue;
+      pending++;
+    }
+    return pending;
+  }
+
+  /** Marks a running study finished once nothing remains to measure or check; returns whether it did now. */
   finishIfComplete(studyId: string): Promise<boolean> {
     return this.guard(async () => {
       const progress = await this.studyProgress(studyId);
-      if (progress.remaining > 0 || progress.variants === 0 || progress.status === 'finished') return false;
+      if (
+        progress.remaining > 0 ||
+        progress.fidelityPending > 0 ||
+        progress.variants === 0 ||
+        progress.status === 'finished'
+      )
+        return false;
       const result = await this.db
         .updateTable('studies')
         .set({ status: 'finished', finished_at: new Date().toISOString() })

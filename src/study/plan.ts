@@ -151,15 +151,21 @@ function inSpecTerms(message: string): string {
 /**
  * The request comparing an optimized variant's prepared model with its baseline's, each run on the
  * given execution provider, over the spec's count of seeded inputs of the variant's batch and shapes
- * — the same for a local study and a fleet submission (which checks fidelity on its own CPU). Pure.
+ * — the same for a local study and a fleet agent (which checks it on its device, with the variant's EP). Pure.
  */
 export function fidelityRequest(
-  base: { model: PreparedModel; ep: OrtExecutionProvider },
-  optimized: { model: PreparedModel; ep: OrtExecutionProvider },
+  base: { model: Pick<PreparedModel, 'path' | 'graphOptLevel'>; ep: OrtExecutionProvider },
+  optimized: { model: Pick<PreparedModel, 'path' | 'graphOptLevel'>; ep: OrtExecutionProvider },
   variant: { batch: number; settings: Pick<VariantSettings, 'shapes'> },
   spec: Pick<StudySpec, 'fidelity' | 'seed' | 'opsetUpgrade'>,
 ): FidelityRequest {
-  const side = ({ model, ep }: { model: PreparedModel; ep: OrtExecutionProvider }): FidelitySide => ({
+  const side = ({
+    model,
+    ep,
+  }: {
+    model: Pick<PreparedModel, 'path' | 'graphOptLevel'>;
+    ep: OrtExecutionProvider;
+  }): FidelitySide => ({
     path: model.path,
     engine: {
       executionProvider: ep,
@@ -175,6 +181,49 @@ export function fidelityRequest(
     ...(shapes ? { shapes } : {}),
     count: spec.fidelity.count,
     seed: spec.seed,
+  };
+}
+
+/** An engine-group variant as a side of a comparison: what its engine runs and how it was measured. */
+export interface EngineSide {
+  engine: string;
+  /** What the engine runs: a `zoo:` spec (torch's definition) or the model file. */
+  model: string;
+  precision: EnginePrecision;
+}
+
+/**
+ * The request comparing two engine-group variants, or undefined when their outputs cannot be
+ * compared: only two runs of the same model (torch's definition on two devices, built with the same
+ * seed, so the same weights) are; a torch definition and an ONNX file have different weights. Pure.
+ */
+export function engineFidelityRequest(
+  base: EngineSide,
+  optimized: EngineSide,
+  variant: { batch: number; settings: Pick<VariantSettings, 'shapes' | 'seed'> },
+  spec: Pick<StudySpec, 'fidelity' | 'seed'>,
+): FidelityRequest | undefined {
+  if (base.model !== optimized.model) return undefined;
+  const { shapes, seed } = variant.settings;
+  const side = (s: EngineSide): FidelitySide => ({
+    path: s.model,
+    engine: {},
+    runner: {
+      engine: s.engine,
+      precision: s.precision,
+      batch: variant.batch,
+      seed,
+      ...(shapes ? { shapes } : {}),
+    },
+  });
+  return {
+    base: side(base),
+    optimized: side(optimized),
+    batch: variant.batch,
+    ...(shapes ? { shapes } : {}),
+    count: spec.fidelity.count,
+    seed: spec.seed,
+    asMeasured: true,
   };
 }
 

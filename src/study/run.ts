@@ -1,7 +1,8 @@
 /**
  * Running a study: resolve the models, store the plan, then for each group (one model, one EP,
  * threads, batch, scenario) prepare each variant's model, measure the variants interleaved in rounds
- * (a fresh worker process per round and variant), and check each optimized variant's fidelity.
+ * (a fresh worker process per round and variant), and check each optimized variant's fidelity (on
+ * the study's target when it has one: fidelityPlace).
  *
  * Every measurement is written to the store, in its own transaction, as soon as its worker answers:
  * an interrupted study (Ctrl-C, a killed process) loses nothing that finished, and `resume` skips
@@ -36,11 +37,13 @@ import {
   TUNE_SOURCE,
   type VariantRecord,
 } from '../store/types.js';
+import { targetOutputs } from '../targets/outputs.js';
 import { connectTarget, hostInfoOf, type TargetConnection } from '../targets/sessions.js';
 import { LOCAL_TARGET } from '../targets/spec.js';
 import { EDGEBENCH_VERSION } from '../version.js';
 import { resolveStudyModel } from './models.js';
 import {
+  engineFidelityRequest,
   fidelityRequest,
   keyOffDevice,
   ortRoundSettings,
@@ -54,8 +57,10 @@ import {
 import type { PreparedModel } from './recipes.js';
 import { type LoadedSpec, type StudySpec, specToRun, validateSpec } from './spec.js';
 import {
+  type FidelityRequest,
   fidelityRecord,
   modelHash,
+  type OpenOutputs,
   prepareVariant,
   reusablePreparation,
   variantFidelity,
@@ -122,8 +127,9 @@ export interface RunStudyOptions {
   workerEnv?: Record<string, string>;
   /**
    * Measure every round on this target (a board over SSH, connected once for the whole study):
-   * each engine's runner runs there; the results record the target. Fidelity stays on this machine.
-   * Without it, the spec's `targets` are connected here (see runStudy).
+   * each engine's runner runs there; the results record the target. Fidelity is measured there too
+   * (fidelityPlace), its records' source naming the target. Without it, the spec's `targets` are
+   * connected here (see runStudy).
    */
   target?: TargetConnection;
 }
@@ -142,6 +148,37 @@ export function defaultWorkDir(storeLocation: string, studyId: string): string {
 
 interface Prepared {
   model: PreparedModel;
+}
+
+/** What an engine-group variant's engine runs: torch its zoo definition (same architecture, head and input), others the ONNX file. */
+function engineModel(v: VariantRecord, engine: string, prep: Prepared): string {
+  return engine.startsWith('torch') && v.modelRef.startsWith('zoo:') ? v.modelRef : prep.model.path;
+}
+
+/** Where a study's fidelity is measured, and how its records say so. */
+export interface FidelityPlace {
+  /** Opens each side where it runs; absent: onnxruntime sessions in a worker process here. */
+  open?: OpenOutputs;
+  /** What the records' source starts with (the target's name). */
+  origin?: string;
+  /** Each side with the settings it was measured with, even when the two files differ. */
+  asMeasured?: boolean;
+  /** Engine-group pairs (torch on two devices) can be compared: their runners give outputs there. */
+  engineGroups: boolean;
+}
+
+/**
+ * A study with a target measures fidelity there: both sides on the device, each with the runner that
+ * measured it, on the same seeded inputs; without one, here.
+ */
+export function fidelityPlace(target: TargetConnection | undefined, signal?: AbortSignal): FidelityPlace {
+  if (!target) return { engineGroups: false };
+  return {
+    open: targetOutputs(target, signal ? { signal } : {}),
+    origin: target.name,
+    asMeasured: true,
+    engineGroups: true,
+  };
 }
 
 /**
@@ -506,9 +543,7 @@ async function runStudyOn(
         const request: PortableMeasureRequest = engine
           ? {
               engine,
-              // torch runs its zoo definition (same architecture, head and input); others the ONNX file.
-              model:
-                engine.startsWith('torch') && v.modelRef.startsWith('zoo:') ? v.modelRef : prep.model.path,
+              model: engineModel(v, engine, prep),
               modelName: v.model,
               batch: v.batch,
               ...(planned.settings.shapes ? { shapes: planned.settings.shapes } : {}),
@@ -603,29 +638,56 @@ async function runStudyOn(
       }
     }
 
-    // 3. Fidelity of each optimized variant against its baseline (on the same target).
+    // 3. Fidelity of each optimized variant against its own baseline, where the two were measured.
     if (!spec.fidelity.enabled) continue;
     for (const v of members) {
       const baseline = v.baselineKey ? byKey.get(v.baselineKey) : undefined;
       if (aborted()) break;
       if (!baseline || v.role !== 'optimized' || failed.has(v.id) || fidelityDone.has(v.id)) continue;
-      // Fidelity compares two ONNX files under onnxruntime; the engine group has no such pair.
-      if (engineOf(v) || engineOf(baseline)) continue;
+      const place = fidelityPlace(targetOf(v), signal);
       const base = prepared.get(baseline.id);
       const opt = prepared.get(v.id);
       if (!base || !opt || failed.has(baseline.id)) continue;
-      const request = fidelityRequest(
-        { model: base.model, ep: baseline.ep as OrtExecutionProvider },
-        { model: opt.model, ep: v.ep as OrtExecutionProvider },
-        plannedByKey.get(v.key) as PlannedVariant,
-        spec,
-      );
-      const outcome = await variantFidelity(request, { limits });
+      const planned = plannedByKey.get(v.key) as PlannedVariant;
+      const baseEngine = engineOf(baseline);
+      const optEngine = engineOf(v);
+      let request: FidelityRequest | undefined;
+      if (baseEngine || optEngine) {
+        // Engine-group variants are compared only where their own runners give outputs (a target).
+        if (!place.engineGroups || !baseEngine || !optEngine) continue;
+        const side = (variant: VariantRecord, engine: string, prep: Prepared) => ({
+          engine,
+          model: engineModel(variant, engine, prep),
+          precision: (variant.settings.precision === 'fp16' ? 'fp16' : 'fp32') as 'fp16' | 'fp32',
+        });
+        request = engineFidelityRequest(
+          side(baseline, baseEngine, base),
+          side(v, optEngine, opt),
+          planned,
+          spec,
+        );
+        if (!request) continue;
+      } else {
+        request = {
+          ...fidelityRequest(
+            { model: base.model, ep: baseline.ep as OrtExecutionProvider },
+            { model: opt.model, ep: v.ep as OrtExecutionProvider },
+            planned,
+            spec,
+          ),
+          ...(place.asMeasured ? { asMeasured: true } : {}),
+        };
+      }
+      const outcome = await variantFidelity(request, { limits, ...(place.open ? { open: place.open } : {}) });
       if (!outcome.ok && outcome.aborted) {
         interrupted = true;
         break;
       }
-      const record = fidelityRecord(outcome, { variantId: v.id, baselineVariantId: baseline.id });
+      const record = fidelityRecord(
+        outcome,
+        { variantId: v.id, baselineVariantId: baseline.id },
+        place.origin,
+      );
       await store.recordFidelity(record);
       fidelityDone.add(v.id);
       emit({ type: 'fidelity-stored', variant: v, fidelity: record });

@@ -13,9 +13,9 @@
  */
 import { mkdir } from 'node:fs/promises';
 import path from 'node:path';
-import { GRAPH_OPT_LEVELS, type GraphOptLevel, type OrtEngineOptions } from '../engines/ort-options.js';
+import { GRAPH_OPT_LEVELS, type GraphOptLevel } from '../engines/ort-options.js';
 import { openInProcess } from '../engines/registry.js';
-import { messageOf, UserError } from '../errors.js';
+import { isInterruptedError, messageOf, UserError } from '../errors.js';
 import { prepareInputs } from '../measure/inputs.js';
 import {
   runInWorker,
@@ -31,6 +31,7 @@ import {
   type OutputRunner,
 } from '../optimize/index.js';
 import type { Failure, FidelityMetrics, FidelityRecord, VariantRecord } from '../store/types.js';
+import type { OutputsSide } from '../targets/outputs.js';
 import { sha256File } from '../util/hash.js';
 import { outputFidelity } from './fidelity.js';
 import type { PlannedVariant } from './plan.js';
@@ -144,11 +145,11 @@ export async function reusablePreparation(v: VariantRecord): Promise<PreparedMod
 
 // ---- fidelity of an optimized variant against its baseline ----
 
-/** One side of a comparison: a model file and the engine settings it runs with. */
-export interface FidelitySide {
-  path: string;
-  engine: Partial<OrtEngineOptions>;
-}
+/**
+ * One side of a comparison: a model file and the engine settings it runs with (and, for another engine
+ * than onnxruntime, that engine's name and how it was measured: targets/outputs.ts runs those).
+ */
+export type FidelitySide = OutputsSide;
 
 export interface FidelityRequest {
   base: FidelitySide;
@@ -158,6 +159,11 @@ export interface FidelityRequest {
   /** Inputs to compare (default 8). */
   count?: number;
   seed?: number;
+  /**
+   * Each side runs with its own settings even when the files differ (fidelity where the variants were
+   * measured, e.g. on a target); otherwise two files are compared as compareOutputs compares them.
+   */
+  asMeasured?: boolean;
 }
 
 export interface FidelityOutcome {
@@ -236,8 +242,8 @@ export function fidelityFromReport(report: FidelityReport): FidelityMetrics {
 
 /**
  * A study's fidelity figures: two different files are compared as `compareOutputs` compares them
- * (CPU, every graph optimization); one file run at two onnxruntime levels is run on the same seeded
- * inputs with each side's own settings.
+ * (CPU, every graph optimization; with `asMeasured`, each side's own settings); one file run at two
+ * settings (onnxruntime levels, two torch devices) is run on the same seeded inputs with each side's own.
  */
 export async function measureFidelity(
   request: FidelityRequest,
@@ -246,9 +252,15 @@ export async function measureFidelity(
   const count = request.count ?? 8;
   const seed = request.seed ?? 1;
   if (request.base.path !== request.optimized.path) {
+    const sides = request.asMeasured
+      ? [request.base, request.optimized]
+      : [
+          { path: request.base.path, engine: {} },
+          { path: request.optimized.path, engine: {} },
+        ];
     const report = await compareVariants(
-      { path: request.base.path, engine: {} },
-      { path: request.optimized.path, engine: {} },
+      sides[0],
+      sides[1],
       { count, seed, ...(request.shapes ? { shapes: request.shapes } : {}) },
       open,
     );
@@ -315,7 +327,9 @@ export async function variantFidelity(
     try {
       return { ok: true, value: await measureFidelity(request, options.open) };
     } catch (error) {
-      return { ok: false, error: `error: ${messageOf(error)}`, aborted: false };
+      // Interrupted (the study's signal): nothing is stored, as for a worker that was stopped.
+      const aborted = options.limits.signal?.aborted === true || isInterruptedError(error);
+      return { ok: false, error: `${aborted ? 'aborted' : 'error'}: ${messageOf(error)}`, aborted };
     }
   }
   const outcome = await runInWorker<FidelityOutcome>(

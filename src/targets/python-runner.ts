@@ -51,20 +51,36 @@ export async function runPythonRunner(
     },
   });
   const failure = reader.error;
-  const where = transport.kind === 'local' ? '' : ` on ${transport.label}`;
-  if (failure) {
-    if (failure.kind === 'unavailable') throw new EngineUnavailableError(`${failure.message}${where}`);
-    if (failure.kind === 'user') throw new UserError(failure.message);
-    if (failure.kind === 'resource')
-      throw new UserError(`the runner ran out of memory${where}: ${failure.message}`);
-    throw new Error(
-      `the runner failed${where}: ${failure.message}${stderrTail ? ` (stderr: ${lastLines(stderrTail, 3)})` : ''}`,
-    );
-  }
+  const where = runnerPlace(transport);
+  if (failure) throw runnerError(failure.kind, failure.message, where, stderrTail);
   const folded = reader.result();
   if ('problem' in folded)
     throw new Error(
       `the runner did not finish${where}: ${folded.problem} (exit code ${result.code}${stderrTail ? `; stderr: ${lastLines(stderrTail, 3)}` : ''})`,
     );
   return folded.report;
+}
+
+/** ` on <device>` for a runner on a board, nothing here: what runner messages end with. */
+export function runnerPlace(transport: Transport): string {
+  return transport.kind === 'local' ? '' : ` on ${transport.label}`;
+}
+
+/**
+ * A runner's `error` event as the error edgebench throws: `unavailable` an EngineUnavailableError (the
+ * variant is skipped with it), `user` and `resource` a UserError, anything else an Error with the
+ * runner's stderr tail.
+ */
+export function runnerError(
+  kind: string | undefined,
+  message: string,
+  where: string,
+  stderrTail = '',
+): Error {
+  if (kind === 'unavailable') return new EngineUnavailableError(`${message}${where}`);
+  if (kind === 'user') return new UserError(message);
+  if (kind === 'resource') return new UserError(`the runner ran out of memory${where}: ${message}`);
+  return new Error(
+    `the runner failed${where}: ${message}${stderrTail ? ` (stderr: ${lastLines(stderrTail, 3)})` : ''}`,
+  );
 }

@@ -12,6 +12,7 @@
  */
 import type { OutOfProcessSession } from '../engines/engine.js';
 import type { ExternalMeasurement, ExternalMeasureSettings } from '../engines/external.js';
+import type { OrtEngineOptions } from '../engines/ort-options.js';
 import { ORT_PYTHON_PROVIDERS, type OrtPythonProvider } from '../engines/ort-python/protocol.js';
 import {
   type OrtPythonOptions,
@@ -120,14 +121,18 @@ export function deviceEngineFor(device: DeviceDescription, requested: string): D
 }
 
 /** The device's Python that imports `module` (the probe asked each one). */
-function pythonWith(device: DeviceDescription, module: 'torch' | 'onnxruntime'): string | undefined {
+export function pythonWith(device: DeviceDescription, module: 'torch' | 'onnxruntime'): string | undefined {
   return device.pythons.find((p) => {
     const found = p[module];
     return found?.version && !found.error;
   })?.path;
 }
 
-function unavailableOn(device: DeviceDescription, ids: readonly DeviceEngineId[], requested: string): never {
+export function unavailableOn(
+  device: DeviceDescription,
+  ids: readonly DeviceEngineId[],
+  requested: string,
+): never {
   const reasons = ids.map((id) => {
     const entry = device.engines.find((e) => e.id === id);
     return `${id}: ${entry?.reason ?? 'not found'}`;
@@ -136,6 +141,28 @@ function unavailableOn(device: DeviceDescription, ids: readonly DeviceEngineId[]
   throw new EngineUnavailableError(
     `${requested} cannot run on ${device.target} (${reasons.join('; ')})${usable.length > 0 ? `; what runs there: ${usable.join(', ')}` : '; nothing edgebench can drive runs there (edgebench target check says why)'}`,
   );
+}
+
+/**
+ * What runs `engine` on the device: the board's own edgebench for onnxruntime where it runs there,
+ * else the first of the device engines that can (deviceEngineFor); one line when none can.
+ */
+export function deviceRunnerFor(device: DeviceDescription, engine: string): DeviceEngineId {
+  const wanted = deviceEngineFor(device, engine);
+  const runs = (candidate: DeviceEngineId) => device.engines.some((e) => e.id === candidate && e.available);
+  if (parseEngineName(engine).engine === 'ort' && runs('edgebench')) return 'edgebench';
+  const id = wanted.find(runs);
+  if (!id) unavailableOn(device, wanted, engine);
+  return id;
+}
+
+/** An onnxruntime graph level as the device runners take it (`layout` is onnxruntime-node's own). */
+export function deviceGraphLevel(level: OrtEngineOptions['graphOptLevel'] | undefined) {
+  if (level === 'layout')
+    throw new UserError(
+      "--opt-level layout is onnxruntime-node's own level; on a device use disabled, basic, extended or all",
+    );
+  return level;
 }
 
 export interface TargetEngineOptions {
@@ -151,11 +178,9 @@ export async function openOnTarget(
   model: string,
   options: TargetEngineOptions = {},
 ): Promise<OutOfProcessSession> {
-  const { device } = connection;
-  const wanted = deviceEngineFor(device, engine);
-  const runs = (candidate: DeviceEngineId) => device.engines.some((e) => e.id === candidate && e.available);
+  const id = deviceRunnerFor(connection.device, engine);
   // A board that runs edgebench itself measures onnxruntime with it (in its process, as here).
-  if (parseEngineName(engine).engine === 'ort' && runs('edgebench')) {
+  if (id === 'edgebench') {
     return {
       kind: 'out-of-process',
       where: {
@@ -166,8 +191,6 @@ export async function openOnTarget(
       dispose: async () => {},
     };
   }
-  const id = wanted.find(runs);
-  if (!id) unavailableOn(device, wanted, engine);
   const where = {
     kind: 'remote' as const,
     label: `${connection.name} (${connection.transport.address}, ssh)`,
@@ -336,11 +359,23 @@ export async function edgebenchThere(
     doing: options.doing,
     ...(options.signal ? { signal: options.signal } : {}),
   });
-  if (ran.code !== 0) {
-    const line = ran.stderr.trim().split('\n').filter(Boolean).at(-1) ?? `exit code ${ran.code}`;
-    throw new UserError(`${options.failed}: ${line.replace(/^edgebench: /, '')}`);
-  }
+  if (ran.code !== 0) throw new UserError(`${options.failed}: ${refusalLine(ran)}`);
   return ran.stdout;
+}
+
+/** The board's edgebench refused (`could not <what>`): its last stderr line, as a user error. */
+export function edgebenchFailure(
+  connection: TargetConnection,
+  what: string,
+  ran: { code: number; stderr: string },
+): UserError {
+  return new UserError(`edgebench on ${connection.name} could not ${what}: ${refusalLine(ran)}`);
+}
+
+/** The last thing the board's edgebench said on stderr, without its own prefix. */
+function refusalLine(ran: { code: number; stderr: string }): string {
+  const line = ran.stderr.trim().split('\n').filter(Boolean).at(-1) ?? `exit code ${ran.code}`;
+  return line.replace(/^edgebench: /, '');
 }
 
 /** A result edgebench measured on the board, as the measurement it is here (it is re-derived the same way). */

@@ -4,7 +4,8 @@
  * result lands once in PostgreSQL, that the reports build from it with a column per device, that jobs
  * go only to agents that meet their requirements, that an agent killed mid-job (SIGKILL) costs nothing
  * (its job is measured by another agent, stored once), that agents go on through Redis and PostgreSQL
- * restarts, and that no credential is ever printed.
+ * restarts, that each device class's fidelity is measured by its own agent, and that no credential is
+ * ever printed.
  */
 import { writeFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
@@ -257,6 +258,13 @@ describe.skipIf(skip !== null)('fleet: agents, queue and store as separate proce
     for (const m of afterStored.measurements)
       expect(m.telemetry).toMatchObject({ sourcesUsed: expect.arrayContaining(['proc']) });
     expect(afterStored.fidelity.map((f) => f.metrics?.cosine)).toEqual([1, 1]);
+    // Fidelity is measured by an agent of each device class, with its own engines, not by the submitter.
+    const deviceOf = new Map(afterStored.variants.map((v) => [v.id, v.device]));
+    for (const f of afterStored.fidelity) {
+      const device = deviceOf.get(f.variantId);
+      expect(f.error).toBeNull();
+      expect(f.source).toBe(`agent agent-${device} (${device}): study`);
+    }
 
     // Status: the live agents with their capabilities, the queues, the study progress.
     const status = await runCli([

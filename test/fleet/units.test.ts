@@ -24,7 +24,14 @@ import {
   queueNameFor,
 } from '../../src/fleet/devices.js';
 import { ensureModel, ModelHashMismatch, sha256Bytes } from '../../src/fleet/model-cache.js';
-import { type FleetJob, fleetJobId, parseFleetJob } from '../../src/fleet/payload.js';
+import {
+  type FleetFidelityJob,
+  type FleetJob,
+  fleetFidelityJobId,
+  fleetJobId,
+  parseFleetFidelityJob,
+  parseFleetJob,
+} from '../../src/fleet/payload.js';
 import { retryTransient } from '../../src/fleet/retry.js';
 import { studyCharts } from '../../src/report/charts.js';
 import { CSV_COLUMNS, renderCsv } from '../../src/report/csv.js';
@@ -235,6 +242,38 @@ describe('job payloads', () => {
     expect(bad({ round: 0 }).ok).toBe(false);
     expect(parseFleetJob(null).ok).toBe(false);
     expect(parseFleetJob('{}').ok).toBe(false);
+  });
+
+  it('a fidelity job names both models by hash and nothing to run', () => {
+    const job: FleetFidelityJob = {
+      version: 1,
+      studyId: JOB.studyId,
+      variantId: 2,
+      variantKey: 'tiny|all@any',
+      baselineVariantId: 1,
+      baselineKey: 'tiny|baseline@any',
+      device: 'any',
+      requirements: JOB.requirements,
+      base: { model: JOB.model, graphOptLevel: 'disabled' },
+      optimized: { model: JOB.model, graphOptLevel: 'all' },
+      opsetUpgrade: true,
+      batch: 1,
+      count: 4,
+      seed: 7,
+      timeoutMs: 60_000,
+    };
+    expect(parseFleetFidelityJob(job)).toEqual({ ok: true, job });
+    expect(fleetFidelityJobId('s', 3)).toBe('s.v3.fidelity');
+    const bad = (patch: Record<string, unknown>) => parseFleetFidelityJob({ ...job, ...patch });
+    expect(bad({ base: { ...job.base, model: { ...JOB.model, sha256: '../x' } } })).toMatchObject({
+      ok: false,
+      error: expect.stringMatching(/base\.model\.sha256/),
+    });
+    expect(bad({ modelPath: '/etc/passwd' }).ok).toBe(false);
+    expect(bad({ count: 0 }).ok).toBe(false);
+    // A measurement job is not a fidelity job, nor the other way round.
+    expect(parseFleetFidelityJob(JOB).ok).toBe(false);
+    expect(parseFleetJob(job).ok).toBe(false);
   });
 });
 

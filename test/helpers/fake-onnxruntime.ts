@@ -2,7 +2,9 @@
  * A stand-in `onnxruntime` Python package for the onnxruntime runner's tests (the real wheel cannot be
  * installed here). It has the API surface the runner uses; its "model" is a JSON file declaring
  * inputs and outputs. It checks what the runner feeds it (names, dtypes, shapes against the
- * declaration) and raises like onnxruntime does on a mismatch, so a wrong feed fails the test.
+ * declaration) and raises like onnxruntime does on a mismatch, so a wrong feed fails the test. Its
+ * outputs are zeros, or, when the model sets `scale`, the first input's values (repeated to fill the
+ * output's shape) times it: a check of what comes back depends on what went in.
  *
  * Environment: FAKE_ORT_PROVIDERS (comma list, default CPUExecutionProvider), FAKE_ORT_FAIL (a
  * provider whose initialisation "fails": dropped from the session, as onnxruntime falls back),
@@ -107,9 +109,16 @@ class InferenceSession(object):
         if self._delay:
             time.sleep(self._delay)
         outputs = []
+        first = feeds[self._spec["inputs"][0]["name"]].astype("float64").ravel() if self._spec["inputs"] else None
+        scale = self._spec.get("scale")
         for spec in self._spec["outputs"]:
             shape = [d if isinstance(d, int) else batch for d in spec["shape"]]
-            outputs.append(numpy.zeros(shape, dtype=TYPES[spec["type"]]))
+            if scale is None or first is None or first.size == 0:
+                outputs.append(numpy.zeros(shape, dtype=TYPES[spec["type"]]))
+                continue
+            count = int(numpy.prod(shape))
+            values = numpy.resize(first, count) * float(scale)
+            outputs.append(values.reshape(shape).astype(TYPES[spec["type"]]))
         return outputs
 `;
 
@@ -125,6 +134,8 @@ export interface FakeModel {
   inputs: Array<{ name: string; shape: Array<number | string>; type: string }>;
   outputs: Array<{ name: string; shape: Array<number | string>; type: string }>;
   delayMs?: number;
+  /** Outputs are the first input's values times this (absent: zeros). */
+  scale?: number;
 }
 
 export async function writeFakeModel(file: string, model: FakeModel): Promise<string> {

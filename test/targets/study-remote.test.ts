@@ -2,6 +2,7 @@
  * A small study measured on a board over SSH (CLI, real sshd, a board without Node and without
  * onnxruntime): the PyTorch baseline runs there with Debian's python3-torch; the onnxruntime variants
  * are skipped with the board's reason, and the study still finishes, every result naming the target.
+ * Fidelity is measured there too: two torch variants' outputs, by the board's own torch.
  */
 import { spawnSync } from 'node:child_process';
 import { rm, writeFile } from 'node:fs/promises';
@@ -69,5 +70,37 @@ fidelity: { enabled: false }
       expect(m.result?.target).toMatchObject({ name: 'board', runner: 'torch/cpu' });
       expect(m.result?.environment.host.node).toBe('none (agentless)');
     }
+  }, 300_000);
+
+  it('measures fidelity on the board: both sides by its torch, the record naming the target', async () => {
+    const spec = path.join(dir, 'fidelity.yaml');
+    await writeFile(
+      spec,
+      `name: fidelity-on-board
+models: ['zoo:squeezenet1_1?classes=2&input=1x3x32x32']
+optimized: [{ name: all, recipes: [], graphOptLevel: all }]
+engines: [torch/cpu, torch]
+rounds: 1
+stopRules: { warmupTimeMs: 0, warmupCount: 1, minTimeMs: 0, minCount: 3, maxTimeMs: 5000 }
+telemetry: false
+fidelity: { enabled: true, count: 2 }
+`,
+    );
+    const store = path.join(dir, 'fidelity.db');
+    const run = await runCli(
+      ['study', spec, '--target', 'board', '--store', store, '--out', path.join(dir, 'fidelity'), '--json'],
+      { env, timeoutMs: 240_000 },
+    );
+    expect(run.code, run.stderr).toBe(0);
+    const report = JSON.parse(run.stdout);
+    const opened = await openStore(store);
+    const stored = await opened.loadStudy(report.study.id);
+    await opened.close();
+    expect(stored.fidelity).toHaveLength(1);
+    const [record] = stored.fidelity;
+    expect(record.error).toBeNull();
+    expect(record.source).toBe('board: study');
+    // The same definition, the same seed, the same device: the same outputs.
+    expect(record.metrics).toMatchObject({ count: 2, identical: true, maxAbsErr: 0 });
   }, 300_000);
 });
