@@ -37,6 +37,7 @@ import {
   imageInputOptions,
   imageInputsOf,
   type StopRuleFlags,
+  stopRuleFlag,
   stopRuleOptions,
   stopRulesOf,
 } from './shared-options.js';
@@ -152,7 +153,8 @@ export function register(command: Command): void {
     {
       warmupTimeMs: 'warm-up per measurement (default 200)',
       minTimeMs: 'steady state per measurement (default 500)',
-      minCount: 'runs per measurement at least (default 10)',
+      minCount: 'runs per measurement at least (default 10; 200 for --objective p99)',
+      maxCount: 'runs per measurement at most (default 0 = no cap)',
       maxTimeMs: 'steady state per measurement at most (default 5000)',
     },
     { minCount: 1 },
@@ -234,6 +236,7 @@ export function register(command: Command): void {
           maxRounds: flags.maxRounds,
           minRounds: flags.minRounds,
           stopRules,
+          stopRuleName: stopRuleFlag,
           racing: flags.race,
           ...(flags.confidence !== undefined ? { confidence: flags.confidence } : {}),
           signal: controller.signal,

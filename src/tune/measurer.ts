@@ -69,6 +69,8 @@ export interface SensitivityRequest {
 export interface SensitivityRanking {
   /** Quantized ops, most harmful to the output first. */
   ranking: string[];
+  /** The same ops in graph order, from the inputs (for a float region at the input). */
+  graphOrder: string[];
   /** Output SNR with every op quantized (on the calibration samples the analysis used). */
   allQuantizedSnrDb: number;
 }

@@ -7,8 +7,8 @@
  * - fuse; fuse,fp16; fuse,int8-dynamic; fuse,int8-dynamic with Conv (ConvInteger, a known trap on
  *   onnxruntime's CPU provider, kept so the race shows it);
  * - fuse,int8-static × calibration method × activation type;
- * - mixed: an int8-static build with its most sensitive ops kept in float (made during the search,
- *   once the count that meets the budget is known; see mixed.ts).
+ * - mixed: an int8-static build with its most sensitive ops, or its first ops from the input, kept
+ *   in float (made during the search, once the count that meets the budget is known; see mixed.ts).
  * Recipe builds run at level all (what they are made for). Every build runs at every thread count
  * and on every execution provider of the space, and, for the throughput objective, at every batch.
  *
@@ -59,8 +59,8 @@ export interface BuildSpec {
   dynamicConv?: boolean;
   /** Mixed precision: the nodes kept in float. */
   keepFloat?: string[];
-  /** Mixed precision: the int8-static build it comes from, and how many of its ranked ops stay float. */
-  mixed?: { from: string; kept: number; ranked: number };
+  /** Mixed precision: the int8-static build it comes from, how many of its ops stay float, in which order. */
+  mixed?: { from: string; kept: number; ranked: number; order?: MixedOrder };
 }
 
 /** The engine and machine a candidate runs on (only onnxruntime on this machine for now). */
@@ -151,8 +151,20 @@ export function staticBuildId(method: CalibrationMethod, activation: QuantType):
   return `fuse,int8-static(${method},${activation})`;
 }
 
-export function mixedBuildId(from: string, kept: number, ranked: number): string {
-  return `${from}+mixed(${kept}/${ranked})`;
+/**
+ * Which ops a mixed build keeps in float: the `kept` most sensitive, or the first `kept` in graph
+ * order from the input (one float region at the input).
+ */
+export type MixedOrder = 'most-sensitive' | 'from-input';
+export const MIXED_ORDERS: readonly MixedOrder[] = ['most-sensitive', 'from-input'];
+
+export function mixedBuildId(
+  from: string,
+  kept: number,
+  ranked: number,
+  order: MixedOrder = 'most-sensitive',
+): string {
+  return `${from}+mixed(${order === 'from-input' ? 'first ' : ''}${kept}/${ranked})`;
 }
 
 /** The builds made before any timing (mixed ones come later, from the search). */
@@ -183,16 +195,21 @@ export function planBuilds(space: SearchSpace): BuildSpec[] {
   return builds;
 }
 
-/** A mixed-precision build: `from` (an int8-static build) with the first `kept` of `ranking` in float. */
-export function mixedBuild(from: BuildSpec, ranking: readonly string[], kept: number): BuildSpec {
+/** A mixed-precision build: `from` (an int8-static build) with the first `kept` of `ops` in float. */
+export function mixedBuild(
+  from: BuildSpec,
+  ops: readonly string[],
+  kept: number,
+  order: MixedOrder = 'most-sensitive',
+): BuildSpec {
   return {
-    id: mixedBuildId(from.id, kept, ranking.length),
+    id: mixedBuildId(from.id, kept, ops.length, order),
     family: 'mixed',
     recipes: from.recipes,
     ...(from.calibrationMethod ? { calibrationMethod: from.calibrationMethod } : {}),
     ...(from.activationType ? { activationType: from.activationType } : {}),
-    keepFloat: ranking.slice(0, kept),
-    mixed: { from: from.id, kept, ranked: ranking.length },
+    keepFloat: ops.slice(0, kept),
+    mixed: { from: from.id, kept, ranked: ops.length, ...(order === 'from-input' ? { order } : {}) },
   };
 }
 
