@@ -1,13 +1,20 @@
-import { describe, expect, it } from 'vitest';
+import path from 'node:path';
+import { afterAll, describe, expect, it } from 'vitest';
 import { stopRuleFlag } from '../../src/cli/shared-options.js';
 import { UserError } from '../../src/errors.js';
 import { openStore } from '../../src/store/index.js';
 import { resolveSettings, TUNE_STOP_RULES, type TuneOptions } from '../../src/tune/options.js';
+import { removeTempDirs, tempDir } from '../study/tiny-model.js';
+
+afterAll(removeTempDirs);
 
 describe('the stop rules of a race', () => {
+  // resolveSettings reads no store; the options need one all the same.
+  const store = openStore(path.join(tempDir('edgebench-tune-options-'), 'store.db'));
+  afterAll(async () => (await store).close());
   const base = async (extra: Partial<TuneOptions>): Promise<TuneOptions> => ({
     model: 'unused.onnx',
-    store: await openStore(':memory:'),
+    store: await store,
     ...extra,
   });
   const refusal = async (extra: Partial<TuneOptions>): Promise<string> => {
