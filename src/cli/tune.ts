@@ -63,6 +63,7 @@ interface TuneFlags extends ImageInputFlags, StopRuleFlags {
   eps?: string;
   batches?: string;
   race: boolean;
+  target?: string;
   confidence?: number;
   store?: string;
   out?: string;
@@ -147,7 +148,11 @@ export function register(command: Command): void {
       '--batches <list>',
       'batch sizes (default 1; 1,2,4,8 for --objective throughput when the batch is free)',
     )
-    .option('--no-race', 'measure every candidate in every round (no elimination), to compare with racing');
+    .option('--no-race', 'measure every candidate in every round (no elimination), to compare with racing')
+    .option(
+      '--target <target>',
+      'search on this device with its engines (onnxruntime there; its trtexec fp16/int8/best when it has one): a name saved with `edgebench target add`, or ssh://[user@]host[:port]; builds and fidelity stay here',
+    );
   stopRuleOptions(
     command,
     {
@@ -238,6 +243,7 @@ export function register(command: Command): void {
           stopRules,
           stopRuleName: stopRuleFlag,
           racing: flags.race,
+          ...(flags.target ? { target: flags.target } : {}),
           ...(flags.confidence !== undefined ? { confidence: flags.confidence } : {}),
           signal: controller.signal,
           onEvent: (event) => {

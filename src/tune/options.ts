@@ -47,6 +47,13 @@ export interface TuneOptions {
   labels?: string;
   shapes?: Record<string, number[]>;
   preprocess?: ImagePreprocess;
+  /**
+   * Search on this target (a board, by saved name or ssh:// address): builds and fidelity here,
+   * every candidate measured there, with onnxruntime there and the board's trtexec when it has it.
+   */
+  target?: string;
+  /** The saved targets (default $EDGEBENCH_TARGETS or ~/.edgebench/targets.yaml). */
+  targetsFile?: string;
   /** Overrides of the search space (defaultSpace: every family, level, method; threads 1, 2, 4 … cores). */
   space?: Partial<SearchSpace>;
   /** How long the race may take (ms; building and fidelity checks come before it). */

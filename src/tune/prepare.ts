@@ -282,7 +282,7 @@ export class Preparation {
     );
     if (search.kept === null) return { probes, kept: null, build: null };
     const build = mixedBuild(from, ops, search.kept, order);
-    await addCandidates(ctx, planCandidates([build], ctx.space));
+    await addCandidates(ctx, planCandidates([build], ctx.space, ctx.deployment));
     await this.settle(build);
     return { probes, kept: search.kept, build: build.id };
   }

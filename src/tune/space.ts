@@ -12,8 +12,9 @@
  * Recipe builds run at level all (what they are made for). Every build runs at every thread count
  * and on every execution provider of the space, and, for the throughput objective, at every batch.
  *
- * A candidate carries the engine and target that run it — today always onnxruntime on this machine;
- * the seam where other engines (trtexec, torch) and remote targets come in.
+ * A candidate carries the engine and target that run it: onnxruntime on this machine, or, with
+ * `--target`, onnxruntime on the board and the board's trtexec at its own precisions (fp16, int8,
+ * best) when the board has it.
  */
 import type { GraphOptLevel, OrtExecutionProvider } from '../engines/ort-options.js';
 import { UserError } from '../errors.js';
@@ -63,26 +64,44 @@ export interface BuildSpec {
   mixed?: { from: string; kept: number; ranked: number; order?: MixedOrder };
 }
 
-/** The engine and machine a candidate runs on (only onnxruntime on this machine for now). */
-export type CandidateEngine = 'ort';
-export type CandidateTarget = 'local';
+/**
+ * The engine a candidate runs with: onnxruntime (here, or the board's), or, on a board that has
+ * it, TensorRT's trtexec building its own engine from the ONNX file at a precision.
+ */
+export type CandidateEngine = 'ort' | 'trtexec';
+/** `local` (this machine), or the name of the target (a board) it is measured on. */
+export type CandidateTarget = string;
+/** trtexec's precisions a tune races: its own reduced precisions (fp32 is onnxruntime's fp32 build). */
+export const TRTEXEC_PRECISIONS = ['fp16', 'int8', 'best'] as const;
+export type TrtexecPrecision = (typeof TRTEXEC_PRECISIONS)[number];
 
-/** One configuration that is raced: a build and the settings it runs with. */
 /** How a candidate is deployed: where and with what it runs. */
 export interface CandidateDeployment {
   engine: CandidateEngine;
   target: CandidateTarget;
+  /** onnxruntime's execution provider; `tensorrt` for trtexec candidates. */
   ep: OrtExecutionProvider;
   graphOptLevel: GraphOptLevel;
   threads: number;
   batch: number;
+  /** trtexec candidates: the precision trtexec builds its engine at. */
+  precision?: TrtexecPrecision;
 }
 
 /** A candidate's deployment fields alone, in their stored order. */
 export function deploymentOf(spec: CandidateDeployment): CandidateDeployment {
-  const { engine, target, ep, graphOptLevel, threads, batch } = spec;
-  return { engine, target, ep, graphOptLevel, threads, batch };
+  const { engine, target, ep, graphOptLevel, threads, batch, precision } = spec;
+  return { engine, target, ep, graphOptLevel, threads, batch, ...(precision ? { precision } : {}) };
 }
+
+/** Where the candidates run: this machine, or a board with the engines it has. */
+export interface Deployment {
+  target: CandidateTarget;
+  /** The board runs trtexec: its precisions join the candidates of the model as given. */
+  trtexec: boolean;
+}
+
+export const LOCAL_DEPLOYMENT: Readonly<Deployment> = Object.freeze({ target: 'local', trtexec: false });
 
 export interface CandidateSpec extends CandidateDeployment {
   /** Unique within a tune: `<label> t<threads> <ep> b<batch>`. */
@@ -226,7 +245,11 @@ export function candidateId(label: string, threads: number, ep: string, batch: n
  * with the most threads, on the first EP, at the smallest batch (onnxruntime's defaults on this
  * machine) — is always among them, even when the space leaves fp32 out.
  */
-export function planCandidates(builds: readonly BuildSpec[], space: SearchSpace): CandidateSpec[] {
+export function planCandidates(
+  builds: readonly BuildSpec[],
+  space: SearchSpace,
+  deployment: Readonly<Deployment> = LOCAL_DEPLOYMENT,
+): CandidateSpec[] {
   const baselineThreads = Math.max(...space.threads);
   const baselineEp = space.eps[0];
   const baselineBatch = Math.min(...space.batches);
@@ -248,7 +271,7 @@ export function planCandidates(builds: readonly BuildSpec[], space: SearchSpace)
       label,
       build: build.id,
       engine: 'ort',
-      target: 'local',
+      target: deployment.target,
       ep,
       graphOptLevel: level,
       threads,
@@ -270,6 +293,25 @@ export function planCandidates(builds: readonly BuildSpec[], space: SearchSpace)
         for (const ep of space.eps)
           for (const threads of space.threads)
             for (const batch of space.batches) add(build, level, threads, ep, batch);
+      // trtexec builds its engine from the model as given, at each of its precisions.
+      if (deployment.trtexec)
+        for (const precision of TRTEXEC_PRECISIONS)
+          for (const batch of space.batches) {
+            const label = `trtexec ${precision}`;
+            out.push({
+              id: `${label} b${batch}`,
+              label,
+              build: build.id,
+              engine: 'trtexec',
+              target: deployment.target,
+              ep: 'tensorrt',
+              graphOptLevel: 'all',
+              threads: baselineThreads,
+              batch,
+              precision,
+              baseline: false,
+            });
+          }
       continue;
     }
     for (const ep of space.eps)
@@ -279,9 +321,16 @@ export function planCandidates(builds: readonly BuildSpec[], space: SearchSpace)
   return out;
 }
 
-/** Recipes a candidate's build applies (what tie-breaking counts; mixed precision counts as one more). */
-export function recipeCount(build: BuildSpec): number {
-  return build.recipes.length + (build.keepFloat && build.keepFloat.length > 0 ? 1 : 0);
+/**
+ * Recipes a candidate applies (what tie-breaking counts): its build's, mixed precision one more,
+ * and a trtexec reduced precision one more (it is a change to the model as given, too).
+ */
+export function recipeCount(build: BuildSpec, candidate?: Pick<CandidateDeployment, 'precision'>): number {
+  return (
+    build.recipes.length +
+    (build.keepFloat && build.keepFloat.length > 0 ? 1 : 0) +
+    (candidate?.precision !== undefined ? 1 : 0)
+  );
 }
 
 /** How a build calibrates on the tune's data (min-max unless the build says otherwise). */

@@ -30,6 +30,7 @@ import {
   type TuneRecord,
   type WinnerRecord,
 } from '../study/tune-record.js';
+import { connectTarget, hostInfoOf, type TargetConnection } from '../targets/sessions.js';
 import { EDGEBENCH_VERSION } from '../version.js';
 import { resolveModel } from '../zoo/resolve.js';
 import { budgetText, checkBudgetFits, defaultBudget, metricsText } from './budget.js';
@@ -40,7 +41,8 @@ import { checkOutput, resolveData, resolveSpace, shapesFor } from './inputs.js';
 import { resolveSettings, TuneError, type TuneOptions, type TuneOutcome } from './options.js';
 import { Preparation } from './prepare.js';
 import { type RaceOutcome, race, racers } from './race.js';
-import { planBuilds, planCandidates } from './space.js';
+import { type Deployment, LOCAL_DEPLOYMENT, planBuilds, planCandidates } from './space.js';
+import { targetEps, targetMeasurer } from './target-measurer.js';
 import { noFinalistReason, pickWinner, type WinnerChoice } from './winner.js';
 import { workerMeasurer } from './worker-measurer.js';
 
@@ -56,22 +58,53 @@ export {
 
 export async function tune(options: TuneOptions): Promise<TuneOutcome> {
   const settings = resolveSettings(options);
-  const emit = options.onEvent ?? (() => {});
   const resolved = await resolveModel(options.model);
   const output = options.output !== undefined ? await checkOutput(options.output, resolved.path) : null;
   const data = await resolveData(options);
+  if (options.target === undefined || options.target === 'local')
+    return tuneOn(options, { settings, resolved, output, data }, null);
+  const target = await connectTarget(options.target, {
+    ...(options.targetsFile ? { targetsFile: options.targetsFile } : {}),
+    ...(options.signal ? { signal: options.signal } : {}),
+  });
+  try {
+    return await tuneOn(options, { settings, resolved, output, data }, target);
+  } finally {
+    await target.transport.close();
+  }
+}
 
-  const host = await describeHost();
+interface Checked {
+  settings: ReturnType<typeof resolveSettings>;
+  resolved: Awaited<ReturnType<typeof resolveModel>>;
+  output: string | null;
+  data: Awaited<ReturnType<typeof resolveData>>;
+}
+
+async function tuneOn(
+  options: TuneOptions,
+  { settings, resolved, output, data }: Checked,
+  target: TargetConnection | null,
+): Promise<TuneOutcome> {
+  const emit = options.onEvent ?? (() => {});
+  // The machine the candidates run on: this one, or the board.
+  const here = await describeHost();
+  const host = target ? hostInfoOf(target.device) : here;
   const isa = int8Support(host.cpu.features).summary;
-  const measurer =
-    options.measurer ??
-    workerMeasurer({
-      limits: {
-        ...(options.workerTimeoutMs !== undefined ? { timeoutMs: options.workerTimeoutMs } : {}),
-        ...(options.signal ? { signal: options.signal } : {}),
-      },
-      host,
-    });
+  const workers = workerMeasurer({
+    limits: {
+      ...(options.workerTimeoutMs !== undefined ? { timeoutMs: options.workerTimeoutMs } : {}),
+      ...(options.signal ? { signal: options.signal } : {}),
+    },
+    host: here,
+  });
+  const measurer = options.measurer ?? (target ? targetMeasurer(workers, target, options.signal) : workers);
+  const deployment: Deployment = target
+    ? {
+        target: target.name,
+        trtexec: target.device.engines.some((e) => e.id === 'trtexec' && e.available),
+      }
+    : LOCAL_DEPLOYMENT;
   const iface = await measurer.describe(resolved.path);
   if (!iface.ok) {
     if (iface.aborted) throw new UserError('interrupted before the tune started', { exitCode: 130 });
@@ -87,11 +120,17 @@ export async function tune(options: TuneOptions): Promise<TuneOutcome> {
     model: options.model,
   });
   const physicalCores = host.cpu.physicalCores ?? physicalCoreCount();
-  const space = await resolveSpace(options, { objective: settings.objective, physicalCores, inputs, data });
+  const space = await resolveSpace(options, {
+    objective: settings.objective,
+    physicalCores,
+    inputs,
+    data,
+    ...(target ? { eps: targetEps(target.device) } : {}),
+  });
 
   // The study that stores it.
   const builds = planBuilds(space);
-  const candidates = planCandidates(builds, space);
+  const candidates = planCandidates(builds, space, deployment);
   const study = await options.store.createStudy({
     name: `tune-${resolved.name}`.replace(/[^\w.+-]+/g, '_'),
     source: TUNE_SOURCE,
@@ -131,6 +170,7 @@ export async function tune(options: TuneOptions): Promise<TuneOutcome> {
     data,
     budget,
     space,
+    deployment,
     settings,
     workDir: options.workDir ?? defaultWorkDir(options.store.location, study.id),
     ...(options.signal ? { signal: options.signal } : {}),
@@ -141,6 +181,10 @@ export async function tune(options: TuneOptions): Promise<TuneOutcome> {
     interrupted: false,
   };
   await addCandidates(ctx, candidates);
+  if (target)
+    ctx.notes.push(
+      `measured on ${target.name} (${target.transport.address}) with its engines (${[...new Set(candidates.map((c) => (c.engine === 'trtexec' ? 'trtexec' : `onnxruntime/${c.ep}`)))].join(', ')}); fidelity measured on this machine, with onnxruntime here, on the ONNX file each candidate runs${deployment.trtexec ? " — trtexec's own fp16/int8 precisions are not in that figure" : ''}`,
+    );
   emit({
     type: 'started',
     studyId: study.id,
