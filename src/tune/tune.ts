@@ -2,7 +2,9 @@
  * `tune()`: the fastest deployable configuration of a model on this machine, within a fidelity
  * budget, with the statistics to show it.
  *
- * 1. Check everything the user gave (options.ts, inputs.ts) before anything runs.
+ * 1. Check everything the user gave (options.ts, inputs.ts) before anything runs; with a target,
+ *    connect to the board once (its probe says which engines run there) and measure every round
+ *    there (target-measurer.ts), builds and fidelity staying here.
  * 2. Plan the builds of the search space and their candidates (space.ts). The tune is stored as a
  *    study: each candidate a variant, each race round a round, so history, show, diff and report
  *    work on it; its own result (record.ts) is stored beside it at the end.
@@ -32,13 +34,20 @@ import {
 } from '../study/tune-record.js';
 import { connectTarget, hostInfoOf, type TargetConnection } from '../targets/sessions.js';
 import { EDGEBENCH_VERSION } from '../version.js';
-import { resolveModel } from '../zoo/resolve.js';
+import { type ResolvedModel, resolveModel } from '../zoo/resolve.js';
 import { budgetText, checkBudgetFits, defaultBudget, metricsText } from './budget.js';
 import { closestToBudget, leaderboard } from './candidates.js';
 import { rebuildCommands } from './commands.js';
 import { addCandidates, type TuneContext } from './context.js';
 import { checkOutput, resolveData, resolveSpace, shapesFor } from './inputs.js';
-import { resolveSettings, TuneError, type TuneOptions, type TuneOutcome } from './options.js';
+import type { TuneData } from './measurer.js';
+import {
+  resolveSettings,
+  TuneError,
+  type TuneOptions,
+  type TuneOutcome,
+  type TuneSettings,
+} from './options.js';
 import { Preparation } from './prepare.js';
 import { type RaceOutcome, race, racers } from './race.js';
 import { type Deployment, LOCAL_DEPLOYMENT, planBuilds, planCandidates } from './space.js';
@@ -74,11 +83,12 @@ export async function tune(options: TuneOptions): Promise<TuneOutcome> {
   }
 }
 
+/** What the user gave, checked before anything connects or runs. */
 interface Checked {
-  settings: ReturnType<typeof resolveSettings>;
-  resolved: Awaited<ReturnType<typeof resolveModel>>;
+  settings: TuneSettings;
+  resolved: ResolvedModel;
   output: string | null;
-  data: Awaited<ReturnType<typeof resolveData>>;
+  data: TuneData;
 }
 
 async function tuneOn(
