@@ -307,6 +307,10 @@ async function tuneOn(
   }
   const choice = pickWinner(ctx, finalists, raced.roundsRun);
   addNotes(ctx, raced);
+  if (choice.winner.spec.engine === 'trtexec')
+    ctx.notes.push(
+      `the winner runs trtexec at ${choice.winner.spec.precision}: its fidelity above is the ONNX model's here, not TensorRT's ${choice.winner.spec.precision} engine's (int8 without a calibration cache can be far off) — compare the board's outputs before shipping it`,
+    );
   let written: string | null = null;
   if (output && choice.winner.modelPath) {
     try {
