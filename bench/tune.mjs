@@ -226,6 +226,10 @@ log(
     .map((l) => l.toFixed(2))
     .join(' ')} (a shared machine makes every timing noisy)`,
 );
+if (!only || only.includes('paddle-det'))
+  log(
+    'mixed-precision figure: PaddleOCR detector (ch_PP-OCRv4_det, real weights, 256×256 rendered pages), its probability map at snr>=13db — full INT8 misses it (about 10 dB), a handful of ops kept in float meets it',
+  );
 log('');
 log(
   '| model | tune winner | found in | fidelity | best single recipe within the budget | ratio that recipe / winner [95% CI] | racing: candidate-rounds / every candidate every round | ISA |',
