@@ -27,6 +27,7 @@ import {
   imageInputOptions,
   imageInputsOf,
   type StopRuleFlags,
+  stopRuleFlag,
   stopRuleOptions,
   stopRulesOf,
 } from './shared-options.js';
@@ -53,6 +54,7 @@ interface TuneFlags extends ImageInputFlags, StopRuleFlags {
   eps?: string;
   batches?: string;
   race: boolean;
+  target?: string;
   confidence?: number;
   store?: string;
   out?: string;
@@ -137,13 +139,18 @@ export function register(command: Command): void {
       '--batches <list>',
       'batch sizes (default 1; 1,2,4,8 for --objective throughput when the batch is free)',
     )
-    .option('--no-race', 'measure every candidate in every round (no elimination), to compare with racing');
+    .option('--no-race', 'measure every candidate in every round (no elimination), to compare with racing')
+    .option(
+      '--target <target>',
+      'search on this device with its engines (onnxruntime there; its trtexec fp16/int8/best when it has one): a name saved with `edgebench target add`, or ssh://[user@]host[:port]; builds and fidelity stay here',
+    );
   stopRuleOptions(
     command,
     {
       warmupTimeMs: 'warm-up per measurement (default 200)',
       minTimeMs: 'steady state per measurement (default 500)',
-      minCount: 'runs per measurement at least (default 10)',
+      minCount: 'runs per measurement at least (default 10; 200 for --objective p99)',
+      maxCount: 'runs per measurement at most (default 0 = no cap)',
       maxTimeMs: 'steady state per measurement at most (default 5000)',
     },
     { minCount: 1 },
@@ -218,7 +225,9 @@ export function register(command: Command): void {
           maxRounds: flags.maxRounds,
           minRounds: flags.minRounds,
           stopRules,
+          stopRuleName: stopRuleFlag,
           racing: flags.race,
+          ...(flags.target ? { target: flags.target } : {}),
           ...(flags.confidence !== undefined ? { confidence: flags.confidence } : {}),
           signal: shutdown.signal,
           onEvent: (event) => {

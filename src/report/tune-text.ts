@@ -3,7 +3,7 @@
  * race's savings, and progress lines — the same words in the terminal, Markdown and HTML. Pure.
  */
 
-import type { LeaderboardEntry, RatioWithCi, TuneRecord } from '../study/tune-record.js';
+import type { LeaderboardEntry, MixedSearchRecord, RatioWithCi, TuneRecord } from '../study/tune-record.js';
 import { type BudgetMetrics, budgetText, snrOf } from '../tune/budget.js';
 import type { TuneEvent } from '../tune/tune.js';
 import { ms } from './format.js';
@@ -180,9 +180,17 @@ export function raceLines(record: TuneRecord): string[] {
   );
   if (record.mixed) {
     const m = record.mixed;
+    const probed = (probes: MixedSearchRecord['probes']) =>
+      `${probes.length} builds probed: ${probes.map((p) => `${p.kept} ${p.holds ? 'holds' : 'misses'}`).join(', ')}`;
+    const found = [
+      m.kept !== null ? `keeping the ${m.kept} most sensitive in float meets it (${probed(m.probes)})` : null,
+      m.fromInput?.kept != null
+        ? `keeping the first ${m.fromInput.kept} from the input in float meets it (${probed(m.fromInput.probes)})`
+        : null,
+    ].filter((x) => x !== null);
     lines.push(
-      m.kept !== null
-        ? `mixed precision: ${m.from} missed the budget; keeping the ${m.kept} most sensitive of ${m.ranked} quantized ops in float meets it (${m.probes.length} builds probed: ${m.probes.map((p) => `${p.kept} ${p.holds ? 'holds' : 'misses'}`).join(', ')})`
+      found.length > 0
+        ? `mixed precision: ${m.from} missed the budget (${m.ranked} quantized ops); ${found.join('; ')}`
         : `mixed precision: ${m.note ?? 'no count met the budget'}`,
     );
   }

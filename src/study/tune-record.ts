@@ -92,11 +92,25 @@ export interface MixedSearchRecord {
   allQuantizedSnrDb: number;
   /** The most sensitive ops, first first (up to 50). */
   ranking: string[];
-  probes: Array<{ kept: number; holds: boolean; build: string; summary: string }>;
+  probes: MixedProbeRecord[];
   /** The count that meets the budget (null: none found, or the search could not run). */
   kept: number | null;
   build: string | null;
   note: string | null;
+  /**
+   * The same search over the ops in graph order from the input (one float region at the input,
+   * one DQ→float→Q boundary); absent in records of earlier versions.
+   */
+  fromInput?: { probes: MixedProbeRecord[]; kept: number | null; build: string | null };
+  /** The most ops a mixed build may keep in float (absent in records of earlier versions). */
+  cap?: number;
+}
+
+export interface MixedProbeRecord {
+  kept: number;
+  holds: boolean;
+  build: string;
+  summary: string;
 }
 
 export interface WinnerRecord {

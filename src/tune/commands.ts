@@ -43,17 +43,25 @@ export function rebuildCommands(
   candidate: CandidateSpec,
   context: CommandContext,
 ): string[] {
+  const where = candidate.target === 'local' ? [] : ['--target', candidate.target];
+  const engine =
+    candidate.engine === 'trtexec'
+      ? ['--engine', 'trtexec', '--precision', candidate.precision ?? 'fp32']
+      : [
+          '--ep',
+          candidate.ep,
+          '--threads',
+          String(candidate.threads),
+          '--opt-level',
+          candidate.graphOptLevel,
+        ];
   const run = (model: string) =>
     [
       'edgebench',
       'run',
       model,
-      '--ep',
-      candidate.ep,
-      '--threads',
-      String(candidate.threads),
-      '--opt-level',
-      candidate.graphOptLevel,
+      ...where,
+      ...engine,
       '--batch',
       String(candidate.batch),
       ...shapeFlags(context.shapes),

@@ -11,7 +11,7 @@ import { type CandidateState, newCandidateState } from './candidates.js';
 import { shapesFor } from './inputs.js';
 import type { CandidateMeasurer, TuneData } from './measurer.js';
 import type { TuneEvent, TuneSettings } from './options.js';
-import type { BuildSpec, CandidateSpec, SearchSpace } from './space.js';
+import type { BuildSpec, CandidateSpec, Deployment, SearchSpace } from './space.js';
 
 export interface TuneContext {
   store: StudyStore;
@@ -22,6 +22,8 @@ export interface TuneContext {
   data: TuneData;
   budget: Budget;
   space: SearchSpace;
+  /** Where the candidates run (this machine, or a board) and with which engines. */
+  deployment: Deployment;
   settings: TuneSettings;
   /** Where the built models go. */
   workDir: string;
@@ -86,6 +88,7 @@ export async function addCandidates(ctx: TuneContext, specs: readonly CandidateS
           family: build.family,
           engine: c.engine,
           target: c.target,
+          ...(c.precision ? { precision: c.precision } : {}),
           ...(build.calibrationMethod ? { calibrationMethod: build.calibrationMethod } : {}),
           ...(build.activationType ? { activationType: build.activationType } : {}),
           ...(build.dynamicConv ? { dynamicConv: true } : {}),

@@ -114,10 +114,17 @@ export function shapesFor(
  */
 export async function resolveSpace(
   options: TuneOptions,
-  context: { objective: Objective; physicalCores: number; inputs: readonly TensorInfo[]; data: TuneData },
+  context: {
+    objective: Objective;
+    physicalCores: number;
+    inputs: readonly TensorInfo[];
+    data: TuneData;
+    /** The providers that work where the candidates run (default: those that initialize here). */
+    eps?: OrtExecutionProvider[];
+  },
 ): Promise<SearchSpace> {
   const given = options.space ?? {};
-  const eps = given.eps ?? (await workingExecutionProviders());
+  const eps = given.eps ?? context.eps ?? (await workingExecutionProviders());
   const fixed = fixedBatch(context.inputs);
   const batches =
     given.batches ??

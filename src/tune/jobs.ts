@@ -43,5 +43,9 @@ export async function sensitivityRanking(request: SensitivityRequest): Promise<S
     ...(data.shapes ? { shapes: data.shapes } : {}),
     ...(build.activationType ? { activationType: build.activationType } : {}),
   });
-  return { ranking: result.ranking, allQuantizedSnrDb: result.allQuantizedSnrDb };
+  return {
+    ranking: result.ranking,
+    graphOrder: result.graphOrder,
+    allQuantizedSnrDb: result.allQuantizedSnrDb,
+  };
 }

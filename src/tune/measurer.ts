@@ -2,8 +2,9 @@
  * The one door through which `tune` builds, checks and times candidates. Everything that touches a
  * runtime goes through a CandidateMeasurer, so the racing and budget logic never do I/O and the
  * measuring can be re-pointed (at the engine contract's `measure()`, or at a remote target) by
- * writing one more implementation of this interface. Today's is `workerMeasurer` (worker-measurer.ts),
- * built on the study's worker processes.
+ * writing one more implementation of this interface: `workerMeasurer` (worker-measurer.ts), built
+ * on the study's worker processes, and `targetMeasurer` (target-measurer.ts), which times rounds on
+ * a board.
  */
 
 import type { StopRules } from '../core/settings.js';
@@ -69,6 +70,8 @@ export interface SensitivityRequest {
 export interface SensitivityRanking {
   /** Quantized ops, most harmful to the output first. */
   ranking: string[];
+  /** The same ops in graph order, from the inputs (for a float region at the input). */
+  graphOrder: string[];
   /** Output SNR with every op quantized (on the calibration samples the analysis used). */
   allQuantizedSnrDb: number;
 }

@@ -3,8 +3,8 @@
  * the settings resolved from the options (validated here, before anything runs). Pure.
  */
 
-import { defaultStopRules, type StopRules } from '../core/settings.js';
-import { UserError } from '../errors.js';
+import { defaultStopRules, type StopRules, stopRuleConflicts, validateStopRules } from '../core/settings.js';
+import { messageOf, UserError } from '../errors.js';
 import type { ImagePreprocess } from '../optimize/calibration-data.js';
 import type { StoredStudy, StudyStore } from '../store/types.js';
 import { OBJECTIVES, type Objective, type TuneRecord } from '../study/tune-record.js';
@@ -47,6 +47,13 @@ export interface TuneOptions {
   labels?: string;
   shapes?: Record<string, number[]>;
   preprocess?: ImagePreprocess;
+  /**
+   * Search on this target (a board, by saved name or ssh:// address): builds and fidelity here,
+   * every candidate measured there, with onnxruntime there and the board's trtexec when it has it.
+   */
+  target?: string;
+  /** The saved targets (default $EDGEBENCH_TARGETS or ~/.edgebench/targets.yaml). */
+  targetsFile?: string;
   /** Overrides of the search space (defaultSpace: every family, level, method; threads 1, 2, 4 … cores). */
   space?: Partial<SearchSpace>;
   /** How long the race may take (ms; building and fidelity checks come before it). */
@@ -55,6 +62,8 @@ export interface TuneOptions {
   /** Rounds every candidate runs before any elimination (default 3). */
   minRounds?: number;
   stopRules?: Partial<StopRules>;
+  /** How messages name a stop rule (default its field, `minCount`; the CLI gives its flags, `--min-count`). */
+  stopRuleName?: (key: keyof StopRules) => string;
   /** false: no elimination, every candidate in every round (to compare with racing). */
   racing?: boolean;
   /** Coverage of the reported CIs and of the tie test (default 0.95). */
@@ -146,11 +155,7 @@ export function resolveSettings(options: TuneOptions): TuneSettings {
     throw new UserError(`the deadline must be a positive number of ms; got ${options.deadlineMs}`);
   const givenBudget = options.budget === undefined ? null : parseBudget(options.budget);
   // A p99 rests on the slowest 1% of a round's runs: it needs more of them than a median does.
-  const stopRules: StopRules = {
-    ...TUNE_STOP_RULES,
-    ...(objective === 'p99' ? { minCount: P99_MIN_COUNT } : {}),
-    ...options.stopRules,
-  };
+  const stopRules = checkStopRules(options, objective);
   const timeBudgetMs = options.timeBudgetMs ?? DEFAULT_TIME_BUDGET_MS;
   const oneMeasurementMs = stopRules.warmupTimeMs + stopRules.minTimeMs;
   if (!(timeBudgetMs > oneMeasurementMs))
@@ -194,4 +199,31 @@ export function resolveSettings(options: TuneOptions): TuneSettings {
     maxRounds,
     race,
   };
+}
+
+/**
+ * The race's stop rules: the tune defaults (a p99 needs more runs), then the caller's; values out
+ * of range, or a minimum (or warm-up) above its cap — which the loop would cut short without a
+ * word — refused with the rule to change, in the caller's names.
+ */
+function checkStopRules(options: TuneOptions, objective: Objective): StopRules {
+  const defaults: StopRules = {
+    ...TUNE_STOP_RULES,
+    ...(objective === 'p99' ? { minCount: P99_MIN_COUNT } : {}),
+  };
+  const given = options.stopRules ?? {};
+  const rules = { ...defaults, ...given };
+  try {
+    validateStopRules(rules);
+  } catch (error) {
+    throw new UserError(`stop rules: ${messageOf(error)}`);
+  }
+  const [conflict] = stopRuleConflicts(given, defaults, {
+    name: options.stopRuleName ?? ((key) => key),
+    unit: 'a measurement',
+    zeroCap: '0 = no cap',
+    defaultCap: '(the tune default)',
+  });
+  if (conflict) throw new UserError(conflict.message);
+  return rules;
 }

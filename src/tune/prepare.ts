@@ -1,14 +1,14 @@
 /**
  * Before any timing: every build made and every (build, graph level) checked against the budget,
  * so what cannot be built or breaks the budget is dropped with the reason; then, when every full
- * int8-static build misses the budget, the mixed-precision search (mixed.ts) for how many of the
- * most sensitive ops to keep in float. Everything goes through the context's measurer and is
+ * int8-static build misses the budget, the mixed-precision search (mixed.ts) for how many ops to
+ * keep in float: the most sensitive first, and the first from the input (one float region). Everything goes through the context's measurer and is
  * stored as it ends.
  */
 import path from 'node:path';
 import { UserError } from '../errors.js';
 import type { FidelityMetrics } from '../store/types.js';
-import type { MixedSearchRecord } from '../study/tune-record.js';
+import type { MixedProbeRecord, MixedSearchRecord } from '../study/tune-record.js';
 import { safeFileName } from '../study/variants.js';
 import {
   type BudgetMetrics,
@@ -21,7 +21,7 @@ import type { CandidateState } from './candidates.js';
 import { addCandidates, baselineOf, FIDELITY_SOURCE, stopped, type TuneContext } from './context.js';
 import type { BuiltModel } from './measurer.js';
 import { searchKeepCount } from './mixed.js';
-import { type BuildSpec, type CandidateSpec, mixedBuild, planCandidates } from './space.js';
+import { type BuildSpec, type CandidateSpec, type MixedOrder, mixedBuild, planCandidates } from './space.js';
 
 type Check = { metrics: BudgetMetrics; verdict: BudgetVerdict } | { error: string };
 
@@ -219,50 +219,80 @@ export class Preparation {
         note,
       };
     }
-    const { ranking, allQuantizedSnrDb } = ranked.value;
+    const { ranking, graphOrder, allQuantizedSnrDb } = ranked.value;
+    const cap = mixedCap(ranking.length);
     ctx.emit({
       type: 'mixed',
-      text: `${ranking.length} ops ranked (all quantized: ${allQuantizedSnrDb.toFixed(1)} dB on the calibration samples); searching how many to keep in float`,
+      text: `${ranking.length} ops ranked (all quantized: ${allQuantizedSnrDb.toFixed(1)} dB on the calibration samples); searching how many to keep in float (at most ${cap}), most sensitive first, then from the input`,
     });
-    const probes: MixedSearchRecord['probes'] = [];
-    const search = await searchKeepCount(ranking.length, async (kept) => {
-      if (stopped(ctx)) return false;
-      const build = mixedBuild(from, ranking, kept);
-      ctx.builds.set(build.id, build);
-      const modelPath = await this.build(build);
-      const check = modelPath ? await this.check(build, modelPath, 'all') : null;
-      const holds = check !== null && 'verdict' in check && check.verdict.holds;
-      const summary = !modelPath
-        ? (this.failures.get(build.id) ?? 'not built')
-        : !check || 'error' in check
-          ? `fidelity not measured${check ? `: ${check.error}` : ''}`
-          : `${metricsText(ctx.budget, check.metrics)}${holds ? '' : ` (${check.verdict.failures.join('; ')})`}`;
-      probes.push({ kept, holds, build: build.id, summary });
-      ctx.emit({
-        type: 'mixed',
-        text: `keeping ${kept} of ${ranking.length} in float: ${holds ? 'meets the budget' : 'misses it'} — ${summary}`,
-      });
-      return holds;
-    });
-    let found: string | null = null;
-    if (search.kept !== null) {
-      const build = mixedBuild(from, ranking, search.kept);
-      found = build.id;
-      await addCandidates(ctx, planCandidates([build], ctx.space));
-      await this.settle(build);
-    }
+    const sensitive = await this.searchOrder(from, ranking, 'most-sensitive', cap);
+    const fromInput =
+      graphOrder.length > 0 && !stopped(ctx)
+        ? await this.searchOrder(from, graphOrder, 'from-input', cap)
+        : null;
+    const none = sensitive.kept === null && (fromInput?.kept ?? null) === null;
     return {
       from: from.id,
       ranked: ranking.length,
       allQuantizedSnrDb,
       ranking: ranking.slice(0, 50),
-      probes,
-      kept: search.kept,
-      build: found,
-      note:
-        search.kept === null
-          ? 'no count of ops kept in float met the budget (even all of them: the float ops left differ from the input model beyond it)'
-          : null,
+      probes: sensitive.probes,
+      kept: sensitive.kept,
+      build: sensitive.build,
+      ...(fromInput ? { fromInput } : {}),
+      cap,
+      note: none
+        ? `no count of ops kept in float up to ${cap} met the budget, neither the most sensitive nor the first from the input (a mixed model keeping more would hardly beat float)`
+        : null,
     };
   }
+
+  /** The count search over one order of the ops; the build found joins the candidates. */
+  private async searchOrder(
+    from: BuildSpec,
+    ops: readonly string[],
+    order: MixedOrder,
+    cap: number,
+  ): Promise<{ probes: MixedProbeRecord[]; kept: number | null; build: string | null }> {
+    const { ctx } = this;
+    const which = order === 'from-input' ? 'the first' : 'the most sensitive';
+    const probes: MixedProbeRecord[] = [];
+    const search = await searchKeepCount(
+      ops.length,
+      async (kept) => {
+        if (stopped(ctx)) return false;
+        const build = mixedBuild(from, ops, kept, order);
+        ctx.builds.set(build.id, build);
+        const modelPath = await this.build(build);
+        const check = modelPath ? await this.check(build, modelPath, 'all') : null;
+        const holds = check !== null && 'verdict' in check && check.verdict.holds;
+        const summary = !modelPath
+          ? (this.failures.get(build.id) ?? 'not built')
+          : !check || 'error' in check
+            ? `fidelity not measured${check ? `: ${check.error}` : ''}`
+            : `${metricsText(ctx.budget, check.metrics)}${holds ? '' : ` (${check.verdict.failures.join('; ')})`}`;
+        probes.push({ kept, holds, build: build.id, summary });
+        ctx.emit({
+          type: 'mixed',
+          text: `keeping ${which} ${kept} of ${ops.length} in float: ${holds ? 'meets the budget' : 'misses it'} — ${summary}`,
+        });
+        return holds;
+      },
+      cap,
+    );
+    if (search.kept === null) return { probes, kept: null, build: null };
+    const build = mixedBuild(from, ops, search.kept, order);
+    await addCandidates(ctx, planCandidates([build], ctx.space, ctx.deployment));
+    await this.settle(build);
+    return { probes, kept: search.kept, build: build.id };
+  }
+}
+
+/**
+ * The most ops a mixed build keeps in float: a quarter of them (at least 1). Beyond that the
+ * float islands and their DQ/Q boundaries cost about what int8 saves, and the search would build
+ * many models to find one that cannot win.
+ */
+export function mixedCap(ranked: number): number {
+  return Math.max(1, Math.ceil(ranked / 4));
 }

@@ -7,13 +7,14 @@
  * - fuse; fuse,fp16; fuse,int8-dynamic; fuse,int8-dynamic with Conv (ConvInteger, a known trap on
  *   onnxruntime's CPU provider, kept so the race shows it);
  * - fuse,int8-static × calibration method × activation type;
- * - mixed: an int8-static build with its most sensitive ops kept in float (made during the search,
- *   once the count that meets the budget is known; see mixed.ts).
+ * - mixed: an int8-static build with its most sensitive ops, or its first ops from the input, kept
+ *   in float (made during the search, once the count that meets the budget is known; see mixed.ts).
  * Recipe builds run at level all (what they are made for). Every build runs at every thread count
  * and on every execution provider of the space, and, for the throughput objective, at every batch.
  *
- * A candidate carries the engine and target that run it — today always onnxruntime on this machine;
- * the seam where other engines (trtexec, torch) and remote targets come in.
+ * A candidate carries the engine and target that run it: onnxruntime on this machine, or, with
+ * `--target`, onnxruntime on the board and the board's trtexec at its own precisions (fp16, int8,
+ * best) when the board has it.
  */
 import type { GraphOptLevel, OrtExecutionProvider } from '../engines/ort-options.js';
 import { UserError } from '../errors.js';
@@ -59,30 +60,48 @@ export interface BuildSpec {
   dynamicConv?: boolean;
   /** Mixed precision: the nodes kept in float. */
   keepFloat?: string[];
-  /** Mixed precision: the int8-static build it comes from, and how many of its ranked ops stay float. */
-  mixed?: { from: string; kept: number; ranked: number };
+  /** Mixed precision: the int8-static build it comes from, how many of its ops stay float, in which order. */
+  mixed?: { from: string; kept: number; ranked: number; order?: MixedOrder };
 }
 
-/** The engine and machine a candidate runs on (only onnxruntime on this machine for now). */
-export type CandidateEngine = 'ort';
-export type CandidateTarget = 'local';
+/**
+ * The engine a candidate runs with: onnxruntime (here, or the board's), or, on a board that has
+ * it, TensorRT's trtexec building its own engine from the ONNX file at a precision.
+ */
+export type CandidateEngine = 'ort' | 'trtexec';
+/** `local` (this machine), or the name of the target (a board) it is measured on. */
+export type CandidateTarget = string;
+/** trtexec's precisions a tune races: its own reduced precisions (fp32 is onnxruntime's fp32 build). */
+export const TRTEXEC_PRECISIONS = ['fp16', 'int8', 'best'] as const;
+export type TrtexecPrecision = (typeof TRTEXEC_PRECISIONS)[number];
 
-/** One configuration that is raced: a build and the settings it runs with. */
 /** How a candidate is deployed: where and with what it runs. */
 export interface CandidateDeployment {
   engine: CandidateEngine;
   target: CandidateTarget;
+  /** onnxruntime's execution provider; `tensorrt` for trtexec candidates. */
   ep: OrtExecutionProvider;
   graphOptLevel: GraphOptLevel;
   threads: number;
   batch: number;
+  /** trtexec candidates: the precision trtexec builds its engine at. */
+  precision?: TrtexecPrecision;
 }
 
 /** A candidate's deployment fields alone, in their stored order. */
 export function deploymentOf(spec: CandidateDeployment): CandidateDeployment {
-  const { engine, target, ep, graphOptLevel, threads, batch } = spec;
-  return { engine, target, ep, graphOptLevel, threads, batch };
+  const { engine, target, ep, graphOptLevel, threads, batch, precision } = spec;
+  return { engine, target, ep, graphOptLevel, threads, batch, ...(precision ? { precision } : {}) };
 }
+
+/** Where the candidates run: this machine, or a board with the engines it has. */
+export interface Deployment {
+  target: CandidateTarget;
+  /** The board runs trtexec: its precisions join the candidates of the model as given. */
+  trtexec: boolean;
+}
+
+export const LOCAL_DEPLOYMENT: Readonly<Deployment> = Object.freeze({ target: 'local', trtexec: false });
 
 export interface CandidateSpec extends CandidateDeployment {
   /** Unique within a tune: `<label> t<threads> <ep> b<batch>`. */
@@ -151,8 +170,20 @@ export function staticBuildId(method: CalibrationMethod, activation: QuantType):
   return `fuse,int8-static(${method},${activation})`;
 }
 
-export function mixedBuildId(from: string, kept: number, ranked: number): string {
-  return `${from}+mixed(${kept}/${ranked})`;
+/**
+ * Which ops a mixed build keeps in float: the `kept` most sensitive, or the first `kept` in graph
+ * order from the input (one float region at the input).
+ */
+export type MixedOrder = 'most-sensitive' | 'from-input';
+export const MIXED_ORDERS: readonly MixedOrder[] = ['most-sensitive', 'from-input'];
+
+export function mixedBuildId(
+  from: string,
+  kept: number,
+  ranked: number,
+  order: MixedOrder = 'most-sensitive',
+): string {
+  return `${from}+mixed(${order === 'from-input' ? 'first ' : ''}${kept}/${ranked})`;
 }
 
 /** The builds made before any timing (mixed ones come later, from the search). */
@@ -183,16 +214,21 @@ export function planBuilds(space: SearchSpace): BuildSpec[] {
   return builds;
 }
 
-/** A mixed-precision build: `from` (an int8-static build) with the first `kept` of `ranking` in float. */
-export function mixedBuild(from: BuildSpec, ranking: readonly string[], kept: number): BuildSpec {
+/** A mixed-precision build: `from` (an int8-static build) with the first `kept` of `ops` in float. */
+export function mixedBuild(
+  from: BuildSpec,
+  ops: readonly string[],
+  kept: number,
+  order: MixedOrder = 'most-sensitive',
+): BuildSpec {
   return {
-    id: mixedBuildId(from.id, kept, ranking.length),
+    id: mixedBuildId(from.id, kept, ops.length, order),
     family: 'mixed',
     recipes: from.recipes,
     ...(from.calibrationMethod ? { calibrationMethod: from.calibrationMethod } : {}),
     ...(from.activationType ? { activationType: from.activationType } : {}),
-    keepFloat: ranking.slice(0, kept),
-    mixed: { from: from.id, kept, ranked: ranking.length },
+    keepFloat: ops.slice(0, kept),
+    mixed: { from: from.id, kept, ranked: ops.length, ...(order === 'from-input' ? { order } : {}) },
   };
 }
 
@@ -209,7 +245,11 @@ export function candidateId(label: string, threads: number, ep: string, batch: n
  * with the most threads, on the first EP, at the smallest batch (onnxruntime's defaults on this
  * machine) — is always among them, even when the space leaves fp32 out.
  */
-export function planCandidates(builds: readonly BuildSpec[], space: SearchSpace): CandidateSpec[] {
+export function planCandidates(
+  builds: readonly BuildSpec[],
+  space: SearchSpace,
+  deployment: Readonly<Deployment> = LOCAL_DEPLOYMENT,
+): CandidateSpec[] {
   const baselineThreads = Math.max(...space.threads);
   const baselineEp = space.eps[0];
   const baselineBatch = Math.min(...space.batches);
@@ -231,7 +271,7 @@ export function planCandidates(builds: readonly BuildSpec[], space: SearchSpace)
       label,
       build: build.id,
       engine: 'ort',
-      target: 'local',
+      target: deployment.target,
       ep,
       graphOptLevel: level,
       threads,
@@ -253,6 +293,25 @@ export function planCandidates(builds: readonly BuildSpec[], space: SearchSpace)
         for (const ep of space.eps)
           for (const threads of space.threads)
             for (const batch of space.batches) add(build, level, threads, ep, batch);
+      // trtexec builds its engine from the model as given, at each of its precisions.
+      if (deployment.trtexec)
+        for (const precision of TRTEXEC_PRECISIONS)
+          for (const batch of space.batches) {
+            const label = `trtexec ${precision}`;
+            out.push({
+              id: `${label} b${batch}`,
+              label,
+              build: build.id,
+              engine: 'trtexec',
+              target: deployment.target,
+              ep: 'tensorrt',
+              graphOptLevel: 'all',
+              threads: baselineThreads,
+              batch,
+              precision,
+              baseline: false,
+            });
+          }
       continue;
     }
     for (const ep of space.eps)
@@ -262,9 +321,16 @@ export function planCandidates(builds: readonly BuildSpec[], space: SearchSpace)
   return out;
 }
 
-/** Recipes a candidate's build applies (what tie-breaking counts; mixed precision counts as one more). */
-export function recipeCount(build: BuildSpec): number {
-  return build.recipes.length + (build.keepFloat && build.keepFloat.length > 0 ? 1 : 0);
+/**
+ * Recipes a candidate applies (what tie-breaking counts): its build's, mixed precision one more,
+ * and a trtexec reduced precision one more (it is a change to the model as given, too).
+ */
+export function recipeCount(build: BuildSpec, candidate?: Pick<CandidateDeployment, 'precision'>): number {
+  return (
+    build.recipes.length +
+    (build.keepFloat && build.keepFloat.length > 0 ? 1 : 0) +
+    (candidate?.precision !== undefined ? 1 : 0)
+  );
 }
 
 /** How a build calibrates on the tune's data (min-max unless the build says otherwise). */

@@ -2,7 +2,9 @@
  * `tune()`: the fastest deployable configuration of a model on this machine, within a fidelity
  * budget, with the statistics to show it.
  *
- * 1. Check everything the user gave (options.ts, inputs.ts) before anything runs.
+ * 1. Check everything the user gave (options.ts, inputs.ts) before anything runs; with a target,
+ *    connect to the board once (its probe says which engines run there) and measure every round
+ *    there (target-measurer.ts), builds and fidelity staying here.
  * 2. Plan the builds of the search space and their candidates (space.ts). The tune is stored as a
  *    study: each candidate a variant, each race round a round, so history, show, diff and report
  *    work on it; its own result (record.ts) is stored beside it at the end.
@@ -30,17 +32,26 @@ import {
   type TuneRecord,
   type WinnerRecord,
 } from '../study/tune-record.js';
+import { connectTarget, hostInfoOf, type TargetConnection } from '../targets/sessions.js';
 import { EDGEBENCH_VERSION } from '../version.js';
-import { resolveModel } from '../zoo/resolve.js';
+import { type ResolvedModel, resolveModel } from '../zoo/resolve.js';
 import { budgetText, checkBudgetFits, defaultBudget, metricsText } from './budget.js';
 import { closestToBudget, leaderboard } from './candidates.js';
 import { rebuildCommands } from './commands.js';
 import { addCandidates, type TuneContext } from './context.js';
 import { checkOutput, resolveData, resolveSpace, shapesFor } from './inputs.js';
-import { resolveSettings, TuneError, type TuneOptions, type TuneOutcome } from './options.js';
+import type { TuneData } from './measurer.js';
+import {
+  resolveSettings,
+  TuneError,
+  type TuneOptions,
+  type TuneOutcome,
+  type TuneSettings,
+} from './options.js';
 import { Preparation } from './prepare.js';
 import { type RaceOutcome, race, racers } from './race.js';
-import { planBuilds, planCandidates } from './space.js';
+import { type Deployment, LOCAL_DEPLOYMENT, planBuilds, planCandidates } from './space.js';
+import { targetEps, targetMeasurer } from './target-measurer.js';
 import { noFinalistReason, pickWinner, type WinnerChoice } from './winner.js';
 import { workerMeasurer } from './worker-measurer.js';
 
@@ -56,22 +67,54 @@ export {
 
 export async function tune(options: TuneOptions): Promise<TuneOutcome> {
   const settings = resolveSettings(options);
-  const emit = options.onEvent ?? (() => {});
   const resolved = await resolveModel(options.model);
   const output = options.output !== undefined ? await checkOutput(options.output, resolved.path) : null;
   const data = await resolveData(options);
+  if (options.target === undefined || options.target === 'local')
+    return tuneOn(options, { settings, resolved, output, data }, null);
+  const target = await connectTarget(options.target, {
+    ...(options.targetsFile ? { targetsFile: options.targetsFile } : {}),
+    ...(options.signal ? { signal: options.signal } : {}),
+  });
+  try {
+    return await tuneOn(options, { settings, resolved, output, data }, target);
+  } finally {
+    await target.transport.close();
+  }
+}
 
-  const host = await describeHost();
+/** What the user gave, checked before anything connects or runs. */
+interface Checked {
+  settings: TuneSettings;
+  resolved: ResolvedModel;
+  output: string | null;
+  data: TuneData;
+}
+
+async function tuneOn(
+  options: TuneOptions,
+  { settings, resolved, output, data }: Checked,
+  target: TargetConnection | null,
+): Promise<TuneOutcome> {
+  const emit = options.onEvent ?? (() => {});
+  // The machine the candidates run on: this one, or the board.
+  const here = await describeHost();
+  const host = target ? hostInfoOf(target.device) : here;
   const isa = int8Support(host.cpu.features).summary;
-  const measurer =
-    options.measurer ??
-    workerMeasurer({
-      limits: {
-        ...(options.workerTimeoutMs !== undefined ? { timeoutMs: options.workerTimeoutMs } : {}),
-        ...(options.signal ? { signal: options.signal } : {}),
-      },
-      host,
-    });
+  const workers = workerMeasurer({
+    limits: {
+      ...(options.workerTimeoutMs !== undefined ? { timeoutMs: options.workerTimeoutMs } : {}),
+      ...(options.signal ? { signal: options.signal } : {}),
+    },
+    host: here,
+  });
+  const measurer = options.measurer ?? (target ? targetMeasurer(workers, target, options.signal) : workers);
+  const deployment: Deployment = target
+    ? {
+        target: target.name,
+        trtexec: target.device.engines.some((e) => e.id === 'trtexec' && e.available),
+      }
+    : LOCAL_DEPLOYMENT;
   const iface = await measurer.describe(resolved.path);
   if (!iface.ok) {
     if (iface.aborted) throw new UserError('interrupted before the tune started', { exitCode: 130 });
@@ -87,11 +130,17 @@ export async function tune(options: TuneOptions): Promise<TuneOutcome> {
     model: options.model,
   });
   const physicalCores = host.cpu.physicalCores ?? physicalCoreCount();
-  const space = await resolveSpace(options, { objective: settings.objective, physicalCores, inputs, data });
+  const space = await resolveSpace(options, {
+    objective: settings.objective,
+    physicalCores,
+    inputs,
+    data,
+    ...(target ? { eps: targetEps(target.device) } : {}),
+  });
 
   // The study that stores it.
   const builds = planBuilds(space);
-  const candidates = planCandidates(builds, space);
+  const candidates = planCandidates(builds, space, deployment);
   const study = await options.store.createStudy({
     name: `tune-${resolved.name}`.replace(/[^\w.+-]+/g, '_'),
     source: TUNE_SOURCE,
@@ -131,6 +180,7 @@ export async function tune(options: TuneOptions): Promise<TuneOutcome> {
     data,
     budget,
     space,
+    deployment,
     settings,
     workDir: options.workDir ?? defaultWorkDir(options.store.location, study.id),
     ...(options.signal ? { signal: options.signal } : {}),
@@ -141,6 +191,10 @@ export async function tune(options: TuneOptions): Promise<TuneOutcome> {
     interrupted: false,
   };
   await addCandidates(ctx, candidates);
+  if (target)
+    ctx.notes.push(
+      `measured on ${target.name} (${target.transport.address}) with its engines (${[...new Set(candidates.map((c) => (c.engine === 'trtexec' ? 'trtexec' : `onnxruntime/${c.ep}`)))].join(', ')}); fidelity measured on this machine, with onnxruntime here, on the ONNX file each candidate runs${deployment.trtexec ? " — trtexec's own fp16/int8 precisions are not in that figure" : ''}`,
+    );
   emit({
     type: 'started',
     studyId: study.id,
@@ -253,6 +307,10 @@ export async function tune(options: TuneOptions): Promise<TuneOutcome> {
   }
   const choice = pickWinner(ctx, finalists, raced.roundsRun);
   addNotes(ctx, raced);
+  if (choice.winner.spec.engine === 'trtexec')
+    ctx.notes.push(
+      `the winner runs trtexec at ${choice.winner.spec.precision}: its fidelity above is the ONNX model's here, not TensorRT's ${choice.winner.spec.precision} engine's (int8 without a calibration cache can be far off) — compare the board's outputs before shipping it`,
+    );
   let written: string | null = null;
   if (output && choice.winner.modelPath) {
     try {

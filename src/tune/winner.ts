@@ -42,7 +42,7 @@ export function pickWinner(ctx: TuneContext, finalists: CandidateState[], rounds
         cost: standing.cost,
         vsLeader: standing.vsLeader,
         simplicity: {
-          recipes: recipeCount(s.build),
+          recipes: recipeCount(s.build, s.spec),
           fidelity: snr ?? Number.NEGATIVE_INFINITY,
           threads: s.spec.threads,
           batch: s.spec.batch,
@@ -63,7 +63,7 @@ export function pickWinner(ctx: TuneContext, finalists: CandidateState[], rounds
         !['rejected-by-budget', 'failed', 'missed-deadline'].includes(s.status),
     )
     .sort((a, b) => costOfState(a) - costOfState(b))[0];
-  const recipes = recipeCount(winner.build);
+  const recipes = recipeCount(winner.build, winner.spec);
   const own = standings.find((x) => x.id === winner.spec.id)?.vsLeader;
   const cost = own
     ? `; its cost is ${own.ratio.toFixed(2)}× the fastest's, ${Math.round(race.confidence * 100)}% CI [${own.ci[0].toFixed(2)}–${own.ci[1].toFixed(2)}]`

@@ -134,6 +134,10 @@ describe('edgebench tune', () => {
     expect(full.reason).toMatch(/fails the budget: snr/);
     expect(record.mixed).toMatchObject({ from: 'fuse,int8-static(minmax,uint8)', ranked: 3, kept: 1 });
     expect(record.mixed!.ranking[0]).toBe('sensitive');
+    // A float region at the input (m1) leaves the sensitive op's input quantized: it misses, and
+    // the search stops at the cap, a quarter of the ops.
+    expect(record.mixed!.fromInput).toMatchObject({ kept: null, probes: [{ kept: 1, holds: false }] });
+    expect(record.mixed!.cap).toBe(1);
     const mixed = board.get('fuse,int8-static(minmax,uint8)+mixed(1/3)')!;
     expect(mixed.budget?.holds).toBe(true);
     expect(mixed.rounds).toBeGreaterThan(0);
@@ -300,6 +304,22 @@ describe('edgebench tune', () => {
       [
         ['-o', out, '--time-budget', '0.5'],
         /time budget of 0\.5 s is too small to measure even the baseline once/,
+      ],
+      [
+        ['-o', out, '--min-count', '50', '--max-count', '20'],
+        /^edgebench: --min-count 50 is above --max-count 20: a measurement would stop at 20 runs; raise --max-count \(0 = no cap\) or lower --min-count/,
+      ],
+      [
+        ['-o', out, '--min-time', '8000'],
+        /^edgebench: --min-time 8000 is above --max-time 5000 \(the tune default\): a measurement would stop at 5000 ms/,
+      ],
+      [
+        ['-o', out, '--warmup-time', '3000', '--max-time', '1000'],
+        /^edgebench: --warmup-time 3000 is above --max-time 1000, which caps warm-up too/,
+      ],
+      [
+        ['-o', out, '--min-time', '4000', '--time-budget', '3'],
+        /time budget of 3\.0 s is too small to measure even the baseline once \(a measurement takes at least 4\.2 s/,
       ],
       [['-o', out, '--space', 'fp32,int4'], /--space: 'int4' is not one of fp32, fuse, fp16/],
       [['-o', out, '--calib', path.join(dir, 'missing')], /--calib .*missing: not found/],

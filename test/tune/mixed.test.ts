@@ -14,26 +14,40 @@ import { sensitiveModel } from './models.js';
 afterAll(removeTempDirs);
 
 describe('searching the count of ops kept in float', () => {
-  it('finds the smallest count that holds in about log2(n) probes', async () => {
+  it('finds the smallest count that holds, galloping up from 1, in about 2·log2(k) probes', async () => {
     for (const [ranked, threshold] of [
       [1, 1],
       [2, 2],
       [9, 4],
       [100, 37],
+      [250, 3],
       [250, 250],
     ]) {
       const { kept, probes } = await searchKeepCount(ranked, async (k) => k >= threshold);
       expect(kept).toBe(threshold);
-      expect(probes.length).toBeLessThanOrEqual(Math.ceil(Math.log2(ranked)) + 1);
+      expect(probes.length).toBeLessThanOrEqual(2 * Math.ceil(Math.log2(threshold)) + 1);
       expect(probes.find((p) => p.kept === threshold)?.holds).toBe(true);
+      // Never a count far above the answer: a few ops in float are found without building many.
+      expect(Math.max(...probes.map((p) => p.kept))).toBeLessThan(2 * threshold);
     }
   });
 
-  it('says so when even keeping every ranked op in float does not hold', async () => {
+  it('finds a small count that holds even where fidelity is not monotone in the count', async () => {
+    // Holds at 4 to 6 and from 200 on; worse between (a float op reading a re-quantized neighbour).
+    const holds = async (k: number) => (k >= 4 && k <= 6) || k >= 200;
+    const { kept, probes } = await searchKeepCount(248, holds);
+    expect(kept).toBe(4);
+    expect(probes.map((p) => p.kept)).toEqual([1, 2, 4, 3]);
+  });
+
+  it('says so when no count up to the cap holds', async () => {
     const { kept, probes } = await searchKeepCount(6, async () => false);
     expect(kept).toBeNull();
-    expect(probes.at(-1)).toEqual({ kept: 6, holds: false });
+    expect(probes.map((p) => p.kept)).toEqual([1, 2, 4, 6]);
     expect((await searchKeepCount(0, async () => true)).kept).toBeNull();
+    const capped = await searchKeepCount(100, async (k) => k >= 40, 16);
+    expect(capped.kept).toBeNull();
+    expect(Math.max(...capped.probes.map((p) => p.kept))).toBe(16);
   });
 });
 

@@ -11,6 +11,7 @@ import {
   DEFAULT_RACE_SETTINGS,
   decideRound,
   type Entrant,
+  finalStandings,
   type RaceSettings,
 } from '../../src/tune/racing.js';
 import { mulberry32 } from '../../src/util/prng.js';
@@ -108,6 +109,49 @@ describe('racing', () => {
     expect(choice.winner).toBe('fp32');
     expect(choice.tied.sort()).toEqual(['fp32', 'fuse']);
     expect(choice.tieBroken).toBe(leader !== 'fp32');
+  });
+
+  it('racing and measuring every candidate every round pick the same winner on a tie', () => {
+    // Three tied at 10 ms, told apart by simplicity alone; a simpler but clearly slower one, which
+    // racing eliminates and brute force keeps to the end, where it is no tie and so cannot win.
+    const dists: Dist[] = [
+      { id: 'int8', medianMs: 10, noise: 0.05 },
+      { id: 'fuse', medianMs: 10, noise: 0.05 },
+      { id: 'fp32@all', medianMs: 10, noise: 0.05 },
+      { id: 'fp32@disabled', medianMs: 13, noise: 0.05 },
+    ];
+    const recipes: Record<string, number> = { int8: 2, fuse: 1, 'fp32@all': 0, 'fp32@disabled': 0 };
+    const simplicity = (id: string) => ({
+      recipes: recipes[id],
+      fidelity: id === 'int8' ? 40 : 140,
+      threads: 2,
+      batch: 1,
+    });
+    const winnerOf = (settings: RaceSettings, seed: number) => {
+      const { alive, entrantOf } = race(dists, 6, settings, seed);
+      const standings = finalStandings(alive.map(entrantOf), settings);
+      return {
+        alive,
+        choice: chooseWinner(
+          standings.map((st) => ({
+            id: st.id,
+            cost: st.cost,
+            vsLeader: st.vsLeader,
+            simplicity: simplicity(st.id),
+          })),
+        ),
+      };
+    };
+    for (const seed of [1, 2, 3]) {
+      const raced = winnerOf(SETTINGS, seed);
+      const brute = winnerOf({ ...SETTINGS, eliminate: false }, seed + 100);
+      expect(raced.alive).not.toContain('fp32@disabled');
+      expect(brute.alive).toContain('fp32@disabled');
+      expect(brute.choice.tied).not.toContain('fp32@disabled');
+      // The fastest of the three differs from run to run; the rule settles on the same one.
+      expect(raced.choice.winner).toBe('fp32@all');
+      expect(brute.choice.winner).toBe('fp32@all');
+    }
   });
 
   it('a noisy pair: a small gap under large noise is not eliminated in the early rounds', () => {

@@ -7,6 +7,7 @@ import {
   mixedBuild,
   planBuilds,
   planCandidates,
+  recipeCount,
   type SearchSpace,
   validateSpace,
 } from '../../src/tune/space.js';
@@ -65,6 +66,32 @@ describe('the search space', () => {
       keepFloat: ['conv1', 'conv2'],
       recipes: ['fuse', 'int8-static'],
     });
+  });
+
+  it('on a board, every candidate names the target, and trtexec races its precisions when it is there', () => {
+    const space: SearchSpace = {
+      ...defaultSpace({ physicalCores: 4 }),
+      families: ['fp32', 'fuse'],
+      levels: ['all'],
+    };
+    const builds = planBuilds(space);
+    const without = planCandidates(builds, space, { target: 'nano', trtexec: false });
+    expect(without.every((c) => c.target === 'nano' && c.engine === 'ort')).toBe(true);
+    const withTrt = planCandidates(builds, space, { target: 'nano', trtexec: true });
+    const trt = withTrt.filter((c) => c.engine === 'trtexec');
+    expect(trt.map((c) => c.id)).toEqual(['trtexec fp16 b1', 'trtexec int8 b1', 'trtexec best b1']);
+    expect(trt.every((c) => c.build === 'fp32' && c.target === 'nano' && !c.baseline)).toBe(true);
+    expect(withTrt.filter((c) => c.baseline)).toHaveLength(1);
+    // A trtexec precision is one more change to the model than running it as given.
+    expect(recipeCount(builds[0], trt[0])).toBe(1);
+    expect(recipeCount(builds[0], withTrt[0])).toBe(0);
+    // The commands re-measure it there, with trtexec at its precision.
+    const [run] = rebuildCommands(builds[0], trt[1], {
+      modelRef: 'det.onnx',
+      output: 'best.onnx',
+      calibration: { source: 'synthetic', count: 16 },
+    });
+    expect(run).toBe('edgebench run det.onnx --target nano --engine trtexec --precision int8 --batch 1');
   });
 
   it('refuses an empty or inconsistent space', () => {

@@ -24,7 +24,7 @@ export interface SensitivityInput {
   /** Quantized activations and their parameters. */
   params: Map<string, QuantParams>;
   activationType: QuantType;
-  /** The units of decision: op name → the activations quantizing it touches. */
+  /** The units of decision, in graph order: op name → the activations quantizing it touches. */
   ops: Map<string, string[]>;
   samples: Sample[];
   /** Target SNR of every output, in dB. */
@@ -47,6 +47,8 @@ export interface SensitivityResult {
   perOpSnrDb: Record<string, number>;
   /** Every op measured, noisiest first (`keepFloat` is its first entries); empty when none was. */
   ranking: string[];
+  /** The same ops in graph (topological) order, from the inputs; empty when none was measured. */
+  graphOrder: string[];
 }
 
 const FLAG_PREFIX = 'edgebench_fake_quant_';
@@ -96,6 +98,7 @@ export async function analyzeSensitivity(input: SensitivityInput): Promise<Sensi
         keepFloat: [],
         perOpSnrDb: {},
         ranking: [],
+        graphOrder: [],
       };
 
     const perOp = new Map<string, Map<string, number>>();
@@ -129,6 +132,8 @@ export async function analyzeSensitivity(input: SensitivityInput): Promise<Sensi
       keepFloat,
       perOpSnrDb,
       ranking: order.map(([op]) => op),
+      // `ops` follows the plan's roles, which follow the sorted graph.
+      graphOrder: [...perOp.keys()],
     };
   } finally {
     await runner.release();
