@@ -11,6 +11,8 @@
  * trtexec) make one more group per model and batch (single-stream): its baseline is the first of them
  * listed, at fp32 (torch: eager fp32), and each later one is an optimized variant (trtexec at fp16,
  * the study's TensorRT engine; torch at fp32). `torch,trtexec` is thus PyTorch eager fp32 vs TensorRT fp16.
+ * Fidelity pairs sides that share weights: two torch variants, or a trtexec variant and the
+ * onnxruntime baseline of the same ONNX file (engineVsOrtFidelityRequest).
  */
 import path from 'node:path';
 import type { StopRules } from '../core/settings.js';
