@@ -2,6 +2,8 @@
  * The tensor vocabulary every layer shares: element types, host tensors (what goes into and comes
  * out of an engine) and the inputs and outputs a model declares.
  */
+import os from 'node:os';
+import { UserError } from '../errors.js';
 import { storageFor, type TensorData } from './dtype.js';
 import { float16BitsFromNumber } from './float16.js';
 
@@ -65,4 +67,12 @@ export function hostTensorFromValues(
   const data = new (storageFor(type)!)(count) as Float64Array;
   for (let i = 0; i < count; i++) data[i] = Number(all[i]);
   return { type, dims, data };
+}
+
+/** Raw tensor bytes go to and come from other programs little-endian, as typed arrays hold them here. */
+export function checkLittleEndian(): void {
+  if (os.endianness() !== 'LE')
+    throw new UserError(
+      'exchanging raw tensor bytes with another program needs a little-endian machine here',
+    );
 }

@@ -32,6 +32,7 @@ import { messageOf, UserError } from '../errors.js';
 import { encodeNpy } from '../inputs/npy.js';
 import { storageFor } from '../onnx/dtype.js';
 import {
+  checkLittleEndian,
   type HostTensor,
   hostTensorFromValues,
   isTensorElementType,
@@ -128,11 +129,6 @@ const tensorRecordSchema = z.object({
   data: z.string(),
 });
 type TensorRecord = z.infer<typeof tensorRecordSchema>;
-
-function checkLittleEndian(): void {
-  if (os.endianness() !== 'LE')
-    throw new UserError('reading outputs from a device needs a little-endian machine here');
-}
 
 /** A tensor as the runner reads it: its elements' bytes (little-endian, as typed arrays hold them here). */
 export function tensorRecord(name: string, tensor: HostTensor): TensorRecord {

@@ -10,6 +10,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { EngineUnavailableError, messageOf, UserError } from '../../errors.js';
 import {
+  checkLittleEndian,
   type HostTensor,
   hostTensorFromValues,
   isTensorElementType,
@@ -242,11 +243,6 @@ export async function planOutputs(
     },
     close: () => rm(local, { recursive: true, force: true }),
   };
-}
-
-function checkLittleEndian(): void {
-  if (os.endianness() !== 'LE')
-    throw new UserError('feeding trtexec raw input files needs a little-endian machine here');
 }
 
 /** A tensor's bytes as trtexec loads them for its binding (int64 narrowed to int32 where TensorRT binds it so). */
