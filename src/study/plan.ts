@@ -11,9 +11,12 @@
  * trtexec) make one more group per model and batch (single-stream): its baseline is the first of them
  * listed, at fp32 (torch: eager fp32), and each later one is an optimized variant (trtexec at fp16,
  * the study's TensorRT engine; torch at fp32). `torch,trtexec` is thus PyTorch eager fp32 vs TensorRT fp16.
+ * Fidelity pairs sides that share weights: two torch variants, or a trtexec variant and the
+ * onnxruntime baseline of the same ONNX file (engineVsOrtFidelityRequest).
  */
 import path from 'node:path';
 import type { StopRules } from '../core/settings.js';
+import { EXTERNAL_PRECISIONS, type ExternalPrecision } from '../engines/external-precisions.js';
 import type { GraphOptLevel, OrtExecutionProvider } from '../engines/ort-options.js';
 import { messageOf, UserError } from '../errors.js';
 import type { ScenarioRequest } from '../measure/scenarios/index.js';
@@ -148,6 +151,59 @@ function inSpecTerms(message: string): string {
   return message.replace(/--[a-z-]+/g, (flag) => FLAG_FIELDS[flag] ?? flag);
 }
 
+/** An onnxruntime variant's prepared model as a side of a comparison: its file on its EP and level. */
+function ortSide(
+  model: Pick<PreparedModel, 'path' | 'graphOptLevel'>,
+  ep: OrtExecutionProvider,
+  spec: Pick<StudySpec, 'opsetUpgrade'>,
+): FidelitySide {
+  return {
+    path: model.path,
+    engine: {
+      executionProvider: ep,
+      graphOptLevel: model.graphOptLevel,
+      opsetUpgrade: spec.opsetUpgrade ?? true,
+    },
+  };
+}
+
+/** An engine-group variant as a side of a comparison: its engine's runner, as it was measured. */
+function engineSide(
+  s: EngineSide,
+  variant: { batch: number; settings: Pick<VariantSettings, 'shapes' | 'seed'> },
+): FidelitySide {
+  const { shapes, seed } = variant.settings;
+  return {
+    path: s.model,
+    engine: {},
+    runner: {
+      engine: s.engine,
+      precision: s.precision,
+      batch: variant.batch,
+      seed,
+      ...(shapes ? { shapes } : {}),
+    },
+  };
+}
+
+/** The inputs both sides of a request run on: the variant's batch and shapes, the spec's count and seed. */
+function requestOf(
+  base: FidelitySide,
+  optimized: FidelitySide,
+  variant: { batch: number; settings: Pick<VariantSettings, 'shapes'> },
+  spec: Pick<StudySpec, 'fidelity' | 'seed'>,
+): FidelityRequest {
+  const { shapes } = variant.settings;
+  return {
+    base,
+    optimized,
+    batch: variant.batch,
+    ...(shapes ? { shapes } : {}),
+    count: spec.fidelity.count,
+    seed: spec.seed,
+  };
+}
+
 /**
  * The request comparing an optimized variant's prepared model with its baseline's, each run on the
  * given execution provider, over the spec's count of seeded inputs of the variant's batch and shapes
@@ -159,29 +215,12 @@ export function fidelityRequest(
   variant: { batch: number; settings: Pick<VariantSettings, 'shapes'> },
   spec: Pick<StudySpec, 'fidelity' | 'seed' | 'opsetUpgrade'>,
 ): FidelityRequest {
-  const side = ({
-    model,
-    ep,
-  }: {
-    model: Pick<PreparedModel, 'path' | 'graphOptLevel'>;
-    ep: OrtExecutionProvider;
-  }): FidelitySide => ({
-    path: model.path,
-    engine: {
-      executionProvider: ep,
-      graphOptLevel: model.graphOptLevel,
-      opsetUpgrade: spec.opsetUpgrade ?? true,
-    },
-  });
-  const { shapes } = variant.settings;
-  return {
-    base: side(base),
-    optimized: side(optimized),
-    batch: variant.batch,
-    ...(shapes ? { shapes } : {}),
-    count: spec.fidelity.count,
-    seed: spec.seed,
-  };
+  return requestOf(
+    ortSide(base.model, base.ep, spec),
+    ortSide(optimized.model, optimized.ep, spec),
+    variant,
+    spec,
+  );
 }
 
 /** An engine-group variant as a side of a comparison: what its engine runs and how it was measured. */
@@ -189,7 +228,8 @@ export interface EngineSide {
   engine: string;
   /** What the engine runs: a `zoo:` spec (torch's definition) or the model file. */
   model: string;
-  precision: EnginePrecision;
+  /** As measured: torch fp32/fp16, trtexec any of its precisions (its fidelity is that plan's). */
+  precision: ExternalPrecision;
 }
 
 /**
@@ -204,27 +244,32 @@ export function engineFidelityRequest(
   spec: Pick<StudySpec, 'fidelity' | 'seed'>,
 ): FidelityRequest | undefined {
   if (base.model !== optimized.model) return undefined;
-  const { shapes, seed } = variant.settings;
-  const side = (s: EngineSide): FidelitySide => ({
-    path: s.model,
-    engine: {},
-    runner: {
-      engine: s.engine,
-      precision: s.precision,
-      batch: variant.batch,
-      seed,
-      ...(shapes ? { shapes } : {}),
-    },
-  });
   return {
-    base: side(base),
-    optimized: side(optimized),
-    batch: variant.batch,
-    ...(shapes ? { shapes } : {}),
-    count: spec.fidelity.count,
-    seed: spec.seed,
+    ...requestOf(engineSide(base, variant), engineSide(optimized, variant), variant, spec),
     asMeasured: true,
   };
+}
+
+/**
+ * The request comparing an engine-group variant that runs an ONNX file (trtexec) with an onnxruntime
+ * variant of the same model (the study's baseline): the same weights, each side as it was measured. Pure.
+ */
+export function engineVsOrtFidelityRequest(
+  base: { model: Pick<PreparedModel, 'path' | 'graphOptLevel'>; ep: OrtExecutionProvider },
+  optimized: EngineSide,
+  variant: { batch: number; settings: Pick<VariantSettings, 'shapes' | 'seed'> },
+  spec: Pick<StudySpec, 'fidelity' | 'seed' | 'opsetUpgrade'>,
+): FidelityRequest {
+  return {
+    ...requestOf(ortSide(base.model, base.ep, spec), engineSide(optimized, variant), variant, spec),
+    asMeasured: true,
+  };
+}
+
+/** The precision an engine-group variant's settings name (fp32 where they name none it knows). */
+export function variantPrecision(settings: Readonly<Record<string, unknown>>): ExternalPrecision {
+  const named = settings.precision;
+  return (EXTERNAL_PRECISIONS as readonly unknown[]).includes(named) ? (named as ExternalPrecision) : 'fp32';
 }
 
 /** Precision an engine-group variant is measured at (see the header). */

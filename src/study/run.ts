@@ -43,7 +43,9 @@ import { LOCAL_TARGET } from '../targets/spec.js';
 import { EDGEBENCH_VERSION } from '../version.js';
 import { resolveStudyModel } from './models.js';
 import {
+  type EngineSide,
   engineFidelityRequest,
+  engineVsOrtFidelityRequest,
   fidelityRequest,
   keyOffDevice,
   ortRoundSettings,
@@ -53,6 +55,7 @@ import {
   roundOrder,
   type StudyPlan,
   type VariantSettings,
+  variantPrecision,
 } from './plan.js';
 import type { PreparedModel } from './recipes.js';
 import { type LoadedSpec, type StudySpec, specToRun, validateSpec } from './spec.js';
@@ -440,6 +443,23 @@ async function runStudyOn(
     v.settings = settings;
   };
 
+  /** Each variant's model as prepared in this run (a trtexec variant's fidelity reaches the ort baseline's). */
+  const prepared = new Map<number, Prepared>();
+  /**
+   * The onnxruntime baseline of a variant's model and batch where it is measured (first EP and
+   * threads listed): the fidelity reference of a trtexec variant, which runs the same ONNX file.
+   */
+  const ortBaselineOf = (v: VariantRecord): VariantRecord | undefined =>
+    variants.find(
+      (o) =>
+        !engineOf(o) &&
+        o.role === 'baseline' &&
+        o.model === v.model &&
+        o.batch === v.batch &&
+        o.scenario === 'single-stream' &&
+        whereName(o) === whereName(v),
+    );
+
   // A group is measured with its copies on the other targets (the plan lists them side by side):
   // their rounds interleave as the variants of a group do.
   for (const bundle of targetBundles(plan.groups)) {
@@ -457,7 +477,6 @@ async function runStudyOn(
     if (!needsRounds && !needsFidelity) continue;
 
     // 1. Prepare each variant's model (optimizer recipes run in a worker too), once for all targets.
-    const prepared = new Map<number, Prepared>();
     /** Per variant as planned before targets (its key off the target): how its preparation went. */
     const preparedOnce = new Map<
       string,
@@ -547,7 +566,7 @@ async function runStudyOn(
               modelName: v.model,
               batch: v.batch,
               ...(planned.settings.shapes ? { shapes: planned.settings.shapes } : {}),
-              precision: planned.settings.precision === 'fp16' ? 'fp16' : 'fp32',
+              precision: variantPrecision(planned.settings),
               seed: planned.settings.seed,
               stopRules: planned.settings.stopRules,
               requested: {
@@ -641,36 +660,53 @@ async function runStudyOn(
     // 3. Fidelity of each optimized variant against its own baseline, where the two were measured.
     if (!spec.fidelity.enabled) continue;
     for (const v of members) {
-      const baseline = v.baselineKey ? byKey.get(v.baselineKey) : undefined;
+      const groupBaseline = v.baselineKey ? byKey.get(v.baselineKey) : undefined;
       if (aborted()) break;
-      if (!baseline || v.role !== 'optimized' || failed.has(v.id) || fidelityDone.has(v.id)) continue;
+      if (!groupBaseline || v.role !== 'optimized' || failed.has(v.id) || fidelityDone.has(v.id)) continue;
       const place = fidelityPlace(targetOf(v), signal);
-      const base = prepared.get(baseline.id);
       const opt = prepared.get(v.id);
-      if (!base || !opt || failed.has(baseline.id)) continue;
+      if (!opt) continue;
       const planned = plannedByKey.get(v.key) as PlannedVariant;
-      const baseEngine = engineOf(baseline);
       const optEngine = engineOf(v);
+      let baseline = groupBaseline;
       let request: FidelityRequest | undefined;
-      if (baseEngine || optEngine) {
+      if (optEngine) {
         // Engine-group variants are compared only where their own runners give outputs (a target).
-        if (!place.engineGroups || !baseEngine || !optEngine) continue;
-        const side = (variant: VariantRecord, engine: string, prep: Prepared) => ({
+        if (!place.engineGroups) continue;
+        const side = (variant: VariantRecord, engine: string, prep: Prepared): EngineSide => ({
           engine,
           model: engineModel(variant, engine, prep),
-          precision: (variant.settings.precision === 'fp16' ? 'fp16' : 'fp32') as 'fp16' | 'fp32',
+          precision: variantPrecision(variant.settings),
         });
-        request = engineFidelityRequest(
-          side(baseline, baseEngine, base),
-          side(v, optEngine, opt),
-          planned,
-          spec,
-        );
+        const baseEngine = engineOf(groupBaseline);
+        const base = prepared.get(groupBaseline.id);
+        if (baseEngine && base && !failed.has(groupBaseline.id))
+          request = engineFidelityRequest(
+            side(groupBaseline, baseEngine, base),
+            side(v, optEngine, opt),
+            planned,
+            spec,
+          );
+        // trtexec runs the ONNX file, whose weights a torch definition does not share: its reference
+        // is then the onnxruntime baseline of the same file, where the study measures one.
+        const ort = !request && optEngine === 'trtexec' ? ortBaselineOf(v) : undefined;
+        const ortBase = ort ? prepared.get(ort.id) : undefined;
+        if (ort && ortBase && !failed.has(ort.id)) {
+          baseline = ort;
+          request = engineVsOrtFidelityRequest(
+            { model: ortBase.model, ep: ort.ep as OrtExecutionProvider },
+            side(v, optEngine, opt),
+            planned,
+            spec,
+          );
+        }
         if (!request) continue;
       } else {
+        const base = prepared.get(groupBaseline.id);
+        if (!base || failed.has(groupBaseline.id)) continue;
         request = {
           ...fidelityRequest(
-            { model: base.model, ep: baseline.ep as OrtExecutionProvider },
+            { model: base.model, ep: groupBaseline.ep as OrtExecutionProvider },
             { model: opt.model, ep: v.ep as OrtExecutionProvider },
             planned,
             spec,

@@ -10,13 +10,17 @@
  *   edgebench on the board  `edgebench run MODEL --input NAME=FILE.npy … --export-outputs OUT.json`
  *                           per input set, one inference, read back from its JSON export (every value
  *                           there round-trips exactly);
- *   trtexec                 refused for now (trtexecOutputs: where its runner on given inputs goes).
+ *   trtexec                 the plan the side's measurement runs (its precision's, from the board's
+ *                           engine cache, built there only if no run built it yet), run once per
+ *                           input set with the inputs as raw files (`--loadInputs`), its
+ *                           `--exportOutput` file read back: six significant digits, as trtexec prints.
  */
 import { randomUUID } from 'node:crypto';
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { z } from 'zod';
+import type { ExternalPrecision } from '../engines/external.js';
 import type { OrtEngineOptions } from '../engines/ort-options.js';
 import { type OrtPythonProvider, PYTHON_RUNNER_PROTOCOL_VERSION } from '../engines/ort-python/protocol.js';
 import { parseEngineName } from '../engines/registry.js';
@@ -27,10 +31,15 @@ import { readOnnxIo } from '../engines/trtexec/model-io.js';
 import { messageOf, UserError } from '../errors.js';
 import { encodeNpy } from '../inputs/npy.js';
 import { storageFor } from '../onnx/dtype.js';
-import { float16BitsFromNumber } from '../onnx/float16.js';
-import { type HostTensor, isTensorElementType, type TensorInfo } from '../onnx/tensor.js';
+import {
+  checkLittleEndian,
+  type HostTensor,
+  hostTensorFromValues,
+  isTensorElementType,
+  type TensorInfo,
+} from '../onnx/tensor.js';
 import type { OutputRunner } from '../optimize/index.js';
-import { isZooSpec } from '../zoo/resolve.js';
+import { isZooSpec, resolveModel } from '../zoo/resolve.js';
 import { lastLines } from './errors.js';
 import { runnerError, runnerPlace } from './python-runner.js';
 import {
@@ -39,6 +48,7 @@ import {
   edgebenchFailure,
   pythonWith,
   type TargetConnection,
+  trtexecEngineOn,
   unavailableOn,
 } from './sessions.js';
 import type { Transport } from './transport.js';
@@ -52,7 +62,8 @@ export interface OutputsSide {
   /** Another engine than onnxruntime (an engine-group variant): its name and what it runs with. */
   runner?: {
     engine: string;
-    precision?: 'fp32' | 'fp16';
+    /** How it was measured: torch fp32/fp16, trtexec any of its precisions (its plan is that one's). */
+    precision?: ExternalPrecision;
     batch?: number;
     shapes?: Record<string, number[]>;
     /** The seed a torch definition's weights are drawn with (the variant's, so they are its weights). */
@@ -78,7 +89,7 @@ export function targetOutputs(
   return async (side) => {
     signal?.throwIfAborted();
     const engine = side.runner?.engine ?? `ort/${side.engine.executionProvider ?? 'cpu'}`;
-    if (parseEngineName(engine).engine === 'trtexec') return trtexecOutputs(connection, side);
+    if (parseEngineName(engine).engine === 'trtexec') return trtexecOutputs(connection, side, signal);
     const id = deviceRunnerFor(connection.device, engine);
     if (id === 'edgebench') return edgebenchOutputs(connection, engine, side, signal);
     if (id === 'torch/cpu' || id === 'torch/cuda')
@@ -90,13 +101,23 @@ export function targetOutputs(
 }
 
 /**
- * trtexec's outputs on given inputs (--loadInputs/--exportOutput) are not driven on a target yet:
- * the one place that changes when they are.
+ * trtexec's outputs on the board: the plan its measurement runs (built there, or found in the board's
+ * engine cache under the same key: model, TensorRT version, GPU, precision and build flags), run
+ * once per input set with `--loadInputs` and read back from its `--exportOutput` file.
  */
-async function trtexecOutputs(connection: TargetConnection, _side: OutputsSide): Promise<DeviceOutputs> {
-  throw new UserError(
-    `fidelity for trtexec on a target: not measured yet (${connection.name} times trtexec, but edgebench does not read its outputs there); the record keeps this reason`,
-  );
+async function trtexecOutputs(
+  connection: TargetConnection,
+  side: OutputsSide,
+  signal?: AbortSignal,
+): Promise<DeviceOutputs> {
+  const model = isZooSpec(side.path) ? (await resolveModel(side.path)).path : side.path;
+  const runner = side.runner;
+  return trtexecEngineOn(connection).openOutputs(model, {
+    precision: runner?.precision ?? 'fp32',
+    ...(runner?.batch !== undefined ? { batch: runner.batch } : {}),
+    ...(runner?.shapes ? { shapes: runner.shapes } : {}),
+    ...(signal ? { signal } : {}),
+  });
 }
 
 // ---- tensors on the wire --------------------------------------------------------------------
@@ -108,11 +129,6 @@ const tensorRecordSchema = z.object({
   data: z.string(),
 });
 type TensorRecord = z.infer<typeof tensorRecordSchema>;
-
-function checkLittleEndian(): void {
-  if (os.endianness() !== 'LE')
-    throw new UserError('reading outputs from a device needs a little-endian machine here');
-}
 
 /** A tensor as the runner reads it: its elements' bytes (little-endian, as typed arrays hold them here). */
 export function tensorRecord(name: string, tensor: HostTensor): TensorRecord {
@@ -392,15 +408,7 @@ function tensorFromExport(output: z.infer<typeof exportedSchema>['outputs'][numb
     throw new Error(
       `the board's edgebench exported output '${name}' of type ${type}, which edgebench cannot compare`,
     );
-  // Non-finite floats come as "NaN", "Infinity", "-Infinity"; big 64-bit integers as decimal strings.
-  if (type === 'int64') return { type, dims, data: BigInt64Array.from(data, (v) => BigInt(v)) };
-  if (type === 'uint64') return { type, dims, data: BigUint64Array.from(data, (v) => BigInt(v)) };
-  if (type === 'float16')
-    return { type, dims, data: Uint16Array.from(data, (v) => float16BitsFromNumber(Number(v))) };
-  // Every other storage holds plain numbers: read through one view of it.
-  const values = new (storageFor(type)!)(data.length) as Float64Array;
-  for (let i = 0; i < data.length; i++) values[i] = Number(data[i]);
-  return { type, dims, data: values };
+  return hostTensorFromValues(type, dims, data);
 }
 
 /**

@@ -253,7 +253,13 @@ function trtexecOnTarget(
   model: string,
   options: Partial<TrtexecOptions>,
 ): Measure {
-  const engine = new TrtexecEngine({
+  const engine = trtexecEngineOn(connection);
+  return (settings) => engine.measure(model, settings, options);
+}
+
+/** The trtexec engine with its host on the device: what measures there and gives outputs there. */
+export function trtexecEngineOn(connection: TargetConnection): TrtexecEngine {
+  return new TrtexecEngine({
     host: deviceTrtexecHost({
       transport: connection.transport,
       cache: connection.cache,
@@ -261,7 +267,6 @@ function trtexecOnTarget(
       label: `${connection.name} (${connection.transport.address})`,
     }),
   });
-  return (settings) => engine.measure(model, settings, options);
 }
 
 async function ortOnTarget(

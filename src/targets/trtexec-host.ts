@@ -91,6 +91,12 @@ export function deviceTrtexecHost({ transport, cache, device, label }: DeviceTrt
       const uploaded = await cache.upload(localFile);
       return { path: uploaded.remotePath, sha256: uploaded.sha256 };
     },
+    unstage: async (staged) => {
+      // Only a copy in the cache's blobs goes (its folder is that content's alone), never another file.
+      const blobs = `${await cache.root()}/blobs/`;
+      if (!staged.startsWith(blobs) || staged.slice(blobs.length).split('/').length !== 2) return;
+      await quiet(['rm', '-rf', staged.slice(0, staged.lastIndexOf('/'))], `removing ${staged}`);
+    },
     sha256: async (file) => {
       const sum = (await must(['sha256sum', file], `hashing ${file}`)).trim().split(/\s+/)[0];
       if (!/^[0-9a-f]{64}$/.test(sum ?? ''))

@@ -2,8 +2,10 @@
  * A fake trtexec (a shell script) for the engine tests here and on the loopback board: it answers
  * --help with a banner, "builds" (writes a placeholder engine and timing cache), "runs" (prints a
  * recorded log and copies the recorded --exportTimes file), and, given --loadInputs and
- * --exportOutput, checks the input files are there and writes a recorded output export.
- * Every command line goes to an args log, one line each.
+ * --exportOutput, checks the input files are there and writes a recorded output export. With
+ * `computeOutputs` its plan is the ONNX file it was built from, and an export holds that model's
+ * outputs on the loaded inputs, computed by onnxruntime (fake-trtexec-outputs.mjs, six significant
+ * digits as trtexec prints). Every command line goes to an args log, one line each.
  */
 import { chmod, mkdir, readFile, writeFile } from 'node:fs/promises';
 import path from 'node:path';
@@ -21,6 +23,8 @@ export interface FakeTrtexec {
   gpuNode: string;
   /** While this file exists, every build fails with the recorded 8.6.1 failure log. */
   failBuildMarker: string;
+  /** While this file exists, every run with --exportOutput fails as trtexec does on a bad input file. */
+  failExportMarker: string;
   /** The --help text; rewrite it to change the version the fake claims. */
   helpFile: string;
 }
@@ -37,7 +41,11 @@ export interface FakeTrtexecOptions {
   exportOutput?: string;
   /** Where the program goes (default: the fake's own folder), e.g. a board's /usr/src/tensorrt/bin. */
   binDir?: string;
+  /** The plan is the ONNX file, and --exportOutput its outputs on the loaded inputs (see the header). */
+  computeOutputs?: boolean;
 }
+
+const COMPUTE_OUTPUTS = fileURLToPath(new URL('./fake-trtexec-outputs.mjs', import.meta.url));
 
 /** The --help text of a trtexec whose banner is `banner` (`[TensorRT v8201] `). */
 export function trtexecHelp(banner: string): string {
@@ -61,10 +69,12 @@ export async function fakeTrtexec(opts: FakeTrtexecOptions): Promise<FakeTrtexec
     bin,
     `#!/bin/sh
 echo "$*" >> '${argsLog}'
-SAVE=; LOAD=; TIMES=; PROF=; TC=; INPUTS=; OUT=
+SAVE=; LOAD=; TIMES=; PROF=; TC=; INPUTS=; OUT=; ONNX=; SHAPES=
 for a in "$@"; do
   case "$a" in
     --help) cat '${help}'; exit 0 ;;
+    --onnx=*) ONNX="\${a#--onnx=}" ;;
+    --shapes=*) SHAPES="\${a#--shapes=}" ;;
     --saveEngine=*) SAVE="\${a#--saveEngine=}" ;;
     --loadEngine=*) LOAD="\${a#--loadEngine=}" ;;
     --exportTimes=*) TIMES="\${a#--exportTimes=}" ;;
@@ -81,7 +91,7 @@ fi
 if [ -n "$SAVE" ]; then
   cat '${buildLog}'
   ${opts.buildFails ? 'exit 1' : ''}
-  printf 'serialized engine' > "$SAVE"
+  ${opts.computeOutputs ? `cp "$ONNX" "$SAVE"` : `printf 'serialized engine' > "$SAVE"`}
   if [ -n "$TC" ]; then printf 'timing cache' > "$TC"; fi
   exit 0
 fi
@@ -96,9 +106,18 @@ if [ -n "$LOAD" ]; then
     done
     unset IFS
   fi
+  if [ -n "$OUT" ] && [ -f '${path.join(dir, 'export-fails')}' ]; then
+    echo "[E] Error opening engine inputs for output export"; echo "&&&& FAILED TensorRT.trtexec"; exit 1
+  fi
   cat '${opts.runLog}'
   if [ -n "$TIMES" ]; then cp '${opts.times}' "$TIMES"; fi
-  if [ -n "$OUT" ]; then cp '${exportOutput}' "$OUT"; fi
+  if [ -n "$OUT" ]; then
+    ${
+      opts.computeOutputs
+        ? `'${process.execPath}' '${COMPUTE_OUTPUTS}' "$LOAD" "$INPUTS" "$SHAPES" "$OUT" || { echo "&&&& FAILED TensorRT.trtexec"; exit 1; }`
+        : `cp '${exportOutput}' "$OUT"`
+    }
+  fi
   if [ -n "$PROF" ] && [ -n '${opts.profile ?? ''}' ]; then cp '${opts.profile ?? ''}' "$PROF"; fi
   exit 0
 fi
@@ -113,6 +132,7 @@ exit 1
     inputsLog,
     gpuNode,
     failBuildMarker: path.join(dir, 'build-fails'),
+    failExportMarker: path.join(dir, 'export-fails'),
     helpFile: help,
   };
 }

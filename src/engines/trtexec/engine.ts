@@ -18,9 +18,16 @@ import {
   timingCacheName,
 } from './cache.js';
 import { type LocalHostSettings, localTrtexecHost, type TrtexecHost } from './host.js';
-import { GPU_DEVICE_NODES, identifyTrtexec, TRTEXEC_DEFAULT_LOCATIONS } from './locate.js';
+import {
+  GPU_DEVICE_NODES,
+  identifyTrtexec,
+  TRTEXEC_DEFAULT_LOCATIONS,
+  type TrtexecIdentity,
+  type TrtexecLocation,
+} from './locate.js';
 import { readOnnxIo } from './model-io.js';
 import { DEFAULT_TRTEXEC_OPTIONS, type TrtexecOptions, validateTrtexecOptions } from './options.js';
+import { type PlanOutputs, planOutputs } from './outputs.js';
 import { parseTrtexecLog, type TrtexecLog, trtexecFailureReason } from './parse-log.js';
 import {
   type LayerProfile,
@@ -36,6 +43,26 @@ import {
  */
 export interface TrtexecEnvironment extends LocalHostSettings {
   host?: TrtexecHost;
+}
+
+/** What decides the plan a run gets: the batch and shapes it is built for, and its precision. */
+export type TrtexecPlanSettings = Pick<ExternalMeasureSettings, 'batch' | 'shapes' | 'precision' | 'signal'>;
+
+/** A plan ready to run, and what it was made from (preparePlan). */
+interface PreparedPlan {
+  location: TrtexecLocation;
+  identity: TrtexecIdentity;
+  /** The TensorRT version as the cache key names it. */
+  tensorrt: string;
+  prebuilt: boolean;
+  inputs: TensorInfo[];
+  outputs: TensorInfo[];
+  /** Every input's shape, and those of the dynamic inputs (the plan's one optimization profile). */
+  shapes: Record<string, number[]>;
+  dynamicShapes: Record<string, number[]>;
+  batch: number;
+  /** The plan where trtexec runs, and the cache's record of it. */
+  engine: { path: string; cache: Record<string, unknown> };
 }
 
 const ENGINE_SUFFIXES = ['.engine', '.plan', '.trt'];
@@ -134,88 +161,11 @@ export class TrtexecEngine implements Engine<TrtexecOptions> {
     const options = validateTrtexecOptions({ ...DEFAULT_TRTEXEC_OPTIONS, ...partial });
     const log = settings.onLog ?? (() => {});
     const warnings: string[] = [];
-
-    const modelInfo = await stat(model).catch(() => undefined);
-    if (!modelInfo?.isFile()) throw new UserError(`model file not found: ${model}`);
+    const plan = await this.preparePlan(model, settings, options, log, warnings);
+    const { location, identity, tensorrt, prebuilt, shapes, dynamicShapes, batch } = plan;
+    const engineInfo = plan.engine;
+    let { inputs, outputs } = plan;
     const host = this.host;
-    const location = await host.locate(options.trtexecPath);
-    if (!location) {
-      throw new EngineUnavailableError(
-        'trtexec not found: install TensorRT (JetPack ships it in /usr/src/tensorrt/bin), put it on PATH, or pass --trtexec PATH',
-      );
-    }
-    const identity = await identifyTrtexec(location.path, host);
-    if (!identity.runs)
-      throw new EngineUnavailableError(`trtexec at ${location.path} cannot run: ${identity.error}`);
-    if (!(await host.visibleGpu()))
-      throw new EngineUnavailableError(`trtexec needs an NVIDIA GPU, and none is visible on ${host.label}`);
-    const flavor = flavorOf(identity);
-    const tensorrt = identity.version ?? `unknown:${(await host.sha256(location.path)).slice(0, 16)}`;
-    if (!identity.version)
-      warnings.push(
-        'the TensorRT version could not be read from trtexec; engine cache entries are keyed by the trtexec binary instead',
-      );
-
-    // Inputs: names, declared shapes, and which need --shapes.
-    const prebuilt = ENGINE_SUFFIXES.includes(path.extname(model).toLowerCase());
-    let inputs: TensorInfo[] = [];
-    let outputs: TensorInfo[] = [];
-    if (!prebuilt) {
-      const io = await readOnnxIo(model);
-      if ('error' in io) {
-        warnings.push(
-          `could not read the model's inputs with onnxruntime (${io.error}); only explicit shapes are passed to trtexec`,
-        );
-      } else {
-        inputs = io.inputs;
-        outputs = io.outputs;
-      }
-    }
-    const shapes: Record<string, number[]> = {};
-    const dynamicShapes: Record<string, number[]> = {};
-    if (inputs.length > 0) {
-      const resolved = resolveInputShapes(inputs, { batch: settings.batch, shapes: settings.shapes });
-      for (const info of inputs) {
-        const dims = resolved[info.name];
-        shapes[info.name] = dims;
-        if (info.shape.some((d) => typeof d !== 'number' || d <= 0)) dynamicShapes[info.name] = dims;
-      }
-    } else {
-      Object.assign(shapes, settings.shapes ?? {});
-      Object.assign(dynamicShapes, settings.shapes ?? {});
-      if (settings.batch !== undefined && !settings.shapes)
-        warnings.push('batch was not applied: the model inputs are unknown, give full shapes instead');
-    }
-    const firstShape = shapes[inputs[0]?.name ?? Object.keys(shapes)[0] ?? ''];
-    const batch = firstShape && firstShape.length > 0 ? firstShape[0] : (settings.batch ?? 1);
-
-    if ((settings.precision === 'int8' || settings.precision === 'best') && !options.calibrationCachePath)
-      warnings.push(
-        'INT8 without a calibration cache: unless the model carries Q/DQ scales, TensorRT uses placeholder ranges — speed is representative, outputs are not',
-      );
-
-    // Build (or find) the engine.
-    const cacheDir = await host.engineCacheDir(options.cacheDir);
-    let engineInfo: { path: string; cache: Record<string, unknown> };
-    if (prebuilt) {
-      engineInfo = { path: (await host.stage(model)).path, cache: { prebuilt: true } };
-      if (settings.precision !== 'fp32')
-        warnings.push(
-          `precision '${settings.precision}' ignored: a prebuilt engine runs in the precision it was built with`,
-        );
-    } else {
-      engineInfo = await this.buildOrReuse({
-        model,
-        settings,
-        options,
-        flavor,
-        tensorrt,
-        dynamicShapes,
-        cacheDir,
-        trtexecPath: location.path,
-        log,
-      });
-    }
 
     // Run.
     const timing = trtexecTiming(settings.stopRules);
@@ -357,9 +307,145 @@ export class TrtexecEngine implements Engine<TrtexecOptions> {
     }
   }
 
+  /**
+   * `model`'s outputs on given inputs from the plan a measurement with the same settings and options
+   * runs (the cached one when there is one: built once, whichever asks first), so TensorRT's fidelity
+   * at a precision is that engine's own. Needs the ONNX file: its declared inputs and outputs say
+   * what each tensor is.
+   */
+  async openOutputs(
+    model: string,
+    settings: TrtexecPlanSettings & { onLog?(line: string): void },
+    partial: Partial<TrtexecOptions> = {},
+  ): Promise<PlanOutputs & { warnings: string[] }> {
+    const options = validateTrtexecOptions({ ...DEFAULT_TRTEXEC_OPTIONS, ...partial });
+    const warnings: string[] = [];
+    const plan = await this.preparePlan(model, settings, options, settings.onLog ?? (() => {}), warnings);
+    if (plan.prebuilt)
+      throw new UserError(
+        `outputs of a prebuilt engine (${path.basename(model)}) need the model's declared inputs and outputs: give its ONNX file`,
+      );
+    if (plan.inputs.length === 0)
+      throw new UserError(`cannot run ${model} on given inputs: ${warnings[0] ?? 'its inputs are unknown'}`);
+    const opened = await planOutputs(
+      this.host,
+      {
+        enginePath: plan.engine.path,
+        inputs: plan.inputs,
+        outputs: plan.outputs,
+        shapes: plan.shapes,
+        dynamicShapes: plan.dynamicShapes,
+        ...(plan.identity.version ? { tensorrtVersion: plan.identity.version } : {}),
+      },
+      {
+        ...(options.trtexecPath ? { trtexecPath: options.trtexecPath } : {}),
+        deviceIndex: options.deviceIndex,
+        ...(settings.signal ? { signal: settings.signal } : {}),
+      },
+    );
+    return { ...opened, warnings };
+  }
+
+  /**
+   * The engine plan a measurement of `model` with these settings runs, and what it was made from:
+   * trtexec located, identified and checked against the GPU, the model's inputs resolved to shapes,
+   * the plan built or found in the engine cache (keyed by model, TensorRT version, GPU and build
+   * flags). A measurement and an outputs run with the same settings get the same plan.
+   */
+  private async preparePlan(
+    model: string,
+    settings: TrtexecPlanSettings,
+    options: TrtexecOptions,
+    log: (line: string) => void,
+    warnings: string[],
+  ): Promise<PreparedPlan> {
+    const modelInfo = await stat(model).catch(() => undefined);
+    if (!modelInfo?.isFile()) throw new UserError(`model file not found: ${model}`);
+    const host = this.host;
+    const location = await host.locate(options.trtexecPath);
+    if (!location) {
+      throw new EngineUnavailableError(
+        'trtexec not found: install TensorRT (JetPack ships it in /usr/src/tensorrt/bin), put it on PATH, or pass --trtexec PATH',
+      );
+    }
+    const identity = await identifyTrtexec(location.path, host);
+    if (!identity.runs)
+      throw new EngineUnavailableError(`trtexec at ${location.path} cannot run: ${identity.error}`);
+    if (!(await host.visibleGpu()))
+      throw new EngineUnavailableError(`trtexec needs an NVIDIA GPU, and none is visible on ${host.label}`);
+    const flavor = flavorOf(identity);
+    const tensorrt = identity.version ?? `unknown:${(await host.sha256(location.path)).slice(0, 16)}`;
+    if (!identity.version)
+      warnings.push(
+        'the TensorRT version could not be read from trtexec; engine cache entries are keyed by the trtexec binary instead',
+      );
+
+    // Inputs: names, declared shapes, and which need --shapes.
+    const prebuilt = ENGINE_SUFFIXES.includes(path.extname(model).toLowerCase());
+    let inputs: TensorInfo[] = [];
+    let outputs: TensorInfo[] = [];
+    if (!prebuilt) {
+      const io = await readOnnxIo(model);
+      if ('error' in io) {
+        warnings.push(
+          `could not read the model's inputs with onnxruntime (${io.error}); only explicit shapes are passed to trtexec`,
+        );
+      } else {
+        inputs = io.inputs;
+        outputs = io.outputs;
+      }
+    }
+    const shapes: Record<string, number[]> = {};
+    const dynamicShapes: Record<string, number[]> = {};
+    if (inputs.length > 0) {
+      const resolved = resolveInputShapes(inputs, { batch: settings.batch, shapes: settings.shapes });
+      for (const info of inputs) {
+        const dims = resolved[info.name];
+        shapes[info.name] = dims;
+        if (info.shape.some((d) => typeof d !== 'number' || d <= 0)) dynamicShapes[info.name] = dims;
+      }
+    } else {
+      Object.assign(shapes, settings.shapes ?? {});
+      Object.assign(dynamicShapes, settings.shapes ?? {});
+      if (settings.batch !== undefined && !settings.shapes)
+        warnings.push('batch was not applied: the model inputs are unknown, give full shapes instead');
+    }
+    const firstShape = shapes[inputs[0]?.name ?? Object.keys(shapes)[0] ?? ''];
+    const batch = firstShape && firstShape.length > 0 ? firstShape[0] : (settings.batch ?? 1);
+
+    if ((settings.precision === 'int8' || settings.precision === 'best') && !options.calibrationCachePath)
+      warnings.push(
+        'INT8 without a calibration cache: unless the model carries Q/DQ scales, TensorRT uses placeholder ranges — speed is representative, outputs are not',
+      );
+
+    // Build (or find) the engine.
+    const cacheDir = await host.engineCacheDir(options.cacheDir);
+    let engine: PreparedPlan['engine'];
+    if (prebuilt) {
+      engine = { path: (await host.stage(model)).path, cache: { prebuilt: true } };
+      if (settings.precision !== 'fp32')
+        warnings.push(
+          `precision '${settings.precision}' ignored: a prebuilt engine runs in the precision it was built with`,
+        );
+    } else {
+      engine = await this.buildOrReuse({
+        model,
+        settings,
+        options,
+        flavor,
+        tensorrt,
+        dynamicShapes,
+        cacheDir,
+        trtexecPath: location.path,
+        log,
+      });
+    }
+    return { location, identity, tensorrt, prebuilt, inputs, outputs, shapes, dynamicShapes, batch, engine };
+  }
+
   private async buildOrReuse(job: {
     model: string;
-    settings: ExternalMeasureSettings;
+    settings: TrtexecPlanSettings;
     options: TrtexecOptions;
     flavor: ReturnType<typeof flavorOf>;
     tensorrt: string;

@@ -60,6 +60,11 @@ export interface TrtexecHost extends TrtexecFiles {
   engineCacheDir(override?: string): Promise<string>;
   /** A file of this machine where trtexec can read it, and its content hash (copied once per content). */
   stage(localFile: string): Promise<{ path: string; sha256: string }>;
+  /**
+   * A staged copy no longer needed (one run's input tensors): removed where staging copied it;
+   * absent where staging copies nothing (this machine reads the file where it is).
+   */
+  unstage?(stagedPath: string): Promise<void>;
   sha256(file: string): Promise<string>;
   /** The file a path resolves to (symbolic links followed). */
   realPath(file: string): Promise<string>;

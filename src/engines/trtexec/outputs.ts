@@ -4,8 +4,18 @@
  * tensor's bytes in its binding's type and layout) and writes every output with `--exportOutput=FILE`.
  * Runs through a host, so the same call works on this machine and on a board.
  */
+import { randomUUID } from 'node:crypto';
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import os from 'node:os';
 import path from 'node:path';
-import { EngineUnavailableError, UserError } from '../../errors.js';
+import { EngineUnavailableError, messageOf, UserError } from '../../errors.js';
+import {
+  checkLittleEndian,
+  type HostTensor,
+  hostTensorFromValues,
+  isTensorElementType,
+  type TensorInfo,
+} from '../../onnx/tensor.js';
 import { describeFailure } from '../subprocess.js';
 import { shapesSpec } from './args.js';
 import type { TrtexecHost } from './host.js';
@@ -107,9 +117,9 @@ export async function runTrtexecOutputs(
   if (!location)
     throw new EngineUnavailableError(`trtexec not found on ${host.label}: install TensorRT or pass its path`);
   const staged: Record<string, string> = {};
-  for (const name of names) staged[name] = (await host.stage(request.inputs[name])).path;
   const work = await host.makeWorkDir();
   try {
+    for (const name of names) staged[name] = (await host.stage(request.inputs[name])).path;
     const exportPath = host.join(work, 'outputs.json');
     const spec = shapesSpec(request.shapes ?? {});
     const args = [
@@ -139,5 +149,116 @@ export async function runTrtexecOutputs(
     return parseExportOutput(text);
   } finally {
     await host.removeDir(work);
+    // One run's inputs: their copies there go with it.
+    if (host.unstage) for (const file of Object.values(staged)) await host.unstage(file);
   }
+}
+
+/** A plan as planOutputs runs it: where it is, the model's declared tensors, the shapes it was built for. */
+export interface PlanToRun {
+  enginePath: string;
+  inputs: readonly TensorInfo[];
+  outputs: readonly TensorInfo[];
+  /** Every input's shape, and those of the dynamic inputs (the plan's one optimization profile). */
+  shapes: Readonly<Record<string, readonly number[]>>;
+  dynamicShapes: Readonly<Record<string, readonly number[]>>;
+  /** The TensorRT version that built it (`8.2.1`): before 10, TensorRT binds int64 inputs as int32. */
+  tensorrtVersion?: string;
+}
+
+/** A plan open for outputs on given tensors (what fidelity feeds it); `close` removes its files here. */
+export interface PlanOutputs {
+  inputs: TensorInfo[];
+  outputs: TensorInfo[];
+  /** Runs the plan once on `feeds`; returns the outputs (all, or those named) in the model's types. */
+  run(
+    feeds: Record<string, HostTensor>,
+    outputNames?: readonly string[],
+  ): Promise<Record<string, HostTensor>>;
+  close(): Promise<void>;
+}
+
+/**
+ * Opens a built plan for outputs: each call to `run` writes the input tensors' bytes to files here
+ * (little-endian, in the type trtexec binds: the model's own, but int32 for int64 before TensorRT
+ * 10), runs the plan once on them with runTrtexecOutputs, and returns each output as a tensor of the
+ * model's declared type. trtexec prints six significant digits, so values round-trip to that.
+ */
+export async function planOutputs(
+  host: TrtexecHost,
+  plan: PlanToRun,
+  request: Pick<TrtexecOutputsRequest, 'trtexecPath' | 'deviceIndex' | 'timeoutMs' | 'signal'> = {},
+): Promise<PlanOutputs> {
+  checkLittleEndian();
+  const local = await mkdtemp(path.join(os.tmpdir(), 'edgebench-trtexec-inputs-'));
+  const int64AsInt32 = Number(plan.tensorrtVersion?.split('.')[0] ?? 10) < 10;
+  return {
+    inputs: [...plan.inputs],
+    outputs: [...plan.outputs],
+    async run(feeds, outputNames) {
+      const files: Record<string, string> = {};
+      const shapes: Record<string, readonly number[]> = {};
+      for (const info of plan.inputs) {
+        const tensor = feeds[info.name];
+        if (!tensor) throw new UserError(`no value given for the engine's input '${info.name}'`);
+        if (tensor.type !== info.type)
+          throw new UserError(`input ${info.name}: the model takes ${info.type}, not ${tensor.type}`);
+        const built = plan.shapes[info.name];
+        if (built && built.join('x') !== tensor.dims.join('x'))
+          throw new UserError(
+            `input ${info.name} has shape ${tensor.dims.join('x')}, but the engine was built for ${built.join('x')}`,
+          );
+        if (plan.dynamicShapes[info.name]) shapes[info.name] = tensor.dims;
+        const file = path.join(local, `${randomUUID()}.bin`);
+        await writeFile(file, bindingBytes(info.name, tensor, int64AsInt32));
+        files[info.name] = file;
+      }
+      try {
+        const exported = await runTrtexecOutputs(host, {
+          ...request,
+          enginePath: plan.enginePath,
+          inputs: files,
+          shapes,
+        });
+        const names = outputNames ?? plan.outputs.map((o) => o.name);
+        return Object.fromEntries(
+          names.map((name) => {
+            const found = exported.find((o) => o.name === name);
+            if (!found) throw new UserError(`trtexec exported no output named '${name}'`);
+            const type = plan.outputs.find((o) => o.name === name)?.type ?? 'float32';
+            if (!isTensorElementType(type))
+              throw new UserError(`output '${name}' is of type ${type}, which edgebench cannot compare`);
+            try {
+              return [name, hostTensorFromValues(type, found.dims, found.values)];
+            } catch (error) {
+              throw new UserError(
+                `trtexec exported output '${name}' of shape ${found.dims.join('x')}: ${messageOf(error)}`,
+              );
+            }
+          }),
+        );
+      } finally {
+        await Promise.all(Object.values(files).map((file) => rm(file, { force: true })));
+      }
+    },
+    close: () => rm(local, { recursive: true, force: true }),
+  };
+}
+
+/** A tensor's bytes as trtexec loads them for its binding (int64 narrowed to int32 where TensorRT binds it so). */
+function bindingBytes(name: string, tensor: HostTensor, int64AsInt32: boolean): Uint8Array {
+  let data: HostTensor['data'] = tensor.data;
+  if (int64AsInt32 && data instanceof BigInt64Array) {
+    const narrowed = new Int32Array(data.length);
+    for (let i = 0; i < data.length; i++) {
+      const value = data[i];
+      if (value < -2147483648n || value > 2147483647n)
+        throw new UserError(
+          `input ${name} holds ${value}, beyond the int32 that TensorRT before 10 binds int64 inputs as`,
+        );
+      narrowed[i] = Number(value);
+    }
+    data = narrowed;
+  }
+  return new Uint8Array(data.buffer, data.byteOffset, data.byteLength);
 }
