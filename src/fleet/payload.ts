@@ -37,6 +37,20 @@ const modelRefSchema = z.strictObject({
   sizeBytes: positiveInt,
 });
 
+/** The limits of a job's worker process: its timeout (ms) and heap size (MiB). */
+const workerLimits = {
+  timeoutMs: z
+    .number()
+    .positive()
+    .max(24 * 3600 * 1000),
+  maxOldSpaceMb: z
+    .number()
+    .int()
+    .min(16)
+    .max(1 << 20)
+    .optional(),
+};
+
 export const fleetJobSchema = z
   .strictObject({
     version: z.literal(FLEET_JOB_VERSION),
@@ -79,16 +93,7 @@ export const fleetJobSchema = z
     recipes: z.array(z.string().regex(LABEL_PATTERN)).max(32),
     scenarioName: z.enum(SCENARIOS),
     /** Per worker process (the measurement), ms. */
-    timeoutMs: z
-      .number()
-      .positive()
-      .max(24 * 3600 * 1000),
-    maxOldSpaceMb: z
-      .number()
-      .int()
-      .min(16)
-      .max(1 << 20)
-      .optional(),
+    ...workerLimits,
   })
   .refine((job) => job.engine.executionProvider === job.requirements.ep, {
     message: 'engine.executionProvider must be the required ep',
@@ -121,16 +126,7 @@ export const fleetFidelityJobSchema = z.strictObject({
   /** Inputs compared, and the seed of the first. */
   count: positiveInt.max(10_000),
   seed: z.number().int(),
-  timeoutMs: z
-    .number()
-    .positive()
-    .max(24 * 3600 * 1000),
-  maxOldSpaceMb: z
-    .number()
-    .int()
-    .min(16)
-    .max(1 << 20)
-    .optional(),
+  ...workerLimits,
 });
 
 export type FleetFidelityJob = z.output<typeof fleetFidelityJobSchema>;

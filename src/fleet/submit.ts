@@ -188,6 +188,36 @@ export async function submitFleetStudy(options: SubmitOptions): Promise<SubmitOu
       Array<{ name: string; data: FleetJob | FleetFidelityJob; opts: JobsOptions }>
     >();
     const requirementsOf = new Map<string, { ep: OrtExecutionProvider; tags: string[] }>();
+    /** What every job of this study says first: whose it is, for which variant and device, where it runs. */
+    const jobOf = (
+      record: VariantRecord,
+      device: string,
+      requirements: { ep: OrtExecutionProvider; tags: string[] },
+    ) => ({
+      version: FLEET_JOB_VERSION as typeof FLEET_JOB_VERSION,
+      studyId: study.id,
+      variantId: record.id,
+      variantKey: record.key,
+      device,
+      requirements,
+    });
+    /** Each job's worker limits, as the spec sets them. */
+    const workerLimits = {
+      timeoutMs: spec.timeoutMs,
+      ...(spec.maxOldSpaceMb ? { maxOldSpaceMb: spec.maxOldSpaceMb } : {}),
+    };
+    const enqueue = (queue: string, name: string, data: FleetJob | FleetFidelityJob, jobId: string) => {
+      const list = perQueue.get(queue) ?? [];
+      list.push({ name, data, opts: jobOptions(jobId) });
+      perQueue.set(queue, list);
+    };
+    /** The queue a job with these requirements goes to, remembered for the queue list. */
+    const queueOf = (ep: string, tags: string[]) => {
+      const requirements = { ep: ep as OrtExecutionProvider, tags };
+      const queue = queueNameFor(requirements);
+      requirementsOf.set(queue, requirements);
+      return { requirements, queue };
+    };
     const attempts = options.jobAttempts ?? DEFAULT_JOB_ATTEMPTS;
     const jobOptions = (jobId: string): JobsOptions => ({
       jobId,
@@ -205,31 +235,17 @@ export async function submitFleetStudy(options: SubmitOptions): Promise<SubmitOu
             const v = plan.variants.find((p) => p.key === key);
             const prep = v ? prepared.get(`${v.model}|${v.label}`) : undefined;
             if (!record || !v || !prep || record.status === 'failed') continue;
-            const requirements = { ep: v.ep as OrtExecutionProvider, tags };
-            const queue = queueNameFor(requirements);
-            requirementsOf.set(queue, requirements);
+            const { requirements, queue } = queueOf(v.ep, tags);
             const data: FleetJob = {
-              version: FLEET_JOB_VERSION,
-              studyId: study.id,
-              variantId: record.id,
-              variantKey: record.key,
-              device,
+              ...jobOf(record, device, requirements),
               round,
-              requirements,
               model: modelRef(v.model, prep),
               ...ortRoundSettings(v, v.settings, prep.model.graphOptLevel, spec.telemetry, spec.opsetUpgrade),
               recipes: v.recipes,
               scenarioName: v.scenario as FleetJob['scenarioName'],
-              timeoutMs: spec.timeoutMs,
-              ...(spec.maxOldSpaceMb ? { maxOldSpaceMb: spec.maxOldSpaceMb } : {}),
+              ...workerLimits,
             };
-            const list = perQueue.get(queue) ?? [];
-            list.push({
-              name: FLEET_JOB_NAME,
-              data,
-              opts: jobOptions(fleetJobId(study.id, record.id, round)),
-            });
-            perQueue.set(queue, list);
+            enqueue(queue, FLEET_JOB_NAME, data, fleetJobId(study.id, record.id, round));
           }
         });
 
@@ -245,18 +261,11 @@ export async function submitFleetStudy(options: SubmitOptions): Promise<SubmitOu
         const base = basePlanned ? prepared.get(`${v.model}|${basePlanned.label}`) : undefined;
         if (!record || !baseline || !opt || !base) continue;
         if (record.status === 'failed' || baseline.status === 'failed') continue;
-        const requirements = { ep: v.ep as OrtExecutionProvider, tags };
-        const queue = queueNameFor(requirements);
-        requirementsOf.set(queue, requirements);
+        const { requirements, queue } = queueOf(v.ep, tags);
         const data: FleetFidelityJob = {
-          version: FLEET_JOB_VERSION,
-          studyId: study.id,
-          variantId: record.id,
-          variantKey: record.key,
+          ...jobOf(record, device, requirements),
           baselineVariantId: baseline.id,
           baselineKey: baseline.key,
-          device,
-          requirements,
           base: { model: modelRef(v.model, base), graphOptLevel: base.model.graphOptLevel },
           optimized: { model: modelRef(v.model, opt), graphOptLevel: opt.model.graphOptLevel },
           opsetUpgrade: spec.opsetUpgrade ?? true,
@@ -264,16 +273,9 @@ export async function submitFleetStudy(options: SubmitOptions): Promise<SubmitOu
           ...(v.settings.shapes ? { shapes: v.settings.shapes } : {}),
           count: spec.fidelity.count,
           seed: spec.seed,
-          timeoutMs: spec.timeoutMs,
-          ...(spec.maxOldSpaceMb ? { maxOldSpaceMb: spec.maxOldSpaceMb } : {}),
+          ...workerLimits,
         };
-        const list = perQueue.get(queue) ?? [];
-        list.push({
-          name: FLEET_FIDELITY_JOB_NAME,
-          data,
-          opts: jobOptions(fleetFidelityJobId(study.id, record.id)),
-        });
-        perQueue.set(queue, list);
+        enqueue(queue, FLEET_FIDELITY_JOB_NAME, data, fleetFidelityJobId(study.id, record.id));
       }
 
     const connection = redisOptions(options.queueUrl);
