@@ -51,15 +51,21 @@ describe('parseExportOutput', () => {
   });
 });
 
+/** A stand-in TensorRT 8.2 trtexec and an engine file beside it. */
+async function fakeWithEngine() {
+  const fake = await fakeTrtexec({
+    helpBanner: '[TensorRT v8201] ',
+    runLog: '/dev/null',
+    times: '/dev/null',
+  });
+  const engine = path.join(fake.dir, 'model.engine');
+  await writeFile(engine, 'serialized engine');
+  return { fake, engine };
+}
+
 describe.skipIf(!unix)('runTrtexecOutputs on this machine (fake trtexec)', () => {
   it('loads each input from its file, runs once and returns the exported outputs', async () => {
-    const fake = await fakeTrtexec({
-      helpBanner: '[TensorRT v8201] ',
-      runLog: '/dev/null',
-      times: '/dev/null',
-    });
-    const engine = path.join(fake.dir, 'model.engine');
-    await writeFile(engine, 'serialized engine');
+    const { fake, engine } = await fakeWithEngine();
     const x = path.join(fake.dir, 'x.bin');
     await writeFile(x, Buffer.from(new Float32Array([1, 2, 3, 4]).buffer));
     const host = localTrtexecHost({ env: { ...process.env, EDGEBENCH_TRTEXEC: fake.bin } });
@@ -80,13 +86,7 @@ describe.skipIf(!unix)('runTrtexecOutputs on this machine (fake trtexec)', () =>
   });
 
   it('says in one line when trtexec cannot load an input', async () => {
-    const fake = await fakeTrtexec({
-      helpBanner: '[TensorRT v8201] ',
-      runLog: '/dev/null',
-      times: '/dev/null',
-    });
-    const engine = path.join(fake.dir, 'model.engine');
-    await writeFile(engine, 'serialized engine');
+    const { fake, engine } = await fakeWithEngine();
     const host = localTrtexecHost({ env: { ...process.env, EDGEBENCH_TRTEXEC: fake.bin } });
     await expect(
       runTrtexecOutputs(host, { enginePath: engine, inputs: { x: path.join(fake.dir, 'missing.bin') } }),

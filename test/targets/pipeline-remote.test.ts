@@ -51,27 +51,26 @@ describe.skipIf(sshdSkipReason())('pipeline on a target (CLI, real sshd)', () =>
     if (dir) await rm(dir, { recursive: true, force: true });
   });
 
+  /** `pipeline image` of the labelled folder on the target named orin. */
+  const imageOnOrin = (images: string) => [
+    'pipeline',
+    'image',
+    '--model',
+    imageModel,
+    '--images',
+    images,
+    '--labels',
+    labels,
+    '--target',
+    'orin',
+  ];
+
   it('image: runs on the board with its class folders, and comes back naming the target', async () => {
     const images = await writeLabelledFolder(path.join(dir, 'images'), 1);
-    const run = await runCli(
-      [
-        'pipeline',
-        'image',
-        '--model',
-        imageModel,
-        '--images',
-        images,
-        '--labels',
-        labels,
-        '--threads',
-        '1',
-        '--target',
-        'orin',
-        '--json',
-        '-',
-      ],
-      { env, timeoutMs: 180_000 },
-    );
+    const run = await runCli([...imageOnOrin(images), '--threads', '1', '--json', '-'], {
+      env,
+      timeoutMs: 180_000,
+    });
     expect(run.stderr).toBe('');
     expect(run.code).toBe(0);
     const result = JSON.parse(run.stdout);
@@ -85,21 +84,7 @@ describe.skipIf(sshdSkipReason())('pipeline on a target (CLI, real sshd)', () =>
     expect(result.model.path).toBe(imageModel);
     expect(run.stdout).not.toMatch(/\.cache\/edgebench/);
 
-    const table = await runCli(
-      [
-        'pipeline',
-        'image',
-        '--model',
-        imageModel,
-        '--images',
-        images,
-        '--labels',
-        labels,
-        '--target',
-        'orin',
-      ],
-      { env, timeoutMs: 180_000 },
-    );
+    const table = await runCli(imageOnOrin(images), { env, timeoutMs: 180_000 });
     expect(table.code).toBe(0);
     expect(table.stdout).toMatch(/^target orin \(board\): run there by edgebench pipeline image/);
     expect(table.stdout).toMatch(/accuracy on 3 labelled images: top-1 100\.0%/);

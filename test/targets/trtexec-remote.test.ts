@@ -58,6 +58,20 @@ describe.skipIf(skip)('trtexec on a board over SSH (real sshd, fake Jetson Nano,
     '0',
   ];
   const cli = (...args: string[]) => runCli(args, { env, timeoutMs: 120_000 });
+  /** `run MODEL --engine trtexec --target board --precision P` with the quick stop rules. */
+  const runOnBoard = (precision: string, ...more: string[]) =>
+    cli(
+      'run',
+      model,
+      '--engine',
+      'trtexec',
+      '--target',
+      'board',
+      '--precision',
+      precision,
+      ...quick,
+      ...more,
+    );
   const planFiles = () =>
     existsSync(path.join(deviceCache, 'trt')) ? readdirSync(path.join(deviceCache, 'trt')).sort() : [];
 
@@ -85,19 +99,7 @@ describe.skipIf(skip)('trtexec on a board over SSH (real sshd, fake Jetson Nano,
   });
 
   it('builds the plan on the board, runs it there, and the samples are the exported times', async () => {
-    const run = await cli(
-      'run',
-      model,
-      '--engine',
-      'trtexec',
-      '--target',
-      'board',
-      '--precision',
-      'fp16',
-      ...quick,
-      '--json',
-      '-',
-    );
+    const run = await runOnBoard('fp16', '--json', '-');
     expect(run.stderr).not.toMatch(/^edgebench:/m);
     expect(run.code).toBe(0);
     const result = JSON.parse(run.stdout);
@@ -162,19 +164,7 @@ describe.skipIf(skip)('trtexec on a board over SSH (real sshd, fake Jetson Nano,
 
   it('reuses the plan on the next run: trtexec is not asked to build again', async () => {
     const before = await trtexecArgLines(fake);
-    const run = await cli(
-      'run',
-      model,
-      '--engine',
-      'trtexec',
-      '--target',
-      'board',
-      '--precision',
-      'fp16',
-      ...quick,
-      '--json',
-      '-',
-    );
+    const run = await runOnBoard('fp16', '--json', '-');
     expect(run.code).toBe(0);
     const lines = await trtexecArgLines(fake);
     expect(lines).toHaveLength(before.length + 1);
@@ -189,17 +179,7 @@ describe.skipIf(skip)('trtexec on a board over SSH (real sshd, fake Jetson Nano,
     await writeFile(fake.failBuildMarker, '');
     try {
       const plansBefore = planFiles();
-      const run = await cli(
-        'run',
-        model,
-        '--engine',
-        'trtexec',
-        '--target',
-        'board',
-        '--precision',
-        'int8',
-        ...quick,
-      );
+      const run = await runOnBoard('int8');
       expect(run.code).toBe(2);
       const errors = run.stderr.split('\n').filter((l) => l.startsWith('edgebench:'));
       expect(errors).toHaveLength(1);
