@@ -221,10 +221,10 @@ export function register(command: Command): void {
       intFlag('--batch', 1),
     )
     .option('--repeat <n>', 'passes over the images (default 1)', intFlag('--repeat', 1))
-    .action((flags: ImageFlags) => {
+    .action((flags: ImageFlags, cmd: Command) => {
       const progress = process.stderr.isTTY && !jsonToStdout(flags.json);
       return runPipeline(flags, {
-        media: { kind: 'image', paths: flags.images, args: pipelineArgs(flags, IMAGE_FLAGS) },
+        media: { kind: 'image', paths: flags.images, args: boardArgs(cmd) },
         load: () => import('../pipelines/image-pipeline.js'),
         run: ({ runImagePipeline }, common) =>
           runImagePipeline({
@@ -290,9 +290,9 @@ export function register(command: Command): void {
       'give up on a video when ffmpeg sends nothing for this long (default 20000)',
       intFlag('--decode-timeout-ms', 1),
     )
-    .action((flags: VideoFlags) =>
+    .action((flags: VideoFlags, cmd: Command) =>
       runPipeline(flags, {
-        media: { kind: 'video', paths: flags.video, args: pipelineArgs(flags, VIDEO_FLAGS) },
+        media: { kind: 'video', paths: flags.video, args: boardArgs(cmd) },
         load: () => import('../pipelines/video-pipeline.js'),
         run: ({ runVideoPipeline }, common) =>
           runVideoPipeline({
@@ -329,51 +329,24 @@ function commonRequest(flags: CommonFlags, model: { path: string; name: string }
   };
 }
 
-/** The flags of both pipelines that a board's edgebench takes as they are (paths are copied first). */
-const COMMON_FLAGS: ReadonlyArray<keyof CommonFlags> = [
-  'ep',
-  'threads',
-  'topK',
-  'softmax',
-  'size',
-  'resize',
-  'cropFraction',
-  'mean',
-  'std',
-  'channelOrder',
-  'warmup',
-  'realtime',
-  'fps',
-  'queue',
-  'dropPolicy',
-  'deadlineMs',
-  'durationMs',
-];
-const IMAGE_FLAGS: ReadonlyArray<keyof ImageFlags> = [...COMMON_FLAGS, 'layout', 'batch', 'repeat'];
-const VIDEO_FLAGS: ReadonlyArray<keyof VideoFlags> = [
-  ...COMMON_FLAGS,
-  'clip',
-  'stride',
-  'clipLayout',
-  'smoothing',
-  'smoothingWindow',
-  'emaAlpha',
-  'minScore',
-  'minClips',
-  'maxFrames',
-  'decodeTimeoutMs',
-];
+/** Flags that stay here: the files are copied to the board and passed by their paths there; output is this side's. */
+const LOCAL_ONLY = new Set(['model', 'images', 'video', 'labels', 'target', 'json', 'debug']);
 
-/** The pipeline's own flags as a command line again (`topK` → `--top-k 3`), for the board's edgebench. */
-function pipelineArgs<F extends CommonFlags>(flags: F, names: ReadonlyArray<keyof F>): string[] {
+/**
+ * The pipeline's own flags as a command line again (`topK` → `--top-k 3`), for the board's edgebench:
+ * every option the command declares, so a new flag reaches the board without a second list.
+ */
+function boardArgs(cmd: Command): string[] {
   const args: string[] = [];
-  for (const name of names) {
-    const value = flags[name];
-    if (value === undefined || value === false) continue;
-    const flag = `--${String(name).replace(/[A-Z]/g, (c) => `-${c.toLowerCase()}`)}`;
-    args.push(...(value === true ? [flag] : [flag, String(value)]));
+  for (const option of cmd.options) {
+    const name = option.attributeName();
+    const value: unknown = cmd.getOptionValue(name);
+    if (LOCAL_ONLY.has(name) || value === undefined || !option.long) continue;
+    // A negated flag (--no-opset-upgrade) is given when its value is false; others when true or valued.
+    if (option.negate ? value === false : value === true) args.push(option.long);
+    else if (!option.negate && value !== false) args.push(option.long, String(value));
   }
-  return flags.opsetUpgrade ? args : [...args, '--no-opset-upgrade'];
+  return args;
 }
 
 /** One pipeline as its command runs it: its module (loaded when it runs), the call, the text of its result. */

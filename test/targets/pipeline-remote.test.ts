@@ -103,8 +103,9 @@ describe.skipIf(sshdSkipReason())('pipeline on a target (CLI, real sshd)', () =>
         video,
         '--labels',
         labels,
+        // Not the default (half the clip, 4): the board must be told.
         '--stride',
-        '4',
+        '3',
         '--threads',
         '1',
         '--target',
@@ -120,6 +121,8 @@ describe.skipIf(sshdSkipReason())('pipeline on a target (CLI, real sshd)', () =>
     expect(result.target.name).toBe('orin');
     expect(JSON.stringify(result)).toContain(video);
     expect(result.stages.units).toBeGreaterThan(0);
+    // The pipeline's own flags reached the board's edgebench.
+    expect(result.config.effective.stride).toBe(3);
   }, 300_000);
 
   it('a board without edgebench: one line, exit 2, pointing at run --target', async () => {
