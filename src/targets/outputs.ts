@@ -45,7 +45,7 @@ import { runnerError, runnerPlace } from './python-runner.js';
 import {
   deviceGraphLevel,
   deviceRunnerFor,
-  edgebenchFailure,
+  edgebenchThere,
   pythonWith,
   type TargetConnection,
   trtexecEngineOn,
@@ -425,12 +425,12 @@ async function edgebenchOutputs(
   if ('error' in io) throw new UserError(`cannot read the inputs and outputs of ${side.path}: ${io.error}`);
   const withSignal = signal ? { signal } : {};
   const model = await connection.cache.upload(side.path, withSignal);
-  const command = connection.device.edgebench?.path ?? 'edgebench';
   const local = await mkdtemp(path.join(os.tmpdir(), 'edgebench-outputs-'));
   const outDir = `${await connection.cache.root()}/outputs`;
   const level = deviceGraphLevel(side.engine.graphOptLevel);
   const sent: string[] = [];
   const exec = (argv: string[], doing: string) => connection.transport.exec(argv, { doing, ...withSignal });
+  await exec(['mkdir', '-p', outDir], 'making the outputs folder on the device');
   return {
     inputs: io.inputs,
     outputs: io.outputs,
@@ -444,8 +444,7 @@ async function edgebenchOutputs(
         given.push('--input', `${name}=${copied.remotePath}`);
       }
       const out = `${outDir}/${randomUUID()}.json`;
-      const argv = [
-        command,
+      const args = [
         'run',
         model.remotePath,
         '--engine',
@@ -468,9 +467,11 @@ async function edgebenchOutputs(
         ...(level ? ['--opt-level', level] : []),
         ...(side.engine.opsetUpgrade === false ? ['--no-opset-upgrade'] : []),
       ];
-      await exec(['mkdir', '-p', outDir], 'making the outputs folder on the device');
-      const ran = await exec(argv, 'running edgebench on the device for outputs');
-      if (ran.code !== 0) throw edgebenchFailure(connection, `run ${side.path}`, ran);
+      await edgebenchThere(connection, args, {
+        doing: 'running edgebench on the device for outputs',
+        failed: `edgebench on ${connection.name} could not run ${side.path}`,
+        ...withSignal,
+      });
       const read = await exec(['cat', out], 'reading the outputs back');
       await exec(['rm', '-f', out], 'removing the outputs file on the device');
       if (read.code !== 0)

@@ -368,15 +368,6 @@ export async function edgebenchThere(
   return ran.stdout;
 }
 
-/** The board's edgebench refused (`could not <what>`): its last stderr line, as a user error. */
-export function edgebenchFailure(
-  connection: TargetConnection,
-  what: string,
-  ran: { code: number; stderr: string },
-): UserError {
-  return new UserError(`edgebench on ${connection.name} could not ${what}: ${refusalLine(ran)}`);
-}
-
 /** The last thing the board's edgebench said on stderr, without its own prefix. */
 function refusalLine(ran: { code: number; stderr: string }): string {
   const line = ran.stderr.trim().split('\n').filter(Boolean).at(-1) ?? `exit code ${ran.code}`;
