@@ -46,6 +46,7 @@ interface TuneFlags extends ImageInputFlags, StopRuleFlags {
   timeBudget?: number;
   maxRounds: number;
   minRounds: number;
+  playoffRounds: number;
   space?: string;
   levels?: string;
   calibMethods?: string;
@@ -123,6 +124,12 @@ export function register(command: Command): void {
     )
     .option('--max-rounds <n>', 'rounds at most', intFlag('--max-rounds', 1), 10)
     .option('--min-rounds <n>', 'rounds before any elimination', intFlag('--min-rounds', 1), 3)
+    .option(
+      '--playoff-rounds <n>',
+      'after the race, rounds at most that measure again only the finalists tied with the leader (0: none)',
+      intFlag('--playoff-rounds', 0),
+      5,
+    )
     .option('--space <families>', `builds to try, comma-separated: ${BUILD_FAMILIES.join(',')} (default all)`)
     .option('--levels <list>', `graph levels of the model as given (default disabled,basic,extended,all)`)
     .option(
@@ -224,6 +231,7 @@ export function register(command: Command): void {
           ...(flags.timeBudget !== undefined ? { timeBudgetMs: flags.timeBudget } : {}),
           maxRounds: flags.maxRounds,
           minRounds: flags.minRounds,
+          playoffRounds: flags.playoffRounds,
           stopRules,
           stopRuleName: stopRuleFlag,
           racing: flags.race,

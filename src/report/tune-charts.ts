@@ -180,15 +180,32 @@ export function racingChart(analysis: StudyAnalysis): VegaLiteSpec | null {
     .filter((e) => e.eliminatedInRound !== null)
     .map((e) => ({ candidate: e.id, round: e.eliminatedInRound, reason: e.reason ?? '' }));
   const y = { field: 'candidate', type: 'nominal', sort: order, title: null };
+  const playoff = record.rounds.filter((r) => r.playoff).map((r) => r.round);
+  // The playoff's rounds (only the finalists tied at the end of the race ran), shaded.
+  const playoffBand =
+    playoff.length > 0
+      ? [
+          {
+            data: { values: [{ from: Math.min(...playoff) - 0.5, to: Math.max(...playoff) + 0.5 }] },
+            mark: { type: 'rect', color: '#eeeeee' },
+            encoding: {
+              x: { field: 'from', type: 'quantitative' },
+              x2: { field: 'to' },
+              tooltip: [{ value: 'playoff: only the finalists tied with the leader ran' }],
+            },
+          },
+        ]
+      : [];
   return {
     $schema: SCHEMA,
     title: {
       text: 'The race, round by round',
-      subtitle: `dot colour: the round's median over the leader's in that round; ✕: eliminated there; ${record.rounds.length} rounds`,
+      subtitle: `dot colour: the round's median over the leader's in that round; ✕: eliminated there; ${record.rounds.length} rounds${playoff.length > 0 ? ` (shaded: the playoff of the tied finalists, ${playoff.length})` : ''}`,
     },
     width: WIDTH,
     height: { step: 16 },
     layer: [
+      ...playoffBand,
       {
         data: { values: spans },
         mark: { type: 'rule', strokeWidth: 2, opacity: 0.5 },

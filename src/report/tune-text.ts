@@ -161,6 +161,13 @@ export function tuneSummaryLines(record: TuneRecord): string[] {
   return lines;
 }
 
+const PLAYOFF_END_TEXT: Record<string, string> = {
+  settled: 'the tie is settled (one is ahead of the others with confidence)',
+  rounds: 'still tied after its last round: a tie the data cannot split, settled towards the simpler model',
+  'time-budget': 'it stopped at the time budget',
+  interrupted: 'it was interrupted',
+};
+
 /** Where the race ended and what racing saved. */
 export function raceLines(record: TuneRecord): string[] {
   const lines: string[] = [];
@@ -169,6 +176,13 @@ export function raceLines(record: TuneRecord): string[] {
     lines.push(
       `the race ran ${rounds} round${rounds === 1 ? '' : 's'} in ${(record.phasesMs.race / 1000).toFixed(0)} s and stopped because ${stopText(record)}; building and checking took ${(record.phasesMs.prepare / 1000).toFixed(0)} s`,
     );
+  const played = record.playoff;
+  if (played && played.rounds > 0)
+    lines.push(
+      `playoff: ${played.entrants} finalists tied with the leader were measured again in ${played.rounds} round${played.rounds === 1 ? '' : 's'}; ${PLAYOFF_END_TEXT[played.ended] ?? played.ended}`,
+    );
+  else if (played?.ended === 'time-budget')
+    lines.push('playoff: none — the time budget left no room to measure the tied finalists again');
   if (record.racing.everyCandidateEveryRound > 0)
     lines.push(
       `racing measured ${record.racing.candidateRounds} candidate-rounds; every candidate in every one of those rounds would have been ${record.racing.everyCandidateEveryRound}${record.settings.racing ? '' : ' (racing was off: nothing was eliminated)'}`,
@@ -219,9 +233,13 @@ export function tuneProgressLine(event: TuneEvent): string | undefined {
       return undefined;
     case 'measure-failed':
       return `round ${event.round}: ${event.candidate} failed: ${event.reason}`;
+    case 'playoff-started':
+      return `playoff: ${event.tied.length} finalists tied with the leader are measured again, side by side: ${event.tied.join(', ')}`;
     case 'round-ended': {
       const out = event.eliminated.map((e) => `${e.id} (${e.ratio.toFixed(2)}× the leader)`).join(', ');
       const left = event.alive.length <= 4 ? `: ${event.alive.join(', ')}` : '';
+      if (event.playoff)
+        return `playoff round ${event.round} (${secs(event.wallMs)}): leader ${event.leader ?? '—'}; ${event.alive.length > 1 ? `still tied${left}` : 'the tie is settled'}; ${secs(event.timeLeftMs)} left`;
       return `round ${event.round} (${secs(event.wallMs)}): leader ${event.leader ?? '—'}; ${event.eliminated.length > 0 ? `eliminated ${out}; ` : ''}${event.alive.length} left${left}; ${secs(event.timeLeftMs)} left`;
     }
     case 'ended':

@@ -83,6 +83,8 @@ export interface RoundRecord {
   eliminated: Array<{ id: string; ratio: number; ci: [number, number] }>;
   /** Race time left after this round (ms). */
   timeLeftMs: number;
+  /** A playoff round: only the finalists tied with the leader (absent in race rounds and older records). */
+  playoff?: boolean;
 }
 
 export interface MixedSearchRecord {
@@ -145,6 +147,8 @@ export interface TuneRecord {
     resamples: number;
     racing: boolean;
     stopRules: StopRules;
+    /** Playoff rounds at most (absent in records of earlier versions). */
+    playoffRounds?: number;
   };
   host: { cpu: string; physicalCores: number; isa: string };
   outcome: 'winner' | 'no-candidate-meets-budget' | 'time-budget-too-small' | 'interrupted';
@@ -156,7 +160,15 @@ export interface TuneRecord {
   leaderboard: LeaderboardEntry[];
   rounds: RoundRecord[];
   mixed: MixedSearchRecord | null;
-  /** Candidate-rounds measured, against every measurable candidate in every round the race ran. */
+  /**
+   * The playoff of the finalists tied at the end of the race: how many it measured again and why
+   * it ended (absent in records of earlier versions).
+   */
+  playoff?: { entrants: number; rounds: number; ended: string };
+  /**
+   * Candidate-rounds measured (the playoff's included), against every measurable candidate in every
+   * race round plus the same playoff.
+   */
   racing: { candidateRounds: number; everyCandidateEveryRound: number };
   /** Building and fidelity checks; racing. */
   phasesMs: { prepare: number; race: number };

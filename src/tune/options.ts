@@ -20,6 +20,7 @@ export const DEFAULT_TIME_BUDGET_MS = 300_000;
 /** Runs per measurement at least for the p99 objective (two samples above the p99 of each round). */
 export const P99_MIN_COUNT = 200;
 export const DEFAULT_MAX_ROUNDS = 10;
+export const DEFAULT_PLAYOFF_ROUNDS = 5;
 export const DEFAULT_SAMPLE_COUNT = 16;
 /** Batches tried for the throughput objective when the model's batch is free. */
 export const THROUGHPUT_BATCHES: readonly number[] = [1, 2, 4, 8];
@@ -66,6 +67,11 @@ export interface TuneOptions {
   stopRuleName?: (key: keyof StopRules) => string;
   /** false: no elimination, every candidate in every round (to compare with racing). */
   racing?: boolean;
+  /**
+   * Rounds at most of the playoff after the race, in which only the finalists tied with the leader
+   * are measured again (default 5; 0: none, ties go straight to the tie rule).
+   */
+  playoffRounds?: number;
   /** Coverage of the reported CIs and of the tie test (default 0.95). */
   confidence?: number;
   /** Coverage of the CI that eliminates a candidate during the race (default 0.99). */
@@ -114,7 +120,10 @@ export type TuneEvent =
       eliminated: Array<{ id: string; ratio: number; ci: [number, number] }>;
       timeLeftMs: number;
       wallMs: number;
+      /** A playoff round (only the tied finalists ran). */
+      playoff?: boolean;
     }
+  | { type: 'playoff-started'; tied: string[] }
   | { type: 'ended'; record: TuneRecord };
 
 export interface TuneOutcome {
@@ -144,6 +153,7 @@ export interface TuneSettings {
   stopRules: StopRules;
   timeBudgetMs: number;
   maxRounds: number;
+  playoffRounds: number;
   race: RaceSettings;
 }
 
@@ -165,6 +175,9 @@ export function resolveSettings(options: TuneOptions): TuneSettings {
   const maxRounds = options.maxRounds ?? DEFAULT_MAX_ROUNDS;
   if (!Number.isInteger(maxRounds) || maxRounds < 1)
     throw new UserError(`the rounds cap must be a whole number ≥ 1; got ${maxRounds}`);
+  const playoffRounds = options.playoffRounds ?? DEFAULT_PLAYOFF_ROUNDS;
+  if (!Number.isInteger(playoffRounds) || playoffRounds < 0)
+    throw new UserError(`the playoff rounds must be a whole number ≥ 0; got ${playoffRounds}`);
   const race: RaceSettings = {
     ...DEFAULT_RACE_SETTINGS,
     ...(options.minRounds !== undefined ? { minRounds: options.minRounds } : {}),
@@ -197,6 +210,7 @@ export function resolveSettings(options: TuneOptions): TuneSettings {
     stopRules,
     timeBudgetMs,
     maxRounds,
+    playoffRounds,
     race,
   };
 }

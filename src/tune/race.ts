@@ -28,6 +28,9 @@ export interface RaceOutcome {
   /** Mean wall time of one measurement (worker start included), when any was taken. */
   measurementMs: number | null;
   firstRoundEntrants: number;
+  /** When the time budget ends (the playoff's limit too). */
+  deadline: number;
+  tally: MeasureTally;
 }
 
 export function racers(ctx: TuneContext): CandidateState[] {
@@ -62,19 +65,90 @@ export function dropDeadlineMisses(ctx: TuneContext, round: number | null): void
   }
 }
 
+/** What the measurements of a race (and its playoff) have taken so far. */
+export interface MeasureTally {
+  /** When the first measurement started. */
+  started: number;
+  /** Measurements taken (failed ones too). */
+  count: number;
+  /** Mean wall time of one measurement (worker start included), once any was taken. */
+  measurementMs: number | null;
+}
+
+/**
+ * One round: each entrant measured once, in the round's rotated order, each stored as it ends (a
+ * failure fails the candidate). Stops early at an interrupt or at `deadline` (`timeUp`).
+ */
+export async function runRound(
+  ctx: TuneContext,
+  entrants: readonly CandidateState[],
+  round: number,
+  deadline: number,
+  tally: MeasureTally,
+): Promise<{ measured: string[]; timeUp: boolean }> {
+  const { store } = ctx;
+  const byId = new Map(entrants.map((s) => [s.spec.id, s]));
+  const measured: string[] = [];
+  const order = roundOrder(
+    entrants.map((s) => entryOf(ctx, s)),
+    round,
+  );
+  for await (const result of ctx.measurer.measureRound(order, round)) {
+    const s = byId.get(result.entry.id)!;
+    const { outcome } = result;
+    if (!outcome.ok && outcome.aborted) {
+      ctx.interrupted = true;
+      break;
+    }
+    const when = { variantId: s.variant.id, round, startedAt: result.startedAt, endedAt: result.endedAt };
+    if (outcome.ok) {
+      await store.recordMeasurement({ ...when, result: outcome.value });
+      s.rounds.set(round, Float64Array.from(outcome.value.samplesMs));
+      measured.push(s.spec.id);
+      ctx.emit({
+        type: 'measured',
+        candidate: s.spec.id,
+        round,
+        medianMs: outcome.value.stats.medianMs,
+        samples: outcome.value.samplesMs.length,
+      });
+    } else {
+      await store.recordMeasurement({ ...when, failure: outcome.failure });
+      await store.updateVariant(s.variant.id, { status: 'failed', failure: outcome.failure });
+      s.status = 'failed';
+      s.reason = outcome.failure.reason;
+      ctx.emit({ type: 'measure-failed', candidate: s.spec.id, round, reason: outcome.failure.reason });
+    }
+    tally.count++;
+    tally.measurementMs = (Date.now() - tally.started) / tally.count;
+    if (stopped(ctx)) {
+      ctx.interrupted = true;
+      break;
+    }
+    if (Date.now() >= deadline) return { measured, timeUp: true };
+  }
+  return { measured, timeUp: false };
+}
+
+/**
+ * The share of the time budget the race leaves for the playoff when it runs to its time limit: it
+ * starts no round that would end after 80% of the budget, so ties left open at the end can still be
+ * measured again (a race that ends sooner, decided or at its round cap, leaves more).
+ */
+export const PLAYOFF_SHARE = 0.2;
+
 export async function race(ctx: TuneContext): Promise<RaceOutcome> {
-  const { settings, store } = ctx;
+  const { settings } = ctx;
   const baseline = baselineOf(ctx);
-  const byId = new Map(ctx.states.map((s) => [s.spec.id, s]));
   const started = Date.now();
   const deadline = started + settings.timeBudgetMs;
+  const roundsDeadline =
+    settings.playoffRounds > 0 ? started + settings.timeBudgetMs * (1 - PLAYOFF_SHARE) : deadline;
+  const tally: MeasureTally = { started, count: 0, measurementMs: null };
   const rounds: RoundRecord[] = [];
   let stopReason: TuneRecord['stopReason'] = null;
-  let candidateRounds = 0;
   let roundsRun = 0;
   let firstRoundEntrants = 0;
-  let measurementMs: number | null = null;
-  let timeUp = false;
   ctx.emit({ type: 'race-started', racers: racers(ctx).length, timeBudgetMs: settings.timeBudgetMs });
 
   for (let round = 1; round <= settings.maxRounds; round++) {
@@ -82,61 +156,23 @@ export async function race(ctx: TuneContext): Promise<RaceOutcome> {
     const entrants =
       baseline.status === 'racing' || baseline.status === 'failed' ? inRace : [baseline, ...inRace];
     if (round === 1) firstRoundEntrants = entrants.length;
-    if (round > 1 && measurementMs !== null && Date.now() + measurementMs * entrants.length > deadline) {
+    if (
+      round > 1 &&
+      tally.measurementMs !== null &&
+      Date.now() + tally.measurementMs * entrants.length > roundsDeadline
+    ) {
       stopReason = 'time-budget';
       break;
     }
     const roundStarted = Date.now();
-    const measured: string[] = [];
-    const order = roundOrder(
-      entrants.map((s) => entryOf(ctx, s)),
-      round,
-    );
-    for await (const result of ctx.measurer.measureRound(order, round)) {
-      const s = byId.get(result.entry.id)!;
-      const { outcome } = result;
-      if (!outcome.ok && outcome.aborted) {
-        ctx.interrupted = true;
-        break;
-      }
-      const when = { variantId: s.variant.id, round, startedAt: result.startedAt, endedAt: result.endedAt };
-      if (outcome.ok) {
-        await store.recordMeasurement({ ...when, result: outcome.value });
-        s.rounds.set(round, Float64Array.from(outcome.value.samplesMs));
-        measured.push(s.spec.id);
-        ctx.emit({
-          type: 'measured',
-          candidate: s.spec.id,
-          round,
-          medianMs: outcome.value.stats.medianMs,
-          samples: outcome.value.samplesMs.length,
-        });
-      } else {
-        await store.recordMeasurement({ ...when, failure: outcome.failure });
-        await store.updateVariant(s.variant.id, { status: 'failed', failure: outcome.failure });
-        s.status = 'failed';
-        s.reason = outcome.failure.reason;
-        ctx.emit({ type: 'measure-failed', candidate: s.spec.id, round, reason: outcome.failure.reason });
-      }
-      candidateRounds++;
-      measurementMs = (Date.now() - started) / candidateRounds;
-      if (stopped(ctx)) {
-        ctx.interrupted = true;
-        break;
-      }
-      if (Date.now() >= deadline) {
-        timeUp = true;
-        break;
-      }
-    }
+    const { measured, timeUp } = await runRound(ctx, entrants, round, deadline, tally);
     roundsRun = round;
     if (stopped(ctx)) {
       stopReason = 'interrupted';
       break;
     }
 
-    const eliminated = decide(ctx, byId, round);
-    const leader = eliminated.leader;
+    const eliminated = decide(ctx, round);
     const stillIn = racers(ctx);
     const timeLeftMs = Math.max(0, deadline - Date.now());
     rounds.push({
@@ -144,7 +180,7 @@ export async function race(ctx: TuneContext): Promise<RaceOutcome> {
       startedAt: new Date(roundStarted).toISOString(),
       wallMs: Date.now() - roundStarted,
       measured,
-      leader,
+      leader: eliminated.leader,
       alive: stillIn.length,
       eliminated: eliminated.out,
       timeLeftMs,
@@ -152,7 +188,7 @@ export async function race(ctx: TuneContext): Promise<RaceOutcome> {
     ctx.emit({
       type: 'round-ended',
       round,
-      leader,
+      leader: eliminated.leader,
       alive: stillIn.map((s) => s.spec.id),
       eliminated: eliminated.out,
       timeLeftMs,
@@ -179,22 +215,21 @@ export async function race(ctx: TuneContext): Promise<RaceOutcome> {
   return {
     rounds,
     stopReason,
-    candidateRounds,
+    candidateRounds: tally.count,
     everyCandidateEveryRound: firstRoundEntrants * roundsRun,
     roundsRun,
     raceMs: Date.now() - started,
-    measurementMs,
+    measurementMs: tally.measurementMs,
     firstRoundEntrants,
+    deadline,
+    tally,
   };
 }
 
 /** The decision after a round: the leader, who is eliminated (and why), the deadline. */
-function decide(
-  ctx: TuneContext,
-  byId: ReadonlyMap<string, CandidateState>,
-  round: number,
-): { leader: string | null; out: RoundRecord['eliminated'] } {
+function decide(ctx: TuneContext, round: number): { leader: string | null; out: RoundRecord['eliminated'] } {
   const settings = ctx.settings.race;
+  const byId = new Map(ctx.states.map((s) => [s.spec.id, s]));
   const alive = racers(ctx).filter((s) => s.rounds.size > 0);
   if (alive.length === 0) return { leader: null, out: [] };
   const decision = decideRound(

@@ -171,6 +171,17 @@ export function finalStandings(finalists: readonly Entrant[], settings: RaceSett
   return rank(finalists, settings, settings.confidence);
 }
 
+/**
+ * The finalists tied with the leader at the reporting confidence (the CI of their ratio to it
+ * contains 1), leader first: who a playoff measures again. Just the leader: no tie left.
+ */
+export function tiedWithLeader(finalists: readonly Entrant[], settings: RaceSettings): string[] {
+  const standings = finalStandings(finalists, settings);
+  return standings
+    .filter((s, i) => i === 0 || (s.vsLeader !== null && s.vsLeader.ci[0] <= 1 && s.vsLeader.ci[1] >= 1))
+    .map((s) => s.id);
+}
+
 /** What tie-breaking looks at, simplest first: fewer recipes, higher fidelity, fewer threads, smaller batch. */
 export interface Simplicity {
   recipes: number;

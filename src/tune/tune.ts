@@ -10,7 +10,8 @@
  *    work on it; its own result (record.ts) is stored beside it at the end.
  * 3. Build and check every candidate before any timing; when full int8 misses the budget, search
  *    the mixed-precision count (prepare.ts).
- * 4. Race the candidates within the budget (race.ts, racing.ts).
+ * 4. Race the candidates within the budget (race.ts, racing.ts); then measure again, side by side,
+ *    the finalists still tied with the leader (playoff.ts).
  * 5. Pick the winner — the fastest finalist, or the simplest of those tied with it (winner.ts) —
  *    write its model to the output (never the input), with the commands that rebuild it.
  *
@@ -48,6 +49,7 @@ import {
   type TuneOutcome,
   type TuneSettings,
 } from './options.js';
+import { type PlayoffOutcome, playoff } from './playoff.js';
 import { Preparation } from './prepare.js';
 import { type RaceOutcome, race, racers } from './race.js';
 import { type Deployment, LOCAL_DEPLOYMENT, planBuilds, planCandidates } from './space.js';
@@ -223,7 +225,12 @@ async function tuneOn(
   const record = (
     outcome: TuneRecord['outcome'],
     raced: RaceOutcome | null,
-    extra: { winner?: WinnerRecord; closest?: TuneRecord['closest']; winnerId?: string } = {},
+    extra: {
+      winner?: WinnerRecord;
+      closest?: TuneRecord['closest'];
+      winnerId?: string;
+      playoff?: PlayoffOutcome;
+    } = {},
   ): TuneRecord => ({
     schema: TUNE_RECORD_SCHEMA,
     version: TUNE_RECORD_VERSION,
@@ -247,6 +254,7 @@ async function tuneOn(
       resamples: settings.race.resamples,
       racing: settings.race.eliminate,
       stopRules: settings.stopRules,
+      playoffRounds: settings.playoffRounds,
     },
     host: { cpu: host.cpu.model, physicalCores, isa },
     outcome,
@@ -256,6 +264,15 @@ async function tuneOn(
     leaderboard: leaderboard(ctx.states, extra.winnerId ?? null, settings.objective, settings.race.quantile),
     rounds: raced?.rounds ?? [],
     mixed,
+    ...(extra.playoff
+      ? {
+          playoff: {
+            entrants: extra.playoff.entrants,
+            rounds: extra.playoff.rounds.length,
+            ended: extra.playoff.ended,
+          },
+        }
+      : {}),
     racing: {
       candidateRounds: raced?.candidateRounds ?? 0,
       everyCandidateEveryRound: raced?.everyCandidateEveryRound ?? 0,
@@ -305,7 +322,14 @@ async function tuneOn(
     const { outcome, message } = noFinalistReason(ctx, raced);
     return fail(message, record(outcome, raced));
   }
-  const choice = pickWinner(ctx, finalists, raced.roundsRun);
+  const played = await playoff(ctx, raced);
+  if (ctx.interrupted || options.signal?.aborted)
+    return finish(record('interrupted', raced, { playoff: played }));
+  if (racers(ctx).length === 0) {
+    const { outcome, message } = noFinalistReason(ctx, raced);
+    return fail(message, record(outcome, raced, { playoff: played }));
+  }
+  const choice = pickWinner(ctx, racers(ctx), raced.roundsRun);
   addNotes(ctx, raced);
   if (choice.winner.spec.engine === 'trtexec')
     ctx.notes.push(
@@ -322,6 +346,7 @@ async function tuneOn(
         record('winner', raced, {
           winner: winnerRecord(ctx, choice, null, output),
           winnerId: choice.winner.spec.id,
+          playoff: played,
         }),
       );
     }
@@ -330,6 +355,7 @@ async function tuneOn(
     record('winner', raced, {
       winner: winnerRecord(ctx, choice, written, output),
       winnerId: choice.winner.spec.id,
+      playoff: played,
     }),
   );
 }

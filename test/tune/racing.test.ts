@@ -13,6 +13,7 @@ import {
   type Entrant,
   finalStandings,
   type RaceSettings,
+  tiedWithLeader,
 } from '../../src/tune/racing.js';
 import { mulberry32 } from '../../src/util/prng.js';
 
@@ -168,6 +169,34 @@ describe('racing', () => {
     const last = decisions[decisions.length - 1];
     const vs = last.standings.find((s) => s.vsLeader !== null)!.vsLeader!;
     expect(vs.ci[1] - vs.ci[0]).toBeGreaterThan(0.02);
+  });
+
+  it('the playoff takes only the finalists tied with the leader, not those behind it at 95%', () => {
+    const { alive, entrantOf } = race(
+      [
+        { id: 'a', medianMs: 10, noise: 0.05 },
+        { id: 'b', medianMs: 10, noise: 0.05 },
+        { id: 'c', medianMs: 10.4, noise: 0.05 },
+        { id: 'far', medianMs: 13, noise: 0.05 },
+      ],
+      3,
+      { ...SETTINGS, eliminate: false },
+    );
+    expect(alive).toHaveLength(4);
+    const finalists = alive.map(entrantOf);
+    const tied = tiedWithLeader(finalists, SETTINGS);
+    const standings = finalStandings(finalists, SETTINGS);
+    expect(tied[0]).toBe(standings[0].id);
+    expect(tied).not.toContain('far');
+    expect(tied.sort()).toEqual(
+      standings
+        .filter((s) => s.vsLeader === null || (s.vsLeader.ci[0] <= 1 && s.vsLeader.ci[1] >= 1))
+        .map((s) => s.id)
+        .sort(),
+    );
+    expect(tied).toEqual(expect.arrayContaining(['a', 'b']));
+    // One finalist alone: no tie to play off.
+    expect(tiedWithLeader([entrantOf('a')], SETTINGS)).toEqual(['a']);
   });
 
   it('without racing nobody is eliminated, however far behind', () => {

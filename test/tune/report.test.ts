@@ -4,7 +4,12 @@ import { renderJson } from '../../src/report/json.js';
 import { renderMarkdown } from '../../src/report/markdown.js';
 import { formatStudyDetails } from '../../src/report/study-table.js';
 import { paretoChart, paretoFrontier, racingChart } from '../../src/report/tune-charts.js';
-import { leaderboardRows, tuneProgressLine, tuneSummaryLines } from '../../src/report/tune-text.js';
+import {
+  leaderboardRows,
+  raceLines,
+  tuneProgressLine,
+  tuneSummaryLines,
+} from '../../src/report/tune-text.js';
 import { analyzeStudy } from '../../src/study/compare.js';
 import { fakeTuneStudy } from '../report/tune-fixture.js';
 
@@ -95,6 +100,42 @@ describe('tune reports', () => {
     };
     expect(race.layer[1].data.values).toHaveLength(3 * 2);
     expect(race.layer[2].data.values.map((v) => v.round)).toEqual([2, 2]);
+  });
+
+  it('a playoff is said in the summary and shaded in the timeline', () => {
+    const base = fakeTuneStudy();
+    const record = analysis.tune!;
+    const withPlayoff = analyzeStudy({
+      ...base,
+      tune: {
+        ...record,
+        rounds: [...record.rounds, { ...record.rounds[1], round: 3, eliminated: [], playoff: true }],
+        playoff: { entrants: 2, rounds: 1, ended: 'settled' },
+      },
+    });
+    expect(raceLines(withPlayoff.tune!).join('\n')).toContain(
+      'playoff: 2 finalists tied with the leader were measured again in 1 round; the tie is settled (one is ahead of the others with confidence)',
+    );
+    const race = racingChart(withPlayoff) as {
+      title: { subtitle: string };
+      layer: Array<{ data: { values: Array<Record<string, unknown>> } }>;
+    };
+    expect(race.layer[0].data.values).toEqual([{ from: 2.5, to: 3.5 }]);
+    expect(race.title.subtitle).toContain('shaded: the playoff of the tied finalists, 1');
+    // Without a playoff the chart is as before (no band).
+    expect((racingChart(analysis) as { layer: unknown[] }).layer).toHaveLength(race.layer.length - 1);
+    expect(
+      tuneProgressLine({
+        type: 'round-ended',
+        round: 11,
+        leader: 'a',
+        alive: ['a', 'b'],
+        eliminated: [],
+        timeLeftMs: 30_000,
+        wallMs: 3000,
+        playoff: true,
+      }),
+    ).toBe('playoff round 11 (3 s): leader a; still tied: a, b; 30 s left');
   });
 
   it('progress lines say what is going on', () => {
