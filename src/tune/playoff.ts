@@ -10,7 +10,7 @@
 import type { RoundRecord } from '../study/tune-record.js';
 import { entrantOf } from './candidates.js';
 import { stopped, type TuneContext } from './context.js';
-import { type RaceOutcome, racers, runRound } from './race.js';
+import { dropDeadlineMisses, type RaceOutcome, racers, runRound } from './race.js';
 import { tiedWithLeader } from './racing.js';
 
 export interface PlayoffOutcome {
@@ -100,5 +100,7 @@ export async function playoff(ctx: TuneContext, raced: RaceOutcome): Promise<Pla
     }
   }
   raced.rounds.push(...rounds);
+  // Its rounds are more of each finalist's samples: the deadline is judged on them too.
+  if (rounds.length > 0 && !stopped(ctx)) dropDeadlineMisses(ctx, raced.roundsRun);
   return { rounds, ended, entrants };
 }
