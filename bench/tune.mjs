@@ -211,8 +211,10 @@ const RECIPES = [
 /** Median of each variant and its samples per round, interleaved rounds of fresh workers. */
 async function measureRounds(variants, shapes) {
   const rounds = new Map(variants.map((v) => [v.label, []]));
-  for (let round = 1; round <= ROUNDS; round++)
-    for (const v of roundOrder(variants, round)) {
+  for (let round = 1; round <= ROUNDS; round++) {
+    // Rotated, and reversed every other round, so each variant runs as often before as after each other.
+    const order = roundOrder(variants, round);
+    for (const v of round % 2 === 0 ? order.reverse() : order) {
       const r = await measureInWorker({
         modelPath: v.path,
         modelName: v.label,
@@ -226,6 +228,7 @@ async function measureRounds(variants, shapes) {
       if (r.ok) rounds.get(v.label).push(Float64Array.from(r.value.samplesMs));
       else process.stderr.write(`  ${v.label} round ${round} failed: ${r.reason}\n`);
     }
+  }
   return rounds;
 }
 

@@ -45,6 +45,8 @@ export interface CalibrationOptions {
   /** Image/video pre-processing (default ImageNet mean/std, resized to the input's H×W). */
   preprocess?: ImagePreprocess;
   seed?: number;
+  /** A folder where every method's ranges are kept and read back (many quantizations of one model). */
+  cacheDir?: string;
 }
 
 export interface FidelityOptions {
@@ -93,6 +95,11 @@ export interface OptimizeOptions {
    * recipes (the output then has the new opset; the input file is never written). false refuses it.
    */
   opsetUpgrade?: boolean;
+  /**
+   * false: the output is written without first opening it in onnxruntime, for a caller that opens
+   * it right after and handles a refusal (tune's fidelity check); a 500 MB model takes ~10 s to open.
+   */
+  checkLoads?: boolean;
   /** Progress lines (for stderr). */
   onLog?: (message: string) => void;
   /** Warnings as they happen (they are in the report too). */
@@ -298,6 +305,7 @@ export async function optimize(options: OptimizeOptions): Promise<OptimizeReport
           calibration: {
             method,
             percentile: options.calibration?.percentile ?? DEFAULT_PERCENTILE,
+            ...(options.calibration?.cacheDir ? { cacheDir: options.calibration.cacheDir } : {}),
           },
           warn,
         });
@@ -325,17 +333,17 @@ export async function optimize(options: OptimizeOptions): Promise<OptimizeReport
   model.metadata = { ...model.metadata, 'edgebench.recipes': recipes.join(',') };
   if (loadTimeGraphOptLevel)
     model.metadata['edgebench.load_graph_optimization_level'] = loadTimeGraphOptLevel;
-  const bytes = modelToBytes(model);
-  // A recipe never writes a model that does not load.
-  try {
-    const runner = await ModelRunner.create(bytes, 'the optimized model');
-    await runner.release();
-  } catch (error) {
-    throw new UserError(
-      `the optimized model does not load in onnxruntime, so nothing was written (${messageOf(error)}); please report this with the model`,
-      { cause: error },
-    );
-  }
+  // A recipe never writes a model that does not load (unless the caller opens it next).
+  if (options.checkLoads !== false)
+    try {
+      const runner = await ModelRunner.create(modelToBytes(model), 'the optimized model');
+      await runner.release();
+    } catch (error) {
+      throw new UserError(
+        `the optimized model does not load in onnxruntime, so nothing was written (${messageOf(error)}); please report this with the model`,
+        { cause: error },
+      );
+    }
   await saveModel(model, options.output);
   const after = summarize(model, (await stat(options.output)).size);
   log(`wrote ${options.output}`);
@@ -394,6 +402,7 @@ export async function int8SensitivityRanking(options: SensitivityOptions): Promi
     calibration: {
       method: options.calibration?.method ?? 'minmax',
       percentile: options.calibration?.percentile ?? DEFAULT_PERCENTILE,
+      ...(options.calibration?.cacheDir ? { cacheDir: options.calibration.cacheDir } : {}),
     },
   });
 }

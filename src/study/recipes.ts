@@ -37,7 +37,13 @@ export interface PrepareRequest {
 /** The `optimize()` options a prepared variant may set, all of which cross a process boundary. */
 export type RecipeSettings = Pick<
   OptimizeOptions,
-  'calibration' | 'activationType' | 'excludeNodes' | 'dynamicConv' | 'reduceRange' | 'perChannel'
+  | 'calibration'
+  | 'activationType'
+  | 'excludeNodes'
+  | 'dynamicConv'
+  | 'reduceRange'
+  | 'perChannel'
+  | 'checkLoads'
 >;
 
 export interface PreparedModel {

@@ -5,8 +5,14 @@
  */
 import { type FidelityReport, int8SensitivityRanking } from '../optimize/index.js';
 import { ModelRunner } from '../optimize/ort-session.js';
-import { compareVariants } from '../study/variants.js';
+import {
+  compareVariants,
+  type FidelitySide,
+  type OpenOutputs,
+  openInThisProcess,
+} from '../study/variants.js';
 import type { FidelityCheck, ModelInterface, SensitivityRanking, SensitivityRequest } from './measurer.js';
+import { openRecorded } from './reference-outputs.js';
 import { calibrationOf } from './space.js';
 
 export async function describeModel(modelPath: string): Promise<ModelInterface> {
@@ -21,8 +27,18 @@ export async function describeModel(modelPath: string): Promise<ModelInterface> 
 /** The reference as written (graph optimizations disabled) against the candidate at its level. */
 export function candidateFidelity(request: FidelityCheck): Promise<FidelityReport> {
   const { data } = request;
+  const reference = { path: request.reference, engine: { graphOptLevel: 'disabled' as const } };
+  const { cacheDir } = data;
+  // The reference's outputs are the same in every check: recorded once, read back after (and a
+  // candidate that is the reference itself, the input at level disabled, reads them too).
+  const isReference = (side: FidelitySide) =>
+    side.path === reference.path && side.engine.graphOptLevel === reference.engine.graphOptLevel;
+  const open: OpenOutputs = (side) =>
+    isReference(side) && cacheDir
+      ? openRecorded(reference, cacheDir, openInThisProcess)
+      : openInThisProcess(side);
   return compareVariants(
-    { path: request.reference, engine: { graphOptLevel: 'disabled' } },
+    reference,
     { path: request.candidate, engine: { graphOptLevel: request.graphOptLevel } },
     {
       inputs: data.fidelity.inputs,
@@ -32,6 +48,7 @@ export function candidateFidelity(request: FidelityCheck): Promise<FidelityRepor
       ...(data.preprocess ? { preprocess: data.preprocess } : {}),
       seed: data.seed,
     },
+    open,
   );
 }
 

@@ -32,6 +32,11 @@ export interface TuneData {
   preprocess?: ImagePreprocess;
   /** Seed of synthetic samples (calibration and fidelity). */
   seed: number;
+  /**
+   * Where what every build and check would otherwise compute again is kept: the calibration
+   * statistics and the reference's outputs (the reference is the same in every check).
+   */
+  cacheDir?: string;
 }
 
 export interface BuildRequest {

@@ -341,5 +341,6 @@ export function calibrationOf(data: TuneData, build: BuildSpec) {
     method: build.calibrationMethod ?? 'minmax',
     seed: data.seed,
     ...(data.preprocess ? { preprocess: data.preprocess } : {}),
+    ...(data.cacheDir ? { cacheDir: data.cacheDir } : {}),
   };
 }

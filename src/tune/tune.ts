@@ -21,6 +21,7 @@
  */
 import { copyFile } from 'node:fs/promises';
 import os from 'node:os';
+import path from 'node:path';
 import { onnxruntimeVersion } from '../engines/ort-binding.js';
 import { messageOf, UserError } from '../errors.js';
 import { describeHost, physicalCoreCount } from '../host/host.js';
@@ -173,18 +174,20 @@ async function tuneOn(
     edgebench: EDGEBENCH_VERSION,
     extra: { node: process.version, cpus: os.cpus().length },
   });
+  const workDir = options.workDir ?? defaultWorkDir(options.store.location, study.id);
   const ctx: TuneContext = {
     store: options.store,
     studyId: study.id,
     measurer,
     model: { ref: options.model, path: resolved.path, name: resolved.name },
     inputs,
-    data,
+    // Builds and checks run in worker processes: what they share is kept on disk, per tune.
+    data: { ...data, cacheDir: path.join(workDir, 'cache') },
     budget,
     space,
     deployment,
     settings,
-    workDir: options.workDir ?? defaultWorkDir(options.store.location, study.id),
+    workDir,
     ...(options.signal ? { signal: options.signal } : {}),
     emit,
     builds: new Map(builds.map((b) => [b.id, b])),

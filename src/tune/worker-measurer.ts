@@ -56,6 +56,8 @@ export function workerMeasurer(options: WorkerMeasurerOptions = {}): M.Candidate
             ...(build.activationType ? { activationType: build.activationType } : {}),
             ...(build.keepFloat && build.keepFloat.length > 0 ? { excludeNodes: build.keepFloat } : {}),
             ...(build.dynamicConv ? { dynamicConv: true } : {}),
+            // The fidelity check opens the build next and drops it with the reason if it does not load.
+            checkLoads: false,
           },
         },
         { limits, during: 'building' },

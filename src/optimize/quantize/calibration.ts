@@ -13,6 +13,7 @@ import { modelToBytes } from '../../onnx/model-io.js';
 import type { HostTensor } from '../../onnx/tensor.js';
 import { ModelRunner } from '../ort-session.js';
 import type { CalibrationMethod } from '../settings.js';
+import { CalibrationCache, calibrationKey, type MethodRanges } from './calibration-cache.js';
 import type { Range } from './quant-math.js';
 
 export { CALIBRATION_METHODS, type CalibrationMethod } from '../settings.js';
@@ -24,6 +25,11 @@ export interface CalibrationSettings {
   /** Histogram bins for percentile and entropy (default 2048). */
   bins?: number;
   onProgress?: (done: number, total: number) => void;
+  /**
+   * A folder to keep every method's ranges in and read them from (calibration-cache.ts): for many
+   * quantizations of one model, e.g. tune's builds.
+   */
+  cacheDir?: string;
 }
 
 export const DEFAULT_PERCENTILE = 99.999;
@@ -44,6 +50,7 @@ export interface AbsHistogram {
  * Runs `model` on every sample and returns the calibrated range of each named float tensor.
  * `unsigned` names the tensors whose quantized form is one-sided (uint8 after a ReLU, say),
  * which the entropy method uses to choose how many quantization levels the range gets.
+ * With `cacheDir`, every method's ranges are collected at once and kept there (calibration-cache.ts).
  */
 export async function calibrateRanges(
   model: Model,
@@ -51,12 +58,37 @@ export async function calibrateRanges(
   samples: Record<string, HostTensor>[],
   settings: CalibrationSettings,
 ): Promise<Map<string, Range>> {
+  if (!settings.cacheDir)
+    return (await collectRanges(model, tensors, samples, settings, settings.method)).byMethod;
+  const percentile = settings.percentile ?? DEFAULT_PERCENTILE;
+  const bins = settings.bins ?? DEFAULT_HISTOGRAM_BINS;
+  const cache = await CalibrationCache.open(
+    settings.cacheDir,
+    calibrationKey(model, samples, { bins, percentile }),
+  );
+  const names = tensors.map((t) => t.name);
+  const missing = new Set(cache.missing(names));
+  if (missing.size > 0) {
+    const wanted = tensors.filter((t) => missing.has(t.name));
+    await cache.add((await collectRanges(model, wanted, samples, settings, 'all')).all);
+  }
+  return cache.ranges(names, settings.method);
+}
+
+/** One method's ranges, or (`'all'`) every method's from the same two passes. */
+async function collectRanges(
+  model: Model,
+  tensors: { name: string; dataType: DataType }[],
+  samples: Record<string, HostTensor>[],
+  settings: CalibrationSettings,
+  wanted: CalibrationMethod | 'all',
+): Promise<{ byMethod: Map<string, Range>; all: Map<string, MethodRanges> }> {
   const augmented = withExtraOutputs(model, tensors);
   const runner = await ModelRunner.create(modelToBytes(augmented), 'model under calibration', {
     graphOptLevel: 'basic',
   });
   const names = tensors.map((t) => t.name);
-  const total = settings.method === 'minmax' ? samples.length : 2 * samples.length;
+  const total = wanted === 'minmax' ? samples.length : 2 * samples.length;
   try {
     const ranges = new Map<string, Range>(names.map((n) => [n, { min: Infinity, max: -Infinity }]));
     for (const [i, sample] of samples.entries()) {
@@ -78,7 +110,7 @@ export async function calibrateRanges(
         r.max = 0;
       }
     }
-    if (settings.method === 'minmax') return ranges;
+    if (wanted === 'minmax') return { byMethod: ranges, all: new Map() };
 
     const bins = settings.bins ?? DEFAULT_HISTOGRAM_BINS;
     const histograms = new Map<string, AbsHistogram>();
@@ -95,16 +127,19 @@ export async function calibrateRanges(
       for (const name of names) addToHistogram(histograms.get(name)!, outputs[name].data as Float32Array);
       settings.onProgress?.(samples.length + i + 1, total);
     }
-    const result = new Map<string, Range>();
+    const percentileRange = (r: Range, h: AbsHistogram) =>
+      clipRange(r, percentileThreshold(withZeros(h), h.binWidth, settings.percentile ?? DEFAULT_PERCENTILE));
+    const entropyRange = (r: Range, h: AbsHistogram) =>
+      clipRange(r, entropyThreshold(h.counts, h.binWidth, r.min >= 0 ? 255 : 128));
+    const byMethod = new Map<string, Range>();
+    const all = new Map<string, MethodRanges>();
     for (const [name, r] of ranges) {
       const h = histograms.get(name)!;
-      const threshold =
-        settings.method === 'percentile'
-          ? percentileThreshold(withZeros(h), h.binWidth, settings.percentile ?? DEFAULT_PERCENTILE)
-          : entropyThreshold(h.counts, h.binWidth, r.min >= 0 ? 255 : 128);
-      result.set(name, clipRange(r, threshold));
+      if (wanted === 'all')
+        all.set(name, { minmax: { ...r }, percentile: percentileRange(r, h), entropy: entropyRange(r, h) });
+      else byMethod.set(name, wanted === 'percentile' ? percentileRange(r, h) : entropyRange(r, h));
     }
-    return result;
+    return { byMethod, all };
   } finally {
     await runner.release();
   }
