@@ -42,13 +42,14 @@ export {
   DEFAULT_RACE_SETTINGS,
   decideRound,
   type Entrant,
+  FIDELITY_TIE_DB,
   type Finalist,
   finalStandings,
   type PairEstimate,
   type RaceSettings,
   type RoundDecision,
   type Simplicity,
-  simplerFirst,
+  simplestOf,
 } from './racing.js';
 export {
   BUILD_FAMILIES,

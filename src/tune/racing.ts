@@ -182,7 +182,7 @@ export function tiedWithLeader(finalists: readonly Entrant[], settings: RaceSett
     .map((s) => s.id);
 }
 
-/** What tie-breaking looks at, simplest first: fewer recipes, higher fidelity, fewer threads, smaller batch. */
+/** What tie-breaking looks at, simplest first: fewer recipes, higher fidelity, fewer threads, smaller batch (simplestOf). */
 export interface Simplicity {
   recipes: number;
   /** Higher is better (e.g. output SNR in dB; Infinity for identical outputs). */
@@ -209,14 +209,30 @@ export interface Choice {
   tieBroken: boolean;
 }
 
-/** Orders by simplicity: fewer recipes, higher fidelity, fewer threads, smaller batch. */
-export function simplerFirst(a: Simplicity, b: Simplicity): number {
-  return (
-    a.recipes - b.recipes ||
-    (a.fidelity === b.fidelity ? 0 : b.fidelity > a.fidelity ? 1 : -1) ||
-    a.threads - b.threads ||
-    a.batch - b.batch
+/**
+ * Output SNRs closer than this (dB) are the same fidelity to the tie rule: 40.3 against 40.2 dB is
+ * nothing a user would give speed for, while one more recipe or a thread is.
+ */
+export const FIDELITY_TIE_DB = 1;
+
+/**
+ * The simplest of tied finalists: the fewest recipes; of those, the highest fidelity (within
+ * FIDELITY_TIE_DB of the best counts as the best); then the fewest threads, the smallest batch;
+ * then the lowest cost.
+ */
+export function simplestOf<T extends Pick<Finalist, 'id' | 'cost' | 'simplicity'>>(tied: readonly T[]): T {
+  const keepMin = (pool: T[], key: (s: Simplicity) => number) => {
+    const least = Math.min(...pool.map((f) => key(f.simplicity)));
+    return pool.filter((f) => key(f.simplicity) === least);
+  };
+  let pool = keepMin([...tied], (s) => s.recipes);
+  const best = Math.max(...pool.map((f) => f.simplicity.fidelity));
+  pool = pool.filter((f) => f.simplicity.fidelity >= best - FIDELITY_TIE_DB);
+  pool = keepMin(
+    keepMin(pool, (s) => s.threads),
+    (s) => s.batch,
   );
+  return pool.sort((a, b) => a.cost - b.cost || (a.id < b.id ? -1 : 1))[0];
 }
 
 /**
@@ -229,9 +245,7 @@ export function chooseWinner(finalists: readonly Finalist[]): Choice {
   const tied = finalists.filter(
     (f) => f === leader || (f.vsLeader !== null && f.vsLeader.ci[0] <= 1 && f.vsLeader.ci[1] >= 1),
   );
-  const winner = [...tied].sort(
-    (a, b) => simplerFirst(a.simplicity, b.simplicity) || a.cost - b.cost || (a.id < b.id ? -1 : 1),
-  )[0];
+  const winner = simplestOf(tied);
   return {
     winner: winner.id,
     leader: leader.id,

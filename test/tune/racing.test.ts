@@ -11,6 +11,7 @@ import {
   DEFAULT_RACE_SETTINGS,
   decideRound,
   type Entrant,
+  FIDELITY_TIE_DB,
   finalStandings,
   type RaceSettings,
   tiedWithLeader,
@@ -227,7 +228,7 @@ describe('racing', () => {
     expect(byP99.alive).toEqual(['steady']);
   });
 
-  it('breaks ties by fewer recipes, then higher fidelity, then fewer threads', () => {
+  it('breaks ties by fewer recipes, then higher fidelity (within a dB is the same), then fewer threads', () => {
     const tie = { ratio: 1.01, ci: [0.97, 1.05] as [number, number], rounds: 3 };
     const base = { fidelity: 40, threads: 2, batch: 1 };
     const pick = (entries: Array<{ id: string; recipes: number; fidelity?: number; threads?: number }>) =>
@@ -256,6 +257,27 @@ describe('racing', () => {
         { id: 'fp16', recipes: 2, fidelity: 60 },
       ]),
     ).toBe('fp16');
+    // Fidelities within FIDELITY_TIE_DB are the same: the faster of the two (the first here) wins;
+    // one a dB and a half better is better, however slightly slower.
+    expect(
+      pick([
+        { id: 'minmax', recipes: 2, fidelity: 40.2 },
+        { id: 'percentile', recipes: 2, fidelity: 40.3 },
+      ]),
+    ).toBe('minmax');
+    expect(
+      pick([
+        { id: 'minmax', recipes: 2, fidelity: 40.2 },
+        { id: 'percentile', recipes: 2, fidelity: 40.2 + FIDELITY_TIE_DB + 0.5 },
+      ]),
+    ).toBe('percentile');
+    // Identical outputs (infinite SNR) stay ahead of any finite fidelity.
+    expect(
+      pick([
+        { id: 'fp16', recipes: 1, fidelity: 90 },
+        { id: 'fuse', recipes: 1, fidelity: Number.POSITIVE_INFINITY },
+      ]),
+    ).toBe('fuse');
     expect(
       pick([
         { id: 't2', recipes: 1, threads: 2 },
