@@ -30,14 +30,13 @@ import { torchZooModel } from '../engines/torch/zoo-model.js';
 import { readOnnxIo } from '../engines/trtexec/model-io.js';
 import { messageOf, UserError } from '../errors.js';
 import { encodeNpy } from '../inputs/npy.js';
-import { storageFor } from '../onnx/dtype.js';
 import {
-  checkLittleEndian,
   type HostTensor,
   hostTensorFromValues,
   isTensorElementType,
   type TensorInfo,
 } from '../onnx/tensor.js';
+import { hostTensorOf, type TensorRecord, tensorRecord } from '../onnx/tensor-record.js';
 import type { OutputRunner } from '../optimize/index.js';
 import { isZooSpec, resolveModel } from '../zoo/resolve.js';
 import { lastLines } from './errors.js';
@@ -122,45 +121,13 @@ async function trtexecOutputs(
 
 // ---- tensors on the wire --------------------------------------------------------------------
 
+/** A TensorRecord (onnx/tensor-record.ts) as the runner sends it. */
 const tensorRecordSchema = z.object({
   name: z.string(),
   dtype: z.string(),
   shape: z.array(z.number().int().nonnegative()),
   data: z.string(),
 });
-type TensorRecord = z.infer<typeof tensorRecordSchema>;
-
-/** A tensor as the runner reads it: its elements' bytes (little-endian, as typed arrays hold them here). */
-export function tensorRecord(name: string, tensor: HostTensor): TensorRecord {
-  checkLittleEndian();
-  const { buffer, byteOffset, byteLength } = tensor.data;
-  return {
-    name,
-    dtype: tensor.type,
-    shape: [...tensor.dims],
-    data: Buffer.from(buffer, byteOffset, byteLength).toString('base64'),
-  };
-}
-
-/** A tensor the runner sent back, checked: a known type and as many bytes as its shape needs. */
-export function hostTensorOf(record: TensorRecord): HostTensor {
-  checkLittleEndian();
-  if (!isTensorElementType(record.dtype))
-    throw new Error(
-      `the device sent output '${record.name}' of type ${record.dtype}, which edgebench cannot compare`,
-    );
-  const Storage = storageFor(record.dtype)!;
-  const count = record.shape.reduce((n, d) => n * d, 1);
-  const bytes = Buffer.from(record.data, 'base64');
-  if (bytes.byteLength !== count * Storage.BYTES_PER_ELEMENT)
-    throw new Error(
-      `the device sent ${bytes.byteLength} bytes for output '${record.name}' of shape ${record.shape.join('x')} (${record.dtype}): ${count * Storage.BYTES_PER_ELEMENT} expected`,
-    );
-  const aligned = new Uint8Array(bytes.byteLength);
-  aligned.set(bytes);
-  return { type: record.dtype, dims: record.shape, data: new Storage(aligned.buffer, 0, count) };
-}
-
 const declaredSchema = z.array(
   z.object({ name: z.string(), dtype: z.string(), shape: z.array(z.union([z.number(), z.string()])) }),
 );
@@ -293,7 +260,7 @@ export async function startRunnerOutputs(
         names.map((name) => {
           const record = byName.get(name);
           if (!record) throw new Error(`the runner sent no output named '${name}'${where}`);
-          return [name, hostTensorOf(record)];
+          return [name, hostTensorOf(record, 'the device')];
         }),
       );
     },

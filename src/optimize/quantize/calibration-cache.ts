@@ -10,10 +10,12 @@
  * the settings that change a range; a tensor not yet in the file is collected and added.
  */
 import { createHash, type Hash } from 'node:crypto';
-import { mkdir, readFile, rename, writeFile } from 'node:fs/promises';
+import { readFile } from 'node:fs/promises';
 import path from 'node:path';
 import type { Graph, Model } from '../../onnx/ir.js';
 import type { HostTensor } from '../../onnx/tensor.js';
+import { hashTensors } from '../../onnx/tensor-record.js';
+import { writeFileAtomic } from '../../util/write-file.js';
 import type { CalibrationMethod } from '../settings.js';
 import type { Range } from './quant-math.js';
 
@@ -61,13 +63,7 @@ export function calibrationKey(
   const hash = createHash('sha256');
   hash.update(structureJson({ opsets: model.opsetImports, functions: model.functions.length, settings }));
   updateGraph(hash, model.graph);
-  for (const sample of samples)
-    for (const name of Object.keys(sample).sort()) {
-      const t = sample[name];
-      hash.update(`\0${name}\0${t.type}\0${t.dims.join('x')}\0`);
-      if (ArrayBuffer.isView(t.data)) updateBytes(hash, t.data);
-      else hash.update(JSON.stringify(t.data));
-    }
+  for (const sample of samples) hashTensors(hash, sample);
   return hash.digest('hex').slice(0, 32);
 }
 
@@ -101,10 +97,7 @@ export class CalibrationCache {
   /** Adds what was collected and writes the file whole (a reader never sees half of it). */
   async add(collected: ReadonlyMap<string, MethodRanges>): Promise<void> {
     for (const [name, r] of collected) this.tensors.set(name, r);
-    await mkdir(path.dirname(this.file), { recursive: true });
     const body: CacheFile = { version: 1, tensors: Object.fromEntries(this.tensors) };
-    const partial = `${this.file}.${process.pid}.partial`;
-    await writeFile(partial, JSON.stringify(body));
-    await rename(partial, this.file);
+    await writeFileAtomic(this.file, JSON.stringify(body));
   }
 }

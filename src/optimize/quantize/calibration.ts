@@ -12,7 +12,7 @@ import type { Model } from '../../onnx/ir.js';
 import { modelToBytes } from '../../onnx/model-io.js';
 import type { HostTensor } from '../../onnx/tensor.js';
 import { ModelRunner } from '../ort-session.js';
-import type { CalibrationMethod } from '../settings.js';
+import { CALIBRATION_METHODS, type CalibrationMethod } from '../settings.js';
 import { CalibrationCache, calibrationKey, type MethodRanges } from './calibration-cache.js';
 import type { Range } from './quant-math.js';
 
@@ -58,8 +58,11 @@ export async function calibrateRanges(
   samples: Record<string, HostTensor>[],
   settings: CalibrationSettings,
 ): Promise<Map<string, Range>> {
-  if (!settings.cacheDir)
-    return (await collectRanges(model, tensors, samples, settings, settings.method)).byMethod;
+  const { method } = settings;
+  if (!settings.cacheDir) {
+    const collected = await collectRanges(model, tensors, samples, settings, [method]);
+    return new Map([...collected].map(([name, r]) => [name, r[method]!]));
+  }
   const percentile = settings.percentile ?? DEFAULT_PERCENTILE;
   const bins = settings.bins ?? DEFAULT_HISTOGRAM_BINS;
   const cache = await CalibrationCache.open(
@@ -70,25 +73,30 @@ export async function calibrateRanges(
   const missing = new Set(cache.missing(names));
   if (missing.size > 0) {
     const wanted = tensors.filter((t) => missing.has(t.name));
-    await cache.add((await collectRanges(model, wanted, samples, settings, 'all')).all);
+    const all = await collectRanges(model, wanted, samples, settings, CALIBRATION_METHODS);
+    await cache.add(all as Map<string, MethodRanges>); // every method was asked for
   }
-  return cache.ranges(names, settings.method);
+  return cache.ranges(names, method);
 }
 
-/** One method's ranges, or (`'all'`) every method's from the same two passes. */
+/**
+ * Each tensor's range by each of `methods`: a min/max pass, and a histogram pass when a method
+ * other than minmax is asked for (percentile and entropy share it).
+ */
 async function collectRanges(
   model: Model,
   tensors: { name: string; dataType: DataType }[],
   samples: Record<string, HostTensor>[],
   settings: CalibrationSettings,
-  wanted: CalibrationMethod | 'all',
-): Promise<{ byMethod: Map<string, Range>; all: Map<string, MethodRanges> }> {
+  methods: readonly CalibrationMethod[],
+): Promise<Map<string, Partial<MethodRanges>>> {
   const augmented = withExtraOutputs(model, tensors);
   const runner = await ModelRunner.create(modelToBytes(augmented), 'model under calibration', {
     graphOptLevel: 'basic',
   });
   const names = tensors.map((t) => t.name);
-  const total = wanted === 'minmax' ? samples.length : 2 * samples.length;
+  const histogramPass = methods.some((m) => m !== 'minmax');
+  const total = histogramPass ? 2 * samples.length : samples.length;
   try {
     const ranges = new Map<string, Range>(names.map((n) => [n, { min: Infinity, max: -Infinity }]));
     for (const [i, sample] of samples.entries()) {
@@ -110,7 +118,10 @@ async function collectRanges(
         r.max = 0;
       }
     }
-    if (wanted === 'minmax') return { byMethod: ranges, all: new Map() };
+    const result = new Map<string, Partial<MethodRanges>>(
+      [...ranges].map(([name, r]) => [name, methods.includes('minmax') ? { minmax: { ...r } } : {}]),
+    );
+    if (!histogramPass) return result;
 
     const bins = settings.bins ?? DEFAULT_HISTOGRAM_BINS;
     const histograms = new Map<string, AbsHistogram>();
@@ -127,19 +138,18 @@ async function collectRanges(
       for (const name of names) addToHistogram(histograms.get(name)!, outputs[name].data as Float32Array);
       settings.onProgress?.(samples.length + i + 1, total);
     }
-    const percentileRange = (r: Range, h: AbsHistogram) =>
-      clipRange(r, percentileThreshold(withZeros(h), h.binWidth, settings.percentile ?? DEFAULT_PERCENTILE));
-    const entropyRange = (r: Range, h: AbsHistogram) =>
-      clipRange(r, entropyThreshold(h.counts, h.binWidth, r.min >= 0 ? 255 : 128));
-    const byMethod = new Map<string, Range>();
-    const all = new Map<string, MethodRanges>();
     for (const [name, r] of ranges) {
       const h = histograms.get(name)!;
-      if (wanted === 'all')
-        all.set(name, { minmax: { ...r }, percentile: percentileRange(r, h), entropy: entropyRange(r, h) });
-      else byMethod.set(name, wanted === 'percentile' ? percentileRange(r, h) : entropyRange(r, h));
+      const out = result.get(name)!;
+      if (methods.includes('percentile'))
+        out.percentile = clipRange(
+          r,
+          percentileThreshold(withZeros(h), h.binWidth, settings.percentile ?? DEFAULT_PERCENTILE),
+        );
+      if (methods.includes('entropy'))
+        out.entropy = clipRange(r, entropyThreshold(h.counts, h.binWidth, r.min >= 0 ? 255 : 128));
     }
-    return { byMethod, all };
+    return result;
   } finally {
     await runner.release();
   }
