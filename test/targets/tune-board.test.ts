@@ -93,7 +93,7 @@ describe.skipIf(sshdSkipReason())('tune on a board with edgebench (CLI, real ssh
     const opened = await openStore(store);
     try {
       const stored = await opened.loadStudy(record.studyId);
-      expect(stored.measurements).toHaveLength(4);
+      expect(stored.measurements).toHaveLength(2 * (2 + (record.playoff?.rounds ?? 0)));
       for (const m of stored.measurements)
         expect(m.result?.target).toMatchObject({ name: 'orin', runner: 'edgebench (ort/cpu)' });
     } finally {
